@@ -1,0 +1,8 @@
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/code-generator"
+	_ "knative.dev/pkg/codegen/cmd/injection-gen"
+)
