@@ -1,0 +1,30 @@
+//go:build tools
+
+/*
+Copyright The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package tools
+
+// Temporary: keeps the project's runtime and test dependencies in go.mod and
+// vendor/ until the packages that import them land. Remove the imports that
+// cmd/, pkg/ and test/ import themselves.
+import (
+	_ "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	_ "knative.dev/pkg/injection/sharedmain"
+	_ "knative.dev/pkg/reconciler/testing"
+	_ "knative.dev/serving/pkg/reconciler/autoscaling/hpa"
+	_ "sigs.k8s.io/controller-runtime/pkg/envtest"
+)
