@@ -1,0 +1,62 @@
+/*
+Copyright 2019 The Knative Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"flag"
+
+	"github.com/spf13/pflag"
+
+	"knative.dev/pkg/codegen/cmd/injection-gen/args"
+	"knative.dev/pkg/codegen/cmd/injection-gen/generators"
+	"knative.dev/pkg/codegen/cmd/injection-gen/namer"
+
+	"k8s.io/code-generator/pkg/util"
+	"k8s.io/gengo/v2"
+	"k8s.io/gengo/v2/generator"
+	"k8s.io/klog/v2"
+)
+
+func main() {
+	klog.InitFlags(nil)
+	args := args.New()
+
+	args.AddFlags(pflag.CommandLine)
+	flag.Set("logtostderr", "true")
+	pflag.CommandLine.AddGoFlagSet(flag.CommandLine)
+	pflag.Parse()
+
+	if err := args.Validate(); err != nil {
+		klog.Fatal("Error: ", err)
+	}
+
+	myTargets := func(context *generator.Context) []generator.Target {
+		return generators.Targets(context, args)
+	}
+
+	// Run it.
+	if err := gengo.Execute(
+		namer.NameSystems(util.PluralExceptionListToMapOrDie(args.PluralExceptions)),
+		namer.DefaultNameSystem(),
+		myTargets,
+		gengo.StdBuildTag,
+		args.InputDirs,
+	); err != nil {
+		klog.Fatalf("Error: %v", err)
+	}
+	klog.V(2).Info("Completed successfully.")
+}
