@@ -1,0 +1,134 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/sets"
+	cmtesting "knative.dev/pkg/configmap/testing"
+)
+
+func TestKEDAConfigMapExample(t *testing.T) {
+	cm, example := cmtesting.ConfigMapsFromTestFile(t, KEDAConfigName)
+	got, err := NewKEDAFromConfigMap(cm)
+	if err != nil {
+		t.Fatal("NewKEDAFromConfigMap(shipped) =", err)
+	}
+	if diff := cmp.Diff(DefaultKEDA(), got); diff != "" {
+		t.Errorf("shipped config map differs from the defaults (-want, +got):\n%s", diff)
+	}
+	fromExample, err := NewKEDAFromConfigMap(example)
+	if err != nil {
+		t.Fatal("NewKEDAFromConfigMap(_example) =", err)
+	}
+	// The _example documents the defaults: copying it out changes nothing.
+	if diff := cmp.Diff(DefaultKEDA(), fromExample); diff != "" {
+		t.Errorf("_example values differ from the defaults (-want, +got):\n%s", diff)
+	}
+}
+
+func TestNewKEDAFromMap(t *testing.T) {
+	tests := []struct {
+		name    string
+		data    map[string]string
+		want    *KEDA
+		wantErr string
+	}{{
+		name: "empty",
+		want: DefaultKEDA(),
+	}, {
+		name: "everything",
+		data: map[string]string{
+			PrometheusAddressKey:         "https://prom.monitoring:9090/api",
+			AutoCreateKey:                "false",
+			ClusterTriggerAuthAllowedKey: " shared-prom ,\nteam-b,,",
+			PollingIntervalKey:           "15s",
+			CooldownPeriodKey:            "2m",
+			FallbackFailureThresholdKey:  "3",
+			FallbackReplicasKey:          "4",
+		},
+		want: &KEDA{
+			PrometheusAddress:                    "https://prom.monitoring:9090/api",
+			AllowedClusterTriggerAuthentications: sets.New("shared-prom", "team-b"),
+			PollingInterval:                      15 * time.Second,
+			CooldownPeriod:                       2 * time.Minute,
+			FallbackFailureThreshold:             3,
+			FallbackReplicas:                     4,
+		},
+	}, {
+		name:    "bad address",
+		data:    map[string]string{PrometheusAddressKey: "prometheus:9090"},
+		wantErr: "prometheus-address",
+	}, {
+		name:    "address with credentials",
+		data:    map[string]string{PrometheusAddressKey: "http://admin:pw@prom:9090"},
+		wantErr: "credentials",
+	}, {
+		name:    "bad bool",
+		data:    map[string]string{AutoCreateKey: "sure"},
+		wantErr: AutoCreateKey,
+	}, {
+		name:    "fractional polling",
+		data:    map[string]string{PollingIntervalKey: "1500ms"},
+		wantErr: PollingIntervalKey,
+	}, {
+		name:    "negative cooldown",
+		data:    map[string]string{CooldownPeriodKey: "-1s"},
+		wantErr: CooldownPeriodKey,
+	}, {
+		name:    "fallback replicas without threshold",
+		data:    map[string]string{FallbackReplicasKey: "2"},
+		wantErr: FallbackFailureThresholdKey,
+	}, {
+		name:    "negative fallback",
+		data:    map[string]string{FallbackFailureThresholdKey: "-2"},
+		wantErr: "must not be negative",
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := NewKEDAFromMap(tc.data)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want one naming %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want, +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDeepCopyOwnsItsAllowList(t *testing.T) {
+	c, err := NewKEDAFromMap(map[string]string{ClusterTriggerAuthAllowedKey: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := c.DeepCopy()
+	cp.AllowedClusterTriggerAuthentications.Insert("b")
+	if c.AllowedClusterTriggerAuthentications.Has("b") {
+		t.Error("DeepCopy shares the allow-list with its original")
+	}
+}

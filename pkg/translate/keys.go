@@ -1,0 +1,98 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package translate
+
+import "knative.dev/serving/pkg/apis/autoscaling"
+
+// Annotation keys this package reads on a PodAutoscaler, beyond Serving's own
+// (class, metric, target, min-scale, max-scale, initial-scale, window,
+// scale-down-delay and their legacy camelCase forms). Serving copies a
+// revision's annotations onto its PodAutoscaler, so users set them on the
+// Knative Service template. The README's annotation reference gives each
+// key's meaning, default and an example.
+const (
+	// MetricTypeKey is the HPA target type: Utilization, AverageValue or Value.
+	MetricTypeKey = autoscaling.GroupName + "/metric-type"
+
+	// PrometheusAddressKey overrides config-autoscaler-keda's prometheus-address.
+	PrometheusAddressKey = autoscaling.GroupName + "/prometheus-address"
+	// PrometheusQueryKey is the PromQL query of a custom metric, a Go template
+	// over QueryData.
+	PrometheusQueryKey = autoscaling.GroupName + "/prometheus-query"
+	// PrometheusTriggerNameKey names the custom metric's trigger, the name a
+	// scaling-modifiers formula refers to it by.
+	PrometheusTriggerNameKey = autoscaling.GroupName + "/trigger-prometheus-name"
+	// PrometheusAuthNameKey, PrometheusAuthKindKey and PrometheusAuthModesKey
+	// attach a (Cluster)TriggerAuthentication to the custom metric's trigger.
+	PrometheusAuthNameKey  = autoscaling.GroupName + "/trigger-prometheus-auth-name"
+	PrometheusAuthKindKey  = autoscaling.GroupName + "/trigger-prometheus-auth-kind"
+	PrometheusAuthModesKey = autoscaling.GroupName + "/trigger-prometheus-auth-modes"
+
+	// ExtraTriggersKey is a JSON list of further KEDA triggers.
+	ExtraTriggersKey = autoscaling.GroupName + "/extra-prometheus-triggers"
+	// ScalingModifiersKey is KEDA's advanced.scalingModifiers as JSON.
+	ScalingModifiersKey = autoscaling.GroupName + "/scaling-modifiers"
+
+	// ScaleUpRulesKey and ScaleDownRulesKey are JSON HPAScalingRules that
+	// replace the HPA behaviour of their direction.
+	ScaleUpRulesKey   = autoscaling.GroupName + "/hpa-scale-up-rules"
+	ScaleDownRulesKey = autoscaling.GroupName + "/hpa-scale-down-rules"
+
+	// KEDA's own knobs.
+	PollingIntervalKey          = autoscaling.GroupName + "/keda-polling-interval"
+	CooldownPeriodKey           = autoscaling.GroupName + "/keda-cooldown-period"
+	FallbackFailureThresholdKey = autoscaling.GroupName + "/keda-fallback-failure-threshold"
+	FallbackReplicasKey         = autoscaling.GroupName + "/keda-fallback-replicas"
+	IdleReplicaCountKey         = autoscaling.GroupName + "/keda-idle-replica-count"
+	ActivationThresholdKey      = autoscaling.GroupName + "/keda-activation-threshold"
+	PausedKey                   = autoscaling.GroupName + "/keda-paused"
+
+	// OverrideKey is a JSON ScaledObject whose fields replace the computed ones.
+	OverrideKey = autoscaling.GroupName + "/scaled-object-override"
+	// AutoCreateKey says whether this controller creates the ScaledObject
+	// ("true") or the user brings their own ("false").
+	AutoCreateKey = autoscaling.GroupName + "/scaled-object-auto-create"
+)
+
+// KEDA's annotation that pauses autoscaling of a ScaledObject.
+const kedaPausedAnnotation = "autoscaling.keda.sh/paused"
+
+// Labels KEDA puts on the HPA it creates; the controller finds a revision's
+// HPA by them, so neither a PodAutoscaler's labels nor an override may set them.
+const (
+	// HPAManagedByLabel marks HPAs created by KEDA's operator.
+	HPAManagedByLabel = "app.kubernetes.io/managed-by"
+	// HPAManagedByValue is KEDA's value of HPAManagedByLabel.
+	HPAManagedByValue = "keda-operator"
+	// HPAScaledObjectLabel holds the name of the ScaledObject behind an HPA.
+	HPAScaledObjectLabel = "app.kubernetes.io/part-of"
+)
+
+// Metric target types.
+const (
+	Utilization  = "Utilization"
+	AverageValue = "AverageValue"
+	Value        = "Value"
+)
+
+// Defaults, in the units of each metric.
+const (
+	// DefaultUtilization is the target, in percent of the pods' requests, when
+	// a cpu or memory revision sets no target: the value Kubernetes gives an
+	// HPA without metrics, which is what Serving's HPA class ends up with.
+	DefaultUtilization = 80
+)

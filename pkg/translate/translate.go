@@ -1,0 +1,166 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package translate turns a Knative PodAutoscaler and the cluster's
+// configuration into the KEDA ScaledObject that should exist for it. It holds
+// pure functions only, no clients: every annotation's parsing, defaulting and
+// error lives here, where it is easiest to read, test and fuzz.
+package translate
+
+import (
+	"math"
+	"strconv"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+	"knative.dev/pkg/kmeta"
+	"knative.dev/pkg/ptr"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+)
+
+// ScaledObject returns the ScaledObject this controller should maintain for
+// pa. It returns (nil, nil) when the revision brings its own ScaledObject
+// (scaled-object-auto-create: "false"). On bad input it returns an
+// *apis.FieldError listing every offending annotation with its value and why;
+// Reason names it for a condition.
+func ScaledObject(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (*kedav1alpha1.ScaledObject, error) {
+	anns := pa.Annotations
+
+	autoCreate, errs := AutoCreate(pa, cfg.KEDA)
+	if errs != nil {
+		return nil, errs
+	}
+	if !autoCreate {
+		return nil, nil
+	}
+
+	// Serving's own rules first, so its keys mean here what they mean there.
+	errs = errs.Also(autoscaling.ValidateAnnotations(nil, cfg.Autoscaler, anns)) //nolint:staticcheck // ctx is unused by Serving.
+	errs = errs.Also(checkSizes(anns))
+	if errs != nil {
+		// Later steps parse the same values; stop before they report them twice.
+		return nil, errs
+	}
+
+	so := &kedav1alpha1.ScaledObject{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            pa.Name,
+			Namespace:       pa.Namespace,
+			Labels:          copyLabels(pa.Labels),
+			Annotations:     copyMap(pa.Annotations),
+			OwnerReferences: []metav1.OwnerReference{*kmeta.NewControllerRef(pa)},
+		},
+		Spec: kedav1alpha1.ScaledObjectSpec{
+			ScaleTargetRef: &kedav1alpha1.ScaleTarget{
+				APIVersion: pa.Spec.ScaleTargetRef.APIVersion,
+				Kind:       pa.Spec.ScaleTargetRef.Kind,
+				Name:       pa.Spec.ScaleTargetRef.Name,
+			},
+			Advanced: &kedav1alpha1.AdvancedConfig{
+				HorizontalPodAutoscalerConfig: &kedav1alpha1.HorizontalPodAutoscalerConfig{Name: HPAName(pa)},
+			},
+		},
+	}
+
+	minScale, maxScale := pa.ScaleBounds(cfg.Autoscaler)
+	if maxScale == 0 {
+		maxScale = math.MaxInt32 // no limit, as in Serving's HPA class
+	}
+	// The SKS stays in Serve mode: nothing buffers requests while a revision
+	// has no pods, so, like Serving's HPA class, keep at least one. Scaling to
+	// zero is an explicit choice through keda-idle-replica-count.
+	so.Spec.MinReplicaCount = ptr.Int32(max(minScale, 1))
+	so.Spec.MaxReplicaCount = ptr.Int32(maxScale)
+
+	trigger, err := defaultTrigger(pa, cfg)
+	errs = errs.Also(err)
+	if trigger != nil {
+		so.Spec.Triggers = append(so.Spec.Triggers, *trigger)
+	}
+
+	extra, err := extraTriggers(anns, cfg.KEDA)
+	errs = errs.Also(err)
+	so.Spec.Triggers = append(so.Spec.Triggers, extra...)
+
+	behavior, err := scalingBehavior(pa, cfg.Autoscaler)
+	errs = errs.Also(err)
+	so.Spec.Advanced.HorizontalPodAutoscalerConfig.Behavior = behavior
+
+	modifiers, err := scalingModifiers(anns)
+	errs = errs.Also(err)
+	if modifiers != nil {
+		so.Spec.Advanced.ScalingModifiers = *modifiers
+	}
+
+	errs = errs.Also(kedaKnobs(so, anns, cfg.KEDA))
+	if errs != nil {
+		return nil, errs
+	}
+
+	if errs = applyOverride(so, pa, cfg.KEDA); errs != nil {
+		return nil, errs
+	}
+	defaultFallback(so, cfg.KEDA)
+
+	if errs = checkWithKEDA(so, anns); errs != nil {
+		return nil, errs
+	}
+	return so, nil
+}
+
+// HPAName is the name of the HPA that KEDA creates for pa's ScaledObject: the
+// revision's name, as with Serving's own HPA class.
+func HPAName(pa *autoscalingv1alpha1.PodAutoscaler) string {
+	return pa.Name
+}
+
+// AutoCreate reports whether this controller owns pa's ScaledObject: the
+// scaled-object-auto-create annotation, else config-autoscaler-keda's default.
+func AutoCreate(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) (bool, *apis.FieldError) {
+	v, ok := pa.Annotations[AutoCreateKey]
+	if !ok {
+		return cfg.AutoCreate, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, invalid(AutoCreateKey, v, `must be "true" or "false"`)
+	}
+	return b, nil
+}
+
+// copyLabels copies a PodAutoscaler's labels, minus the ones KEDA sets on the
+// HPA for this controller to find it by.
+func copyLabels(in map[string]string) map[string]string {
+	out := copyMap(in)
+	delete(out, HPAManagedByLabel)
+	delete(out, HPAScaledObjectLabel)
+	return out
+}
+
+func copyMap(in map[string]string) map[string]string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}

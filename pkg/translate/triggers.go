@@ -1,0 +1,99 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package translate
+
+import (
+	"fmt"
+	"strings"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"knative.dev/pkg/apis"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+)
+
+// extraTriggers reads extra-prometheus-triggers, a JSON list of KEDA triggers
+// added after the revision's own.
+func extraTriggers(anns map[string]string, cfg *config.KEDA) ([]kedav1alpha1.ScaleTriggers, *apis.FieldError) {
+	v, ok := anns[ExtraTriggersKey]
+	if !ok {
+		return nil, nil
+	}
+	var triggers []kedav1alpha1.ScaleTriggers
+	if err := decodeJSON(v, &triggers); err != nil {
+		return nil, invalidf(ExtraTriggersKey, v, "not a JSON list of KEDA triggers: %v", err)
+	}
+	return triggers, checkTriggers(triggers, ExtraTriggersKey, v, cfg)
+}
+
+// checkTriggers catches what the API server or KEDA would refuse later, with
+// the annotation the triggers came from.
+func checkTriggers(triggers []kedav1alpha1.ScaleTriggers, key, value string, cfg *config.KEDA) *apis.FieldError {
+	var errs *apis.FieldError
+	for i, t := range triggers {
+		switch {
+		case strings.TrimSpace(t.Type) == "":
+			errs = errs.Also(invalidf(key, value, "trigger %d has no type", i))
+		case t.Metadata == nil:
+			errs = errs.Also(invalidf(key, value, "trigger %d (%s) has no metadata", i, t.Type))
+		}
+		switch t.MetricType {
+		case "", autoscalingv2.UtilizationMetricType, autoscalingv2.AverageValueMetricType, autoscalingv2.ValueMetricType:
+		default:
+			errs = errs.Also(invalidf(key, value, "trigger %d has metricType %q; want Utilization, AverageValue or Value", i, t.MetricType))
+		}
+		if t.MetricType == autoscalingv2.UtilizationMetricType && t.Type != "cpu" && t.Type != "memory" {
+			errs = errs.Also(invalidf(key, value, "trigger %d (%s): Utilization is only for cpu and memory", i, t.Type))
+		}
+		if t.AuthenticationRef != nil {
+			switch t.AuthenticationRef.Kind {
+			case "", triggerAuthKind, clusterTriggerAuthKind:
+			default:
+				errs = errs.Also(invalidf(key, value, "trigger %d: authenticationRef kind %q; want %s or %s",
+					i, t.AuthenticationRef.Kind, triggerAuthKind, clusterTriggerAuthKind))
+			}
+			errs = errs.Also(checkAuthRef(t.AuthenticationRef, key, cfg))
+		}
+	}
+	return errs
+}
+
+// scalingModifiers reads KEDA's advanced.scalingModifiers; the formula itself
+// is compiled against the final triggers by checkWithKEDA.
+func scalingModifiers(anns map[string]string) (*kedav1alpha1.ScalingModifiers, *apis.FieldError) {
+	v, ok := anns[ScalingModifiersKey]
+	if !ok {
+		return nil, nil
+	}
+	var sm kedav1alpha1.ScalingModifiers
+	if err := decodeJSON(v, &sm); err != nil {
+		return nil, invalidf(ScalingModifiersKey, v, "not JSON of KEDA's scalingModifiers (formula, target, activationTarget, metricType): %v", err)
+	}
+	if strings.TrimSpace(sm.Formula) == "" {
+		return nil, invalid(ScalingModifiersKey, v, "formula is required")
+	}
+	if why := checkFormula(sm.Formula); why != "" {
+		return nil, invalid(ScalingModifiersKey, v, why)
+	}
+	switch sm.MetricType {
+	case "", autoscalingv2.AverageValueMetricType, autoscalingv2.ValueMetricType:
+	default:
+		return nil, invalid(ScalingModifiersKey, v, fmt.Sprintf("metricType %q; want AverageValue or Value", sm.MetricType))
+	}
+	return &sm, nil
+}
