@@ -22,9 +22,5 @@ package tools
 // vendor/ until the packages that import them land. Remove the imports that
 // cmd/, pkg/ and test/ import themselves.
 import (
-	_ "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
-	_ "knative.dev/pkg/injection/sharedmain"
-	_ "knative.dev/pkg/reconciler/testing"
-	_ "knative.dev/serving/pkg/reconciler/autoscaling/hpa"
 	_ "sigs.k8s.io/controller-runtime/pkg/envtest"
 )

@@ -179,8 +179,8 @@ func TestScaledObjectErrors(t *testing.T) {
 		anns:     custom(map[string]string{PrometheusQueryKey: `{{define "a"}}{{template "a"}}{{end}}{{template "a"}}`}),
 		wantKeys: []string{PrometheusQueryKey},
 	}, {
-		name: "template using a label the revision lacks",
-		anns: custom(map[string]string{PrometheusQueryKey: `sum(x{service="{{.Service}}"})`}),
+		name:     "template using a label the revision lacks",
+		anns:     custom(map[string]string{PrometheusQueryKey: `sum(x{service="{{.Service}}"})`}),
 		wantKeys: []string{PrometheusQueryKey},
 		wantMsg:  []string{"serving.knative.dev/service"},
 	}, {

@@ -68,8 +68,12 @@ const (
 	AutoCreateKey = autoscaling.GroupName + "/scaled-object-auto-create"
 )
 
-// KEDA's annotation that pauses autoscaling of a ScaledObject.
-const kedaPausedAnnotation = "autoscaling.keda.sh/paused"
+// KEDAPausedAnnotation is KEDA's annotation that pauses autoscaling of a
+// ScaledObject; keda-paused sets or removes it.
+const KEDAPausedAnnotation = "autoscaling.keda.sh/paused"
+
+// fallbackBehaviorStatic is the default of spec.fallback.behavior in KEDA's CRD.
+const fallbackBehaviorStatic = "static"
 
 // Labels KEDA puts on the HPA it creates; the controller finds a revision's
 // HPA by them, so neither a PodAutoscaler's labels nor an override may set them.

@@ -73,9 +73,9 @@ func kedaKnobs(so *kedav1alpha1.ScaledObject, anns map[string]string, cfg *confi
 		if err != nil {
 			errs = errs.Also(invalid(PausedKey, v, `must be "true" or "false"`))
 		} else if paused {
-			so.Annotations = setKey(so.Annotations, kedaPausedAnnotation, "true")
+			so.Annotations = setKey(so.Annotations, KEDAPausedAnnotation, "true")
 		} else {
-			delete(so.Annotations, kedaPausedAnnotation)
+			delete(so.Annotations, KEDAPausedAnnotation)
 		}
 	}
 	return errs

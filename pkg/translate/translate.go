@@ -118,6 +118,11 @@ func ScaledObject(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (*k
 		return nil, errs
 	}
 	defaultFallback(so, cfg.KEDA)
+	if f := so.Spec.Fallback; f != nil && f.Behavior == "" {
+		// The API server would default it; writing it here keeps the desired
+		// object equal to the stored one, so a resync writes nothing.
+		f.Behavior = fallbackBehaviorStatic
+	}
 
 	if errs = checkWithKEDA(so, anns); errs != nil {
 		return nil, errs

@@ -30,8 +30,8 @@ import (
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
-	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	"knative.dev/serving/pkg/apis/serving"
+	asconfig "knative.dev/serving/pkg/autoscaler/config"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 )
@@ -90,7 +90,7 @@ func want(p *autoscalingv1alpha1.PodAutoscaler, mutate ...func(*kedav1alpha1.Sca
 			OwnerReferences: []metav1.OwnerReference{*kmeta.NewControllerRef(p)},
 		},
 		Spec: kedav1alpha1.ScaledObjectSpec{
-			ScaleTargetRef: &kedav1alpha1.ScaleTarget{APIVersion: "apps/v1", Kind: "Deployment", Name: testRevision + "-deployment"},
+			ScaleTargetRef:  &kedav1alpha1.ScaleTarget{APIVersion: "apps/v1", Kind: "Deployment", Name: testRevision + "-deployment"},
 			MinReplicaCount: ptr.Int32(1),
 			MaxReplicaCount: ptr.Int32(math.MaxInt32),
 			Advanced: &kedav1alpha1.AdvancedConfig{
@@ -210,8 +210,8 @@ func TestScaledObject(t *testing.T) {
 	}, {
 		name: "custom metric address from the config map, template with service and configuration",
 		anns: custom(map[string]string{
-			PrometheusAddressKey: "",
-			PrometheusQueryKey:   `sum(vllm:num_requests_waiting{service="{{.Service}}",configuration="{{.Configuration}}",metric="{{ .Metric }}"})`,
+			PrometheusAddressKey:            "",
+			PrometheusQueryKey:              `sum(vllm:num_requests_waiting{service="{{.Service}}",configuration="{{.Configuration}}",metric="{{ .Metric }}"})`,
 			autoscaling.MetricAnnotationKey: "vllm:num_requests_waiting",
 		}),
 		keda: map[string]string{config.PrometheusAddressKey: promAddress},
@@ -339,7 +339,7 @@ func TestScaledObject(t *testing.T) {
 			so.Spec.PollingInterval = ptr.Int32(15)
 			so.Spec.CooldownPeriod = ptr.Int32(120)
 			so.Spec.IdleReplicaCount = ptr.Int32(0)
-			so.Spec.Fallback = &kedav1alpha1.Fallback{FailureThreshold: 3, Replicas: 6}
+			so.Spec.Fallback = &kedav1alpha1.Fallback{FailureThreshold: 3, Replicas: 6, Behavior: "static"}
 			so.Annotations = copyMap(so.Annotations)
 			so.Annotations["autoscaling.keda.sh/paused"] = "true"
 		}},
@@ -360,7 +360,7 @@ func TestScaledObject(t *testing.T) {
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(defaultProm), func(so *kedav1alpha1.ScaledObject) {
 			so.Spec.PollingInterval = ptr.Int32(10)
 			so.Spec.CooldownPeriod = ptr.Int32(60)
-			so.Spec.Fallback = &kedav1alpha1.Fallback{FailureThreshold: 5, Replicas: 2}
+			so.Spec.Fallback = &kedav1alpha1.Fallback{FailureThreshold: 5, Replicas: 2, Behavior: "static"}
 		}},
 	}, {
 		name: "config fallback skips a cpu revision, which KEDA cannot fall back for",

@@ -1,0 +1,40 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command autoscaler-keda replaces Knative Serving's autoscaler-hpa: it
+// reconciles hpa-class PodAutoscalers into KEDA ScaledObjects.
+package main
+
+import (
+	"flag"
+	"os"
+
+	filteredfactory "knative.dev/pkg/client/injection/kube/informers/factory/filtered"
+	"knative.dev/pkg/injection/sharedmain"
+	"knative.dev/pkg/signals"
+
+	"github.com/serving-keda/serving-keda/pkg/reconciler/podautoscaler"
+)
+
+func main() {
+	// KEDA's API types import controller-runtime, whose init registers
+	// -kubeconfig on flag.CommandLine; sharedmain registers it again and
+	// would panic. A fresh flag set leaves sharedmain the only owner.
+	flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError)
+
+	ctx := filteredfactory.WithSelectors(signals.NewContext(), podautoscaler.KEDAHPASelector)
+	sharedmain.MainWithContext(ctx, "autoscaler-keda", podautoscaler.NewController)
+}

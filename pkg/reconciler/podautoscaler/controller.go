@@ -1,0 +1,209 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podautoscaler
+
+import (
+	"context"
+	"reflect"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+	networkingclient "knative.dev/networking/pkg/client/injection/client"
+	sksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice"
+	kubeclient "knative.dev/pkg/client/injection/kube/client"
+	hpainformer "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
+	pkgreconciler "knative.dev/pkg/reconciler"
+	"knative.dev/pkg/system"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	servingclient "knative.dev/serving/pkg/client/injection/client"
+	metricinformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/metric"
+	painformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler"
+	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
+	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
+
+	kedaclient "github.com/serving-keda/serving-keda/pkg/client/injection/client"
+	soinformer "github.com/serving-keda/serving-keda/pkg/client/injection/informers/keda/v1alpha1/scaledobject"
+	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/translate"
+)
+
+// KEDAHPASelector selects the HPAs KEDA's operator creates: the only ones
+// this controller reads, so other HPAs cost it no memory.
+const KEDAHPASelector = translate.HPAManagedByLabel + "=" + translate.HPAManagedByValue
+
+// ServingHPAAutoscaler is the Serving deployment this controller replaces.
+const ServingHPAAutoscaler = "autoscaler-hpa"
+
+// NewController wires the reconciler to its informers. The context must
+// carry KEDAHPASelector for knative's filtered informer factory.
+func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
+	logger := logging.FromContext(ctx)
+
+	paInformer := painformer.Get(ctx)
+	sksInformer := sksinformer.Get(ctx)
+	soInformer := soinformer.Get(ctx)
+	hpaInformer := hpainformer.Get(ctx, KEDAHPASelector)
+
+	warnIfServingHPAAutoscalerRuns(ctx)
+
+	onlyHPAClass := pkgreconciler.AnnotationFilterFunc(autoscaling.ClassAnnotationKey, autoscaling.HPA, false)
+
+	r := &Reconciler{
+		Base: &areconciler.Base{
+			Client:           servingclient.Get(ctx),
+			NetworkingClient: networkingclient.Get(ctx),
+			SKSLister:        sksInformer.Lister(),
+			// Base only reads Metrics in ReconcileMetric, which the HPA class
+			// never calls; its lister is still set so nothing dereferences nil.
+			MetricLister: metricinformer.Get(ctx).Lister(),
+		},
+		kedaClient: kedaclient.Get(ctx),
+		soLister:   soInformer.Lister(),
+		hpaLister:  hpaInformer.Lister(),
+	}
+
+	impl := pareconciler.NewImpl(ctx, r, autoscaling.HPA, func(impl *controller.Impl) controller.Options {
+		resync := func(string, interface{}) {
+			impl.FilteredGlobalResync(onlyHPAClass, paInformer.Informer())
+		}
+		store := config.NewStore(logger.Named("config-store"), resync)
+		store.WatchConfigs(cmw)
+		return controller.Options{
+			ConfigStore:       store,
+			PromoteFilterFunc: onlyHPAClass,
+		}
+	})
+
+	paInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: onlyHPAClass,
+		Handler:    controller.HandleAll(impl.Enqueue),
+	})
+
+	sksInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: pkgreconciler.ChainFilterFuncs(onlyHPAClass, controller.FilterController(&autoscalingv1alpha1.PodAutoscaler{})),
+		Handler:    controller.HandleAll(impl.EnqueueControllerOf),
+	})
+
+	// A ScaledObject and an HPA are named after their revision, so their
+	// name is the PA's key, also for a bring-your-own ScaledObject that the
+	// PA does not own. Updates that change nothing this controller reads
+	// (KEDA rewrites every ScaledObject's status several times a minute, the
+	// HPA controller its metrics every 15s) are dropped here, before they
+	// cost a reconcile.
+	enqueueByName := func(obj interface{}) {
+		if m, err := metaOf(obj); err == nil {
+			impl.EnqueueKey(types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()})
+		}
+	}
+	hasHPAClassPA := func(obj interface{}) bool {
+		m, err := metaOf(obj)
+		if err != nil {
+			return false
+		}
+		pa, err := paInformer.Lister().PodAutoscalers(m.GetNamespace()).Get(m.GetName())
+		return err == nil && onlyHPAClass(pa)
+	}
+	soInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: hasHPAClassPA,
+		Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: enqueueByName,
+			UpdateFunc: func(old, cur interface{}) {
+				if scaledObjectChanged(old.(*kedav1alpha1.ScaledObject), cur.(*kedav1alpha1.ScaledObject)) {
+					enqueueByName(cur)
+				}
+			},
+			DeleteFunc: enqueueByName,
+		},
+	})
+	hpaInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: hasHPAClassPA,
+		Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: enqueueByName,
+			UpdateFunc: func(old, cur interface{}) {
+				if hpaChanged(old.(*autoscalingv2.HorizontalPodAutoscaler), cur.(*autoscalingv2.HorizontalPodAutoscaler)) {
+					enqueueByName(cur)
+				}
+			},
+			DeleteFunc: enqueueByName,
+		},
+	})
+	return impl
+}
+
+// metaOf reads an informer object's metadata, unwrapping deletion tombstones.
+func metaOf(obj interface{}) (metav1.Object, error) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	return meta.Accessor(obj)
+}
+
+// scaledObjectChanged reports changes to what the reconciler reads of a
+// ScaledObject: its spec, labels, annotations, owners, deletion, and KEDA's
+// conditions without their timestamps.
+func scaledObjectChanged(old, cur *kedav1alpha1.ScaledObject) bool {
+	return old.Generation != cur.Generation ||
+		!reflect.DeepEqual(old.Labels, cur.Labels) ||
+		!reflect.DeepEqual(old.Annotations, cur.Annotations) ||
+		!reflect.DeepEqual(old.OwnerReferences, cur.OwnerReferences) ||
+		!old.DeletionTimestamp.Equal(cur.DeletionTimestamp) ||
+		!reflect.DeepEqual(old.Spec, cur.Spec) ||
+		!sameConditions(old.Status.Conditions, cur.Status.Conditions)
+}
+
+func sameConditions(a, b kedav1alpha1.Conditions) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Type != b[i].Type || a[i].Status != b[i].Status || a[i].Reason != b[i].Reason || a[i].Message != b[i].Message {
+			return false
+		}
+	}
+	return true
+}
+
+// hpaChanged reports changes to what the reconciler reads of an HPA: its
+// replica counts and owners.
+func hpaChanged(old, cur *autoscalingv2.HorizontalPodAutoscaler) bool {
+	return old.Status.CurrentReplicas != cur.Status.CurrentReplicas ||
+		old.Status.DesiredReplicas != cur.Status.DesiredReplicas ||
+		!reflect.DeepEqual(old.OwnerReferences, cur.OwnerReferences)
+}
+
+// warnIfServingHPAAutoscalerRuns logs loudly when Serving's autoscaler-hpa
+// still runs: both would reconcile the same PodAutoscalers and fight.
+func warnIfServingHPAAutoscalerRuns(ctx context.Context) {
+	logger := logging.FromContext(ctx)
+	d, err := kubeclient.Get(ctx).AppsV1().Deployments(system.Namespace()).Get(ctx, ServingHPAAutoscaler, metav1.GetOptions{})
+	if err != nil {
+		return // absent, or not readable: nothing to warn about
+	}
+	if d.Spec.Replicas == nil || *d.Spec.Replicas > 0 {
+		logger.Warnf("Serving's %s deployment still runs in %s: it and this controller would both reconcile "+
+			"hpa-class PodAutoscalers. Scale it to zero (hack/swap-autoscaler-hpa.sh) before relying on this controller.",
+			ServingHPAAutoscaler, system.Namespace())
+	}
+}

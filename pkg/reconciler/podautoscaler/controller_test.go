@@ -1,0 +1,178 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podautoscaler
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
+	filteredfactory "knative.dev/pkg/client/injection/kube/informers/factory/filtered"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/logging"
+	"knative.dev/pkg/ptr"
+	rtesting "knative.dev/pkg/reconciler/testing"
+	"knative.dev/pkg/system"
+	asconfig "knative.dev/serving/pkg/autoscaler/config"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+
+	_ "github.com/serving-keda/serving-keda/pkg/client/injection/informers/keda/v1alpha1/scaledobject/fake"
+	_ "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice/fake"
+	_ "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered/fake"
+	_ "knative.dev/pkg/client/injection/kube/informers/factory/filtered/fake"
+	_ "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/metric/fake"
+	_ "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler/fake"
+)
+
+func configMaps() configmap.Watcher {
+	return configmap.NewStaticWatcher(
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: asconfig.ConfigName}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: config.KEDAConfigName}},
+	)
+}
+
+func withSelector(ctx context.Context) context.Context {
+	return filteredfactory.WithSelectors(ctx, KEDAHPASelector)
+}
+
+func TestNewController(t *testing.T) {
+	ctx, _ := rtesting.SetupFakeContext(t, withSelector)
+	if impl := NewController(ctx, configMaps()); impl == nil {
+		t.Fatal("NewController() = nil")
+	}
+}
+
+func TestWarnsWhileServingHPAAutoscalerRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		replicas *int32
+		present  bool
+		wantWarn bool
+	}{
+		{name: "absent", present: false, wantWarn: false},
+		{name: "running", present: true, replicas: ptr.Int32(1), wantWarn: true},
+		{name: "scaled to zero", present: true, replicas: ptr.Int32(0), wantWarn: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			core, logs := observer.New(zap.WarnLevel)
+			ctx, _ := rtesting.SetupFakeContext(t, withSelector, func(ctx context.Context) context.Context {
+				return logging.WithLogger(ctx, zap.New(core).Sugar())
+			})
+			if tc.present {
+				d := &appsv1.Deployment{
+					ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: ServingHPAAutoscaler},
+					Spec:       appsv1.DeploymentSpec{Replicas: tc.replicas},
+				}
+				if _, err := fakekubeclient.Get(ctx).AppsV1().Deployments(d.Namespace).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			NewController(ctx, configMaps())
+			warned := logs.FilterMessageSnippet(ServingHPAAutoscaler).Len() > 0
+			if warned != tc.wantWarn {
+				t.Errorf("warned = %v, want %v (logs: %v)", warned, tc.wantWarn, logs.All())
+			}
+		})
+	}
+}
+
+func TestScaledObjectChanged(t *testing.T) {
+	base := scaledObject(pa(), withSOReady)
+	base.Generation = 1
+	now := metav1.NewTime(time.Unix(1000, 0))
+	later := metav1.NewTime(time.Unix(2000, 0))
+	base.Status.Conditions[0].Reason = "ScaledObjectReady"
+
+	tests := []struct {
+		name   string
+		mutate func(*kedav1alpha1.ScaledObject)
+		want   bool
+	}{
+		{name: "KEDA's idle status rewrite", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.ResourceVersion = "2"
+			so.Status.LastActiveTime = &later
+			so.Status.Health = map[string]kedav1alpha1.HealthStatus{"s0-prometheus": {NumberOfFailures: ptr.Int32(0), Status: kedav1alpha1.HealthStatusHappy}}
+			so.Status.OriginalReplicaCount = ptr.Int32(1)
+		}, want: false},
+		{name: "resync", mutate: func(*kedav1alpha1.ScaledObject) {}, want: false},
+		{name: "ready turns false", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions[0].Status = metav1.ConditionFalse
+		}, want: true},
+		{name: "new message", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions[0].Message = "other"
+		}, want: true},
+		{name: "fallback appears", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionFallback, Status: metav1.ConditionTrue})
+		}, want: true},
+		{name: "spec edit", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Generation = 2
+			so.Spec.MaxReplicaCount = ptr.Int32(3)
+		}, want: true},
+		{name: "label edit", mutate: func(so *kedav1alpha1.ScaledObject) { so.Labels = map[string]string{"a": "b"} }, want: true},
+		{name: "annotation edit", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Annotations = map[string]string{"autoscaling.keda.sh/paused": "true"}
+		}, want: true},
+		{name: "owner removed", mutate: func(so *kedav1alpha1.ScaledObject) { so.OwnerReferences = nil }, want: true},
+		{name: "being deleted", mutate: func(so *kedav1alpha1.ScaledObject) { so.DeletionTimestamp = &now }, want: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := base.DeepCopy()
+			tc.mutate(cur)
+			if got := scaledObjectChanged(base, cur); got != tc.want {
+				t.Errorf("scaledObjectChanged() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHPAChanged(t *testing.T) {
+	base := hpa(withHPAReplicas(3, 3))
+	later := metav1.NewTime(time.Unix(2000, 0))
+	tests := []struct {
+		name   string
+		mutate func(*autoscalingv2.HorizontalPodAutoscaler)
+		want   bool
+	}{
+		{name: "metrics refresh", mutate: func(h *autoscalingv2.HorizontalPodAutoscaler) {
+			h.ResourceVersion = "9"
+			h.Status.LastScaleTime = &later
+			h.Status.CurrentMetrics = []autoscalingv2.MetricStatus{{Type: autoscalingv2.ExternalMetricSourceType}}
+		}, want: false},
+		{name: "desired changes", mutate: func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Status.DesiredReplicas = 5 }, want: true},
+		{name: "current changes", mutate: func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Status.CurrentReplicas = 1 }, want: true},
+		{name: "owner changes", mutate: func(h *autoscalingv2.HorizontalPodAutoscaler) { h.OwnerReferences = nil }, want: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := base.DeepCopy()
+			tc.mutate(cur)
+			if got := hpaChanged(base, cur); got != tc.want {
+				t.Errorf("hpaChanged() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,617 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podautoscaler
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	ktesting "k8s.io/client-go/testing"
+	"knative.dev/networking/pkg/apis/networking"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	networkingclient "knative.dev/networking/pkg/client/injection/client"
+	"knative.dev/pkg/apis"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
+	"knative.dev/pkg/ptr"
+	pkgreconciler "knative.dev/pkg/reconciler"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	asconfig "knative.dev/serving/pkg/autoscaler/config"
+	servingclient "knative.dev/serving/pkg/client/injection/client"
+	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
+	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
+	aresources "knative.dev/serving/pkg/reconciler/autoscaling/resources"
+	"knative.dev/serving/pkg/reconciler/serverlessservice/resources/names"
+
+	kedaclient "github.com/serving-keda/serving-keda/pkg/client/injection/client"
+	"github.com/serving-keda/serving-keda/pkg/config"
+	. "github.com/serving-keda/serving-keda/pkg/reconciler/testing"
+	"github.com/serving-keda/serving-keda/pkg/translate"
+
+	. "knative.dev/pkg/reconciler/testing"
+	. "knative.dev/serving/pkg/testing"
+)
+
+const (
+	testNamespace = "test-namespace"
+	testRevision  = "test-revision"
+	deployName    = testRevision + "-deployment"
+	promAddr      = "http://prometheus.monitoring:9090"
+)
+
+var customMetric = map[string]string{
+	autoscaling.MetricAnnotationKey: "rps",
+	autoscaling.TargetAnnotationKey: "10",
+	translate.PrometheusQueryKey:    `sum(rate(http_requests_total{revision="{{.Revision}}"}[1m]))`,
+	translate.PrometheusAddressKey:  promAddr,
+}
+
+func TestReconcile(t *testing.T) {
+	privateSvc := names.PrivateService(testRevision)
+	waitingForHPA := fmt.Sprintf("waiting for KEDA to create HPA %q for ScaledObject %q", testRevision, testRevision)
+	ready := []PodAutoscalerOption{WithPASKSReady, WithPAStatusService(testRevision), WithPAMetricsService(privateSvc)}
+
+	table := TableTest{{
+		Name: "bad workqueue key",
+		Key:  "too/many/parts",
+	}, {
+		Name: "key not found",
+		Key:  "foo/not-found",
+	}, {
+		Name:    "another class is not ours",
+		Objects: []runtime.Object{pa(withAnnotations(map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA}))},
+		Key:     key(),
+	}, {
+		Name:    "new revision: create ScaledObject and SKS, wait for KEDA's HPA",
+		Objects: []runtime.Object{pa()},
+		Key:     key(),
+		WantCreates: []runtime.Object{
+			sks(),
+			scaledObject(pa()),
+		},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name: "HPA appeared: scale from its status, active, initialized",
+		Objects: []runtime.Object{
+			pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+			scaledObject(pa(), withSOReady),
+			hpa(withHPAReplicas(3, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(3, 1), withSOReadyCondition)...),
+		}},
+	}, {
+		Name: "steady state writes nothing",
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(3, 3), withSOReadyCondition)...),
+			scaledObject(pa(), withSOReady, withKEDAMetadata),
+			hpa(withHPAReplicas(3, 3)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+	}, {
+		Name: "HPA status change flows to the PA",
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(3, 3), withSOReadyCondition)...),
+			scaledObject(pa(), withSOReady),
+			hpa(withHPAReplicas(7, 4)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(7, 4), withSOReadyCondition)...),
+		}},
+	}, {
+		Name: "not initialized until min-scale replicas run",
+		Objects: []runtime.Object{
+			pa(withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"})),
+			scaledObject(pa(withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"}))),
+			hpa(withHPAReplicas(3, 2)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"}),
+				WithTraffic, withScales(3, 2))...),
+		}},
+	}, {
+		Name: "initial-scale above min-scale sets the bar",
+		Objects: []runtime.Object{
+			pa(withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"})),
+			scaledObject(pa(withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"}))),
+			hpa(withHPAReplicas(4, 4)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"}),
+				WithTraffic, WithScaleTargetInitialized, withScales(4, 4))...),
+		}},
+	}, {
+		Name: "a user's edit of the ScaledObject is undone",
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1))...),
+			scaledObject(pa(), withSOEdited, withKEDAMetadata),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{
+			Object: scaledObject(pa(), withKEDAMetadata),
+		}},
+	}, {
+		Name: "a removed pause annotation is removed from the ScaledObject",
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1))...),
+			scaledObject(pa(), withSOAnnotation(translate.KEDAPausedAnnotation, "true")),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{
+			Object: scaledObject(pa()),
+		}},
+	}, {
+		Name: "annotations changed on the revision reach the ScaledObject",
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric))...),
+			scaledObject(pa()),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{
+			Object: scaledObject(pa(withAnnotations(customMetric))),
+		}},
+	}, {
+		Name: "a ScaledObject the PA does not own is left alone",
+		Objects: []runtime.Object{
+			pa(),
+			scaledObject(pa(), withSOOwnersRemoved),
+		},
+		Key:     key(),
+		WantErr: true,
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withNotOwned("ScaledObject")),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InternalError", `PodAutoscaler %q does not own ScaledObject %q`, testRevision, testRevision),
+		},
+	}, {
+		Name:         "ScaledObject create fails",
+		Objects:      []runtime.Object{pa()},
+		Key:          key(),
+		WantErr:      true,
+		WithReactors: []ktesting.ReactionFunc{InduceFailure("create", "scaledobjects")},
+		WantCreates:  []runtime.Object{scaledObject(pa())},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withFailedCreate("ScaledObject")),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InternalError", `failed to create ScaledObject %q: inducing failure for create scaledobjects`, testRevision),
+		},
+	}, {
+		Name: "ScaledObject update fails",
+		Objects: []runtime.Object{
+			pa(),
+			scaledObject(pa(), withSOEdited),
+		},
+		Key:          key(),
+		WantErr:      true,
+		WithReactors: []ktesting.ReactionFunc{InduceFailure("update", "scaledobjects")},
+		WantUpdates:  []ktesting.UpdateActionImpl{{Object: scaledObject(pa())}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InternalError", `failed to update ScaledObject %q: inducing failure for update scaledobjects`, testRevision),
+		},
+	}, {
+		Name:    "invalid annotation: condition, event, no ScaledObject, no retry",
+		Objects: []runtime.Object{pa(withAnnotations(badMetricType))},
+		Key:     key(),
+		WantErr: true,
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withAnnotations(badMetricType), withInactive("InvalidMetricType", badMetricTypeMsg)),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InvalidMetricType", "PodAutoscaler %s/%s: %s", testNamespace, testRevision, badMetricTypeMsg),
+		},
+		PostConditions: []func(*testing.T, *TableRow){assertPermanent},
+	}, {
+		Name: "invalid annotation on a running revision keeps its last good ScaledObject",
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(2, 2),
+				withAnnotations(map[string]string{translate.PausedKey: "perhaps"}))...),
+			scaledObject(pa()),
+			hpa(withHPAReplicas(2, 2)),
+			sks(WithSKSReady),
+		},
+		Key:     key(),
+		WantErr: true,
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithScaleTargetInitialized, withScales(2, 2),
+				withAnnotations(map[string]string{translate.PausedKey: "perhaps"}),
+				withInactive("InvalidKedaPaused", `invalid value: perhaps: autoscaling.knative.dev/keda-paused`+"\n"+`must be "true" or "false"`))...),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InvalidKedaPaused", `PodAutoscaler %s/%s: invalid value: perhaps: autoscaling.knative.dev/keda-paused`+"\n"+`must be "true" or "false"`, testNamespace, testRevision),
+		},
+	}, {
+		Name: "KEDA reports the ScaledObject not ready: the PA says why",
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric))...),
+			scaledObject(pa(withAnnotations(customMetric)), withSOCondition(kedav1alpha1.ConditionReady, metav1.ConditionFalse,
+				"ScaledObjectCheckFailed", `prometheus query api - error: Get "http://prometheus.monitoring:9090": dial tcp: connection refused`)),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric),
+				withCondition(ConditionScaledObjectReady, corev1.ConditionFalse, apis.ConditionSeverityWarning,
+					"ScaledObjectCheckFailed", `prometheus query api - error: Get "http://prometheus.monitoring:9090": dial tcp: connection refused`))...),
+		}},
+	}, {
+		Name: "KEDA's fallback and pause are mirrored while they hold",
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric),
+				withCondition(ConditionScaledObjectFallback, corev1.ConditionTrue, apis.ConditionSeverityWarning, "Old", "stale"))...),
+			scaledObject(pa(withAnnotations(customMetric)), withSOReady,
+				withSOCondition(kedav1alpha1.ConditionPaused, metav1.ConditionTrue, "ScaledObjectPaused", "ScaledObject is paused")),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric),
+				withSOReadyCondition,
+				withCondition(ConditionScaledObjectPaused, corev1.ConditionTrue, apis.ConditionSeverityInfo, "ScaledObjectPaused", "ScaledObject is paused"))...),
+		}},
+	}, {
+		Name: "an HPA of another ScaledObject is reported, not used",
+		Objects: []runtime.Object{
+			pa(),
+			scaledObject(pa()),
+			hpa(withHPAReplicas(9, 9), withHPAOwner("someone-else")),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withInactive(ReasonHPANotOwned,
+				`HPA "test-revision" is managed by KEDA but not for ScaledObject "test-revision"; delete it or the ScaledObject it belongs to`))...),
+		}},
+	}, {
+		Name: "SKS not owned",
+		Objects: []runtime.Object{
+			pa(),
+			scaledObject(pa()),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady, WithSKSOwnersRemoved),
+		},
+		Key:     key(),
+		WantErr: true,
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withNotOwned("ServerlessService")),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InternalError", "error reconciling SKS: PA: %s does not own SKS: %s", testRevision, testRevision),
+		},
+	}, {
+		Name:    "bring your own: waiting for the user's ScaledObject",
+		Objects: []runtime.Object{pa(withAnnotations(byo))},
+		Key:     key(),
+		WantCreates: []runtime.Object{
+			sksOf(pa(withAnnotations(byo))),
+		},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withAnnotations(byo),
+				withActivating(ReasonWaitingForScaledObject, `autoscaling.knative.dev/scaled-object-auto-create is false: waiting for a ScaledObject named "test-revision" in namespace "test-namespace"`),
+				WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name: "bring your own: the user's ScaledObject is read, never written",
+		Objects: []runtime.Object{
+			pa(withAnnotations(byo)),
+			scaledObject(pa(), withSOOwnersRemoved, withSOEdited, withSOReady),
+			hpa(withHPAReplicas(2, 2)),
+			sksOf(pa(withAnnotations(byo)), WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(byo), WithTraffic, WithScaleTargetInitialized, withScales(2, 2), withSOReadyCondition)...),
+		}},
+	}, {
+		Name: "bring your own: a ScaledObject scaling another Deployment",
+		Objects: []runtime.Object{
+			pa(withAnnotations(byo)),
+			scaledObject(pa(), withSOOwnersRemoved, withSOTarget("payments")),
+			sksOf(pa(withAnnotations(byo)), WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(byo), withInactive(ReasonScaledObjectMismatch,
+				`ScaledObject "test-revision" scales Deployment "payments", not the revision's Deployment "test-revision-deployment"`))...),
+		}},
+	}, {
+		Name: "bring your own: a ScaledObject with KEDA's default HPA name",
+		Objects: []runtime.Object{
+			pa(withAnnotations(byo)),
+			scaledObject(pa(), withSOOwnersRemoved, withSOHPAName("")),
+			sksOf(pa(withAnnotations(byo)), WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(byo), withInactive(ReasonScaledObjectMismatch,
+				`ScaledObject "test-revision" names its HPA "keda-hpa-test-revision"; set spec.advanced.horizontalPodAutoscalerConfig.name to "test-revision" so the revision's scale can be reported`))...),
+		}},
+	}, {
+		Name: "config-autoscaler-keda change: the ScaledObject follows",
+		Ctx:  config.ToContext(context.Background(), testConfig(map[string]string{config.PollingIntervalKey: "5s"})),
+		Objects: []runtime.Object{
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1))...),
+			scaledObject(pa()),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{
+			Object: scaledObject(pa(), func(so *kedav1alpha1.ScaledObject) { so.Spec.PollingInterval = ptr.Int32(5) }),
+		}},
+	}}
+
+	table.Test(t, MakeFactory(func(ctx context.Context, l *Listers, _ configmap.Watcher) controller.Reconciler {
+		r := &Reconciler{
+			Base: &areconciler.Base{
+				Client:           servingclient.Get(ctx),
+				NetworkingClient: networkingclient.Get(ctx),
+				SKSLister:        l.GetServerlessServiceLister(),
+				MetricLister:     l.GetMetricLister(),
+			},
+			kedaClient: kedaclient.Get(ctx),
+			soLister:   l.GetScaledObjectLister(),
+			hpaLister:  l.GetHorizontalPodAutoscalerLister(),
+		}
+		return pareconciler.NewReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
+			controller.GetEventRecorder(ctx), r, autoscaling.HPA, controller.Options{ConfigStore: &testConfigStore{}})
+	}))
+}
+
+// assertPermanent checks that an invalid revision is not retried: the
+// reconciler's error is permanent, so the workqueue drops the key.
+func assertPermanent(t *testing.T, row *TableRow) {
+	cfg := testConfig(nil)
+	p := pa(withAnnotations(badMetricType))
+	r := &Reconciler{}
+	err := r.ReconcileKind(config.ToContext(context.Background(), cfg), p)
+	if !controller.IsPermanentError(err) {
+		t.Errorf("ReconcileKind() = %v, want a permanent error", err)
+	}
+}
+
+var (
+	byo              = map[string]string{translate.AutoCreateKey: "false"}
+	badMetricType    = map[string]string{translate.MetricTypeKey: "Average"}
+	badMetricTypeMsg = "invalid value: Average: autoscaling.knative.dev/metric-type\nmust be Utilization, AverageValue or Value"
+)
+
+type testConfigStore struct{}
+
+// ToContext keeps a row's own configuration, else the defaults.
+func (testConfigStore) ToContext(ctx context.Context) context.Context {
+	if config.FromContext(ctx) != nil {
+		return ctx
+	}
+	return config.ToContext(ctx, testConfig(nil))
+}
+
+var _ pkgreconciler.ConfigStore = testConfigStore{}
+
+func testConfig(keda map[string]string) *config.Config {
+	as, err := asconfig.NewConfigFromMap(nil)
+	if err != nil {
+		panic(err)
+	}
+	k, err := config.NewKEDAFromMap(keda)
+	if err != nil {
+		panic(err)
+	}
+	return &config.Config{Autoscaler: as, KEDA: k}
+}
+
+func key() string { return testNamespace + "/" + testRevision }
+
+func pa(opts ...PodAutoscalerOption) *autoscalingv1alpha1.PodAutoscaler {
+	p := &autoscalingv1alpha1.PodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        testRevision,
+			Namespace:   testNamespace,
+			Annotations: map[string]string{autoscaling.ClassAnnotationKey: autoscaling.HPA},
+		},
+		Spec: autoscalingv1alpha1.PodAutoscalerSpec{
+			ScaleTargetRef: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: deployName},
+			ProtocolType:   networking.ProtocolHTTP1,
+		},
+	}
+	p.Status.InitializeConditions()
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+func withAnnotations(anns map[string]string) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) {
+		for k, v := range anns {
+			p.Annotations[k] = v
+		}
+	}
+}
+
+func withScales(desired, actual int32) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) {
+		p.Status.DesiredScale, p.Status.ActualScale = ptr.Int32(desired), ptr.Int32(actual)
+	}
+}
+
+func withActivating(reason, msg string) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) { p.Status.MarkActivating(reason, msg) }
+}
+
+func withInactive(reason, msg string) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) { p.Status.MarkInactive(reason, msg) }
+}
+
+func withNotOwned(kind string) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) { p.Status.MarkResourceNotOwned(kind, testRevision) }
+}
+
+func withFailedCreate(kind string) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) { p.Status.MarkResourceFailedCreation(kind, testRevision) }
+}
+
+func withCondition(t apis.ConditionType, status corev1.ConditionStatus, sev apis.ConditionSeverity, reason, msg string) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) {
+		p.GetConditionSet().Manage(&p.Status).SetCondition(apis.Condition{Type: t, Status: status, Severity: sev, Reason: reason, Message: msg})
+	}
+}
+
+var withSOReadyCondition = withCondition(ConditionScaledObjectReady, corev1.ConditionTrue, apis.ConditionSeverityInfo, "ScaledObjectReady", "ScaledObject is defined correctly and is ready for scaling")
+
+func sks(opts ...SKSOption) *nv1alpha1.ServerlessService {
+	return sksOf(pa(), opts...)
+}
+
+// sksOf is the ServerlessService Serving's Base makes for p, in Serve mode.
+func sksOf(p *autoscalingv1alpha1.PodAutoscaler, opts ...SKSOption) *nv1alpha1.ServerlessService {
+	s := aresources.MakeSKS(p, nv1alpha1.SKSOperationModeServe, 0)
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+type soOption func(*kedav1alpha1.ScaledObject)
+
+// scaledObject is what the reconciler makes of p: like the generated
+// reconciler, it sees the PodAutoscaler with Serving's defaults applied.
+func scaledObject(p *autoscalingv1alpha1.PodAutoscaler, opts ...soOption) *kedav1alpha1.ScaledObject {
+	p = p.DeepCopy()
+	p.SetDefaults(context.Background())
+	so, err := translate.ScaledObject(p, testConfig(nil))
+	if err != nil {
+		panic(err)
+	}
+	for _, o := range opts {
+		o(so)
+	}
+	return so
+}
+
+func withSOReady(so *kedav1alpha1.ScaledObject) {
+	withSOCondition(kedav1alpha1.ConditionReady, metav1.ConditionTrue, "ScaledObjectReady", "ScaledObject is defined correctly and is ready for scaling")(so)
+}
+
+func withSOCondition(t kedav1alpha1.ConditionType, status metav1.ConditionStatus, reason, msg string) soOption {
+	return func(so *kedav1alpha1.ScaledObject) {
+		so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: t, Status: status, Reason: reason, Message: msg})
+	}
+}
+
+// withKEDAMetadata adds what KEDA's operator writes on a ScaledObject: a
+// label and a finalizer the reconciler must keep.
+func withKEDAMetadata(so *kedav1alpha1.ScaledObject) {
+	if so.Labels == nil {
+		so.Labels = map[string]string{}
+	}
+	so.Labels["scaledobject.keda.sh/name"] = so.Name
+	so.Finalizers = append(so.Finalizers, "finalizer.keda.sh")
+}
+
+// withSOEdited is a user's edit of fields the controller owns.
+func withSOEdited(so *kedav1alpha1.ScaledObject) {
+	so.Spec.MaxReplicaCount = ptr.Int32(2)
+	so.Spec.Triggers[0].Metadata["value"] = "99"
+}
+
+func withSOAnnotation(k, v string) soOption {
+	return func(so *kedav1alpha1.ScaledObject) {
+		if so.Annotations == nil {
+			so.Annotations = map[string]string{}
+		}
+		so.Annotations[k] = v
+	}
+}
+
+func withSOOwnersRemoved(so *kedav1alpha1.ScaledObject) { so.OwnerReferences = nil }
+
+func withSOTarget(name string) soOption {
+	return func(so *kedav1alpha1.ScaledObject) { so.Spec.ScaleTargetRef.Name = name }
+}
+
+func withSOHPAName(name string) soOption {
+	return func(so *kedav1alpha1.ScaledObject) { so.Spec.Advanced.HorizontalPodAutoscalerConfig.Name = name }
+}
+
+type hpaOption func(*autoscalingv2.HorizontalPodAutoscaler)
+
+// hpa is the HPA KEDA's operator creates for the revision's ScaledObject.
+func hpa(opts ...hpaOption) *autoscalingv2.HorizontalPodAutoscaler {
+	h := &autoscalingv2.HorizontalPodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      testRevision,
+			Namespace: testNamespace,
+			Labels: map[string]string{
+				translate.HPAManagedByLabel:    translate.HPAManagedByValue,
+				translate.HPAScaledObjectLabel: testRevision,
+			},
+			// KEDA's controller reference to the ScaledObject (whose fixture has no UID).
+			OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: "keda.sh/v1alpha1", Kind: "ScaledObject", Name: testRevision,
+				Controller: ptr.Bool(true), BlockOwnerDeletion: ptr.Bool(true),
+			}},
+		},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: deployName},
+			MaxReplicas:    100,
+		},
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+func withHPAReplicas(desired, current int32) hpaOption {
+	return func(h *autoscalingv2.HorizontalPodAutoscaler) {
+		h.Status.DesiredReplicas, h.Status.CurrentReplicas = desired, current
+	}
+}
+
+func withHPAOwner(uid types.UID) hpaOption {
+	return func(h *autoscalingv2.HorizontalPodAutoscaler) { h.OwnerReferences[0].UID = uid }
+}

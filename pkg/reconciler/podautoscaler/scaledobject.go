@@ -1,0 +1,210 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podautoscaler
+
+import (
+	"context"
+	"fmt"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+
+	"github.com/serving-keda/serving-keda/pkg/translate"
+)
+
+// reconcileScaledObject makes the PA's ScaledObject match desired. It writes
+// only when a field this controller owns differs: the spec, and the labels
+// and annotations it sets. Whatever else KEDA or users add stays.
+func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, desired *kedav1alpha1.ScaledObject) (*kedav1alpha1.ScaledObject, error) {
+	logger := logging.FromContext(ctx)
+	so, err := r.soLister.ScaledObjects(pa.Namespace).Get(desired.Name)
+	switch {
+	case apierrs.IsNotFound(err):
+		logger.Infof("Creating ScaledObject %q", desired.Name)
+		so, err = r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Create(ctx, desired, metav1.CreateOptions{})
+		if err != nil {
+			pa.Status.MarkResourceFailedCreation("ScaledObject", desired.Name)
+			return nil, fmt.Errorf("failed to create ScaledObject %q: %w", desired.Name, err)
+		}
+		return so, nil
+	case err != nil:
+		return nil, fmt.Errorf("failed to get ScaledObject %q: %w", desired.Name, err)
+	case !metav1.IsControlledBy(so, pa):
+		// Someone else's object: write nothing. Its events wake this PA, so a
+		// change of ownership (or its deletion) is seen without retrying.
+		pa.Status.MarkResourceNotOwned("ScaledObject", desired.Name)
+		return nil, controller.NewPermanentError(fmt.Errorf("PodAutoscaler %q does not own ScaledObject %q", pa.Name, desired.Name))
+	}
+
+	want, changed := merge(so, desired)
+	if !changed {
+		return so, nil
+	}
+	logger.Infof("Updating ScaledObject %q", desired.Name)
+	so, err = r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Update(ctx, want, metav1.UpdateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("failed to update ScaledObject %q: %w", desired.Name, err)
+	}
+	return so, nil
+}
+
+// merge returns existing with the fields this controller owns taken from
+// desired, and whether anything changed. Labels and annotations are merged,
+// not replaced: KEDA labels its ScaledObjects itself.
+func merge(existing, desired *kedav1alpha1.ScaledObject) (*kedav1alpha1.ScaledObject, bool) {
+	changed := !equality.Semantic.DeepEqual(existing.Spec, desired.Spec)
+	for k, v := range desired.Labels {
+		if cur, ok := existing.Labels[k]; !ok || cur != v {
+			changed = true
+		}
+	}
+	for k, v := range desired.Annotations {
+		if cur, ok := existing.Annotations[k]; !ok || cur != v {
+			changed = true
+		}
+	}
+	_, pausedNow := existing.Annotations[translate.KEDAPausedAnnotation]
+	_, pausedWanted := desired.Annotations[translate.KEDAPausedAnnotation]
+	if pausedNow && !pausedWanted {
+		changed = true
+	}
+	if !changed {
+		return existing, false
+	}
+
+	want := existing.DeepCopy()
+	want.Spec = *desired.Spec.DeepCopy()
+	if want.Labels == nil && len(desired.Labels) > 0 {
+		want.Labels = make(map[string]string, len(desired.Labels))
+	}
+	for k, v := range desired.Labels {
+		want.Labels[k] = v
+	}
+	if want.Annotations == nil && len(desired.Annotations) > 0 {
+		want.Annotations = make(map[string]string, len(desired.Annotations))
+	}
+	for k, v := range desired.Annotations {
+		want.Annotations[k] = v
+	}
+	if !pausedWanted {
+		delete(want.Annotations, translate.KEDAPausedAnnotation)
+	}
+	return want, true
+}
+
+// findOwnScaledObject looks up the user's ScaledObject in bring-your-own
+// mode. It returns the object when it fits the revision; otherwise nil, with
+// waiting true when there is none yet, and the PA's status saying why.
+func (r *Reconciler) findOwnScaledObject(pa *autoscalingv1alpha1.PodAutoscaler) (*kedav1alpha1.ScaledObject, bool) {
+	so, err := r.soLister.ScaledObjects(pa.Namespace).Get(pa.Name)
+	if err != nil {
+		pa.Status.MarkActivating(ReasonWaitingForScaledObject, fmt.Sprintf(
+			"%s is false: waiting for a ScaledObject named %q in namespace %q", translate.AutoCreateKey, pa.Name, pa.Namespace))
+		return nil, true
+	}
+	if msg := mismatch(pa, so); msg != "" {
+		pa.Status.MarkInactive(ReasonScaledObjectMismatch, msg)
+		return nil, false
+	}
+	return so, false
+}
+
+// mismatch says how a user's ScaledObject fails to fit the revision, or "".
+func mismatch(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) string {
+	want := pa.Spec.ScaleTargetRef
+	t := so.Spec.ScaleTargetRef
+	if t == nil || t.Name != want.Name || (t.Kind != "" && t.Kind != want.Kind) ||
+		(t.APIVersion != "" && t.APIVersion != want.APIVersion) {
+		got := "nothing"
+		if t != nil {
+			got = fmt.Sprintf("%s %q", kindOr(t.Kind, "Deployment"), t.Name)
+		}
+		return fmt.Sprintf("ScaledObject %q scales %s, not the revision's %s %q", so.Name, got, want.Kind, want.Name)
+	}
+	hpaName := "keda-hpa-" + so.Name // KEDA's default
+	if a := so.Spec.Advanced; a != nil && a.HorizontalPodAutoscalerConfig != nil && a.HorizontalPodAutoscalerConfig.Name != "" {
+		hpaName = a.HorizontalPodAutoscalerConfig.Name
+	}
+	if hpaName != translate.HPAName(pa) {
+		return fmt.Sprintf("ScaledObject %q names its HPA %q; set spec.advanced.horizontalPodAutoscalerConfig.name to %q so the revision's scale can be reported",
+			so.Name, hpaName, translate.HPAName(pa))
+	}
+	return ""
+}
+
+func kindOr(kind, def string) string {
+	if kind == "" {
+		return def
+	}
+	return kind
+}
+
+// PodAutoscaler conditions that mirror KEDA's view of the ScaledObject. They
+// are informational: they do not change the PA's Ready condition, which
+// follows the HPA as in Serving's HPA class.
+const (
+	ConditionScaledObjectReady    apis.ConditionType = "ScaledObjectReady"
+	ConditionScaledObjectFallback apis.ConditionType = "ScaledObjectFallback"
+	ConditionScaledObjectPaused   apis.ConditionType = "ScaledObjectPaused"
+)
+
+// mirrorScaledObjectConditions copies KEDA's Ready, and Fallback and Paused
+// while they hold, onto the PA with KEDA's reason and message.
+func mirrorScaledObjectConditions(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) {
+	m := pa.GetConditionSet().Manage(&pa.Status)
+	conds := so.Status.Conditions
+	// Read the slice as it is: KEDA's getters invent Unknown conditions for
+	// an object it has not reconciled yet.
+	if ready := find(conds, kedav1alpha1.ConditionReady); ready.Status != "" {
+		sev := apis.ConditionSeverityInfo
+		if ready.Status == metav1.ConditionFalse {
+			sev = apis.ConditionSeverityWarning
+		}
+		m.SetCondition(apis.Condition{
+			Type: ConditionScaledObjectReady, Status: corev1.ConditionStatus(ready.Status),
+			Severity: sev, Reason: ready.Reason, Message: ready.Message,
+		})
+	} else {
+		m.ClearCondition(ConditionScaledObjectReady) //nolint:errcheck // only fails for the happy condition
+	}
+	mirrorWhileTrue(m, ConditionScaledObjectFallback, find(conds, kedav1alpha1.ConditionFallback), apis.ConditionSeverityWarning)
+	mirrorWhileTrue(m, ConditionScaledObjectPaused, find(conds, kedav1alpha1.ConditionPaused), apis.ConditionSeverityInfo)
+}
+
+func find(conds kedav1alpha1.Conditions, t kedav1alpha1.ConditionType) kedav1alpha1.Condition {
+	for _, c := range conds {
+		if c.Type == t {
+			return c
+		}
+	}
+	return kedav1alpha1.Condition{}
+}
+
+func mirrorWhileTrue(m apis.ConditionManager, t apis.ConditionType, c kedav1alpha1.Condition, sev apis.ConditionSeverity) {
+	if c.Status != metav1.ConditionTrue {
+		m.ClearCondition(t) //nolint:errcheck // only fails for the happy condition
+		return
+	}
+	m.SetCondition(apis.Condition{Type: t, Status: corev1.ConditionTrue, Severity: sev, Reason: c.Reason, Message: c.Message})
+}
