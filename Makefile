@@ -1,0 +1,81 @@
+# Copyright 2026 The serving-keda Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+# The two commands a newcomer needs:
+#   make run    local control plane + KEDA + this controller + a sample revision
+#   make test   every test: unit, codegen check, and the control-plane tests
+
+GO            ?= go
+# Time each fuzz target runs under `make fuzz` (go test -fuzztime syntax).
+FUZZTIME      ?= 10m
+# Control-plane test timeout.
+E2E_TIMEOUT   ?= 40m
+OUTPUT        ?= _output
+
+.PHONY: all build test test-unit test-integration verify vet cluster run fuzz bench codegen deps clean
+
+all: build
+
+## build: compile the controller into $(OUTPUT)/autoscaler-keda
+build:
+	$(GO) build -o $(OUTPUT)/autoscaler-keda ./cmd/autoscaler-keda
+
+## test: everything CI runs, phase by phase with timings
+test:
+	@hack/phase.sh verify $(MAKE) --no-print-directory verify
+	@hack/phase.sh unit $(MAKE) --no-print-directory test-unit
+	@hack/phase.sh cluster-binaries $(MAKE) --no-print-directory cluster
+	@hack/phase.sh integration $(MAKE) --no-print-directory test-integration
+
+## test-unit: fast tests, no cluster (translation, reconciler TableTests, config, manifests, fuzz seeds)
+test-unit:
+	$(GO) test ./...
+
+## verify: vet and generated code up to date
+verify: vet
+	hack/verify-codegen.sh
+
+vet:
+	$(GO) vet ./...
+
+## cluster: build (once, cached outside the tree) etcd, kube-apiserver, kube-controller-manager and KEDA
+cluster:
+	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator
+
+## test-integration: the control-plane tests (build tag integration)
+test-integration: cluster
+	$(GO) test -tags integration -count=1 -timeout $(E2E_TIMEOUT) ./test/...
+
+## run: the local demo; Ctrl-C stops and cleans up everything it started
+run: cluster
+	$(GO) run ./test/cmd/local-demo
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzScaledObject$$' -fuzztime $(FUZZTIME) ./pkg/translate/
+
+## bench: unit benchmarks of the translation
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/translate/
+
+## codegen: regenerate injection clients and config map checksums
+codegen:
+	hack/update-codegen.sh
+
+## deps: tidy, vendor and refresh third_party licences
+deps:
+	hack/update-deps.sh
+
+clean:
+	rm -rf $(OUTPUT)
