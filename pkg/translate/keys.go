@@ -72,6 +72,12 @@ const (
 // ScaledObject; keda-paused sets or removes it.
 const KEDAPausedAnnotation = "autoscaling.keda.sh/paused"
 
+// TransferHPAOwnershipAnnotation lets KEDA take over an HPA that already
+// scales the revision: after the swap from Serving's autoscaler-hpa, every
+// existing revision has one, named after the revision like KEDA's. KEDA's
+// admission webhook refuses the ScaledObject without it.
+const TransferHPAOwnershipAnnotation = "scaledobject.keda.sh/transfer-hpa-ownership"
+
 // fallbackBehaviorStatic is the default of spec.fallback.behavior in KEDA's CRD.
 const fallbackBehaviorStatic = "static"
 

@@ -79,6 +79,10 @@ func ScaledObject(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (*k
 		},
 	}
 
+	if _, set := so.Annotations[TransferHPAOwnershipAnnotation]; !set {
+		so.Annotations = setKey(so.Annotations, TransferHPAOwnershipAnnotation, "true")
+	}
+
 	minScale, maxScale := pa.ScaleBounds(cfg.Autoscaler)
 	if maxScale == 0 {
 		maxScale = math.MaxInt32 // no limit, as in Serving's HPA class

@@ -86,7 +86,7 @@ func want(p *autoscalingv1alpha1.PodAutoscaler, mutate ...func(*kedav1alpha1.Sca
 			Name:            p.Name,
 			Namespace:       p.Namespace,
 			Labels:          p.Labels,
-			Annotations:     p.Annotations,
+			Annotations:     withTransfer(p.Annotations),
 			OwnerReferences: []metav1.OwnerReference{*kmeta.NewControllerRef(p)},
 		},
 		Spec: kedav1alpha1.ScaledObjectSpec{
@@ -105,6 +105,13 @@ func want(p *autoscalingv1alpha1.PodAutoscaler, mutate ...func(*kedav1alpha1.Sca
 		m(so)
 	}
 	return so
+}
+
+// withTransfer is the revision's annotations plus KEDA's HPA ownership transfer.
+func withTransfer(anns map[string]string) map[string]string {
+	out := copyMap(anns)
+	out[TransferHPAOwnershipAnnotation] = "true"
+	return out
 }
 
 func withTrigger(t kedav1alpha1.ScaleTriggers) func(*kedav1alpha1.ScaledObject) {
@@ -518,5 +525,22 @@ func TestAutoCreate(t *testing.T) {
 				t.Errorf("ScaledObject() = %v, want nil: %v", so, tc.wantNil)
 			}
 		})
+	}
+}
+
+func TestTransferHPAOwnership(t *testing.T) {
+	so, err := ScaledObject(pa(nil), testConfig(t, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := so.Annotations[TransferHPAOwnershipAnnotation]; got != "true" {
+		t.Errorf("%s = %q, want true so KEDA adopts the HPA Serving's autoscaler-hpa left", TransferHPAOwnershipAnnotation, got)
+	}
+	so, err = ScaledObject(pa(map[string]string{TransferHPAOwnershipAnnotation: "false"}), testConfig(t, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := so.Annotations[TransferHPAOwnershipAnnotation]; got != "false" {
+		t.Errorf("%s = %q, want the revision's own false", TransferHPAOwnershipAnnotation, got)
 	}
 }

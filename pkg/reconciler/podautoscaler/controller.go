@@ -38,7 +38,6 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
-	metricinformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/metric"
 	painformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler"
 	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
@@ -75,9 +74,9 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 			Client:           servingclient.Get(ctx),
 			NetworkingClient: networkingclient.Get(ctx),
 			SKSLister:        sksInformer.Lister(),
-			// Base only reads Metrics in ReconcileMetric, which the HPA class
-			// never calls; its lister is still set so nothing dereferences nil.
-			MetricLister: metricinformer.Get(ctx).Lister(),
+			// No MetricLister: Base reads Metrics only in ReconcileMetric,
+			// which the HPA class never calls, and an informer for them would
+			// need RBAC on Metrics for nothing.
 		},
 		kedaClient: kedaclient.Get(ctx),
 		soLister:   soInformer.Lister(),

@@ -390,7 +390,6 @@ func TestReconcile(t *testing.T) {
 				Client:           servingclient.Get(ctx),
 				NetworkingClient: networkingclient.Get(ctx),
 				SKSLister:        l.GetServerlessServiceLister(),
-				MetricLister:     l.GetMetricLister(),
 			},
 			kedaClient: kedaclient.Get(ctx),
 			soLister:   l.GetScaledObjectLister(),
