@@ -20,9 +20,12 @@ package main
 
 import (
 	"flag"
+	"log"
 	"os"
+	"strconv"
 
 	filteredfactory "knative.dev/pkg/client/injection/kube/informers/factory/filtered"
+	"knative.dev/pkg/injection"
 	"knative.dev/pkg/injection/sharedmain"
 	"knative.dev/pkg/signals"
 
@@ -36,5 +39,21 @@ func main() {
 	flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError)
 
 	ctx := filteredfactory.WithSelectors(signals.NewContext(), podautoscaler.KEDAHPASelector)
+
+	// sharedmain serves its probes on 8080, which config/ uses. PROBES_PORT
+	// moves them, so several controllers can run side by side on one host
+	// (the local control plane's tests and demo).
+	if v := os.Getenv("PROBES_PORT"); v != "" {
+		port, err := strconv.Atoi(v)
+		if err != nil {
+			log.Fatalf("PROBES_PORT=%q is not a port number", v)
+		}
+		ctx = sharedmain.WithHealthProbesDisabled(ctx)
+		go func() {
+			if err := injection.ServeHealthProbes(ctx, port); err != nil {
+				log.Fatalf("serving probes on %d: %v", port, err)
+			}
+		}()
+	}
 	sharedmain.MainWithContext(ctx, "autoscaler-keda", podautoscaler.NewController)
 }

@@ -28,11 +28,11 @@ import (
 	"strings"
 )
 
-// moduleDir returns the directory of module mod as pinned by the main
+// ModuleDir returns the directory of module mod as pinned by the main
 // module's go.mod (the go command runs in the current directory, which for
 // a test is its package directory), from the module cache. It never uses
 // vendor/ (which lacks the YAML files) and downloads the module if needed.
-func moduleDir(ctx context.Context, mod string) (string, error) {
+func ModuleDir(ctx context.Context, mod string) (string, error) {
 	out, err := goCmd(ctx, "list", "-mod=readonly", "-m", "-json", mod)
 	if err != nil {
 		return "", err
@@ -84,15 +84,15 @@ func goCmd(ctx context.Context, args ...string) ([]byte, error) {
 // knative.dev/networking's ServerlessService, and every KEDA CRD
 // (keda.sh and eventing.keda.sh).
 func DefaultCRDPaths(ctx context.Context) ([]string, error) {
-	serving, err := moduleDir(ctx, "knative.dev/serving")
+	serving, err := ModuleDir(ctx, "knative.dev/serving")
 	if err != nil {
 		return nil, err
 	}
-	networking, err := moduleDir(ctx, "knative.dev/networking")
+	networking, err := ModuleDir(ctx, "knative.dev/networking")
 	if err != nil {
 		return nil, err
 	}
-	keda, err := moduleDir(ctx, "github.com/kedacore/keda/v2")
+	keda, err := ModuleDir(ctx, "github.com/kedacore/keda/v2")
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,249 @@
+//go:build integration
+
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"knative.dev/networking/pkg/apis/networking"
+	networkingclientset "knative.dev/networking/pkg/client/clientset/versioned"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/apis/serving"
+	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
+
+	"github.com/serving-keda/serving-keda/test/cluster"
+	"github.com/serving-keda/serving-keda/test/deploy"
+)
+
+// env is one control plane, KEDA and this controller, shared by the tests
+// of this package; each test works in its own namespace. Tests that kill or
+// restart components start an env of their own.
+type env struct {
+	c          *cluster.Cluster
+	controller *cluster.Process
+	binary     string
+	kube       kubernetes.Interface
+	serving    servingclientset.Interface
+	networking networkingclientset.Interface
+	keda       kedaclientset.Interface
+}
+
+var shared *env
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	// Tests that need no controller (the smoke test) still run when the
+	// shared env cannot start; those that do fail with its error.
+	code := m.Run()
+	if shared != nil {
+		_ = shared.c.Stop()
+	}
+	return code
+}
+
+// sharedEnv starts the shared env on first use.
+func sharedEnv(t *testing.T) *env {
+	t.Helper()
+	if shared == nil {
+		// It outlives the test that starts it: log to stderr, not t.
+		logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "shared env: "+format+"\n", args...) }
+		e, err := startEnv(t, cluster.Options{Logf: logf}, deploy.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared = e
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("component logs in %s:\n%s", shared.c.LogDir(), cluster.LogReport(shared.c.LogDir(), 40))
+		}
+	})
+	if err := shared.c.Healthy(); err != nil {
+		t.Fatalf("shared control plane unhealthy: %v", err)
+	}
+	return shared
+}
+
+// startEnv starts a control plane with KEDA, installs config/ and runs the
+// controller under its ServiceAccount.
+func startEnv(t *testing.T, copts cluster.Options, dopts deploy.Options) (*env, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, err := cluster.Start(ctx, copts)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{c: c}
+	fail := func(err error) (*env, error) {
+		_ = c.Stop()
+		return nil, err
+	}
+	cfg := c.RESTConfig()
+	e.kube = c.Client()
+	if e.serving, err = servingclientset.NewForConfig(cfg); err != nil {
+		return fail(err)
+	}
+	if e.networking, err = networkingclientset.NewForConfig(cfg); err != nil {
+		return fail(err)
+	}
+	if e.keda, err = kedaclientset.NewForConfig(cfg); err != nil {
+		return fail(err)
+	}
+	if err := deploy.Install(ctx, c); err != nil {
+		return fail(err)
+	}
+	if e.binary, err = deploy.Build(ctx, c.WorkDir()); err != nil {
+		return fail(err)
+	}
+	if e.controller, err = deploy.Start(ctx, c, e.binary, dopts); err != nil {
+		return fail(err)
+	}
+	return e, nil
+}
+
+// namespace creates a namespace for one test.
+func (e *env) namespace(t *testing.T) string {
+	t.Helper()
+	name := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
+	if len(name) > 50 {
+		name = name[:50]
+	}
+	name = strings.Trim(name, "-")
+	if err := e.c.CreateNamespace(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// revision creates what Serving creates for a new revision: its Deployment
+// (with a cpu and memory request, as KEDA's resource scalers need) and its
+// PodAutoscaler of the HPA class with the given annotations.
+func (e *env) revision(t *testing.T, ns, name string, anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
+	t.Helper()
+	ctx := context.Background()
+	labels := map[string]string{
+		serving.RevisionLabelKey:      name,
+		serving.ConfigurationLabelKey: "demo",
+		serving.ServiceLabelKey:       "demo",
+	}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-deployment", Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{serving.RevisionLabelKey: name}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name:  "user-container",
+					Image: "example.invalid/app:latest",
+					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+						corev1.ResourceCPU:    resource.MustParse("100m"),
+						corev1.ResourceMemory: resource.MustParse("128Mi"),
+					}},
+				}}},
+			},
+		},
+	}
+	if _, err := e.kube.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]string{autoscaling.ClassAnnotationKey: autoscaling.HPA}
+	for k, v := range anns {
+		all[k] = v
+	}
+	pa := &autoscalingv1alpha1.PodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: all},
+		Spec: autoscalingv1alpha1.PodAutoscalerSpec{
+			ScaleTargetRef: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name},
+			ProtocolType:   networking.ProtocolHTTP1,
+			Reachability:   autoscalingv1alpha1.ReachabilityReachable,
+		},
+	}
+	pa, err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).Create(ctx, pa, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pa
+}
+
+// eventually polls cond every 50ms until it holds or timeout passes; the
+// last reason it gave is the failure message.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	var last string
+	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
+		ok, why := cond()
+		last = why
+		return ok, nil
+	})
+	if err != nil {
+		t.Fatalf("%s: not within %v: %s", what, timeout, last)
+	}
+}
+
+// scaledObject waits for the revision's ScaledObject.
+func (e *env) scaledObject(t *testing.T, ns, name string) *kedav1alpha1.ScaledObject {
+	t.Helper()
+	var so *kedav1alpha1.ScaledObject
+	eventually(t, 30*time.Second, "ScaledObject "+name, func() (bool, string) {
+		var err error
+		so, err = e.keda.KedaV1alpha1().ScaledObjects(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	return so
+}
+
+// podAutoscaler fetches a PA.
+func (e *env) podAutoscaler(t *testing.T, ns, name string) *autoscalingv1alpha1.PodAutoscaler {
+	t.Helper()
+	pa, err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pa
+}
+
+// condition describes a PA condition for messages.
+func condition(pa *autoscalingv1alpha1.PodAutoscaler, typ string) string {
+	for _, c := range pa.Status.Conditions {
+		if string(c.Type) == typ {
+			return fmt.Sprintf("%s=%s reason=%q message=%q", c.Type, c.Status, c.Reason, c.Message)
+		}
+	}
+	return typ + " absent"
+}
