@@ -59,7 +59,8 @@ test-integration: cluster
 
 ## run: the local demo; Ctrl-C stops and cleans up everything it started
 run: cluster
-	$(GO) run ./test/cmd/local-demo
+	$(GO) build -o $(OUTPUT)/local-demo ./test/cmd/local-demo
+	$(OUTPUT)/local-demo
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:
