@@ -42,8 +42,10 @@ test:
 test-unit:
 	$(GO) test ./...
 
-## verify: vet and generated code up to date
+## verify: gofmt, vet and generated code up to date
 verify: vet
+	@unformatted="$$(gofmt -l cmd pkg test hack/*.go hack/third-party-licenses)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	hack/verify-codegen.sh
 
 vet:

@@ -19,12 +19,15 @@ package podautoscaler
 import (
 	"context"
 	"reflect"
+	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/meta"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/tools/cache"
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	sksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice"
@@ -66,6 +69,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	hpaInformer := hpainformer.Get(ctx, KEDAHPASelector)
 
 	warnIfServingHPAAutoscalerRuns(ctx)
+	go reportMissingKEDA(ctx, kubeclient.Get(ctx).Discovery(), time.Minute)
 
 	onlyHPAClass := pkgreconciler.AnnotationFilterFunc(autoscaling.ClassAnnotationKey, autoscaling.HPA, false)
 
@@ -190,6 +194,35 @@ func hpaChanged(old, cur *autoscalingv2.HorizontalPodAutoscaler) bool {
 	return old.Status.CurrentReplicas != cur.Status.CurrentReplicas ||
 		old.Status.DesiredReplicas != cur.Status.DesiredReplicas ||
 		!reflect.DeepEqual(old.OwnerReferences, cur.OwnerReferences)
+}
+
+// reportMissingKEDA says clearly, until it is fixed, that KEDA's ScaledObject
+// API is not served: the ScaledObject informer cannot sync then, so the
+// controller waits (not ready, not crashing) and starts by itself once the
+// CRDs are installed. Client-go's own messages about it are easy to miss.
+func reportMissingKEDA(ctx context.Context, disco discovery.DiscoveryInterface, every time.Duration) {
+	logger := logging.FromContext(ctx)
+	for missing := false; ; {
+		_, err := disco.ServerResourcesForGroupVersion(kedav1alpha1.SchemeGroupVersion.String())
+		switch {
+		case err == nil && missing:
+			logger.Infof("KEDA's %s API is served now; starting", kedav1alpha1.SchemeGroupVersion)
+			return
+		case err == nil:
+			return
+		case apierrs.IsNotFound(err):
+			missing = true
+			logger.Errorf("KEDA's CRDs are not installed (%s ScaledObject is not served): this controller "+
+				"waits, not ready, until they are; install KEDA v2.19 or its CRDs", kedav1alpha1.SchemeGroupVersion)
+		default:
+			logger.Warnf("Checking for KEDA's %s API: %v", kedav1alpha1.SchemeGroupVersion, err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }
 
 // warnIfServingHPAAutoscalerRuns logs loudly when Serving's autoscaler-hpa

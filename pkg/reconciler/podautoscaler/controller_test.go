@@ -28,6 +28,8 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	ktesting "k8s.io/client-go/testing"
 	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	filteredfactory "knative.dev/pkg/client/injection/kube/informers/factory/filtered"
 	"knative.dev/pkg/configmap"
@@ -173,5 +175,39 @@ func TestHPAChanged(t *testing.T) {
 				t.Errorf("hpaChanged() = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestReportMissingKEDA(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), zap.New(core).Sugar()))
+	defer cancel()
+
+	disco := &fakediscovery.FakeDiscovery{Fake: &ktesting.Fake{}}
+	done := make(chan struct{})
+	go func() {
+		reportMissingKEDA(ctx, disco, 10*time.Millisecond)
+		close(done)
+	}()
+	// No keda.sh resources: it keeps saying so.
+	deadline := time.Now().Add(5 * time.Second)
+	for logs.FilterMessageSnippet("KEDA's CRDs are not installed").Len() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no repeated error about missing CRDs; logs: %v", logs.All())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The CRDs get installed: it says so once and stops.
+	disco.Lock()
+	disco.Resources = []*metav1.APIResourceList{{GroupVersion: kedav1alpha1.SchemeGroupVersion.String(),
+		APIResources: []metav1.APIResource{{Name: "scaledobjects", Kind: "ScaledObject", Namespaced: true}}}}
+	disco.Unlock()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("reportMissingKEDA did not return once KEDA's API was served")
+	}
+	if logs.FilterMessageSnippet("is served now").Len() != 1 {
+		t.Errorf("want one message that KEDA is served now; logs: %v", logs.All())
 	}
 }
