@@ -23,19 +23,23 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"knative.dev/networking/pkg/apis/networking"
 	networkingclientset "knative.dev/networking/pkg/client/clientset/versioned"
+	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
@@ -71,7 +75,26 @@ func run(m *testing.M) int {
 	if shared != nil {
 		_ = shared.c.Stop()
 	}
+	if build.dir != "" {
+		_ = os.RemoveAll(build.dir)
+	}
 	return code
+}
+
+// build is the controller binary, built once for all the envs of a run.
+var build struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+func controllerBinary(ctx context.Context) (string, error) {
+	build.once.Do(func() {
+		if build.dir, build.err = os.MkdirTemp("", "serving-keda-e2e-bin-"); build.err == nil {
+			build.path, build.err = deploy.Build(ctx, build.dir)
+		}
+	})
+	return build.path, build.err
 }
 
 // sharedEnv starts the shared env on first use.
@@ -125,7 +148,7 @@ func startEnv(t *testing.T, copts cluster.Options, dopts deploy.Options) (*env, 
 	if err := deploy.Install(ctx, c); err != nil {
 		return fail(err)
 	}
-	if e.binary, err = deploy.Build(ctx, c.WorkDir()); err != nil {
+	if e.binary, err = controllerBinary(ctx); err != nil {
 		return fail(err)
 	}
 	if e.controller, err = deploy.Start(ctx, c, e.binary, dopts); err != nil {
@@ -246,4 +269,99 @@ func condition(pa *autoscalingv1alpha1.PodAutoscaler, typ string) string {
 		}
 	}
 	return typ + " absent"
+}
+
+// Timeouts of the new scenarios: about three times the slowest seen on a
+// loaded 2-core machine, rounded up (the controller reacts in well under a
+// second, KEDA in about one).
+const (
+	// controllerTimeout bounds the controller's reaction to a change.
+	controllerTimeout = 5 * time.Second
+	// kedaTimeout bounds a step that waits for KEDA's operator (an HPA, a
+	// ScaledObject condition, a Prometheus query).
+	kedaTimeout = 10 * time.Second
+)
+
+// dedicatedEnv starts an env of the test's own (for tests that change global
+// state or restart components); it stops with the test and keeps its logs,
+// printing their tails, when the test fails.
+func dedicatedEnv(t *testing.T, copts cluster.Options, dopts deploy.Options) *env {
+	t.Helper()
+	if copts.Logf == nil {
+		copts.Logf = t.Logf
+	}
+	e, err := startEnv(t, copts, dopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.c.Stop(); err != nil {
+			t.Errorf("stopping the dedicated env: %v", err)
+		}
+	})
+	e.c.KeepLogsOnFailure(t)
+	return e
+}
+
+// hpa waits for the HPA KEDA makes for a revision.
+func (e *env) hpa(t *testing.T, ns, name string, timeout time.Duration) *autoscalingv2.HorizontalPodAutoscaler {
+	t.Helper()
+	var hpa *autoscalingv2.HorizontalPodAutoscaler
+	eventually(t, timeout, "KEDA's HPA "+ns+"/"+name, func() (bool, string) {
+		var err error
+		hpa, err = e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	return hpa
+}
+
+// paCondition waits until a PA condition satisfies ok and returns the PA.
+func (e *env) paCondition(t *testing.T, ns, name, typ string, timeout time.Duration, ok func(*apis.Condition) bool) *autoscalingv1alpha1.PodAutoscaler {
+	t.Helper()
+	var pa *autoscalingv1alpha1.PodAutoscaler
+	eventually(t, timeout, "PA "+ns+"/"+name+" condition "+typ, func() (bool, string) {
+		pa = e.podAutoscaler(t, ns, name)
+		c := pa.Status.GetCondition(apis.ConditionType(typ))
+		return c != nil && ok(c), condition(pa, typ)
+	})
+	return pa
+}
+
+// soCondition describes a ScaledObject condition for messages.
+func soCondition(so *kedav1alpha1.ScaledObject, typ kedav1alpha1.ConditionType) string {
+	for _, c := range so.Status.Conditions {
+		if c.Type == typ {
+			return fmt.Sprintf("%s=%s reason=%q message=%q", c.Type, c.Status, c.Reason, c.Message)
+		}
+	}
+	return string(typ) + " absent"
+}
+
+// notFound polls get until it returns NotFound.
+func notFound(t *testing.T, timeout time.Duration, what string, get func() error) {
+	t.Helper()
+	eventually(t, timeout, what+" gone", func() (bool, string) {
+		err := get()
+		if apierrors.IsNotFound(err) {
+			return true, ""
+		}
+		return false, fmt.Sprintf("still there (err %v)", err)
+	})
+}
+
+// managers lists an object's field managers, with the operation and
+// subresource each wrote through ("keda-operator/Update/status").
+func managers(m metav1.Object) []string {
+	var out []string
+	for _, f := range m.GetManagedFields() {
+		s := f.Manager + "/" + string(f.Operation)
+		if f.Subresource != "" {
+			s += "/" + f.Subresource
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -1,0 +1,291 @@
+//go:build integration
+
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	"knative.dev/pkg/apis"
+	"knative.dev/pkg/ptr"
+	"knative.dev/serving/pkg/apis/autoscaling"
+
+	"github.com/serving-keda/serving-keda/pkg/translate"
+)
+
+// controllerManager is the field manager of the controller's writes: its
+// client's user agent starts with the binary's name.
+const controllerManager = "autoscaler-keda"
+
+// kedaNameLabel is the label KEDA's operator puts on every ScaledObject.
+const kedaNameLabel = "scaledobject.keda.sh/name"
+
+// TestScaledObjectRestored: a ScaledObject a user deletes is recreated, and
+// one a user edits is brought back to the desired spec.
+func TestScaledObjectRestored(t *testing.T) {
+	e := sharedEnv(t)
+	ns := e.namespace(t)
+	ctx := context.Background()
+	sos := e.keda.KedaV1alpha1().ScaledObjects(ns)
+	pa := e.revision(t, ns, "keep-00001", map[string]string{autoscaling.MaxScaleAnnotationKey: "5"})
+	old := e.scaledObject(t, ns, pa.Name)
+	e.hpa(t, ns, pa.Name, kedaTimeout)
+
+	// Deleted: KEDA's finalizer goes, the object goes, the controller makes
+	// a new one (a new UID) and KEDA a new HPA for it.
+	if err := sos.Delete(ctx, pa.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var so *kedav1alpha1.ScaledObject
+	eventually(t, controllerTimeout, "ScaledObject recreated", func() (bool, string) {
+		var err error
+		so, err = sos.Get(ctx, pa.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return so.UID != old.UID && so.DeletionTimestamp == nil, fmt.Sprintf("uid %s deleting %v", so.UID, so.DeletionTimestamp)
+	})
+	t.Logf("recreated %v after the deletion", time.Since(start).Round(time.Millisecond))
+	if !metav1.IsControlledBy(so, pa) || !equality.Semantic.DeepEqual(so.Spec, old.Spec) {
+		t.Errorf("recreated ScaledObject: owners %+v spec %+v, want controlled by the PA with spec %+v", so.OwnerReferences, so.Spec, old.Spec)
+	}
+	eventually(t, kedaTimeout, "HPA controlled by the new ScaledObject", func() (bool, string) {
+		hpa, err := e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, pa.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return metav1.IsControlledBy(hpa, so), fmt.Sprintf("owners %+v", hpa.OwnerReferences)
+	})
+	e.paCondition(t, ns, pa.Name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
+
+	// Edited: maxReplicaCount is put back. A merge patch, as kubectl edit
+	// would send: KEDA's status writes make an Update conflict often.
+	edited, err := sos.Patch(ctx, pa.Name, types.MergePatchType, []byte(`{"spec":{"maxReplicaCount":42}}`),
+		metav1.PatchOptions{FieldManager: "e2e-user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ptr.Int32Value(edited.Spec.MaxReplicaCount) != 42 {
+		t.Fatalf("patched maxReplicaCount = %d, want 42", ptr.Int32Value(edited.Spec.MaxReplicaCount))
+	}
+	start = time.Now()
+	eventually(t, controllerTimeout, "maxReplicaCount restored", func() (bool, string) {
+		so, err = sos.Get(ctx, pa.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return ptr.Int32Value(so.Spec.MaxReplicaCount) == 5, fmt.Sprintf("maxReplicaCount %d", ptr.Int32Value(so.Spec.MaxReplicaCount))
+	})
+	t.Logf("restored %v after the edit", time.Since(start).Round(time.Millisecond))
+	if so.Generation <= edited.Generation || so.UID != edited.UID {
+		t.Errorf("generation %d uid %s after the restore, want > %d and the same object", so.Generation, so.UID, edited.Generation)
+	}
+	t.Logf("managers after the restore: %v", managers(so))
+	if !hasManager(so, controllerManager) {
+		t.Errorf("managers %v, want %s among them after its update", managers(so), controllerManager)
+	}
+}
+
+// userScaledObject is a ScaledObject as a user writes it for a revision:
+// no owner, scaling the revision's Deployment, its HPA named after the
+// revision.
+func userScaledObject(ns, revision string) *kedav1alpha1.ScaledObject {
+	return &kedav1alpha1.ScaledObject{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: revision, Labels: map[string]string{"owner": "user"}},
+		Spec: kedav1alpha1.ScaledObjectSpec{
+			ScaleTargetRef:  &kedav1alpha1.ScaleTarget{Name: revision + "-deployment"},
+			MinReplicaCount: ptr.Int32(1),
+			MaxReplicaCount: ptr.Int32(3),
+			Advanced: &kedav1alpha1.AdvancedConfig{
+				HorizontalPodAutoscalerConfig: &kedav1alpha1.HorizontalPodAutoscalerConfig{Name: revision},
+			},
+			Triggers: []kedav1alpha1.ScaleTriggers{{Type: "cpu", MetricType: "Utilization", Metadata: map[string]string{"value": "60"}}},
+		},
+	}
+}
+
+func hasManager(so *kedav1alpha1.ScaledObject, name string) bool {
+	for _, f := range so.ManagedFields {
+		if f.Manager == name || strings.HasPrefix(f.Manager, name+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkUntouched fails unless the user's ScaledObject still has the spec,
+// labels, owners and generation it was created with, and no field manager
+// of the controller.
+func checkUntouched(t *testing.T, so, created *kedav1alpha1.ScaledObject) {
+	t.Helper()
+	t.Logf("ScaledObject managers: %v; generation %d, resourceVersion %s (created at %s)",
+		managers(so), so.Generation, so.ResourceVersion, created.ResourceVersion)
+	if so.Generation != created.Generation {
+		t.Errorf("generation %d, want %d: the spec was written", so.Generation, created.Generation)
+	}
+	// KEDA labels every ScaledObject with its name; nothing else may change.
+	labels := map[string]string{}
+	for k, v := range so.Labels {
+		if k != kedaNameLabel {
+			labels[k] = v
+		}
+	}
+	if !equality.Semantic.DeepEqual(so.Spec, created.Spec) || len(so.OwnerReferences) != 0 ||
+		!equality.Semantic.DeepEqual(labels, created.Labels) || !equality.Semantic.DeepEqual(so.Annotations, created.Annotations) {
+		t.Errorf("ScaledObject changed: spec %+v owners %+v labels %v annotations %v, want spec %+v, no owners, labels %v, annotations %v",
+			so.Spec, so.OwnerReferences, so.Labels, so.Annotations, created.Spec, created.Labels, created.Annotations)
+	}
+	if hasManager(so, controllerManager) {
+		t.Errorf("managers %v: the controller wrote the user's ScaledObject", managers(so))
+	}
+	for _, f := range so.ManagedFields {
+		if f.Manager != created.ManagedFields[0].Manager && !strings.HasPrefix(f.Manager, "keda") {
+			t.Errorf("unexpected field manager %q (%s %s)", f.Manager, f.Operation, f.Subresource)
+		}
+	}
+}
+
+// TestBringYourOwnScaledObject: with scaled-object-auto-create "false" the PA
+// waits for the user's ScaledObject, reports the HPA KEDA makes from it, and
+// the controller never writes it.
+func TestBringYourOwnScaledObject(t *testing.T) {
+	e := sharedEnv(t)
+	ns := e.namespace(t)
+	ctx := context.Background()
+	const name = "byo-00001"
+	e.revision(t, ns, name, map[string]string{translate.AutoCreateKey: "false"})
+
+	pa := e.paCondition(t, ns, name, "Active", controllerTimeout, func(c *apis.Condition) bool {
+		return c.IsUnknown() && c.Reason == "WaitingForScaledObject"
+	})
+	t.Logf("waiting: %s", condition(pa, "Active"))
+	if _, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a ScaledObject appeared in bring-your-own mode: err = %v", err)
+	}
+
+	created, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, userScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hpa := e.hpa(t, ns, name, kedaTimeout)
+	if ref := metav1.GetControllerOf(hpa); ref == nil || ref.UID != created.UID {
+		t.Errorf("HPA controller %+v, want the user's ScaledObject", ref)
+	}
+	e.paCondition(t, ns, name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
+
+	// The HPA's scale reaches the PA, as the HPA controller would write it.
+	hpas := e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns)
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hpa, err := hpas.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		hpa.Status.DesiredReplicas, hpa.Status.CurrentReplicas = 2, 1
+		_, err = hpas.UpdateStatus(ctx, hpa, metav1.UpdateOptions{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, controllerTimeout, "PA scale 2/1", func() (bool, string) {
+		pa = e.podAutoscaler(t, ns, name)
+		d, a := ptr.Int32Value(pa.Status.DesiredScale), ptr.Int32Value(pa.Status.ActualScale)
+		return d == 2 && a == 1 && pa.Status.DesiredScale != nil, fmt.Sprintf("desired %d actual %d", d, a)
+	})
+	// KEDA's conditions are mirrored from the user's object too.
+	e.paCondition(t, ns, name, "ScaledObjectReady", controllerTimeout, (*apis.Condition).IsTrue)
+
+	// Give later reconciles (KEDA's status writes wake the PA) a chance to
+	// write before looking.
+	time.Sleep(time.Second)
+	so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUntouched(t, so, created)
+}
+
+// TestScaledObjectNotOwned: a ScaledObject named after the revision that
+// the PA does not control gives the PA reason NotOwned and is never written.
+func TestScaledObjectNotOwned(t *testing.T) {
+	e := sharedEnv(t)
+	ns := e.namespace(t)
+	ctx := context.Background()
+	const name = "taken-00001"
+	created, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, userScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.revision(t, ns, name, nil)
+
+	pa := e.paCondition(t, ns, name, "Ready", controllerTimeout, func(c *apis.Condition) bool {
+		return c.IsFalse() && c.Reason == "NotOwned"
+	})
+	t.Logf("PA: %s", condition(pa, "Ready"))
+	if msg := pa.Status.GetCondition(apis.ConditionReady).Message; !strings.Contains(msg, name) {
+		t.Errorf("Ready message %q does not name the ScaledObject", msg)
+	}
+
+	// KEDA reconciles the user's object meanwhile (status, finalizer); the
+	// controller leaves it alone, also on later resyncs that KEDA's status
+	// writes would trigger.
+	eventually(t, kedaTimeout, "KEDA reconciled the user's ScaledObject", func() (bool, string) {
+		so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		ready := so.Status.Conditions.GetReadyCondition()
+		return ready.IsTrue(), soCondition(so, kedav1alpha1.ConditionReady)
+	})
+	time.Sleep(2 * time.Second)
+	so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUntouched(t, so, created)
+	pa = e.podAutoscaler(t, ns, name)
+	if c := pa.Status.GetCondition(apis.ConditionReady); c == nil || c.Reason != "NotOwned" {
+		t.Errorf("PA %s, want reason NotOwned to stay", condition(pa, "Ready"))
+	}
+
+	// Once the user deletes theirs, the PA gets its own ScaledObject.
+	if err := e.keda.KedaV1alpha1().ScaledObjects(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, kedaTimeout, "the PA's own ScaledObject", func() (bool, string) {
+		so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return metav1.IsControlledBy(so, pa), fmt.Sprintf("uid %s owners %+v", so.UID, so.OwnerReferences)
+	})
+	pa = e.paCondition(t, ns, name, "Active", kedaTimeout, (*apis.Condition).IsTrue)
+	if c := pa.Status.GetCondition(apis.ConditionReady); c != nil && c.Reason == "NotOwned" {
+		t.Errorf("PA %s after the user's ScaledObject went", condition(pa, "Ready"))
+	}
+}
