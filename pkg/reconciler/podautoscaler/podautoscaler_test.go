@@ -202,7 +202,8 @@ func TestReconcile(t *testing.T) {
 			Object: pa(withNotOwned("ScaledObject")),
 		}},
 		WantEvents: []string{
-			Eventf(corev1.EventTypeWarning, "InternalError", `PodAutoscaler %q does not own ScaledObject %q`, testRevision, testRevision),
+			Eventf(corev1.EventTypeWarning, "NotOwned", `PodAutoscaler %q does not own ScaledObject %q: it writes nothing to it; delete it, or set %s to "false" to use it`,
+				testRevision, testRevision, translate.AutoCreateKey),
 		},
 	}, {
 		Name:         "ScaledObject create fails",

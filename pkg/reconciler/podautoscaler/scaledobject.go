@@ -28,6 +28,7 @@ import (
 	"knative.dev/pkg/apis"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/logging"
+	pkgreconciler "knative.dev/pkg/reconciler"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
@@ -54,7 +55,9 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 		// Someone else's object: write nothing. Its events wake this PA, so a
 		// change of ownership (or its deletion) is seen without retrying.
 		pa.Status.MarkResourceNotOwned("ScaledObject", desired.Name)
-		return nil, controller.NewPermanentError(fmt.Errorf("PodAutoscaler %q does not own ScaledObject %q", pa.Name, desired.Name))
+		return nil, controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, "NotOwned",
+			"PodAutoscaler %q does not own ScaledObject %q: it writes nothing to it; delete it, or set %s to \"false\" to use it",
+			pa.Name, desired.Name, translate.AutoCreateKey))
 	}
 
 	want, changed := merge(so, desired)
