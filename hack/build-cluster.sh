@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the binaries of the local test control plane (etcd, kube-apiserver,
 # kube-controller-manager, KEDA operator and metrics adapter) from the Go module
-# proxy, through the small wrapper modules under hack/cluster/.
+# proxy, through the small wrapper modules under hack/cluster/; on request
+# also Serving's autoscaler-hpa, the component this project replaces, for the
+# side-by-side benchmark (test/cmd/bench).
 #
 # Binaries go to a cache OUTSIDE the repository, keyed by version, so every
 # clone on the same machine reuses them:
@@ -14,10 +16,13 @@
 # Usage: hack/build-cluster.sh [name...]
 #   names: etcd kube-apiserver kube-controller-manager keda-operator keda-adapter
 #   default: all of them, the KEDA adapter last (the tests do not need it).
+#   serving-autoscaler-hpa (Serving's autoscaler-hpa at the version go.mod
+#   pins) is built only when named, after the others.
 #   hack/build-cluster.sh --print-dir   prints the binaries directory and exits.
 #
 # Cold builds on 2 cores take roughly: etcd 1 min, kube-apiserver 8 min,
-# kube-controller-manager 2 min, keda-operator 11 min, keda-adapter 3 min.
+# kube-controller-manager 2 min, keda-operator 11 min, keda-adapter 3 min,
+# serving-autoscaler-hpa 3 min.
 # Run it under `nice` on a shared machine.
 set -euo pipefail
 
@@ -32,8 +37,15 @@ if [[ "${1:-}" == "--print-dir" ]]; then
 fi
 
 ALL=(etcd kube-apiserver kube-controller-manager keda-operator keda-adapter)
+ON_REQUEST=(serving-autoscaler-hpa)
 if [[ $# -gt 0 ]]; then
-  WANT=("$@")
+  # Keep the given order, but build the on-request binaries last.
+  WANT=()
+  LAST=()
+  for n in "$@"; do
+    if [[ " ${ON_REQUEST[*]} " == *" ${n} "* ]]; then LAST+=("${n}"); else WANT+=("${n}"); fi
+  done
+  WANT+=(${LAST[@]+"${LAST[@]}"})
 else
   WANT=("${ALL[@]}")
 fi
@@ -89,8 +101,12 @@ for name in "${WANT[@]}"; do
       build "${name}" "${v}" "${MODS}/keda" "github.com/kedacore/keda/v2/cmd/${name#keda-}" \
         "-X github.com/kedacore/keda/v2/version.Version=${v#v}"
       ;;
+    serving-autoscaler-hpa)
+      v="$(module_version "${MODS}/serving" knative.dev/serving)"
+      build "${name}" "${v}" "${MODS}/serving" knative.dev/serving/cmd/autoscaler-hpa
+      ;;
     *)
-      echo "unknown binary: ${name} (want one of: ${ALL[*]})" >&2
+      echo "unknown binary: ${name} (want one of: ${ALL[*]} ${ON_REQUEST[*]})" >&2
       exit 2
       ;;
   esac
