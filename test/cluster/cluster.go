@@ -108,6 +108,11 @@ type Options struct {
 
 	// SkipKEDA does not start the KEDA operator (its CRDs are installed).
 	SkipKEDA bool
+	// SkipKEDACRDs installs none of KEDA's CRDs (keda.sh, eventing.keda.sh),
+	// as on a cluster without KEDA, and so starts no KEDA operator either
+	// (it needs them). InstallKEDACRDs adds them later, StartKEDA the
+	// operator.
+	SkipKEDACRDs bool
 	// KEDAEnv ("K=V") and KEDAArgs are added to the KEDA operator's
 	// environment and flags, e.g. KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES=20
 	// or --kube-api-qps=200.
@@ -147,6 +152,8 @@ type Cluster struct {
 	procs       []*Process
 	files       []*os.File
 	envPIDs     map[string]int // etcd and kube-apiserver, found after start
+	bins        map[string]string
+	apiDown     bool // kube-apiserver stopped on purpose (StopAPIServer, KillAPIServer)
 	logsHandled bool
 	stopped     bool
 }
@@ -166,6 +173,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		opts.StartTimeout = 60 * time.Second
 	}
 	names := []string{Etcd, KubeAPIServer, KubeControllerManager}
+	if opts.SkipKEDACRDs {
+		opts.SkipKEDA = true
+	}
 	if !opts.SkipKEDA {
 		names = append(names, KEDAOperator)
 	}
@@ -175,7 +185,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	}
 	sweepOrphans()
 
-	c := &Cluster{opts: opts, envPIDs: map[string]int{}}
+	c := &Cluster{opts: opts, envPIDs: map[string]int{}, bins: bins}
 	if c.workDir, err = os.MkdirTemp("", workDirPrefix); err != nil {
 		return nil, err
 	}
@@ -211,6 +221,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	crdPaths, err := DefaultCRDPaths(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("finding CRDs: %w", err)
+	}
+	if opts.SkipKEDACRDs {
+		if crdPaths, err = withoutKEDACRDs(ctx, crdPaths); err != nil {
+			return nil, err
+		}
 	}
 	crdPaths = append(crdPaths, opts.CRDPaths...)
 
@@ -556,7 +571,13 @@ func (c *Cluster) Healthy() error {
 			errs = append(errs, err)
 		}
 	}
+	c.mu.Lock()
+	envPIDs := make(map[string]int, len(c.envPIDs))
 	for n, pid := range c.envPIDs {
+		envPIDs[n] = pid
+	}
+	c.mu.Unlock()
+	for n, pid := range envPIDs {
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
 			errs = append(errs, fmt.Errorf("%s (pid %d) is gone", n, pid))
 		}

@@ -82,7 +82,7 @@ func goCmd(ctx context.Context, args ...string) ([]byte, error) {
 // module cache at the versions the main module's go.mod pins: Knative
 // Serving's config/core/300-resources (PodAutoscaler, Metric, ...),
 // knative.dev/networking's ServerlessService, and every KEDA CRD
-// (keda.sh and eventing.keda.sh).
+// (keda.sh and eventing.keda.sh, as KEDACRDPaths).
 func DefaultCRDPaths(ctx context.Context) ([]string, error) {
 	serving, err := ModuleDir(ctx, "knative.dev/serving")
 	if err != nil {
@@ -92,17 +92,37 @@ func DefaultCRDPaths(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	paths, err := globAll(
+		filepath.Join(serving, "config", "core", "300-resources", "*.yaml"),
+		filepath.Join(networking, "config", "serverlessservice.yaml"),
+	)
+	if err != nil {
+		return nil, err
+	}
+	keda, err := KEDACRDPaths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(paths, keda...), nil
+}
+
+// KEDACRDPaths returns KEDA's CRD files (keda.sh and eventing.keda.sh) from
+// the module cache at the version go.mod pins.
+func KEDACRDPaths(ctx context.Context) ([]string, error) {
 	keda, err := ModuleDir(ctx, "github.com/kedacore/keda/v2")
 	if err != nil {
 		return nil, err
 	}
-	var paths []string
-	for _, pattern := range []string{
-		filepath.Join(serving, "config", "core", "300-resources", "*.yaml"),
-		filepath.Join(networking, "config", "serverlessservice.yaml"),
+	return globAll(
 		filepath.Join(keda, "config", "crd", "bases", "keda.sh_*.yaml"),
 		filepath.Join(keda, "config", "crd", "bases", "eventing.keda.sh_*.yaml"),
-	} {
+	)
+}
+
+// globAll expands each pattern (sorted), requiring at least one match each.
+func globAll(patterns ...string) ([]string, error) {
+	var paths []string
+	for _, pattern := range patterns {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			return nil, err
@@ -119,4 +139,23 @@ func DefaultCRDPaths(ctx context.Context) ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// withoutKEDACRDs drops KEDA's CRD files from paths.
+func withoutKEDACRDs(ctx context.Context, paths []string) ([]string, error) {
+	keda, err := KEDACRDPaths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	skip := make(map[string]bool, len(keda))
+	for _, p := range keda {
+		skip[p] = true
+	}
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		if !skip[p] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

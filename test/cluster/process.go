@@ -142,6 +142,25 @@ func (p *Process) Stop() error {
 	}
 }
 
+// Kill sends SIGKILL to the process group at once, as the kernel's OOM
+// killer or a node failure would, and waits until it has exited. Like Stop,
+// it makes the exit expected.
+func (p *Process) Kill() error {
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	if done, _ := p.Exited(); done {
+		return nil
+	}
+	_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(5 * time.Second):
+		return fmt.Errorf("%s (pid %d) did not die after SIGKILL", p.Name, p.PID())
+	}
+}
+
 // unexpectedExit is non-nil when the process exited without Stop.
 func (p *Process) unexpectedExit() error {
 	done, err := p.Exited()

@@ -167,10 +167,17 @@ type Options struct {
 	Env []string
 	// Args adds flags.
 	Args []string
+	// ProbesPort is the port the process serves /health and /readiness on
+	// (env PROBES_PORT); 0 picks a free one.
+	ProbesPort int
+	// NoWait returns as soon as the process has started, without waiting
+	// for it to start its controllers and answer its readiness probe (for
+	// a controller that cannot get ready, e.g. without KEDA's CRDs).
+	NoWait bool
 }
 
 // Start runs the controller binary under config/'s ServiceAccount and waits
-// until it answers its readiness probe.
+// until it answers its readiness probe (unless opts.NoWait).
 func Start(ctx context.Context, c *cluster.Cluster, binary string, opts Options) (*cluster.Process, error) {
 	if opts.Name == "" {
 		opts.Name = "autoscaler-keda"
@@ -179,9 +186,11 @@ func Start(ctx context.Context, c *cluster.Cluster, binary string, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("ServiceAccount kubeconfig: %w", err)
 	}
-	probe, err := cluster.FreePort()
-	if err != nil {
-		return nil, err
+	probe := opts.ProbesPort
+	if probe == 0 {
+		if probe, err = cluster.FreePort(); err != nil {
+			return nil, err
+		}
 	}
 	metrics, err := cluster.FreePort()
 	if err != nil {
@@ -208,6 +217,9 @@ func Start(ctx context.Context, c *cluster.Cluster, binary string, opts Options)
 	p, err := c.StartProcess(opts.Name, binary, args, env)
 	if err != nil {
 		return nil, err
+	}
+	if opts.NoWait {
+		return p, nil
 	}
 	if err := waitReady(ctx, p, probe); err != nil {
 		_ = p.Stop()
