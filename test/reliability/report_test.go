@@ -1,0 +1,120 @@
+//go:build integration
+
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reliability
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// result is one row of docs/reliability.md, as test/cmd/reliability-report
+// reads it: the fault or bad input, how the test caused it, what happened,
+// and how many objects were lost (a PodAutoscaler without its
+// ScaledObject, ServerlessService or status at the end) or duplicated.
+type result struct {
+	Test       string  `json:"test"`
+	Fault      string  `json:"fault"`
+	How        string  `json:"how"`
+	Result     string  `json:"result"`
+	Objects    int     `json:"objects"`
+	Lost       int     `json:"lost"`
+	Duplicated int     `json:"duplicated"`
+	Passed     bool    `json:"passed"`
+	Seconds    float64 `json:"seconds"`
+	When       string  `json:"when"`
+}
+
+var reportMu sync.Mutex
+
+// report registers a row for t: it is appended to $RELIABILITY_REPORT (if
+// set) when t ends, marked passed unless t failed. The test fills in
+// Result, Objects, Lost and Duplicated as it learns them; if it stops
+// early, the row says so.
+func report(t *testing.T, fault, how string) *result {
+	t.Helper()
+	begin := time.Now()
+	r := &result{Test: t.Name(), Fault: fault, How: how, Result: "the test stopped before it recorded a result"}
+	t.Cleanup(func() {
+		r.Passed = !t.Failed()
+		r.Seconds = time.Since(begin).Round(100 * time.Millisecond).Seconds()
+		r.When = begin.UTC().Format(time.RFC3339)
+		if t.Skipped() {
+			r.Passed = true
+		}
+		t.Logf("report: %s | %s | %s | objects %d, lost %d, duplicated %d | passed %v", r.Fault, r.How, r.Result, r.Objects, r.Lost, r.Duplicated, r.Passed)
+		path := os.Getenv("RELIABILITY_REPORT")
+		if path == "" {
+			return
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Errorf("report: %v", err)
+			return
+		}
+		reportMu.Lock()
+		defer reportMu.Unlock()
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Errorf("report: %v", err)
+			return
+		}
+		defer f.Close()
+		if _, err := f.Write(append(b, '\n')); err != nil {
+			t.Errorf("report: %v", err)
+		}
+	})
+	return r
+}
+
+// quote renders a message for the report: one line, at most n bytes, in
+// single quotes.
+func quote(s string, n int) string {
+	return "'" + shorten(strings.Join(strings.Fields(s), " "), n) + "'"
+}
+
+// shorten cuts s to n bytes.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// counts renders counts by key ("A ×2, B ×1"), or "none".
+func counts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}

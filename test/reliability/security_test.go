@@ -1,0 +1,489 @@
+//go:build integration
+
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reliability
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes/scheme"
+	"knative.dev/pkg/apis"
+	"knative.dev/serving/pkg/apis/autoscaling"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/translate"
+	"github.com/serving-keda/serving-keda/test/cluster"
+	"github.com/serving-keda/serving-keda/test/deploy"
+)
+
+// clusterRole is config/'s ClusterRole for the controller.
+const clusterRole = "knative-serving-autoscaler-keda"
+
+// TestDeniedCreate: under a copy of config/'s ClusterRole without create
+// on ScaledObjects, a new revision's PA says FailedCreate and a Warning
+// Event says forbidden; the controller retries with exponential backoff
+// (counted in its log and by the API server over 20 s), and meanwhile
+// serves work that needs no create: an invalid revision gets its condition,
+// a bring-your-own revision finds its ScaledObject.
+func TestDeniedCreate(t *testing.T) {
+	r := report(t, "RBAC denies create on ScaledObjects",
+		"config/'s ClusterRole with create removed from the keda.sh scaledobjects rule; one revision; then an invalid and a bring-your-own revision")
+	r.Objects = 3
+	e := dedicatedEnv(t, cluster.Options{SkipKEDA: true}, deploy.Options{}, func(ctx context.Context, e *env) error {
+		role, err := e.kube.RbacV1().ClusterRoles().Get(ctx, clusterRole, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		found := false
+		for i, rule := range role.Rules {
+			if slices.Contains(rule.APIGroups, "keda.sh") && slices.Contains(rule.Resources, "scaledobjects") {
+				role.Rules[i].Verbs = slices.DeleteFunc(slices.Clone(rule.Verbs), func(v string) bool { return v == "create" })
+				found = true
+			}
+		}
+		if !found {
+			return errors.New("no keda.sh scaledobjects rule in " + clusterRole)
+		}
+		_, err = e.kube.RbacV1().ClusterRoles().Update(ctx, role, metav1.UpdateOptions{})
+		return err
+	})
+	ctx := context.Background()
+	ns := e.namespace(t)
+	const denied = "denied-00001"
+	e.revision(t, ns, denied, nil)
+
+	pa := e.paCondition(t, ns, denied, "Ready", 30*time.Second, func(c *apis.Condition) bool {
+		return c.IsFalse() && c.Reason == "FailedCreate"
+	})
+	t.Logf("PA: %s", condition(pa, "Ready"))
+	var ev corev1.Event
+	eventually(t, 30*time.Second, "a Warning Event saying forbidden", func() (bool, string) {
+		evs, err := e.paEvents(ns, denied)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, x := range evs {
+			if x.Type == corev1.EventTypeWarning && strings.Contains(x.Message, "forbidden") {
+				ev = x
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%d events", len(evs))
+	})
+	t.Logf("Event %s: %s", ev.Reason, ev.Message)
+
+	// Other work goes on meanwhile.
+	const invalid, byo = "invalid-00001", "byo-00001"
+	e.revision(t, ns, invalid, map[string]string{translate.MetricTypeKey: "Average"})
+	_, byoPA := newRevision(ns, byo, nil)
+	so := &kedav1alpha1.ScaledObject{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: byo},
+		Spec: kedav1alpha1.ScaledObjectSpec{
+			ScaleTargetRef: &kedav1alpha1.ScaleTarget{APIVersion: "apps/v1", Kind: "Deployment", Name: byoPA.Spec.ScaleTargetRef.Name},
+			Advanced:       &kedav1alpha1.AdvancedConfig{HorizontalPodAutoscalerConfig: &kedav1alpha1.HorizontalPodAutoscalerConfig{Name: byo}},
+			Triggers:       []kedav1alpha1.ScaleTriggers{{Type: "cpu", MetricType: "Utilization", Metadata: map[string]string{"value": "50"}}},
+		},
+	}
+	if _, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, so, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.revision(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"})
+	e.paCondition(t, ns, invalid, "Ready", 15*time.Second, func(c *apis.Condition) bool {
+		return c.IsFalse() && c.Reason == "InvalidMetricType"
+	})
+	e.paCondition(t, ns, byo, "Active", 15*time.Second, func(c *apis.Condition) bool {
+		return c.Reason == "WaitingForHPA"
+	})
+
+	// Backoff: the create attempts for the denied revision over the 20 s
+	// after the first, from the controller's log (it logs each attempt,
+	// and each refusal) and the Event's count. The API server counts
+	// requests refused by authorization in no metric (RBAC refuses them
+	// before the request metrics).
+	type attempt struct {
+		at     time.Time
+		denied bool
+	}
+	attempts := func() (out []attempt) {
+		for _, le := range readLog(t, e.controller.LogPath) {
+			switch {
+			case le.Key != ns+"/"+denied:
+			case strings.HasPrefix(le.Message, "Creating ScaledObject"):
+				out = append(out, attempt{at: le.Time})
+			case le.Message == "Returned an error" || le.Message == "Reconcile error":
+				if len(out) > 0 {
+					out[len(out)-1].denied = true
+				}
+			}
+		}
+		return out
+	}
+	first := attempts()[0].at
+	time.Sleep(time.Until(first.Add(21 * time.Second)))
+	var window []attempt
+	for _, a := range attempts() {
+		if a.at.Sub(first) <= 20*time.Second {
+			window = append(window, a)
+		}
+	}
+	var gaps []string
+	var longest time.Duration
+	refusals := 0
+	for i, a := range window {
+		if a.denied {
+			refusals++
+		}
+		if i > 0 {
+			g := a.at.Sub(window[i-1].at)
+			longest = max(longest, g)
+			gaps = append(gaps, g.Round(time.Millisecond).String())
+		}
+	}
+	evs, err := e.paEvents(ns, denied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evCount int32
+	for _, x := range evs {
+		if x.Reason == ev.Reason && strings.Contains(x.Message, "forbidden") {
+			evCount += max(x.Count, 1)
+		}
+	}
+	t.Logf("%d create attempts (%d refusals logged) in the 20 s after the first; gaps %v; the forbidden Event counted %d", len(window), refusals, gaps, evCount)
+	if len(window) > 20 {
+		t.Errorf("%d create attempts in 20 s: not backing off", len(window))
+	}
+	if longest < 2*time.Second {
+		t.Errorf("longest gap between attempts %v: not backing off", longest)
+	}
+	if refusals != len(window) {
+		t.Errorf("%d of %d attempts ended in a logged error", refusals, len(window))
+	}
+	if l, err := e.keda.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{}); err != nil || len(l.Items) != 1 {
+		t.Errorf("ScaledObjects in the namespace: %v (err %v), want only the bring-your-own one", l, err)
+	}
+	if done, err := e.controller.Exited(); done {
+		t.Errorf("the controller exited: %v", err)
+	}
+	r.Result = fmt.Sprintf("PA Ready=False FailedCreate %s; Warning Event %s %s (count %d); %d create attempts in the 20 s after the first, gaps %v; an invalid and a bring-your-own revision were served meanwhile; the process stayed up",
+		quote(pa.Status.GetCondition(apis.ConditionReady).Message, 100), ev.Reason, quote(ev.Message, 220), evCount, len(window), strings.Join(gaps, " "))
+}
+
+// TestRefusedOverridesAndAuth: an override that retargets is refused with a
+// condition and writes nothing, for a new revision and for one whose
+// ScaledObject exists; a ClusterTriggerAuthentication outside
+// config-autoscaler-keda's allow-list is refused in the revision's trigger,
+// in extra triggers and in an override, while one on the list is used.
+func TestRefusedOverridesAndAuth(t *testing.T) {
+	e := sharedEnv(t)
+	r := report(t, "an override that retargets; a ClusterTriggerAuthentication outside the allow-list",
+		"new revision with scaled-object-override retargeting to another Deployment; existing revision edited to retarget and to move namespace; ClusterTriggerAuthentication admin-creds in the trigger, extra triggers and override, allow-list empty then shared-prom")
+	ctx := context.Background()
+	ns := e.namespace(t)
+	retarget := `{"spec":{"scaleTargetRef":{"name":"payments"}}}`
+
+	// A new revision that retargets: refused, nothing written.
+	e.revision(t, ns, "retarget-00001", map[string]string{translate.OverrideKey: retarget})
+	pa := e.paCondition(t, ns, "retarget-00001", "Ready", 15*time.Second, func(c *apis.Condition) bool {
+		return c.IsFalse() && c.Reason == "InvalidScaledObjectOverride"
+	})
+	e.warningEvent(t, ns, "retarget-00001", "InvalidScaledObjectOverride", 10*time.Second)
+	msg := pa.Status.GetCondition(apis.ConditionReady).Message
+	t.Logf("new revision: %s", msg)
+
+	// An existing revision edited to retarget, then to move: its
+	// ScaledObject stays as it was.
+	e.revision(t, ns, "moving-00001", nil)
+	so := e.scaledObject(t, ns, "moving-00001", 15*time.Second)
+	for _, override := range []string{retarget, `{"metadata":{"namespace":"kube-system"}}`} {
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, translate.OverrideKey, override)
+		if _, err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).Patch(ctx, "moving-00001", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		e.paCondition(t, ns, "moving-00001", "Ready", 15*time.Second, func(c *apis.Condition) bool {
+			return c.IsFalse() && c.Reason == "InvalidScaledObjectOverride" && strings.Contains(c.Message, override)
+		})
+	}
+	time.Sleep(2 * time.Second) // anything the controller would write, it has written by now
+	now, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, "moving-00001", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.ResourceVersion != so.ResourceVersion || now.Spec.ScaleTargetRef.Name != "moving-00001-deployment" {
+		t.Errorf("existing ScaledObject written: resourceVersion %s -> %s, target %q", so.ResourceVersion, now.ResourceVersion, now.Spec.ScaleTargetRef.Name)
+	}
+	e.noScaledObject(t, ns, "retarget-00001")
+	e.noScaledObject(t, "kube-system", "moving-00001")
+	all, err := e.keda.KedaV1alpha1().ScaledObjects("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range all.Items {
+		if x.Spec.ScaleTargetRef != nil && x.Spec.ScaleTargetRef.Name == "payments" {
+			t.Errorf("ScaledObject %s/%s scales payments", x.Namespace, x.Name)
+		}
+	}
+
+	// ClusterTriggerAuthentication: refused unless on the allow-list.
+	cta := func(name string) map[string]string {
+		return map[string]string{
+			autoscaling.MetricAnnotationKey:  "queue",
+			autoscaling.TargetAnnotationKey:  "4",
+			translate.PrometheusAddressKey:   "http://prometheus.invalid:9090",
+			translate.PrometheusQueryKey:     `sum(queue{revision="{{.Revision}}"})`,
+			translate.PrometheusAuthNameKey:  name,
+			translate.PrometheusAuthKindKey:  "ClusterTriggerAuthentication",
+			translate.PrometheusAuthModesKey: "bearer",
+		}
+	}
+	ctaRef := `{"name":"admin-creds","kind":"ClusterTriggerAuthentication"}`
+	refused := []struct {
+		name, reason string
+		anns         map[string]string
+	}{
+		{"cta-trigger-00001", "InvalidTriggerPrometheusAuthName", cta("admin-creds")},
+		{"cta-extra-00001", "InvalidExtraPrometheusTriggers", map[string]string{translate.ExtraTriggersKey: `[{"type":"prometheus","metadata":{"serverAddress":"http://p:9090","query":"up","threshold":"1"},"authenticationRef":` + ctaRef + `}]`}},
+		{"cta-override-00001", "InvalidScaledObjectOverride", map[string]string{translate.OverrideKey: `{"spec":{"triggers":[{"type":"prometheus","metadata":{"serverAddress":"http://p:9090","query":"up","threshold":"1"},"authenticationRef":` + ctaRef + `}]}}`}},
+	}
+	for _, c := range refused {
+		e.revision(t, ns, c.name, c.anns)
+	}
+	var ctaMsgs []string
+	for _, c := range refused {
+		pa := e.paCondition(t, ns, c.name, "Ready", 15*time.Second, func(x *apis.Condition) bool {
+			return x.IsFalse() && x.Reason == c.reason && strings.Contains(x.Message, "admin-creds")
+		})
+		e.warningEvent(t, ns, c.name, c.reason, 10*time.Second)
+		e.noScaledObject(t, ns, c.name)
+		ctaMsgs = append(ctaMsgs, pa.Status.GetCondition(apis.ConditionReady).Message)
+	}
+	t.Logf("ClusterTriggerAuthentication refused: %q", ctaMsgs)
+
+	// With shared-prom on the allow-list, shared-prom is used and
+	// admin-creds still refused, naming the list.
+	restore := e.saveConfigMaps(t, config.KEDAConfigName)
+	defer func() {
+		restore()
+		e.restartController(t)
+	}()
+	if err := e.setConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ClusterTriggerAuthAllowedKey: "shared-prom"}); err != nil {
+		t.Fatal(err)
+	}
+	e.restartController(t)
+	e.revision(t, ns, "cta-allowed-00001", cta("shared-prom"))
+	e.revision(t, ns, "cta-listed-00001", cta("admin-creds"))
+	allowed := e.scaledObject(t, ns, "cta-allowed-00001", 15*time.Second)
+	if ref := allowed.Spec.Triggers[0].AuthenticationRef; ref == nil || ref.Name != "shared-prom" || ref.Kind != "ClusterTriggerAuthentication" {
+		t.Errorf("allowed ClusterTriggerAuthentication not used: %+v", allowed.Spec.Triggers[0].AuthenticationRef)
+	}
+	listed := e.paCondition(t, ns, "cta-listed-00001", "Ready", 15*time.Second, func(x *apis.Condition) bool {
+		return x.IsFalse() && x.Reason == "InvalidTriggerPrometheusAuthName" && strings.Contains(x.Message, "shared-prom")
+	})
+	e.noScaledObject(t, ns, "cta-listed-00001")
+	r.Objects = 7
+	r.Result = fmt.Sprintf("retargeting override: Ready=False InvalidScaledObjectOverride %s, Warning Event, no ScaledObject written (an existing one unchanged, none in kube-system); ClusterTriggerAuthentication admin-creds refused in the trigger, extra triggers and override (%s); with allow-list shared-prom, shared-prom is used and admin-creds refused: %s",
+		quote(msg, 240), quote(ctaMsgs[0], 240), quote(listed.Status.GetCondition(apis.ConditionReady).Message, 240))
+}
+
+// TestPodSecurityRestricted: the Pod that config/'s Deployment makes passes
+// the API server's own Pod Security admission at "restricted"; the same Pod
+// without each of its hardening settings does not, which shows the check is
+// real.
+func TestPodSecurityRestricted(t *testing.T) {
+	e := sharedEnv(t)
+	r := report(t, "config/ Deployment's pod under Pod Security \"restricted\"",
+		"namespace labelled pod-security.kubernetes.io/enforce=restricted; a Pod from config/500-autoscaler-keda.yaml's template (image replaced) created there, then the same Pod without seccompProfile, runAsNonRoot, capabilities drop or with privilege escalation")
+	ctx := context.Background()
+	ns := "psa-restricted"
+	if _, err := e.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		Name:   ns,
+		Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"},
+	}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	d := configDeployment(t)
+	pod := func(name string, mutate func(*corev1.Container)) *corev1.Pod {
+		p := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: d.Spec.Template.Labels},
+			Spec:       *d.Spec.Template.Spec.DeepCopy(),
+		}
+		for i := range p.Spec.Containers {
+			p.Spec.Containers[i].Image = "example.invalid/autoscaler-keda:placeholder"
+			if mutate != nil {
+				mutate(&p.Spec.Containers[i])
+			}
+		}
+		return p
+	}
+	if _, err := e.kube.CoreV1().Pods(ns).Create(ctx, pod("autoscaler-keda", nil), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("config/'s pod refused under restricted: %v", err)
+	}
+	variants := []struct {
+		name, field string
+		mutate      func(*corev1.Container)
+	}{
+		{"no-seccomp", "seccompProfile", func(c *corev1.Container) { c.SecurityContext.SeccompProfile = nil }},
+		{"no-run-as-non-root", "runAsNonRoot", func(c *corev1.Container) { c.SecurityContext.RunAsNonRoot = nil }},
+		{"no-capabilities-drop", "capabilities", func(c *corev1.Container) { c.SecurityContext.Capabilities = nil }},
+		{"privilege-escalation", "allowPrivilegeEscalation", func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = ptrTo(true) }},
+	}
+	var refusedBy []string
+	for _, v := range variants {
+		_, err := e.kube.CoreV1().Pods(ns).Create(ctx, pod(v.name, v.mutate), metav1.CreateOptions{})
+		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "violates PodSecurity \"restricted") || !strings.Contains(err.Error(), v.field) {
+			t.Errorf("pod %s: got %v, want Forbidden by PodSecurity naming %s", v.name, err, v.field)
+			continue
+		}
+		refusedBy = append(refusedBy, v.field)
+		if v.name == "no-seccomp" {
+			t.Logf("without seccompProfile: %v", err)
+		}
+	}
+	r.Result = fmt.Sprintf("config/'s pod admitted under enforce=restricted; refused without: %s (PodSecurity admission is on: envtest disables only ServiceAccount)", strings.Join(refusedBy, ", "))
+}
+
+// TestLeastPrivilege asks the API server (SubjectAccessReview) what
+// config/'s ServiceAccount may do: nothing with Secrets, no deletes, no
+// writes to Deployments or Pods; and, to show the review works, what it
+// needs.
+func TestLeastPrivilege(t *testing.T) {
+	e := sharedEnv(t)
+	r := report(t, "what config/'s ClusterRole and Role allow",
+		"SubjectAccessReviews for the controller's ServiceAccount on the installed RBAC")
+	ctx := context.Background()
+	user := "system:serviceaccount:" + cluster.ServingNamespace + ":" + deploy.ServiceAccount
+	type access struct{ verb, group, resource, sub, ns string }
+	can := func(a access) bool {
+		sar, err := e.kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User:   user,
+			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + cluster.ServingNamespace, "system:authenticated"},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{
+				Verb: a.verb, Group: a.group, Resource: a.resource, Subresource: a.sub, Namespace: a.ns,
+			},
+		}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sar.Status.Allowed
+	}
+	var denied []string
+	secrets := 0
+	for _, ns := range []string{"", cluster.ServingNamespace, "user-ns"} {
+		for _, verb := range []string{"get", "list", "watch"} {
+			if checkDenied(t, can(access{verb, "", "secrets", "", ns}), verb+" secrets in "+orAll(ns)) != "" {
+				secrets++
+			}
+		}
+	}
+	denied = append(denied, fmt.Sprintf("get, list and watch secrets in all namespaces, knative-serving and a user namespace (%d/9 denied)", secrets))
+	for _, a := range []access{
+		{"delete", "keda.sh", "scaledobjects", "", "user-ns"},
+		{"delete", "networking.internal.knative.dev", "serverlessservices", "", "user-ns"},
+		{"delete", "autoscaling.internal.knative.dev", "podautoscalers", "", "user-ns"},
+		{"update", "autoscaling.internal.knative.dev", "podautoscalers", "", "user-ns"},
+		{"create", "keda.sh", "triggerauthentications", "", "user-ns"},
+		{"create", "keda.sh", "clustertriggerauthentications", "", ""},
+		{"update", "apps", "deployments", "", "user-ns"},
+		{"patch", "apps", "deployments", "scale", "user-ns"},
+		{"create", "", "pods", "", "user-ns"},
+		{"create", "autoscaling", "horizontalpodautoscalers", "", "user-ns"},
+		{"get", "", "configmaps", "", "user-ns"},
+		{"update", "", "configmaps", "", cluster.ServingNamespace},
+	} {
+		res := strings.TrimSuffix(a.resource+"/"+a.sub, "/")
+		if a.group != "" {
+			res += "." + a.group
+		}
+		denied = append(denied, checkDenied(t, can(a), fmt.Sprintf("%s %s in %s", a.verb, res, orAll(a.ns))))
+	}
+	for _, a := range []access{
+		{"create", "keda.sh", "scaledobjects", "", "user-ns"},
+		{"update", "autoscaling.internal.knative.dev", "podautoscalers", "status", "user-ns"},
+		{"watch", "autoscaling", "horizontalpodautoscalers", "", ""},
+		{"update", "coordination.k8s.io", "leases", "", cluster.ServingNamespace},
+	} {
+		if !can(a) {
+			t.Errorf("%s %s/%s in %s: denied, but the controller needs it", a.verb, a.resource, a.sub, orAll(a.ns))
+		}
+	}
+	r.Result = fmt.Sprintf("denied: %s; allowed (as needed): create scaledobjects, update podautoscalers/status, watch HPAs, update leases in knative-serving", strings.Join(slices.DeleteFunc(denied, func(s string) bool { return s == "" }), "; "))
+}
+
+func checkDenied(t *testing.T, allowed bool, what string) string {
+	t.Helper()
+	if allowed {
+		t.Errorf("the controller may %s", what)
+		return ""
+	}
+	return what
+}
+
+func orAll(ns string) string {
+	if ns == "" {
+		return "all namespaces"
+	}
+	return ns
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// configDeployment decodes the Deployment of config/500-autoscaler-keda.yaml.
+func configDeployment(t *testing.T) *appsv1.Deployment {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(deploy.RepoRoot(), "config", "500-autoscaler-keda.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		doc, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
+		if err != nil {
+			continue
+		}
+		if d, ok := obj.(*appsv1.Deployment); ok {
+			return d
+		}
+	}
+	t.Fatal("no Deployment in config/500-autoscaler-keda.yaml")
+	return nil
+}
