@@ -19,11 +19,13 @@
 GO            ?= go
 # Time each fuzz target runs under `make fuzz` (go test -fuzztime syntax).
 FUZZTIME      ?= 10m
+# Flags of test/cmd/bench (make bench), e.g. -n 3000 -contenders autoscaler-keda.
+BENCH_FLAGS   ?=
 # Control-plane test timeout.
 E2E_TIMEOUT   ?= 40m
 OUTPUT        ?= _output
 
-.PHONY: all build test test-unit test-integration verify vet cluster run fuzz bench codegen deps clean
+.PHONY: all build test test-unit test-integration verify vet cluster run fuzz bench bench-unit codegen deps clean
 
 all: build
 
@@ -68,8 +70,15 @@ run: cluster
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzScaledObject$$' -fuzztime $(FUZZTIME) ./pkg/translate/
 
-## bench: unit benchmarks of the translation
+## bench: the control-plane benchmark (test/cmd/bench): this controller, Serving's
+## autoscaler-hpa and a bare client, N PAs at once; writes docs/benchmarks/.
+## Flags through BENCH_FLAGS, e.g. BENCH_FLAGS="-n 3000 -contenders autoscaler-keda,autoscaler-hpa"
 bench:
+	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator serving-autoscaler-hpa
+	$(GO) run ./test/cmd/bench $(BENCH_FLAGS)
+
+## bench-unit: unit benchmarks of the translation
+bench-unit:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/translate/
 
 ## codegen: regenerate injection clients and config map checksums

@@ -1,0 +1,278 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/serving-keda/serving-keda/test/cluster"
+)
+
+// kedaSupervisor runs KEDA's operator as a kubelet would: restarted when
+// it exits. KEDA v2.19.0 panics (nil Status.ScaleTargetGVKR in
+// resolver.GetCurrentReplicas, kedacore/keda#7863) when its scale loop reads
+// a ScaledObject from its cache before its own status patch arrived there,
+// which happens when many ScaledObjects are created at once. test/cluster
+// starts KEDA once; the benchmark starts it itself (SkipKEDA) to restart it.
+type kedaSupervisor struct {
+	c       *cluster.Cluster
+	bin     string
+	args    []string
+	env     []string
+	logf    func(string, ...any)
+	restart time.Duration
+
+	mu       sync.Mutex
+	proc     *cluster.Process
+	restarts int
+	deadCPU  float64 // CPU seconds of the instances that exited
+	lastCPU  float64 // latest reading of the running instance
+	stopping bool
+	done     chan struct{}
+}
+
+func startKEDA(ctx context.Context, c *cluster.Cluster, p kedaProfile, restart time.Duration, logf func(string, ...any)) (*kedaSupervisor, error) {
+	bin, err := cluster.BinaryPath("", cluster.KEDAOperator)
+	if err != nil {
+		return nil, err
+	}
+	certDir := filepath.Join(c.WorkDir(), "bench-keda-certs")
+	if err := writeCerts(certDir, "keda-operator", "keda-operator.keda", "keda-operator.keda.svc", "keda-operator.keda.svc.cluster.local", "localhost"); err != nil {
+		return nil, err
+	}
+	var ports []int
+	for len(ports) < 3 {
+		pt, err := cluster.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		dup := false
+		for _, q := range ports {
+			dup = dup || q == pt
+		}
+		if !dup {
+			ports = append(ports, pt)
+		}
+	}
+	probe := "127.0.0.1:" + strconv.Itoa(ports[1])
+	s := &kedaSupervisor{
+		c: c, bin: bin, logf: logf, restart: restart, done: make(chan struct{}),
+		args: append([]string{
+			"--kubeconfig=" + c.Kubeconfig(),
+			"--leader-elect=false",
+			"--enable-cert-rotation=false",
+			"--enable-webhook-patching=false",
+			"--cert-dir=" + certDir,
+			"--ca-dir=" + certDir,
+			"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(ports[0]),
+			"--health-probe-bind-address=" + probe,
+			"--metrics-service-bind-address=127.0.0.1:" + strconv.Itoa(ports[2]),
+		}, p.Args...),
+		env: append([]string{
+			"WATCH_NAMESPACE=",
+			"POD_NAMESPACE=" + cluster.KEDANamespace,
+			"POD_NAME=keda-operator-bench",
+			"KEDA_CLUSTER_OBJECT_NAMESPACE=" + cluster.KEDANamespace,
+		}, p.Env...),
+	}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for !probeOK(ctx, "http://"+probe+"/readyz") {
+		if exited, err := s.current().Exited(); exited {
+			return nil, fmt.Errorf("KEDA operator exited during start-up: %v; log %s", err, s.current().LogPath)
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("KEDA operator not ready after 2m; log %s", s.current().LogPath)
+		}
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	go s.supervise()
+	return s, nil
+}
+
+func (s *kedaSupervisor) start() error {
+	p, err := s.c.StartProcess(cluster.KEDAOperator, s.bin, s.args, s.env)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.proc, s.lastCPU = p, 0
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *kedaSupervisor) current() *cluster.Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc
+}
+
+// supervise follows the running instance's CPU and restarts it when it exits.
+func (s *kedaSupervisor) supervise() {
+	defer close(s.done)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		p := s.current()
+		select {
+		case <-p.Done():
+			s.mu.Lock()
+			stopping := s.stopping
+			s.deadCPU += s.lastCPU
+			s.lastCPU = 0
+			if !stopping {
+				s.restarts++
+			}
+			n := s.restarts
+			s.mu.Unlock()
+			if stopping {
+				return
+			}
+			_, err := p.Exited()
+			s.logf("KEDA operator exited (%v; log %s): restart %d in %v", err, p.LogPath, n, s.restart)
+			time.Sleep(s.restart)
+			if err := s.start(); err != nil {
+				s.logf("restarting KEDA operator: %v", err)
+				return
+			}
+		case <-t.C:
+			if v, err := cpuSeconds(p.PID()); err == nil {
+				s.mu.Lock()
+				if s.proc == p {
+					s.lastCPU = v
+				}
+				s.mu.Unlock()
+			}
+		}
+	}
+}
+
+// CPU returns the CPU seconds used by every instance so far.
+func (s *kedaSupervisor) CPU() float64 {
+	s.mu.Lock()
+	p := s.proc
+	s.mu.Unlock()
+	if v, err := cpuSeconds(p.PID()); err == nil {
+		s.mu.Lock()
+		if s.proc == p {
+			s.lastCPU = v
+		}
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deadCPU + s.lastCPU
+}
+
+// Restarts is how many times the operator exited and was restarted.
+func (s *kedaSupervisor) Restarts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.restarts
+}
+
+// Stop stops restarting and stops the running instance.
+func (s *kedaSupervisor) Stop() {
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return
+	}
+	s.stopping = true
+	p := s.proc
+	s.mu.Unlock()
+	_ = p.Stop()
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+	}
+}
+
+// writeCerts writes ca.crt, tls.crt and tls.key (a fresh CA and a serving
+// certificate for dnsNames and 127.0.0.1), the layout KEDA's --cert-dir wants.
+func writeCerts(dir string, dnsNames ...string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	now := time.Now()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "serving-keda bench CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: dnsNames[0]},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:    dnsNames, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{
+		"ca.crt":  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		"tls.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		"tls.key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat:
+// 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// cpuSeconds returns the user+system CPU time a process has used.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces:
+	// the fields after it start after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	ut, err := strconv.ParseInt(f[11], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	st, err := strconv.ParseInt(f[12], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return float64(ut+st) / clockTicks, nil
+}
+
+// memStatus returns VmRSS and VmHWM (peak resident set) in bytes.
+func memStatus(pid int) (rss, hwm int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		switch k {
+		case "VmRSS":
+			rss = n * 1024
+		case "VmHWM":
+			hwm = n * 1024
+		}
+	}
+	return rss, hwm, sc.Err()
+}
+
+// scrapeGauge reads one unlabelled sample from a Prometheus text endpoint.
+func scrapeGauge(ctx context.Context, url, name string) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, name+" ") {
+			return strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, name)), 64)
+		}
+	}
+	return 0, fmt.Errorf("%s: no sample %s", url, name)
+}
+
+// procSampler follows one process: resident memory (and its kernel-kept
+// peak), and the Go heap in use from its metrics endpoint if it has one.
+type procSampler struct {
+	pid        int
+	metricsURL string // "" when the process serves no metrics
+
+	mu        sync.Mutex
+	heapEvery time.Duration
+	heapAt    time.Time
+	peakRSS   int64
+	lastRSS   int64
+	peakHeap  float64
+	lastHeap  float64
+	heapErr   error
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+// newProcSampler reads the process's memory every rssEvery, and its Go heap
+// every heapEvery (a metrics scrape costs the process a little CPU).
+func newProcSampler(pid int, metricsURL string, rssEvery, heapEvery time.Duration) *procSampler {
+	s := &procSampler{pid: pid, metricsURL: metricsURL, heapEvery: heapEvery, stop: make(chan struct{}), done: make(chan struct{})}
+	every := rssEvery
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			s.sample(false)
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+// SetHeapEvery changes how often the heap is read.
+func (s *procSampler) SetHeapEvery(d time.Duration) {
+	s.mu.Lock()
+	s.heapEvery = d
+	s.mu.Unlock()
+}
+
+func (s *procSampler) sample(forceHeap bool) {
+	rss, hwm, err := memStatus(s.pid)
+	s.mu.Lock()
+	readHeap := s.metricsURL != "" && (forceHeap || time.Since(s.heapAt) >= s.heapEvery)
+	s.mu.Unlock()
+	var heap float64
+	var herr error
+	if readHeap {
+		heap, herr = scrapeGauge(context.Background(), s.metricsURL, "go_memstats_heap_alloc_bytes")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if readHeap {
+		s.heapAt = time.Now()
+	}
+	if err == nil {
+		s.lastRSS = rss
+		s.peakRSS = max(s.peakRSS, hwm, rss)
+	}
+	if readHeap {
+		if herr == nil {
+			s.lastHeap = heap
+			s.peakHeap = max(s.peakHeap, heap)
+		} else {
+			s.heapErr = herr
+		}
+	}
+}
+
+// Snapshot returns the peak and latest RSS and heap seen so far.
+func (s *procSampler) Snapshot() (peakRSS, lastRSS int64, peakHeap, lastHeap float64) {
+	s.sample(true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peakRSS, s.lastRSS, s.peakHeap, s.lastHeap
+}
+
+func (s *procSampler) Stop() {
+	close(s.stop)
+	<-s.done
+}

@@ -1,0 +1,337 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"knative.dev/networking/pkg/apis/networking"
+	"knative.dev/pkg/ptr"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/apis/serving"
+	asconfig "knative.dev/serving/pkg/autoscaler/config"
+	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/translate"
+)
+
+// The workload: what Serving creates for N new revisions, spread over a few
+// namespaces. Each revision has a Deployment (one replica, cpu and memory
+// requests, as KEDA's resource scalers need) and a PodAutoscaler of the HPA
+// class with one of four annotation sets (the "mix").
+
+// revision names one revision of the workload.
+type revision struct {
+	Namespace, Name string
+	Mix             string // cpu, cpu-window, memory, prometheus
+}
+
+func (r revision) Key() string { return r.Namespace + "/" + r.Name }
+
+func workload(n, namespaces int) []revision {
+	out := make([]revision, n)
+	for i := range out {
+		out[i] = revision{
+			Namespace: fmt.Sprintf("bench-%02d", i%namespaces),
+			Name:      fmt.Sprintf("rev-%05d", i),
+			Mix:       []string{"cpu", "cpu-window", "memory", "prometheus"}[i%4],
+		}
+	}
+	return out
+}
+
+// mixDescription documents the annotation sets for the report.
+const mixDescription = "25% `metric: cpu, target: 70, min-scale: 1, max-scale: 10`; " +
+	"25% `metric: cpu, target: 50-90, window: 2m, max-scale: 20`; " +
+	"25% `metric: memory, target: 256` (MiB), `max-scale: 10`; " +
+	"25% custom `metric: http_requests_per_second, target: 10, max-scale: 10` with " +
+	"`prometheus-query: sum(rate(http_requests_total{namespace=\"{{.Namespace}}\",revision=\"{{.Revision}}\"}[1m]))` " +
+	"(address from config-autoscaler-keda: a Prometheus-compatible stub in the benchmark process)"
+
+func (r revision) annotations(i int) map[string]string {
+	a := map[string]string{autoscaling.ClassAnnotationKey: autoscaling.HPA}
+	switch r.Mix {
+	case "cpu":
+		a[autoscaling.MetricAnnotationKey] = autoscaling.CPU
+		a[autoscaling.TargetAnnotationKey] = "70"
+		a[autoscaling.MinScaleAnnotationKey] = "1"
+		a[autoscaling.MaxScaleAnnotationKey] = "10"
+	case "cpu-window":
+		a[autoscaling.MetricAnnotationKey] = autoscaling.CPU
+		a[autoscaling.TargetAnnotationKey] = strconv.Itoa(50 + 10*(i%5))
+		a[autoscaling.WindowAnnotationKey] = "2m"
+		a[autoscaling.MaxScaleAnnotationKey] = "20"
+	case "memory":
+		a[autoscaling.MetricAnnotationKey] = autoscaling.Memory
+		a[autoscaling.TargetAnnotationKey] = "256"
+		a[autoscaling.MaxScaleAnnotationKey] = "10"
+	case "prometheus":
+		a[autoscaling.MetricAnnotationKey] = "http_requests_per_second"
+		a[autoscaling.TargetAnnotationKey] = "10"
+		a[autoscaling.MaxScaleAnnotationKey] = "10"
+		a[translate.PrometheusQueryKey] = `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`
+	}
+	return a
+}
+
+func (r revision) labels() map[string]string {
+	return map[string]string{
+		serving.RevisionLabelKey:      r.Name,
+		serving.ConfigurationLabelKey: "svc-" + r.Name,
+		serving.ServiceLabelKey:       "svc-" + r.Name,
+	}
+}
+
+func (r revision) deployment() *appsv1.Deployment {
+	l := r.labels()
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: r.Name + "-deployment", Labels: l},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.Int32(1),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{serving.RevisionLabelKey: r.Name}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: l},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name:  "user-container",
+					Image: "example.invalid/app:latest",
+					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+						corev1.ResourceCPU:    resource.MustParse("100m"),
+						corev1.ResourceMemory: resource.MustParse("128Mi"),
+					}},
+				}}},
+			},
+		},
+	}
+}
+
+func (r revision) podAutoscaler(i int) *autoscalingv1alpha1.PodAutoscaler {
+	return &autoscalingv1alpha1.PodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: r.Name, Labels: r.labels(), Annotations: r.annotations(i)},
+		Spec: autoscalingv1alpha1.PodAutoscalerSpec{
+			ScaleTargetRef: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: r.Name + "-deployment"},
+			ProtocolType:   networking.ProtocolHTTP1,
+			Reachability:   autoscalingv1alpha1.ReachabilityReachable,
+		},
+	}
+}
+
+// parallel runs f for 0..n-1 on workers goroutines and returns the first error.
+func parallel(n, workers int, f func(i int) error) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := f(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+// createDeployments creates every revision's Deployment and waits until the
+// deployment controller has made their pods (Pending: there are no nodes),
+// so that work is over before the measured window starts.
+func createDeployments(ctx context.Context, kube kubernetes.Interface, revs []revision, logf func(string, ...any)) (time.Duration, error) {
+	begin := time.Now()
+	err := parallel(len(revs), 32, func(i int) error {
+		_, err := kube.AppsV1().Deployments(revs[i].Namespace).Create(ctx, revs[i].deployment(), metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("creating Deployments: %w", err)
+	}
+	for {
+		pods, err := kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: serving.RevisionLabelKey, ResourceVersion: "0"})
+		if err != nil {
+			return 0, err
+		}
+		if len(pods.Items) >= len(revs) {
+			break
+		}
+		if time.Since(begin) > 10*time.Minute {
+			return 0, fmt.Errorf("only %d of %d pods after 10 minutes", len(pods.Items), len(revs))
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	logf("%d Deployments and their pods created in %v", len(revs), time.Since(begin).Round(time.Millisecond))
+	return time.Since(begin), nil
+}
+
+// createPodAutoscalers creates every PA at once (32 parallel requests,
+// unthrottled client) and returns the time each create call returned.
+func createPodAutoscalers(ctx context.Context, sc servingclientset.Interface, revs []revision) (map[string]time.Time, error) {
+	var mu sync.Mutex
+	created := make(map[string]time.Time, len(revs))
+	err := parallel(len(revs), 32, func(i int) error {
+		if _, err := sc.AutoscalingV1alpha1().PodAutoscalers(revs[i].Namespace).Create(ctx, revs[i].podAutoscaler(i), metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("creating PA %s: %w", revs[i].Key(), err)
+		}
+		now := time.Now()
+		mu.Lock()
+		created[revs[i].Key()] = now
+		mu.Unlock()
+		return nil
+	})
+	return created, err
+}
+
+// bareClient is the lower bound: a client that does nothing but create the
+// ScaledObject this project's translation computes for each new PA, with
+// many workers, limited only by the same client QPS and burst.
+type bareClient struct {
+	informer cache.SharedIndexInformer
+	queue    workqueue.TypedRateLimitingInterface[string]
+	keda     kedaclientset.Interface
+	cfg      *config.Config
+	errs     chan error
+}
+
+func startBareClient(ctx context.Context, rc *rest.Config, qps, burst, workers int, promURL string) (*bareClient, error) {
+	rc = rest.CopyConfig(rc)
+	rc.UserAgent = bareAgent
+	rc.QPS, rc.Burst = float32(qps), burst
+	sc, err := servingclientset.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	kc, err := kedaclientset.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	as, err := asconfig.NewConfigFromMap(nil)
+	if err != nil {
+		return nil, err
+	}
+	kcfg, err := config.NewKEDAFromMap(map[string]string{config.PrometheusAddressKey: promURL})
+	if err != nil {
+		return nil, err
+	}
+	b := &bareClient{
+		keda:  kc,
+		cfg:   &config.Config{Autoscaler: as, KEDA: kcfg},
+		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		errs:  make(chan error, 1),
+	}
+	b.informer = cache.NewSharedIndexInformer(&cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return sc.AutoscalingV1alpha1().PodAutoscalers("").List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			return sc.AutoscalingV1alpha1().PodAutoscalers("").Watch(ctx, o)
+		},
+	}, &autoscalingv1alpha1.PodAutoscaler{}, 0, cache.Indexers{})
+	if _, err := b.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) {
+			if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
+				b.queue.Add(key)
+			}
+		},
+	}); err != nil {
+		return nil, err
+	}
+	go b.informer.RunWithContext(ctx)
+	if !cache.WaitForCacheSync(ctx.Done(), b.informer.HasSynced) {
+		return nil, fmt.Errorf("bare client: PA informer did not sync")
+	}
+	for w := 0; w < workers; w++ {
+		go b.work(ctx)
+	}
+	go func() {
+		<-ctx.Done()
+		b.queue.ShutDown()
+	}()
+	return b, nil
+}
+
+func (b *bareClient) work(ctx context.Context) {
+	for {
+		key, quit := b.queue.Get()
+		if quit {
+			return
+		}
+		err := b.create(ctx, key)
+		if err != nil && ctx.Err() == nil {
+			select {
+			case b.errs <- fmt.Errorf("bare client: %s: %w", key, err):
+			default:
+			}
+			b.queue.AddRateLimited(key)
+		} else {
+			b.queue.Forget(key)
+		}
+		b.queue.Done(key)
+	}
+}
+
+func (b *bareClient) create(ctx context.Context, key string) error {
+	obj, ok, err := b.informer.GetStore().GetByKey(key)
+	if err != nil || !ok {
+		return err
+	}
+	so, err := translate.ScaledObject(obj.(*autoscalingv1alpha1.PodAutoscaler), b.cfg)
+	if err != nil {
+		return err
+	}
+	_, err = b.keda.KedaV1alpha1().ScaledObjects(so.Namespace).Create(ctx, so, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
