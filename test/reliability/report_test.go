@@ -22,11 +22,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/serving-keda/serving-keda/test/deploy"
 )
 
 // result is one row of docs/reliability.md, as test/cmd/reliability-report
@@ -44,6 +47,7 @@ type result struct {
 	Passed     bool    `json:"passed"`
 	Seconds    float64 `json:"seconds"`
 	When       string  `json:"when"`
+	Tree       string  `json:"tree"`
 }
 
 var reportMu sync.Mutex
@@ -60,6 +64,7 @@ func report(t *testing.T, fault, how string) *result {
 		r.Passed = !t.Failed()
 		r.Seconds = time.Since(begin).Round(100 * time.Millisecond).Seconds()
 		r.When = begin.UTC().Format(time.RFC3339)
+		r.Tree = tree()
 		if t.Skipped() {
 			r.Passed = true
 		}
@@ -87,6 +92,31 @@ func report(t *testing.T, fault, how string) *result {
 	})
 	return r
 }
+
+var treeOnce = sync.OnceValue(func() string {
+	root := deploy.RepoRoot()
+	head, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	out := strings.TrimSpace(string(head))
+	// What the controller binary is built from.
+	dirty, _ := exec.Command("git", "-C", root, "status", "--porcelain", "--", "cmd", "pkg", "config", "go.mod", "go.sum", "vendor").Output()
+	var files []string
+	for _, l := range strings.Split(strings.TrimSpace(string(dirty)), "\n") {
+		if f := strings.TrimSpace(l); len(f) > 3 {
+			files = append(files, strings.TrimSpace(f[2:]))
+		}
+	}
+	if len(files) > 0 {
+		out += " with uncommitted changes to " + strings.Join(files, ", ")
+	}
+	return out
+})
+
+// tree names the commit the controller was built from, and any
+// uncommitted change to what it is built from.
+func tree() string { return treeOnce() }
 
 // quote renders a message for the report: one line, at most n bytes, in
 // single quotes.

@@ -49,6 +49,7 @@ type row struct {
 	Passed     bool    `json:"passed"`
 	Seconds    float64 `json:"seconds"`
 	When       string  `json:"when"`
+	Tree       string  `json:"tree"`
 }
 
 const badInput = "invalid annotation: "
@@ -127,6 +128,14 @@ func render(w io.Writer, rows []row, command string) {
 	if t, err := time.Parse(time.RFC3339, first); err == nil {
 		day = t.Format("2006-01-02")
 	}
+	var trees []string
+	seenTree := map[string]bool{}
+	for _, r := range rows {
+		if r.Tree != "" && !seenTree[r.Tree] {
+			seenTree[r.Tree] = true
+			trees = append(trees, "`"+r.Tree+"`")
+		}
+	}
 	failed, lost, dup := 0, 0, 0
 	for _, r := range rows {
 		if !r.Passed {
@@ -146,7 +155,61 @@ func render(w io.Writer, rows []row, command string) {
 	fmt.Fprintf(w, "their ScaledObject, ServerlessService or expected status at the end (or bad input that got a\n")
 	fmt.Fprintf(w, "ScaledObject or no condition); \"duplicated\" counts objects beyond one ScaledObject and one SKS per\n")
 	fmt.Fprintf(w, "PodAutoscaler, and ScaledObjects created twice.\n\n")
+	if len(trees) > 0 {
+		fmt.Fprintf(w, "The controller was built from commit %s.\n\n", strings.Join(trees, " and "))
+	}
 	fmt.Fprintf(w, "**%d rows, %d failed; objects lost: %d; duplicated: %d.**\n\n", len(rows), failed, lost, dup)
+
+	// Findings: what the rows flag as a product bug, and KEDA's own
+	// crashes; the same finding in several rows (numbers aside) once.
+	type finding struct {
+		text  string
+		tests []string
+	}
+	var findings []*finding
+	byKey := map[string]*finding{}
+	digits := strings.NewReplacer("0", "", "1", "", "2", "", "3", "", "4", "", "5", "", "6", "", "7", "", "8", "", "9", "")
+	for _, r := range rows {
+		var texts []string
+		for rest := r.Result; ; {
+			i := strings.Index(rest, "PRODUCT BUG: ")
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len("PRODUCT BUG: "):]
+			text := rest
+			if j := strings.Index(text, "; PRODUCT BUG: "); j >= 0 {
+				text = text[:j]
+			}
+			texts = append(texts, "Product bug: "+text)
+		}
+		if i := strings.Index(r.Result, "KEDA v2.19.0's known panic"); i >= 0 {
+			text := r.Result[i:]
+			if j := strings.Index(text, ")"); j >= 0 {
+				text = text[:j]
+			}
+			texts = append(texts, "KEDA's operator (not this controller) crashed and was restarted: "+text)
+		}
+		for _, text := range texts {
+			key := digits.Replace(text)
+			f := byKey[key]
+			if f == nil {
+				f = &finding{text: text}
+				byKey[key] = f
+				findings = append(findings, f)
+			}
+			if len(f.tests) == 0 || f.tests[len(f.tests)-1] != r.Test {
+				f.tests = append(f.tests, r.Test)
+			}
+		}
+	}
+	if len(findings) > 0 {
+		fmt.Fprintf(w, "## Findings\n\n")
+		for _, f := range findings {
+			fmt.Fprintf(w, "- %s (%s)\n", cell(f.text), strings.Join(f.tests, ", "))
+		}
+		fmt.Fprintln(w)
+	}
 
 	fmt.Fprintf(w, "## Faults, security and high availability\n\n")
 	fmt.Fprintf(w, "| fault | how | result | objects | lost | duplicated | passed | test (s) |\n|---|---|---|---|---|---|---|---|\n")
