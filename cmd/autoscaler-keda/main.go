@@ -21,6 +21,7 @@ package main
 import (
 	"flag"
 	"log"
+	"net/http"
 	"os"
 	"strconv"
 
@@ -40,20 +41,32 @@ func main() {
 
 	ctx := filteredfactory.WithSelectors(signals.NewContext(), podautoscaler.KEDAHPASelector)
 
-	// sharedmain serves its probes on 8080, which config/ uses. PROBES_PORT
-	// moves them, so several controllers can run side by side on one host
-	// (the local control plane's tests and demo).
+	// sharedmain would serve its probes only once every informer has synced,
+	// so while KEDA's CRDs are missing the liveness probe would fail and the
+	// kubelet would restart the controller in a loop. Serve them from the
+	// start instead: alive while the process runs, ready once synced.
+	// PROBES_PORT moves them from 8080, so several controllers can share a
+	// host (the local control plane's tests and demo).
+	port := injection.HealthCheckDefaultPort
 	if v := os.Getenv("PROBES_PORT"); v != "" {
-		port, err := strconv.Atoi(v)
+		p, err := strconv.Atoi(v)
 		if err != nil {
 			log.Fatalf("PROBES_PORT=%q is not a port number", v)
 		}
-		ctx = sharedmain.WithHealthProbesDisabled(ctx)
-		go func() {
-			if err := injection.ServeHealthProbes(ctx, port); err != nil {
-				log.Fatalf("serving probes on %d: %v", port, err)
-			}
-		}()
+		port = p
 	}
+	ctx = sharedmain.WithHealthProbesDisabled(ctx)
+	ctx = injection.AddReadiness(ctx, func(w http.ResponseWriter, _ *http.Request) {
+		if ctx.Err() != nil || !podautoscaler.Synced() {
+			http.Error(w, "informers not synced", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	go func() {
+		if err := injection.ServeHealthProbes(ctx, port); err != nil {
+			log.Fatalf("serving probes on %d: %v", port, err)
+		}
+	}()
 	sharedmain.MainWithContext(ctx, "autoscaler-keda", podautoscaler.NewController)
 }

@@ -19,6 +19,7 @@ package podautoscaler
 import (
 	"context"
 	"reflect"
+	"sync/atomic"
 	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
@@ -51,6 +52,14 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/translate"
 )
 
+// synced is set once every informer the reconciler reads has synced.
+var synced atomic.Bool
+
+// Synced reports whether the controller's informers have synced, which is
+// when it can reconcile: its readiness. It stays false while KEDA's CRDs are
+// missing, as the ScaledObject informer cannot list then.
+func Synced() bool { return synced.Load() }
+
 // KEDAHPASelector selects the HPAs KEDA's operator creates: the only ones
 // this controller reads, so other HPAs cost it no memory.
 const KEDAHPASelector = translate.HPAManagedByLabel + "=" + translate.HPAManagedByValue
@@ -70,6 +79,12 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 
 	warnIfServingHPAAutoscalerRuns(ctx)
 	go reportMissingKEDA(ctx, kubeclient.Get(ctx).Discovery(), time.Minute)
+	go func() {
+		if cache.WaitForCacheSync(ctx.Done(), paInformer.Informer().HasSynced, sksInformer.Informer().HasSynced,
+			soInformer.Informer().HasSynced, hpaInformer.Informer().HasSynced) {
+			synced.Store(true)
+		}
+	}()
 
 	onlyHPAClass := pkgreconciler.AnnotationFilterFunc(autoscaling.ClassAnnotationKey, autoscaling.HPA, false)
 

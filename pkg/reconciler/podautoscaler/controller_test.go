@@ -60,9 +60,28 @@ func withSelector(ctx context.Context) context.Context {
 }
 
 func TestNewController(t *testing.T) {
-	ctx, _ := rtesting.SetupFakeContext(t, withSelector)
+	ctx, cancel, infs := rtesting.SetupFakeContextWithCancel(t, withSelector)
 	if impl := NewController(ctx, configMaps()); impl == nil {
 		t.Fatal("NewController() = nil")
+	}
+	if Synced() {
+		t.Error("Synced() before the informers started")
+	}
+	waitInformers, err := rtesting.RunAndSyncInformers(ctx, infs...)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	defer func() {
+		cancel()
+		waitInformers()
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !Synced() {
+		if time.Now().After(deadline) {
+			t.Fatal("Synced() still false after the informers synced")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -22,6 +22,7 @@ package podautoscaler
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
@@ -81,7 +82,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		// good form) until its annotations or the config maps change: both
 		// enqueue it again, so retrying now would only repeat the error.
 		reason := translate.Reason(err)
-		pa.Status.MarkInactive(reason, err.Error())
+		pa.Status.MarkInactive(reason, literal(err.Error()))
 		return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, reason,
 			"PodAutoscaler %s/%s: %s", pa.Namespace, pa.Name, err.Error()))
 	}
@@ -167,4 +168,10 @@ func initialTarget(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) i
 		initial = v
 	}
 	return max(minScale, initial)
+}
+
+// literal escapes a message for the PA's Mark* methods, which treat it as a
+// format: an annotation's value may well contain a '%'.
+func literal(msg string) string {
+	return strings.ReplaceAll(msg, "%", "%%")
 }

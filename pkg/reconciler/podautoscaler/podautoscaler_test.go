@@ -24,6 +24,7 @@ import (
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -213,10 +214,45 @@ func TestReconcile(t *testing.T) {
 		WithReactors: []ktesting.ReactionFunc{InduceFailure("create", "scaledobjects")},
 		WantCreates:  []runtime.Object{scaledObject(pa())},
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
-			Object: pa(withFailedCreate("ScaledObject")),
+			Object: pa(withInactive("FailedCreate", `failed to create ScaledObject "test-revision": inducing failure for create scaledobjects`)),
 		}},
 		WantEvents: []string{
-			Eventf(corev1.EventTypeWarning, "InternalError", `failed to create ScaledObject %q: inducing failure for create scaledobjects`, testRevision),
+			Eventf(corev1.EventTypeWarning, "FailedCreate", `failed to create ScaledObject %q: inducing failure for create scaledobjects`, testRevision),
+		},
+	}, {
+		Name:    "create finds the object exists (lagging informer): read it and carry on",
+		Objects: []runtime.Object{pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("create", "scaledobjects") {
+					return true, nil, apierrs.NewAlreadyExists(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("get", "scaledobjects") {
+					return true, scaledObject(pa()), nil
+				}
+				return false, nil, nil
+			},
+		},
+		WantCreates: []runtime.Object{sks(), scaledObject(pa())},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name:    "a bad value with a per cent sign is shown as written",
+		Objects: []runtime.Object{pa(withAnnotations(percentQuery))},
+		Key:     key(),
+		WantErr: true,
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withAnnotations(percentQuery), func(p *autoscalingv1alpha1.PodAutoscaler) {
+				p.Status.MarkInactive("InvalidPrometheusQuery", literal(percentQueryMsg))
+			}),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InvalidPrometheusQuery", "PodAutoscaler %s/%s: %s", testNamespace, testRevision, percentQueryMsg),
 		},
 	}, {
 		Name: "ScaledObject update fails",
@@ -414,6 +450,15 @@ func assertPermanent(t *testing.T, row *TableRow) {
 }
 
 var (
+	percentQuery = map[string]string{
+		autoscaling.MetricAnnotationKey: "rps", autoscaling.TargetAnnotationKey: "1",
+		translate.PrometheusAddressKey: promAddr, translate.PrometheusQueryKey: `{{printf "%s" .Revision}}`,
+	}
+	// percentQueryMsg is the translation's own message for percentQuery.
+	percentQueryMsg = func() string {
+		_, err := translate.ScaledObject(pa(withAnnotations(percentQuery)), testConfig(nil))
+		return err.Error()
+	}()
 	byo              = map[string]string{translate.AutoCreateKey: "false"}
 	badMetricType    = map[string]string{translate.MetricTypeKey: "Average"}
 	badMetricTypeMsg = "invalid value: Average: autoscaling.knative.dev/metric-type\nmust be Utilization, AverageValue or Value"
@@ -488,10 +533,6 @@ func withInactive(reason, msg string) PodAutoscalerOption {
 
 func withNotOwned(kind string) PodAutoscalerOption {
 	return func(p *autoscalingv1alpha1.PodAutoscaler) { p.Status.MarkResourceNotOwned(kind, testRevision) }
-}
-
-func withFailedCreate(kind string) PodAutoscalerOption {
-	return func(p *autoscalingv1alpha1.PodAutoscaler) { p.Status.MarkResourceFailedCreation(kind, testRevision) }
 }
 
 func withCondition(t apis.ConditionType, status corev1.ConditionStatus, sev apis.ConditionSeverity, reason, msg string) PodAutoscalerOption {
@@ -614,4 +655,13 @@ func withHPAReplicas(desired, current int32) hpaOption {
 
 func withHPAOwner(uid types.UID) hpaOption {
 	return func(h *autoscalingv2.HorizontalPodAutoscaler) { h.OwnerReferences[0].UID = uid }
+}
+
+func TestLiteralKeepsPerCentSigns(t *testing.T) {
+	p := pa()
+	const msg = `invalid value: {{printf "%s" .Revision}} at 100%`
+	p.Status.MarkInactive("InvalidPrometheusQuery", literal(msg))
+	if got := p.Status.GetCondition("Active").Message; got != msg {
+		t.Errorf("condition message = %q, want %q", got, msg)
+	}
 }

@@ -40,15 +40,24 @@ import (
 func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, desired *kedav1alpha1.ScaledObject) (*kedav1alpha1.ScaledObject, error) {
 	logger := logging.FromContext(ctx)
 	so, err := r.soLister.ScaledObjects(pa.Namespace).Get(desired.Name)
-	switch {
-	case apierrs.IsNotFound(err):
+	if apierrs.IsNotFound(err) {
 		logger.Infof("Creating ScaledObject %q", desired.Name)
-		so, err = r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Create(ctx, desired, metav1.CreateOptions{})
-		if err != nil {
-			pa.Status.MarkResourceFailedCreation("ScaledObject", desired.Name)
-			return nil, fmt.Errorf("failed to create ScaledObject %q: %w", desired.Name, err)
+		created, cerr := r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Create(ctx, desired, metav1.CreateOptions{})
+		switch {
+		case cerr == nil:
+			return created, nil
+		case apierrs.IsAlreadyExists(cerr):
+			// The informer lags (after a broken watch, for one): read the
+			// object that exists and carry on as if the lister had it.
+			so, err = r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Get(ctx, desired.Name, metav1.GetOptions{})
+		default:
+			msg := fmt.Sprintf("failed to create ScaledObject %q: %v", desired.Name, cerr)
+			pa.Status.MarkInactive("FailedCreate", literal(msg))
+			// Wrapped, the event is recorded and the error still retried with backoff.
+			return nil, fmt.Errorf("%w", pkgreconciler.NewEvent(corev1.EventTypeWarning, "FailedCreate", "%s", msg))
 		}
-		return so, nil
+	}
+	switch {
 	case err != nil:
 		return nil, fmt.Errorf("failed to get ScaledObject %q: %w", desired.Name, err)
 	case !metav1.IsControlledBy(so, pa):
