@@ -24,7 +24,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -213,12 +212,8 @@ func TestInvalidAnnotations(t *testing.T) {
 				// The condition should carry the error as it is.
 				if ready.Message != w.err.Error() {
 					bug := fmt.Sprintf("the Ready message %s is not the error %s (a %% in the value is read as a format verb)", quote(ready.Message, 300), quote(w.err.Error(), 300))
-					r.Result += "; PRODUCT BUG: " + bug
-					if os.Getenv("RELIABILITY_STRICT") != "" {
-						t.Error(bug)
-					} else {
-						t.Log("KNOWN PRODUCT BUG (reported, not fixed here; RELIABILITY_STRICT=1 fails on it): " + bug)
-					}
+					r.Result += "; FAILED: " + bug
+					t.Error(bug)
 				}
 				t.Logf("%s: %s", w.c.name, ready.Message)
 			})

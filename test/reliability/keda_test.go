@@ -192,11 +192,8 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 			return
 		}
 		msg := strings.Join(bugs, "; ")
-		r.Result += "; PRODUCT BUG: " + msg
-		if os.Getenv("RELIABILITY_STRICT") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip("KNOWN PRODUCT BUG (reported, not fixed here; RELIABILITY_STRICT=1 fails on it): " + msg)
+		r.Result += "; FAILED: " + msg
+		t.Fatal(msg)
 	})
 }
 
