@@ -314,7 +314,7 @@ func alreadyExistsBug(w map[string]int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; PRODUCT BUG: %d Warning Events 'failed to create ScaledObject ...: already exists' (with a transient FailedCreate on the PA): a create for a ScaledObject the informer had not seen yet is reported as a failure instead of being read back", n)
+	return fmt.Sprintf("; PRODUCT BUG: %d Warning Events about an object that already exists: a create for an object the lagging informer had not seen yet is reported as a failure instead of being read back or retried quietly", n)
 }
 
 func sum(m map[string]int) int {

@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
@@ -133,7 +134,11 @@ func (r *Reconciler) hpaFor(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alp
 func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, hpa *autoscalingv2.HorizontalPodAutoscaler) error {
 	// Zero activators: the SKS stays in Serve mode, so the activator is never in the path.
 	sks, err := r.ReconcileSKS(ctx, pa, nv1alpha1.SKSOperationModeServe, 0)
-	if err != nil {
+	if apierrs.IsAlreadyExists(err) {
+		// Created meanwhile and not in the informer yet (it lags after a
+		// broken watch): look again shortly, without a failure event.
+		return controller.NewRequeueAfter(time.Second)
+	} else if err != nil {
 		return fmt.Errorf("error reconciling SKS: %w", err)
 	}
 	pa.Status.MetricsServiceName = sks.Status.PrivateServiceName

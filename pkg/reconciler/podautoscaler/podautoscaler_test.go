@@ -242,6 +242,28 @@ func TestReconcile(t *testing.T) {
 			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
 		}},
 	}, {
+		Name: "SKS created meanwhile (lagging informer): requeue without an event",
+		Objects: []runtime.Object{
+			pa(),
+			scaledObject(pa()),
+		},
+		Key: key(),
+		WithReactors: []ktesting.ReactionFunc{
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("create", "serverlessservices") {
+					return true, nil, apierrs.NewAlreadyExists(nv1alpha1.Resource("serverlessservices"), testRevision)
+				}
+				return false, nil, nil
+			},
+		},
+		WantCreates: []runtime.Object{sks()},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA)),
+		}},
+		// A requeue, not a failure: the row's error is controller.NewRequeueAfter
+		// and WantEvents stays empty.
+		WantErr: true,
+	}, {
 		Name:    "a bad value with a per cent sign is shown as written",
 		Objects: []runtime.Object{pa(withAnnotations(percentQuery))},
 		Key:     key(),
