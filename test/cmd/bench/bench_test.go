@@ -168,3 +168,20 @@ func TestDist(t *testing.T) {
 		t.Errorf("small sample ranks %v", r)
 	}
 }
+
+func TestCPUMeter(t *testing.T) {
+	if machineBusy() <= 0 {
+		t.Fatal("machineBusy read nothing from /proc/stat")
+	}
+	m := readCPUMeter()
+	deadline := time.Now().Add(200 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+		_ = x * x
+	}
+	if now := readCPUMeter(); now.mine <= m.mine {
+		t.Errorf("the test's own CPU did not grow: %v then %v", m.mine, now.mine)
+	}
+	if f := m.foreign(); f < 0 {
+		t.Errorf("foreign CPU %v < 0", f)
+	}
+}

@@ -74,7 +74,10 @@ type options struct {
 	pprofConverge   time.Duration
 	maxLoad         float64
 	kedaRestart     time.Duration
+	maxForeign      float64
+	retries         int
 	tracePA         string
+	controllerEnv   []string
 	loadWait        time.Duration
 	reportOnly      bool
 	kedaBinary      string
@@ -85,7 +88,7 @@ type options struct {
 
 func main() {
 	var o options
-	var contenders, profiles string
+	var contenders, profiles, controllerEnv string
 	flag.IntVar(&o.n, "n", 1000, "PodAutoscalers (revisions) created at once")
 	flag.IntVar(&o.qps, "qps", deploy.DefaultQPS, "client QPS given to every contender (each of its clients)")
 	flag.IntVar(&o.burst, "burst", deploy.DefaultBurst, "client burst given to every contender")
@@ -111,10 +114,14 @@ func main() {
 	flag.Float64Var(&o.maxLoad, "max-load", 1.5, "wait before each run until the 1-minute load average is below this (0: do not wait)")
 	flag.DurationVar(&o.loadWait, "load-wait", 30*time.Minute, "longest wait for -max-load; then run anyway and say so")
 	flag.StringVar(&o.kedaBinary, "controller-binary", "", "run this autoscaler-keda binary instead of building cmd/autoscaler-keda (experiments)")
+	flag.StringVar(&controllerEnv, "controller-env", "", "extra K=V,K=V environment for autoscaler-keda (experiments)")
+	flag.Float64Var(&o.maxForeign, "max-foreign", 0.15, "run a contender again when other processes used more than this many cores on average while it converged or during the latency measurement")
+	flag.IntVar(&o.retries, "retries", 3, "how many times a contender runs again because of other load (-max-foreign)")
 	flag.BoolVar(&o.reportOnly, "report-only", false, "only regenerate README.md and the plots from the results JSON in -out")
 	flag.Parse()
 	o.contenders = splitList(contenders)
 	o.kedaProfiles = splitList(profiles)
+	o.controllerEnv = splitList(controllerEnv)
 
 	// envtest (in test/cluster) logs through controller-runtime's logger.
 	ctrllog.SetLogger(ctrllog.Log.WithSink(ctrllog.NullLogSink{}))
@@ -222,12 +229,33 @@ func mainErr(ctx context.Context, o *options) error {
 	machine := machineInfo()
 	var results []*Result
 	for _, p := range plan {
-		load := waitForQuiet(ctx, o)
-		r := &run{opts: o, contender: p.contender, profile: p.profile, revs: revs, prom: prom}
-		r.logf = func(format string, args ...any) { logf("[%s] "+format, append([]any{r.label()}, args...)...) }
-		res, err := r.execute(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.label(), err)
+		var (
+			res  *Result
+			load string
+		)
+		for attempt := 0; ; attempt++ {
+			load = waitForQuiet(ctx, o)
+			r := &run{opts: o, contender: p.contender, profile: p.profile, revs: revs, prom: prom}
+			r.logf = func(format string, args ...any) { logf("[%s] "+format, append([]any{r.label()}, args...)...) }
+			res, err = r.execute(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.label(), err)
+			}
+			// Times and latencies suffer from other load; the contender's
+			// own CPU seconds and requests in the steady window do not.
+			fc, fs, fl := res.ForeignCores()
+			if fs > o.maxForeign {
+				res.Notes = append(res.Notes, fmt.Sprintf("other processes on the machine used %.2f cores on average in the steady window "+
+					"(the contender's own CPU seconds and requests there are not affected)", fs))
+			}
+			if fc <= o.maxForeign && fl <= o.maxForeign {
+				break
+			}
+			if attempt >= o.retries {
+				res.Notes = append(res.Notes, fmt.Sprintf("other processes on the machine used %.2f cores on average while converging and %.2f during the latency measurement (after %d attempts)", fc, fl, attempt+1))
+				break
+			}
+			r.logf("other processes used %.2f cores on average while converging and %.2f during the latency measurement: measuring again", fc, fl)
 		}
 		res.Machine = machine
 		res.Command = command()

@@ -201,3 +201,89 @@ func (s *procSampler) Stop() {
 	close(s.stop)
 	<-s.done
 }
+
+// machineBusy returns the CPU seconds all CPUs have spent busy since boot
+// (/proc/stat: user, nice, system, irq, softirq, steal).
+func machineBusy() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		v, _ := strconv.ParseInt(f[i], 10, 64)
+		busy += v
+	}
+	return float64(busy) / clockTicks
+}
+
+// treeCPU returns the CPU seconds used by process root and its
+// descendants, the exited ones included once their parent reaped them.
+func treeCPU(root int) float64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	type proc struct {
+		ppid int
+		cpu  float64
+	}
+	procs := map[int]proc{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 15 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		var ticks int64
+		for _, j := range []int{11, 12, 13, 14} { // utime stime cutime cstime
+			v, _ := strconv.ParseInt(f[j], 10, 64)
+			ticks += v
+		}
+		procs[pid] = proc{ppid: ppid, cpu: float64(ticks) / clockTicks}
+	}
+	var total float64
+	for pid, p := range procs {
+		for q := pid; q > 1; q = procs[q].ppid {
+			if q == root {
+				total += p.cpu
+				break
+			}
+			if _, ok := procs[q]; !ok {
+				break
+			}
+		}
+	}
+	return total
+}
+
+// cpuMeter tells the benchmark's own CPU use (its process tree: the
+// control plane, KEDA, the contender) from everything else on the machine.
+type cpuMeter struct{ busy, mine float64 }
+
+func readCPUMeter() cpuMeter {
+	return cpuMeter{busy: machineBusy(), mine: treeCPU(os.Getpid())}
+}
+
+// foreign returns the CPU seconds used by other processes since m.
+func (m cpuMeter) foreign() float64 {
+	now := readCPUMeter()
+	return max(0, (now.busy-m.busy)-(now.mine-m.mine))
+}

@@ -87,7 +87,10 @@ func writeReport(out string) error {
 	}
 	p("")
 	p("`go run ./test/cmd/bench -report-only` regenerates this page and the plots from the JSON files.")
-	p("Each run waits until the machine's 1-minute load average is below 1.5 (`-max-load`).")
+	p("Each run waits until the machine's 1-minute load average is below 1.5 (`-max-load`), and runs again (up to")
+	p("3 times, `-retries`) when other processes used more than 0.15 cores on average while it converged or during")
+	p("the latency measurement (`-max-foreign`); other load in the steady window is reported, not retried: the")
+	p("contender's own CPU seconds and requests do not depend on it.")
 	p("")
 	p("## Machine and versions")
 	p("")
@@ -304,6 +307,10 @@ func resultsTable(p func(string, ...any), rs []*Result) {
 			return "–"
 		}
 		return fmt.Sprintf("%.1f", r.KEDASteadyWrites/r.SteadySeconds)
+	})
+	row("other processes on the machine, cores on average: converging / steady / latency test", func(r *Result) string {
+		fc, fs, fl := r.ForeignCores()
+		return fmt.Sprintf("%.2f / %.2f / %.2f", fc, fs, fl)
 	})
 	row("Prometheus stub queries (KEDA's scalers)", func(r *Result) string {
 		if r.KEDAProfile == "" {

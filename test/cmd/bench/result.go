@@ -85,6 +85,12 @@ type Result struct {
 	PeakHeap        float64 `json:"peakHeapBytes"`
 	HeapEnd         float64 `json:"heapEndBytes"`
 	PromQueries     int64   `json:"promQueries"`
+	// CPU seconds used by processes other than the benchmark's during the
+	// windows: other work on the machine distorts the figures.
+	ForeignCPUConverge float64 `json:"foreignCpuConvergeSeconds"`
+	ForeignCPUSteady   float64 `json:"foreignCpuSteadySeconds"`
+	ForeignCPULatency  float64 `json:"foreignCpuLatencySeconds"`
+	LatencySeconds     float64 `json:"latencyWindowSeconds"`
 
 	// For the plot: seconds from the start of PA creation at which the
 	// objects appeared, and latencies in milliseconds, as quantiles.
@@ -241,4 +247,19 @@ type Machine struct {
 	MemoryGi float64 `json:"memoryGiB"`
 	Kernel   string  `json:"kernel"`
 	Go       string  `json:"go"`
+}
+
+// ForeignCores is the average number of cores other processes used in the
+// converging and steady windows and during the latency measurement.
+func (r *Result) ForeignCores() (converge, steady, latency float64) {
+	if r.ConvergeSeconds > 0 {
+		converge = r.ForeignCPUConverge / r.ConvergeSeconds
+	}
+	if r.SteadySeconds > 0 {
+		steady = r.ForeignCPUSteady / r.SteadySeconds
+	}
+	if r.LatencySeconds > 0 {
+		latency = r.ForeignCPULatency / r.LatencySeconds
+	}
+	return converge, steady, latency
 }

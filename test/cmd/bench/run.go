@@ -257,6 +257,7 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 	}
 	cpu0, kcpu0 := r.cpu()
 	prom0 := r.prom.queries.Load()
+	meter := readCPUMeter()
 	if r.opts.pprofDir != "" && r.proc != nil {
 		go r.cpuProfile(ctx, "converge", r.opts.pprofConverge)
 	}
@@ -274,6 +275,8 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 	}
 	time.Sleep(r.opts.settle)
 	steadyStart := time.Now()
+	res.ForeignCPUConverge = round3(meter.foreign())
+	meter = readCPUMeter()
 	m1, err := scrapeRequestTotals(ctx, r.kube)
 	if err != nil {
 		return nil, err
@@ -304,6 +307,7 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 		return nil, err
 	}
 	steadyEnd := time.Now()
+	res.ForeignCPUSteady = round3(meter.foreign())
 	m2, err := scrapeRequestTotals(ctx, r.kube)
 	if err != nil {
 		return nil, err
@@ -320,9 +324,13 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 
 	// HPA status -> PA status latency, on the idle control plane.
 	if r.writesStatus() {
+		meter = readCPUMeter()
+		begin := time.Now()
 		if err := r.updateLatency(ctx, res); err != nil {
 			return nil, err
 		}
+		res.LatencySeconds = round3(time.Since(begin).Seconds())
+		res.ForeignCPULatency = round3(meter.foreign())
 	}
 	if r.sampler != nil {
 		res.PeakRSS, res.RSSEnd, res.PeakHeap, res.HeapEnd = r.sampler.Snapshot()
@@ -540,10 +548,10 @@ func (r *run) startAutoscalerKEDA(ctx context.Context) error {
 	var err error
 	r.proc, err = deploy.Start(ctx, r.c, r.opts.kedaBinary, deploy.Options{
 		QPS: r.opts.qps, Burst: r.opts.burst,
-		Env: []string{
+		Env: append([]string{
 			fmt.Sprintf("METRICS_PROMETHEUS_PORT=%d", r.metricsPort),
 			fmt.Sprintf("PROFILING_PORT=%d", r.pprofPort),
-		},
+		}, r.opts.controllerEnv...),
 	})
 	if err != nil {
 		return err
