@@ -23,6 +23,7 @@ import (
 	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	"go.uber.org/zap"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -64,6 +65,12 @@ func Synced() bool { return synced.Load() }
 // this controller reads, so other HPAs cost it no memory.
 const KEDAHPASelector = translate.HPAManagedByLabel + "=" + translate.HPAManagedByValue
 
+// Workers is how many PodAutoscalers are reconciled at once. A reconcile
+// mostly waits on the API server (a ScaledObject create, an SKS create, a
+// status update), so knative's default of 2 workers, not the client's QPS,
+// would bound how fast a burst of new revisions gets its ScaledObjects.
+const Workers = 16
+
 // ServingHPAAutoscaler is the Serving deployment this controller replaces.
 const ServingHPAAutoscaler = "autoscaler-hpa"
 
@@ -77,6 +84,12 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	soInformer := soinformer.Get(ctx)
 	hpaInformer := hpainformer.Get(ctx, KEDAHPASelector)
 
+	for _, inf := range []cache.SharedIndexInformer{paInformer.Informer(), sksInformer.Informer(),
+		soInformer.Informer(), hpaInformer.Informer()} {
+		if err := inf.SetTransform(dropManagedFields); err != nil {
+			logger.Warnw("Informer already started, its cache keeps managed fields", zap.Error(err))
+		}
+	}
 	warnIfServingHPAAutoscalerRuns(ctx)
 	go reportMissingKEDA(ctx, kubeclient.Get(ctx).Discovery(), time.Minute)
 	go func() {
@@ -113,6 +126,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 			PromoteFilterFunc: onlyHPAClass,
 		}
 	})
+
+	impl.Concurrency = Workers
 
 	paInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: onlyHPAClass,
@@ -176,6 +191,17 @@ func metaOf(obj interface{}) (metav1.Object, error) {
 		obj = t.Obj
 	}
 	return meta.Accessor(obj)
+}
+
+// dropManagedFields is the informers' transform: managed fields are often the
+// largest part of an object (every writer of a ScaledObject's status adds an
+// entry), nothing here reads them, and updates built from a cached copy
+// without them leave the server's unchanged.
+func dropManagedFields(obj interface{}) (interface{}, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
 }
 
 // scaledObjectChanged reports changes to what the reconciler reads of a

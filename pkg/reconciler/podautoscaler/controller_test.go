@@ -38,6 +38,8 @@ import (
 	rtesting "knative.dev/pkg/reconciler/testing"
 	"knative.dev/pkg/system"
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
+	fakeservingclient "knative.dev/serving/pkg/client/injection/client/fake"
+	fakepainformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler/fake"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 
@@ -45,7 +47,6 @@ import (
 	_ "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/factory/filtered/fake"
-	_ "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler/fake"
 )
 
 func configMaps() configmap.Watcher {
@@ -61,8 +62,19 @@ func withSelector(ctx context.Context) context.Context {
 
 func TestNewController(t *testing.T) {
 	ctx, cancel, infs := rtesting.SetupFakeContextWithCancel(t, withSelector)
-	if impl := NewController(ctx, configMaps()); impl == nil {
+	// An object as the API server returns it: with managed fields, which the
+	// informers' caches must not keep.
+	withFields := pa()
+	withFields.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "controller", Operation: metav1.ManagedFieldsOperationUpdate}}
+	if _, err := fakeservingclient.Get(ctx).AutoscalingV1alpha1().PodAutoscalers(testNamespace).Create(ctx, withFields, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	impl := NewController(ctx, configMaps())
+	if impl == nil {
 		t.Fatal("NewController() = nil")
+	}
+	if impl.Concurrency != Workers {
+		t.Errorf("Concurrency = %d, want %d", impl.Concurrency, Workers)
 	}
 	if Synced() {
 		t.Error("Synced() before the informers started")
@@ -82,6 +94,13 @@ func TestNewController(t *testing.T) {
 			t.Fatal("Synced() still false after the informers synced")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	cached, err := fakepainformer.Get(ctx).Lister().PodAutoscalers(testNamespace).Get(testRevision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cached.ManagedFields != nil {
+		t.Errorf("cached PA keeps managed fields %v", cached.ManagedFields)
 	}
 }
 

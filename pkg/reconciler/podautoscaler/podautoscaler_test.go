@@ -97,6 +97,14 @@ func TestReconcile(t *testing.T) {
 			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
 		}},
 	}, {
+		Name: "KEDA's first write (bare Unknown conditions) costs no status update",
+		Objects: []runtime.Object{
+			pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+			scaledObject(pa(), withKEDAInitialized),
+			sks(),
+		},
+		Key: key(),
+	}, {
 		Name: "HPA appeared: scale from its status, active, initialized",
 		Objects: []runtime.Object{
 			pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
@@ -597,6 +605,12 @@ func scaledObject(p *autoscalingv1alpha1.PodAutoscaler, opts ...soOption) *kedav
 
 func withSOReady(so *kedav1alpha1.ScaledObject) {
 	withSOCondition(kedav1alpha1.ConditionReady, metav1.ConditionTrue, "ScaledObjectReady", "ScaledObject is defined correctly and is ready for scaling")(so)
+}
+
+// withKEDAInitialized sets the conditions KEDA writes on a ScaledObject
+// before its first reconcile.
+func withKEDAInitialized(so *kedav1alpha1.ScaledObject) {
+	so.Status.Conditions = *kedav1alpha1.GetInitializedConditions()
 }
 
 func withSOCondition(t kedav1alpha1.ConditionType, status metav1.ConditionStatus, reason, msg string) soOption {

@@ -187,8 +187,11 @@ func mirrorScaledObjectConditions(pa *autoscalingv1alpha1.PodAutoscaler, so *ked
 	m := pa.GetConditionSet().Manage(&pa.Status)
 	conds := so.Status.Conditions
 	// Read the slice as it is: KEDA's getters invent Unknown conditions for
-	// an object it has not reconciled yet.
-	if ready := find(conds, kedav1alpha1.ConditionReady); ready.Status != "" {
+	// an object it has not reconciled yet. KEDA's own first write is also a
+	// bare Unknown (no reason), which says nothing the PA's WaitingForHPA does
+	// not: mirroring it would cost every new revision one more status update.
+	if ready := find(conds, kedav1alpha1.ConditionReady); ready.Status != "" &&
+		(ready.Status != metav1.ConditionUnknown || ready.Reason != "") {
 		sev := apis.ConditionSeverityInfo
 		if ready.Status == metav1.ConditionFalse {
 			sev = apis.ConditionSeverityWarning
