@@ -24,6 +24,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/ptr"
+	asconfig "knative.dev/serving/pkg/autoscaler/config"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/translate"
+	"github.com/serving-keda/serving-keda/test/cluster"
 )
 
 // Serving's autoscaler-hpa is built from hack/cluster/serving and looked up
@@ -183,5 +192,127 @@ func TestCPUMeter(t *testing.T) {
 	}
 	if f := m.foreign(); f < 0 {
 		t.Errorf("foreign CPU %v < 0", f)
+	}
+}
+
+func TestHPAForScaledObject(t *testing.T) {
+	so := &kedav1alpha1.ScaledObject{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "rev", UID: "uid-1", Labels: map[string]string{"app": "x"}},
+		Spec: kedav1alpha1.ScaledObjectSpec{
+			ScaleTargetRef:  &kedav1alpha1.ScaleTarget{Name: "rev-deployment"},
+			MinReplicaCount: ptr.Int32(0),
+			Triggers: []kedav1alpha1.ScaleTriggers{
+				{Type: "prometheus", Metadata: map[string]string{"threshold": "10"}},
+				{Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "70"}},
+			},
+		},
+	}
+	hpa := hpaForScaledObject(so)
+	if hpa.Name != "keda-hpa-rev" || hpa.Namespace != "ns" {
+		t.Errorf("HPA %s/%s, want ns/keda-hpa-rev", hpa.Namespace, hpa.Name)
+	}
+	wantLabels := map[string]string{
+		"app":                          "x",
+		"app.kubernetes.io/managed-by": "keda-operator",
+		"app.kubernetes.io/name":       "keda-hpa-rev",
+		"app.kubernetes.io/part-of":    "rev",
+		"app.kubernetes.io/version":    cluster.KEDAVersion,
+		"scaledobject.keda.sh/name":    "rev",
+	}
+	if diff := cmp.Diff(wantLabels, hpa.Labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+	if hpa.Labels[translate.HPAManagedByLabel] != translate.HPAManagedByValue || hpa.Labels[translate.HPAScaledObjectLabel] != so.Name {
+		t.Error("the controller would not find this HPA by its labels")
+	}
+	tr := true
+	wantOwner := []metav1.OwnerReference{{APIVersion: "keda.sh/v1alpha1", Kind: "ScaledObject", Name: "rev", UID: "uid-1", Controller: &tr, BlockOwnerDeletion: &tr}}
+	if diff := cmp.Diff(wantOwner, hpa.OwnerReferences); diff != "" {
+		t.Errorf("owner (-want +got):\n%s", diff)
+	}
+	if got := hpa.Spec.ScaleTargetRef; got != (autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "rev-deployment"}) {
+		t.Errorf("scaleTargetRef = %+v", got)
+	}
+	// KEDA's defaults: min 0 (or unset) is 1 on the HPA, max unset is 100.
+	if *hpa.Spec.MinReplicas != 1 || hpa.Spec.MaxReplicas != 100 {
+		t.Errorf("min/max = %d/%d, want 1/100", *hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas)
+	}
+	m := hpa.Spec.Metrics
+	if len(m) != 2 || m[0].Type != autoscalingv2.ExternalMetricSourceType || m[1].Type != autoscalingv2.ResourceMetricSourceType {
+		t.Fatalf("metrics = %+v, want External then Resource", m)
+	}
+	if e := m[0].External; e.Metric.Name != "s0-prometheus" || e.Target.AverageValue.String() != "10" || e.Metric.Selector.MatchLabels["scaledobject.keda.sh/name"] != "rev" {
+		t.Errorf("external metric = %+v", e)
+	}
+	if r := m[1].Resource; r.Name != "cpu" || r.Target.AverageUtilization == nil || *r.Target.AverageUtilization != 70 {
+		t.Errorf("resource metric = %+v", r)
+	}
+
+	so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = ptr.Int32(2), ptr.Int32(7)
+	so.Spec.Advanced = &kedav1alpha1.AdvancedConfig{HorizontalPodAutoscalerConfig: &kedav1alpha1.HorizontalPodAutoscalerConfig{
+		Name:     "custom",
+		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.Int32(30)}},
+	}}
+	hpa = hpaForScaledObject(so)
+	if hpa.Name != "custom" || hpa.Labels["app.kubernetes.io/name"] != "custom" || *hpa.Spec.MinReplicas != 2 || hpa.Spec.MaxReplicas != 7 ||
+		hpa.Spec.Behavior == nil || *hpa.Spec.Behavior.ScaleDown.StabilizationWindowSeconds != 30 {
+		t.Errorf("with advanced config: %s, min %d, max %d, behavior %+v", hpa.Name, *hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas, hpa.Spec.Behavior)
+	}
+
+	st := playedStatus(so, hpa.Name)
+	if st.HpaName != "custom" || st.ScaleTargetKind != "apps/v1.Deployment" || st.ScaleTargetGVKR == nil || st.ScaleTargetGVKR.Resource != "deployments" {
+		t.Errorf("status = %+v", st)
+	}
+	want := kedav1alpha1.Conditions{
+		{Type: kedav1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "ScaledObjectReady", Message: "ScaledObject is defined correctly and is ready for scaling"},
+		{Type: kedav1alpha1.ConditionActive, Status: metav1.ConditionFalse, Reason: "ScalerNotActive", Message: "Scaling is not performed because triggers are not active"},
+		{Type: kedav1alpha1.ConditionFallback, Status: metav1.ConditionFalse, Reason: "NoFallbackFound", Message: "No fallbacks are active on this scaled object"},
+		{Type: kedav1alpha1.ConditionPaused, Status: metav1.ConditionFalse},
+	}
+	if diff := cmp.Diff(want, st.Conditions); diff != "" {
+		t.Errorf("conditions (-want +got):\n%s", diff)
+	}
+	if played(so) {
+		t.Error("a ScaledObject without status counts as played")
+	}
+	so.Status = st
+	if !played(so) {
+		t.Error("a ScaledObject with the played status does not count as played")
+	}
+}
+
+// The player's HPA for each ScaledObject of the workload is named after the
+// revision, where the controller and the latency test look for it.
+func TestPlayedWorkloadHPAs(t *testing.T) {
+	as, err := asconfig.NewConfigFromMap(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kcfg, err := config.NewKEDAFromMap(map[string]string{config.PrometheusAddressKey: "http://127.0.0.1:9090"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Autoscaler: as, KEDA: kcfg}
+	for i, rev := range workload(4, 1) {
+		pa := rev.podAutoscaler(i)
+		pa.UID = "pa-uid"
+		so, err := translate.ScaledObject(pa, cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", rev.Mix, err)
+		}
+		hpa := hpaForScaledObject(so)
+		if hpa.Name != rev.Name || len(hpa.Spec.Metrics) != 1 || *hpa.Spec.MinReplicas < 1 || hpa.Spec.MaxReplicas < *hpa.Spec.MinReplicas {
+			t.Errorf("%s: HPA %s, %d metrics, min %d, max %d", rev.Mix, hpa.Name, len(hpa.Spec.Metrics), *hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas)
+		}
+	}
+}
+
+func TestClassifyPlayer(t *testing.T) {
+	r := &run{contender: contenderKEDA}
+	if got := r.classify("admin", kedaPlayerAgent); got != kedaPlayerAgent {
+		t.Errorf("classify(keda-player) = %q", got)
+	}
+	if got := r.classify("admin", "keda-operator-v2.19.0/v0.0.0"); got != "keda-operator" {
+		t.Errorf("classify(keda-operator) = %q", got)
 	}
 }

@@ -40,12 +40,15 @@ var (
 		{214, 39, 40, 255},   // red: autoscaler-hpa
 		{90, 90, 90, 255},    // grey: bare
 		{44, 160, 44, 255},   // green: anything else
+		{255, 127, 14, 255},  // orange: autoscaler-keda, KEDA played
 	}
 )
 
 // colorOf gives each contender the same colour in every plot.
 func colorOf(r *Result) color.RGBA {
 	switch {
+	case r.Contender == contenderKEDA && r.KEDAProfile == playedProfile:
+		return palette[5]
 	case r.Contender == contenderKEDA && r.KEDAProfile == "tuned":
 		return palette[0]
 	case r.Contender == contenderKEDA:
@@ -330,7 +333,7 @@ func writePlot(path string, results []*Result) error {
 		label string
 	}{
 		{solid, "ScaledObject (HPA for autoscaler-hpa) created"},
-		{dotted, "KEDA's HPA created"},
+		{dotted, "KEDA's HPA created (the player's where played)"},
 		{dashed, "PA carries HPA status"},
 	} {
 		p := &panel{x0: 0, y0: 0, x1: w, y1: h, xmin: 1, xmax: 10, ymin: 0, ymax: 1}

@@ -66,8 +66,11 @@ type Result struct {
 	SteadyRequests    []ReqCount `json:"steadyRequests"`
 	ConvergeConflicts float64    `json:"convergeConflicts"`
 	SteadyConflicts   float64    `json:"steadyConflicts"`
-	// KEDA's writes in the steady window (audit log), for context.
+	// KEDA's writes in the steady window (audit log; the player's in the
+	// played profile), for context.
 	KEDASteadyWrites float64 `json:"kedaSteadyWrites"`
+	// KEDAPlayer counts the player's writes (played profile only).
+	KEDAPlayer *PlayerCounts `json:"kedaPlayer,omitempty"`
 	// Every client's requests (apiserver_request_total), per window.
 	AllConverge []ReqCount `json:"allConverge"`
 	AllSteady   []ReqCount `json:"allSteady"`
@@ -102,6 +105,18 @@ type Result struct {
 
 	Notes []string `json:"notes,omitempty"`
 }
+
+// PlayerCounts are the KEDA player's write requests over the whole run, by
+// kind; conflicts and already-existing HPAs are among them.
+type PlayerCounts struct {
+	HPACreates    int64 `json:"hpaCreates"`
+	HPAExisted    int64 `json:"hpaAlreadyExisted"`
+	StatusUpdates int64 `json:"statusUpdates"`
+	Conflicts     int64 `json:"statusConflicts"`
+}
+
+// Writes is the player's write requests.
+func (c *PlayerCounts) Writes() int64 { return c.HPACreates + c.StatusUpdates }
 
 // ClientTotals are one client's requests in the two windows.
 type ClientTotals struct {

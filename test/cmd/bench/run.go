@@ -79,18 +79,21 @@ type run struct {
 	keda     kedaclientset.Interface
 	obs      *observer
 
-	kedaSup     *kedaSupervisor  // nil for autoscaler-hpa
+	kedaSup     *kedaSupervisor  // nil for autoscaler-hpa and the played profile
+	player      *kedaPlayer      // the played profile's stand-in for KEDA
 	proc        *cluster.Process // the contender's process (nil for bare)
 	metricsPort int
 	pprofPort   int
 	sampler     *procSampler
 }
 
-// kedaProfile is how KEDA's operator runs.
+// kedaProfile is how KEDA's operator runs, or, Played, that the benchmark
+// plays its part instead (keda_player.go).
 type kedaProfile struct {
-	Name string
-	Args []string
-	Env  []string
+	Name   string
+	Args   []string
+	Env    []string
+	Played bool
 }
 
 func (r *run) label() string {
@@ -116,6 +119,8 @@ func (r *run) classify(user, agent string) string {
 		return contenderBare
 	case strings.HasPrefix(agent, benchAgent):
 		return "benchmark"
+	case strings.HasPrefix(agent, kedaPlayerAgent):
+		return kedaPlayerAgent
 	case strings.HasPrefix(agent, "keda"):
 		return "keda-operator"
 	case strings.HasPrefix(agent, "kube-controller-manager"):
@@ -179,7 +184,7 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 			r.logf("stopping the control plane: %v", err)
 		}
 	}()
-	if r.usesKEDA() {
+	if r.usesKEDA() && !r.profile.Played {
 		if r.kedaSup, err = startKEDA(ctx, r.c, r.profile, r.opts.kedaRestart, r.logf); err != nil {
 			return nil, err
 		}
@@ -208,6 +213,12 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 	defer icancel()
 	if r.obs, err = startObserver(ictx, r.kube, r.serving, r.keda, r.opts.tracePA, r.logf); err != nil {
 		return nil, err
+	}
+	if r.usesKEDA() && r.profile.Played {
+		if r.player, err = startKEDAPlayer(ictx, r.c.RESTConfig(), r.opts.kedaQPS, r.opts.kedaBurst, kedaPlayerWorkers, r.logf); err != nil {
+			return nil, err
+		}
+		r.logf("KEDA operator not started: the KEDA player stands in (QPS %d, burst %d, %d workers)", r.opts.kedaQPS, r.opts.kedaBurst, kedaPlayerWorkers)
 	}
 
 	// The workload's Deployments first, and their pods: Serving creates them
@@ -340,6 +351,9 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 			return nil, fmt.Errorf("%s exited during the run: %v; log %s", r.contender, err, r.proc.LogPath)
 		}
 	}
+	if r.player != nil {
+		res.KEDAPlayer = r.player.Counts()
+	}
 	if r.kedaSup != nil {
 		res.KEDARestarts = r.kedaSup.Restarts()
 		if res.KEDARestarts > 0 {
@@ -370,7 +384,7 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 	res.SteadyRequests = toReqCounts(audit.Requests[r.contender]["steady"])
 	res.ConvergeConflicts = audit.Conflicts[r.contender]["converge"]
 	res.SteadyConflicts = audit.Conflicts[r.contender]["steady"]
-	res.KEDASteadyWrites = audit.Requests["keda-operator"]["steady"].Total(isWrite)
+	res.KEDASteadyWrites = audit.Requests[kedaClient(res)]["steady"].Total(isWrite)
 	res.Clients = map[string]ClientTotals{}
 	for client, byWindow := range audit.Requests {
 		read := func(v string) bool { return !isWrite(v) }
@@ -473,7 +487,16 @@ func (r *run) converge(ctx context.Context, t0 time.Time, created map[string]tim
 	return nil
 }
 
-// cpu returns the CPU seconds used so far by the contender and by KEDA.
+// kedaClient is the audit-log client that does KEDA's work in a run.
+func kedaClient(r *Result) string {
+	if r.KEDAProfile == playedProfile {
+		return kedaPlayerAgent
+	}
+	return "keda-operator"
+}
+
+// cpu returns the CPU seconds used so far by the contender and by KEDA's
+// operator (none when played: the player's CPU is the benchmark's own).
 func (r *run) cpu() (contender, keda float64) {
 	if r.proc != nil {
 		contender, _ = cpuSeconds(r.proc.PID())
