@@ -84,10 +84,14 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	soInformer := soinformer.Get(ctx)
 	hpaInformer := hpainformer.Get(ctx, KEDAHPASelector)
 
-	for _, inf := range []cache.SharedIndexInformer{paInformer.Informer(), sksInformer.Informer(),
-		soInformer.Informer(), hpaInformer.Informer()} {
-		if err := inf.SetTransform(dropManagedFields); err != nil {
-			logger.Warnw("Informer already started, its cache keeps managed fields", zap.Error(err))
+	for inf, trim := range map[cache.SharedIndexInformer]cache.TransformFunc{
+		paInformer.Informer():  dropManagedFields,
+		sksInformer.Informer(): dropManagedFields,
+		soInformer.Informer():  trimScaledObject,
+		hpaInformer.Informer(): trimHPA,
+	} {
+		if err := inf.SetTransform(trim); err != nil {
+			logger.Warnw("Informer already started, its cache keeps whole objects", zap.Error(err))
 		}
 	}
 	warnIfServingHPAAutoscalerRuns(ctx)
@@ -134,9 +138,22 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		Handler:    controller.HandleAll(impl.Enqueue),
 	})
 
+	// The reconcile that creates an SKS or a ScaledObject already acted on
+	// what it created: their informers' Add, before anyone else wrote a status
+	// on them, would only reconcile the PA again, and as the PA informer
+	// usually lags the reconcile's own status update, that costs a failed
+	// (409) update and a GET per new revision.
 	sksInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: pkgreconciler.ChainFilterFuncs(onlyHPAClass, controller.FilterController(&autoscalingv1alpha1.PodAutoscaler{})),
-		Handler:    controller.HandleAll(impl.EnqueueControllerOf),
+		Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: func(obj interface{}) {
+				if !createdWithoutStatus(obj) {
+					impl.EnqueueControllerOf(obj)
+				}
+			},
+			UpdateFunc: controller.PassNew(impl.EnqueueControllerOf),
+			DeleteFunc: impl.EnqueueControllerOf,
+		},
 	})
 
 	// A ScaledObject and an HPA are named after their revision, so their
@@ -161,7 +178,11 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	soInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: hasHPAClassPA,
 		Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc: enqueueByName,
+			AddFunc: func(obj interface{}) {
+				if !createdWithoutStatus(obj) {
+					enqueueByName(obj)
+				}
+			},
 			UpdateFunc: func(old, cur interface{}) {
 				if scaledObjectChanged(old.(*kedav1alpha1.ScaledObject), cur.(*kedav1alpha1.ScaledObject)) {
 					enqueueByName(cur)
@@ -191,17 +212,6 @@ func metaOf(obj interface{}) (metav1.Object, error) {
 		obj = t.Obj
 	}
 	return meta.Accessor(obj)
-}
-
-// dropManagedFields is the informers' transform: managed fields are often the
-// largest part of an object (every writer of a ScaledObject's status adds an
-// entry), nothing here reads them, and updates built from a cached copy
-// without them leave the server's unchanged.
-func dropManagedFields(obj interface{}) (interface{}, error) {
-	if m, err := meta.Accessor(obj); err == nil {
-		m.SetManagedFields(nil)
-	}
-	return obj, nil
 }
 
 // scaledObjectChanged reports changes to what the reconciler reads of a

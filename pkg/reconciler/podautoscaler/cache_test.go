@@ -1,0 +1,110 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podautoscaler
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+	"knative.dev/pkg/ptr"
+	servingtesting "knative.dev/serving/pkg/testing"
+)
+
+var managed = []metav1.ManagedFieldsEntry{{Manager: "keda", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status"}}
+
+func TestTrimHPA(t *testing.T) {
+	full := hpa(withHPAReplicas(3, 2))
+	full.ManagedFields = managed
+	full.Annotations = map[string]string{"a": "b"}
+	full.Spec.MinReplicas = ptr.Int32(1)
+	full.Status.Conditions = []autoscalingv2.HorizontalPodAutoscalerCondition{{Type: autoscalingv2.ScalingActive, Status: corev1.ConditionTrue, Message: "the HPA was able to compute the replica count"}}
+
+	got, err := trimHPA(full.DeepCopy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := got.(*autoscalingv2.HorizontalPodAutoscaler)
+	if h.Name != full.Name || h.Namespace != full.Namespace || h.UID != full.UID || h.ResourceVersion != full.ResourceVersion {
+		t.Errorf("identity lost: %+v", h.ObjectMeta)
+	}
+	if !cmp.Equal(h.OwnerReferences, full.OwnerReferences) || !cmp.Equal(h.Labels, full.Labels) {
+		t.Errorf("owners/labels lost: %+v", h.ObjectMeta)
+	}
+	if h.Status.DesiredReplicas != 3 || h.Status.CurrentReplicas != 2 {
+		t.Errorf("replicas = %d/%d, want 3/2", h.Status.DesiredReplicas, h.Status.CurrentReplicas)
+	}
+	if h.ManagedFields != nil || h.Annotations != nil || h.Spec.MinReplicas != nil || h.Status.Conditions != nil {
+		t.Errorf("kept what nothing reads: %+v", h)
+	}
+}
+
+func TestTrimScaledObject(t *testing.T) {
+	full := scaledObject(pa(), withSOReady, withKEDAMetadata)
+	full.ManagedFields = managed
+	full.Status.HpaName = "keda-hpa-x"
+	full.Status.ExternalMetricNames = []string{"s0-prometheus"}
+	full.Status.Health = map[string]kedav1alpha1.HealthStatus{"s0-prometheus": {Status: kedav1alpha1.HealthStatusHappy}}
+
+	got, err := trimScaledObject(full.DeepCopy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	so := got.(*kedav1alpha1.ScaledObject)
+	want := full.DeepCopy()
+	want.ManagedFields = nil
+	want.Status = kedav1alpha1.ScaledObjectStatus{Conditions: full.Status.Conditions}
+	if diff := cmp.Diff(want, so); diff != "" {
+		t.Errorf("trimScaledObject (-want +got):\n%s", diff)
+	}
+}
+
+func TestCreatedWithoutStatus(t *testing.T) {
+	owned := sks()
+	ready := sks(servingtesting.WithSKSReady)
+	foreign := sks()
+	foreign.OwnerReferences = nil
+	byo := scaledObject(pa())
+	byo.OwnerReferences = nil
+	for _, tc := range []struct {
+		name string
+		obj  interface{}
+		want bool
+	}{
+		{"just created ScaledObject", scaledObject(pa()), true},
+		{"ScaledObject KEDA has seen", scaledObject(pa(), withKEDAInitialized), false},
+		{"bring-your-own ScaledObject without status", byo, false},
+		{"just created SKS", owned, true},
+		{"SKS with status", ready, false},
+		{"SKS without a PA owner", foreign, false},
+		{"SKS with conditions only", &nv1alpha1.ServerlessService{ObjectMeta: owned.ObjectMeta, Status: nv1alpha1.ServerlessServiceStatus{
+			Status: duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionUnknown}}}}}, false},
+		{"HPA", hpa(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := createdWithoutStatus(tc.obj); got != tc.want {
+				t.Errorf("createdWithoutStatus = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
