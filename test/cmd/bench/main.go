@@ -505,6 +505,7 @@ func printResult(r *Result) {
 	if r.Contender != contenderBare {
 		fmt.Printf("  CPU:                          converging %.2fs, steady %.2fs (%.2f%% of a core)\n", r.CPUConverge, r.CPUSteady, 100*r.CPUSteady/r.SteadySeconds)
 		fmt.Printf("  memory:                       peak RSS %s, RSS at end %s, peak heap %s\n", mib(float64(r.PeakRSS)), mib(float64(r.RSSEnd)), mib(r.PeakHeap))
+		fmt.Printf("  RSS split:                    anonymous peak %s, at end %s; file-backed at end %s\n", mib(float64(r.PeakRSSAnon)), mib(float64(r.RSSAnonEnd)), mib(float64(r.RSSFileEnd)))
 	}
 	if p := r.KEDAPlayer; p != nil {
 		fmt.Printf("  KEDA player:                  %d writes (%d HPA creates, %d of them already existed; %d status updates, %d conflicts) = %.2f per PA; "+

@@ -62,11 +62,18 @@ func cpuSeconds(pid int) (float64, error) {
 	return float64(ut+st) / clockTicks, nil
 }
 
-// memStatus returns VmRSS and VmHWM (peak resident set) in bytes.
-func memStatus(pid int) (rss, hwm int64, err error) {
+// memStat is a process's resident memory from /proc/<pid>/status, in bytes.
+type memStat struct {
+	rss, hwm int64 // VmRSS, and VmHWM: the kernel-kept peak
+	anon     int64 // RssAnon: the process's own memory (heap, stacks)
+	file     int64 // RssFile: mapped file pages, mostly the binary's code and data
+}
+
+func memStatus(pid int) (memStat, error) {
+	var m memStat
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return m, err
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
@@ -81,12 +88,16 @@ func memStatus(pid int) (rss, hwm int64, err error) {
 		n, _ := strconv.ParseInt(f[0], 10, 64)
 		switch k {
 		case "VmRSS":
-			rss = n * 1024
+			m.rss = n * 1024
 		case "VmHWM":
-			hwm = n * 1024
+			m.hwm = n * 1024
+		case "RssAnon":
+			m.anon = n * 1024
+		case "RssFile":
+			m.file = n * 1024
 		}
 	}
-	return rss, hwm, sc.Err()
+	return m, sc.Err()
 }
 
 // scrapeGauge reads one unlabelled sample from a Prometheus text endpoint.
@@ -125,6 +136,9 @@ type procSampler struct {
 	heapAt    time.Time
 	peakRSS   int64
 	lastRSS   int64
+	peakAnon  int64
+	lastAnon  int64
+	lastFile  int64
 	peakHeap  float64
 	lastHeap  float64
 	heapErr   error
@@ -161,7 +175,7 @@ func (s *procSampler) SetHeapEvery(d time.Duration) {
 }
 
 func (s *procSampler) sample(forceHeap bool) {
-	rss, hwm, err := memStatus(s.pid)
+	m, err := memStatus(s.pid)
 	s.mu.Lock()
 	readHeap := s.metricsURL != "" && (forceHeap || time.Since(s.heapAt) >= s.heapEvery)
 	s.mu.Unlock()
@@ -176,8 +190,9 @@ func (s *procSampler) sample(forceHeap bool) {
 		s.heapAt = time.Now()
 	}
 	if err == nil {
-		s.lastRSS = rss
-		s.peakRSS = max(s.peakRSS, hwm, rss)
+		s.lastRSS, s.lastAnon, s.lastFile = m.rss, m.anon, m.file
+		s.peakRSS = max(s.peakRSS, m.hwm, m.rss)
+		s.peakAnon = max(s.peakAnon, m.anon)
 	}
 	if readHeap {
 		if herr == nil {
@@ -195,6 +210,14 @@ func (s *procSampler) Snapshot() (peakRSS, lastRSS int64, peakHeap, lastHeap flo
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peakRSS, s.lastRSS, s.peakHeap, s.lastHeap
+}
+
+// Split returns the highest anonymous RSS sampled, and the latest anonymous
+// and file-backed RSS.
+func (s *procSampler) Split() (peakAnon, lastAnon, lastFile int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peakAnon, s.lastAnon, s.lastFile
 }
 
 func (s *procSampler) Stop() {

@@ -338,6 +338,18 @@ func resultsTable(p func(string, ...any), rs []*Result) {
 	}))
 	row("peak RSS (contender)", proc(func(r *Result) string { return mb(float64(r.PeakRSS)) }))
 	row("RSS at the end (contender)", proc(func(r *Result) string { return mb(float64(r.RSSEnd)) }))
+	row("of which anonymous (heap, stacks) / file-backed (the binary's pages), at the end", proc(func(r *Result) string {
+		if r.RSSFileEnd == 0 {
+			return "–"
+		}
+		return mb(float64(r.RSSAnonEnd)) + " / " + mb(float64(r.RSSFileEnd))
+	}))
+	row("peak anonymous RSS, sampled (contender)", proc(func(r *Result) string {
+		if r.PeakRSSAnon == 0 {
+			return "–"
+		}
+		return mb(float64(r.PeakRSSAnon))
+	}))
 	row("peak Go heap, sampled (contender)", proc(func(r *Result) string { return mb(r.PeakHeap) }))
 	row("KEDA operator CPU: converging / steady", func(r *Result) string {
 		switch r.KEDAProfile {

@@ -85,9 +85,14 @@ type Result struct {
 	PeakRSS         int64   `json:"peakRSSBytes"`
 	RSSConverged    int64   `json:"rssConvergedBytes"`
 	RSSEnd          int64   `json:"rssEndBytes"`
-	PeakHeap        float64 `json:"peakHeapBytes"`
-	HeapEnd         float64 `json:"heapEndBytes"`
-	PromQueries     int64   `json:"promQueries"`
+	// RSS split: anonymous (the process's own memory; its peak as sampled)
+	// and file-backed (the binary's pages, shared page cache) at the end.
+	PeakRSSAnon int64   `json:"peakRssAnonBytes,omitempty"`
+	RSSAnonEnd  int64   `json:"rssAnonEndBytes,omitempty"`
+	RSSFileEnd  int64   `json:"rssFileEndBytes,omitempty"`
+	PeakHeap    float64 `json:"peakHeapBytes"`
+	HeapEnd     float64 `json:"heapEndBytes"`
+	PromQueries int64   `json:"promQueries"`
 	// CPU seconds used by processes other than the benchmark's during the
 	// windows: other work on the machine distorts the figures.
 	ForeignCPUConverge float64 `json:"foreignCpuConvergeSeconds"`

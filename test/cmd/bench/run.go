@@ -345,6 +345,7 @@ func (r *run) execute(ctx context.Context) (res *Result, retErr error) {
 	}
 	if r.sampler != nil {
 		res.PeakRSS, res.RSSEnd, res.PeakHeap, res.HeapEnd = r.sampler.Snapshot()
+		res.PeakRSSAnon, res.RSSAnonEnd, res.RSSFileEnd = r.sampler.Split()
 	}
 	if r.proc != nil {
 		if exited, err := r.proc.Exited(); exited {
