@@ -46,7 +46,7 @@ func (s state) String() string {
 
 // waitingForHPA is the PA status while KEDA has not made the HPA.
 func waitingForHPA(name string) string {
-	return fmt.Sprintf("waiting for KEDA to create HPA %q for ScaledObject %q", name, name)
+	return fmt.Sprintf("waiting for KEDA to reconcile ScaledObject %q and create HPA %q", name, name)
 }
 
 // inspect lists the namespace's PAs, ScaledObjects, SKSs (and HPAs with

@@ -215,8 +215,8 @@ func metaOf(obj interface{}) (metav1.Object, error) {
 }
 
 // scaledObjectChanged reports changes to what the reconciler reads of a
-// ScaledObject: its spec, labels, annotations, owners, deletion, and KEDA's
-// conditions without their timestamps.
+// ScaledObject: its spec, labels, annotations, owners, deletion, and the
+// conditions the PA mirrors.
 func scaledObjectChanged(old, cur *kedav1alpha1.ScaledObject) bool {
 	return old.Generation != cur.Generation ||
 		!reflect.DeepEqual(old.Labels, cur.Labels) ||
@@ -224,19 +224,7 @@ func scaledObjectChanged(old, cur *kedav1alpha1.ScaledObject) bool {
 		!reflect.DeepEqual(old.OwnerReferences, cur.OwnerReferences) ||
 		!old.DeletionTimestamp.Equal(cur.DeletionTimestamp) ||
 		!reflect.DeepEqual(old.Spec, cur.Spec) ||
-		!sameConditions(old.Status.Conditions, cur.Status.Conditions)
-}
-
-func sameConditions(a, b kedav1alpha1.Conditions) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Type != b[i].Type || a[i].Status != b[i].Status || a[i].Reason != b[i].Reason || a[i].Message != b[i].Message {
-			return false
-		}
-	}
-	return true
+		mirroredConditions(old.Status.Conditions) != mirroredConditions(cur.Status.Conditions)
 }
 
 // hpaChanged reports changes to what the reconciler reads of an HPA: its

@@ -157,6 +157,12 @@ func TestScaledObjectChanged(t *testing.T) {
 			so.Status.OriginalReplicaCount = ptr.Int32(1)
 		}, want: false},
 		{name: "resync", mutate: func(*kedav1alpha1.ScaledObject) {}, want: false},
+		{name: "active flips (not mirrored)", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionActive, Status: metav1.ConditionTrue, Reason: "ScalerActive"})
+		}, want: false},
+		{name: "fallback stays false with a new message", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionFallback, Status: metav1.ConditionFalse, Message: "other"})
+		}, want: false},
 		{name: "ready turns false", mutate: func(so *kedav1alpha1.ScaledObject) {
 			so.Status.Conditions[0].Status = metav1.ConditionFalse
 		}, want: true},

@@ -111,19 +111,22 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 }
 
 // hpaFor returns the HPA KEDA made for so, or nil with the PA marked as
-// waiting for it; its creation is an informer event that wakes the PA.
+// waiting for it. KEDA creates the HPA, then reports Ready on the
+// ScaledObject: the PA waits for both, so that its status changes once, not
+// twice; both are informer events that wake it.
 func (r *Reconciler) hpaFor(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) (*autoscalingv2.HorizontalPodAutoscaler, error) {
 	name := translate.HPAName(pa)
 	hpa, err := r.hpaLister.HorizontalPodAutoscalers(pa.Namespace).Get(name)
-	if apierrs.IsNotFound(err) {
-		pa.Status.MarkActivating(ReasonWaitingForHPA, fmt.Sprintf("waiting for KEDA to create HPA %q for ScaledObject %q", name, so.Name))
-		return nil, nil
-	} else if err != nil {
+	if err != nil && !apierrs.IsNotFound(err) {
 		return nil, fmt.Errorf("failed to get HPA %q: %w", name, err)
 	}
-	if !metav1.IsControlledBy(hpa, so) {
+	if err == nil && !metav1.IsControlledBy(hpa, so) {
 		pa.Status.MarkInactive(ReasonHPANotOwned, fmt.Sprintf(
 			"HPA %q is managed by KEDA but not for ScaledObject %q; delete it or the ScaledObject it belongs to", name, so.Name))
+		return nil, nil
+	}
+	if err != nil || !kedaReported(find(so.Status.Conditions, kedav1alpha1.ConditionReady)) {
+		pa.Status.MarkActivating(ReasonWaitingForHPA, fmt.Sprintf("waiting for KEDA to reconcile ScaledObject %q and create HPA %q", so.Name, name))
 		return nil, nil
 	}
 	return hpa, nil

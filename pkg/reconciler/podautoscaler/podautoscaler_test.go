@@ -72,7 +72,7 @@ var customMetric = map[string]string{
 
 func TestReconcile(t *testing.T) {
 	privateSvc := names.PrivateService(testRevision)
-	waitingForHPA := fmt.Sprintf("waiting for KEDA to create HPA %q for ScaledObject %q", testRevision, testRevision)
+	waitingForHPA := fmt.Sprintf("waiting for KEDA to reconcile ScaledObject %q and create HPA %q", testRevision, testRevision)
 	ready := []PodAutoscalerOption{WithPASKSReady, WithPAStatusService(testRevision), WithPAMetricsService(privateSvc)}
 
 	table := TableTest{{
@@ -101,6 +101,15 @@ func TestReconcile(t *testing.T) {
 		Objects: []runtime.Object{
 			pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
 			scaledObject(pa(), withKEDAInitialized),
+			sks(),
+		},
+		Key: key(),
+	}, {
+		Name: "HPA appeared before KEDA reported on the ScaledObject: still waiting, no status update",
+		Objects: []runtime.Object{
+			pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+			scaledObject(pa(), withKEDAInitialized),
+			hpa(withHPAReplicas(3, 1)),
 			sks(),
 		},
 		Key: key(),
@@ -141,63 +150,63 @@ func TestReconcile(t *testing.T) {
 		Name: "not initialized until min-scale replicas run",
 		Objects: []runtime.Object{
 			pa(withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"})),
-			scaledObject(pa(withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"}))),
+			scaledObject(pa(withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"})), withSOReady),
 			hpa(withHPAReplicas(3, 2)),
 			sks(WithSKSReady),
 		},
 		Key: key(),
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(append(ready, withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"}),
-				WithTraffic, withScales(3, 2))...),
+				WithTraffic, withScales(3, 2), withSOReadyCondition)...),
 		}},
 	}, {
 		Name: "initial-scale above min-scale sets the bar",
 		Objects: []runtime.Object{
 			pa(withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"})),
-			scaledObject(pa(withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"}))),
+			scaledObject(pa(withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"})), withSOReady),
 			hpa(withHPAReplicas(4, 4)),
 			sks(WithSKSReady),
 		},
 		Key: key(),
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(append(ready, withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"}),
-				WithTraffic, WithScaleTargetInitialized, withScales(4, 4))...),
+				WithTraffic, WithScaleTargetInitialized, withScales(4, 4), withSOReadyCondition)...),
 		}},
 	}, {
 		Name: "a user's edit of the ScaledObject is undone",
 		Objects: []runtime.Object{
-			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1))...),
-			scaledObject(pa(), withSOEdited, withKEDAMetadata),
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withSOReadyCondition)...),
+			scaledObject(pa(), withSOEdited, withKEDAMetadata, withSOReady),
 			hpa(withHPAReplicas(1, 1)),
 			sks(WithSKSReady),
 		},
 		Key: key(),
 		WantUpdates: []ktesting.UpdateActionImpl{{
-			Object: scaledObject(pa(), withKEDAMetadata),
+			Object: scaledObject(pa(), withKEDAMetadata, withSOReady),
 		}},
 	}, {
 		Name: "a removed pause annotation is removed from the ScaledObject",
 		Objects: []runtime.Object{
-			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1))...),
-			scaledObject(pa(), withSOAnnotation(translate.KEDAPausedAnnotation, "true")),
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withSOReadyCondition)...),
+			scaledObject(pa(), withSOAnnotation(translate.KEDAPausedAnnotation, "true"), withSOReady),
 			hpa(withHPAReplicas(1, 1)),
 			sks(WithSKSReady),
 		},
 		Key: key(),
 		WantUpdates: []ktesting.UpdateActionImpl{{
-			Object: scaledObject(pa()),
+			Object: scaledObject(pa(), withSOReady),
 		}},
 	}, {
 		Name: "annotations changed on the revision reach the ScaledObject",
 		Objects: []runtime.Object{
-			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric))...),
-			scaledObject(pa()),
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric), withSOReadyCondition)...),
+			scaledObject(pa(), withSOReady),
 			hpa(withHPAReplicas(1, 1)),
 			sks(WithSKSReady),
 		},
 		Key: key(),
 		WantUpdates: []ktesting.UpdateActionImpl{{
-			Object: scaledObject(pa(withAnnotations(customMetric))),
+			Object: scaledObject(pa(withAnnotations(customMetric)), withSOReady),
 		}},
 	}, {
 		Name: "a ScaledObject the PA does not own is left alone",
@@ -440,14 +449,14 @@ func TestReconcile(t *testing.T) {
 		Name: "config-autoscaler-keda change: the ScaledObject follows",
 		Ctx:  config.ToContext(context.Background(), testConfig(map[string]string{config.PollingIntervalKey: "5s"})),
 		Objects: []runtime.Object{
-			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1))...),
-			scaledObject(pa()),
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withSOReadyCondition)...),
+			scaledObject(pa(), withSOReady),
 			hpa(withHPAReplicas(1, 1)),
 			sks(WithSKSReady),
 		},
 		Key: key(),
 		WantUpdates: []ktesting.UpdateActionImpl{{
-			Object: scaledObject(pa(), func(so *kedav1alpha1.ScaledObject) { so.Spec.PollingInterval = ptr.Int32(5) }),
+			Object: scaledObject(pa(), withSOReady, func(so *kedav1alpha1.ScaledObject) { so.Spec.PollingInterval = ptr.Int32(5) }),
 		}},
 	}}
 

@@ -185,13 +185,8 @@ const (
 // while they hold, onto the PA with KEDA's reason and message.
 func mirrorScaledObjectConditions(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) {
 	m := pa.GetConditionSet().Manage(&pa.Status)
-	conds := so.Status.Conditions
-	// Read the slice as it is: KEDA's getters invent Unknown conditions for
-	// an object it has not reconciled yet. KEDA's own first write is also a
-	// bare Unknown (no reason), which says nothing the PA's WaitingForHPA does
-	// not: mirroring it would cost every new revision one more status update.
-	if ready := find(conds, kedav1alpha1.ConditionReady); ready.Status != "" &&
-		(ready.Status != metav1.ConditionUnknown || ready.Reason != "") {
+	v := mirroredConditions(so.Status.Conditions)
+	if ready := v[0]; ready.Status != "" {
 		sev := apis.ConditionSeverityInfo
 		if ready.Status == metav1.ConditionFalse {
 			sev = apis.ConditionSeverityWarning
@@ -203,8 +198,35 @@ func mirrorScaledObjectConditions(pa *autoscalingv1alpha1.PodAutoscaler, so *ked
 	} else {
 		m.ClearCondition(ConditionScaledObjectReady) //nolint:errcheck // only fails for the happy condition
 	}
-	mirrorWhileTrue(m, ConditionScaledObjectFallback, find(conds, kedav1alpha1.ConditionFallback), apis.ConditionSeverityWarning)
-	mirrorWhileTrue(m, ConditionScaledObjectPaused, find(conds, kedav1alpha1.ConditionPaused), apis.ConditionSeverityInfo)
+	mirrorWhileTrue(m, ConditionScaledObjectFallback, v[1], apis.ConditionSeverityWarning)
+	mirrorWhileTrue(m, ConditionScaledObjectPaused, v[2], apis.ConditionSeverityInfo)
+}
+
+// mirroredConditions is what the PA shows of KEDA's conditions: Ready once
+// KEDA has reported on the ScaledObject, Fallback and Paused while True;
+// zero Conditions otherwise. The informer compares it to skip KEDA's status
+// writes that change nothing on the PA.
+func mirroredConditions(conds kedav1alpha1.Conditions) [3]kedav1alpha1.Condition {
+	var v [3]kedav1alpha1.Condition
+	if ready := find(conds, kedav1alpha1.ConditionReady); kedaReported(ready) {
+		v[0] = ready
+	}
+	for i, t := range []kedav1alpha1.ConditionType{kedav1alpha1.ConditionFallback, kedav1alpha1.ConditionPaused} {
+		if c := find(conds, t); c.Status == metav1.ConditionTrue {
+			v[i+1] = c
+		}
+	}
+	return v
+}
+
+// kedaReported tells a Ready condition that KEDA set after reconciling the
+// ScaledObject from none (KEDA's getters invent Unknown conditions for an
+// object it has not seen, so the slice is read as it is) and from KEDA's
+// first write, a bare Unknown without a reason: that one says nothing the
+// PA's WaitingForHPA does not, and mirroring it would cost every new revision
+// one more status update.
+func kedaReported(ready kedav1alpha1.Condition) bool {
+	return ready.Status != "" && (ready.Status != metav1.ConditionUnknown || ready.Reason != "")
 }
 
 func find(conds kedav1alpha1.Conditions, t kedav1alpha1.ConditionType) kedav1alpha1.Condition {
