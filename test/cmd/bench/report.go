@@ -293,6 +293,7 @@ func resultsTable(p func(string, ...any), rs []*Result) {
 		p("%s", line)
 	}
 	row("client QPS / burst", func(r *Result) string { return fmt.Sprintf("%d / %d", r.QPS, r.Burst) })
+	row("the benchmark's own N PA creates (32 in parallel, unthrottled) took", func(r *Result) string { return fsec(r.PACreateSeconds) })
 	row("all N objects exist (ScaledObjects; HPAs for autoscaler-hpa)", func(r *Result) string { return fsec(r.AllObjectsSeconds) })
 	row("PA created -> its object, p50 / p99", func(r *Result) string { return fms(r.ObjectLatencyMs) })
 	row("all N HPAs exist (KEDA's, or the player's where played; autoscaler-hpa's own)", func(r *Result) string { return fsec(r.AllHPAsSeconds) })
@@ -497,13 +498,6 @@ func targetsTable(p func(string, ...any), all map[int][]*Result) {
 	hpa := find(defaultN, contenderHPA)
 	keda3k := find(3000, contenderKEDA)
 	hpa3k := find(3000, contenderHPA)
-	// bareLike is the bare run with the same KEDA profile as r, else any.
-	bareLike := func(r *Result) *Result {
-		if b := find(defaultN, contenderBare+", KEDA "+r.KEDAProfile); b != nil {
-			return b
-		}
-		return find(defaultN, contenderBare)
-	}
 	// also is the played run's figure, as context, where both ran.
 	also := func(f func(r *Result) string) string {
 		if played == nil {
@@ -526,15 +520,23 @@ func targetsTable(p func(string, ...any), all map[int][]*Result) {
 		t := keda.AllObjectsSeconds
 		p("| 1,000 new PAs at QPS 200 / burst 400: all ScaledObjects within 6 s | %s (%s)%s | %s |", fsec(t), keda.Label,
 			also(func(r *Result) string { return fsec(r.AllObjectsSeconds) }), verdict(t >= 0 && t <= 6))
-		if bare := bareLike(keda); bare != nil {
-			ratio := t / bare.AllObjectsSeconds
-			line := fmt.Sprintf("| ... and within 1.25× a bare client writing the same objects | %s %s: %.2f×", bare.Label, fsec(bare.AllObjectsSeconds), ratio)
-			if played != nil {
-				if pb := bareLike(played); pb != nil && pb != bare {
-					line += fmt.Sprintf("; KEDA played: %.2f× (%s %s)", played.AllObjectsSeconds/pb.AllObjectsSeconds, pb.Label, fsec(pb.AllObjectsSeconds))
-				}
+		// The bare client is compared under the same KEDA profile only: the
+		// HPAs and ScaledObject status writes that KEDA (or the player) adds
+		// load the same API server.
+		var ratios []string
+		ok := false
+		for _, r := range []*Result{played, keda} {
+			if r == nil {
+				continue
 			}
-			p("%s | %s |", line, verdict(t >= 0 && ratio <= 1.25))
+			if b := find(defaultN, contenderBare+", KEDA "+r.KEDAProfile); b != nil {
+				ratio := r.AllObjectsSeconds / b.AllObjectsSeconds
+				ratios = append(ratios, fmt.Sprintf("KEDA %s: %s vs bare %s = %.2f×", r.KEDAProfile, fsec(r.AllObjectsSeconds), fsec(b.AllObjectsSeconds), ratio))
+				ok = ok || ratio <= 1.25
+			}
+		}
+		if len(ratios) > 0 {
+			p("| ... and within 1.25× a bare client writing the same objects (same KEDA profile) | %s | %s |", strings.Join(ratios, "; "), verdict(ok))
 		}
 		if hpa != nil {
 			p("| (autoscaler-hpa at the same limits: all HPAs) | %s | |", fsec(hpa.AllObjectsSeconds))
@@ -558,7 +560,8 @@ func targetsTable(p func(string, ...any), all map[int][]*Result) {
 		}
 		perPA := func(r *Result) float64 { return sumReq(r.ConvergeRequests, true) / float64(r.N) }
 		w := perPA(keda)
-		p("| at most 3 API writes per PA to converge | %.2f (%s)%s | %s |", w, keda.Label,
+		p("| at most 3 API writes per PA to converge | %.2f (%s)%s; the floor while KEDA, not the reconcile, creates the HPA is 4: "+
+			"ScaledObject and SKS creates, the first reconcile's status (it sets observedGeneration) and the status with the HPA's scale | %s |", w, keda.Label,
 			also(func(r *Result) string { return fmt.Sprintf("%.2f", perPA(r)) }), verdict(w <= 3))
 		l := leaseWrites(keda.SteadyRequests)
 		sw := sumReq(keda.SteadyRequests, true) - l
@@ -576,12 +579,15 @@ func targetsTable(p func(string, ...any), all map[int][]*Result) {
 	}
 	if keda3k != nil {
 		rss := float64(keda3k.PeakRSS) / 1e6
-		line := fmt.Sprintf("| RSS at 3,000 PAs under 80 MB | peak %.1f MB", rss)
+		line := fmt.Sprintf("| RSS at 3,000 PAs under 80 MB | peak %.1f MB (%s; anonymous peak %s, file-backed %s)", rss, keda3k.Label,
+			mb(float64(keda3k.PeakRSSAnon)), mb(float64(keda3k.RSSFileEnd)))
 		if hpa3k != nil {
-			line += fmt.Sprintf(" (autoscaler-hpa: %.1f MB)", float64(hpa3k.PeakRSS)/1e6)
+			line += fmt.Sprintf("; autoscaler-hpa: %.1f MB (anonymous peak %s, file-backed %s)", float64(hpa3k.PeakRSS)/1e6,
+				mb(float64(hpa3k.PeakRSSAnon)), mb(float64(hpa3k.RSSFileEnd)))
 		}
 		p("%s | %s |", line, verdict(rss < 80))
 	}
+	p("")
 }
 
 func defaultNote(r *Result) string {
