@@ -23,6 +23,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 
 	filteredfactory "knative.dev/pkg/client/injection/kube/informers/factory/filtered"
@@ -33,11 +34,22 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/reconciler/podautoscaler"
 )
 
+// defaultGCPercent is the controller's GC target unless GOGC is set.
+const defaultGCPercent = 50
+
 func main() {
 	// KEDA's API types import controller-runtime, whose init registers
 	// -kubeconfig on flag.CommandLine; sharedmain registers it again and
 	// would panic. A fresh flag set leaves sharedmain the only owner.
 	flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError)
+
+	// The live heap is mostly informer caches, long-lived, and allocation
+	// comes in bursts (watch events of many new revisions): a GC target of
+	// 50% rather than 100% took a fifth off the peak resident memory at 3,000
+	// revisions for no measurable CPU (docs/benchmarks). GOGC overrides it.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 
 	ctx := filteredfactory.WithSelectors(signals.NewContext(), podautoscaler.KEDAHPASelector)
 

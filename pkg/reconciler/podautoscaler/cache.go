@@ -17,23 +17,65 @@ limitations under the License.
 package podautoscaler
 
 import (
+	"unique"
+
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 )
 
 // The informers' transforms keep in the cache only what the reconciler reads,
-// so the controller's memory grows slowly with the number of revisions.
+// and one copy of the strings that recur on the objects, so the controller's
+// memory grows slowly with the number of revisions.
 
-// dropManagedFields: managed fields are often the largest part of an object
-// (each writer of a status adds an entry) and nothing here reads them.
-// Updates built from a cached copy without them leave the server's as they are.
-func dropManagedFields(obj interface{}) (interface{}, error) {
-	if m, err := meta.Accessor(obj); err == nil {
-		m.SetManagedFields(nil)
+// slimMeta drops an object's managed fields, often the largest part of it
+// (each writer of a status adds an entry) and never read here; updates built
+// from a cached copy without them leave the server's as they are. It also
+// interns the names, labels, annotations and owners: a revision's PA, SKS,
+// ScaledObject and HPA carry the same ones (the ScaledObject copies the PA's
+// labels and annotations, KEDA copies those onto the HPA).
+func slimMeta(m *metav1.ObjectMeta) {
+	m.ManagedFields = nil
+	m.Name = intern(m.Name)
+	m.Namespace = intern(m.Namespace)
+	m.UID = types.UID(intern(string(m.UID)))
+	m.Labels = internMap(m.Labels)
+	m.Annotations = internMap(m.Annotations)
+	for i := range m.OwnerReferences {
+		o := &m.OwnerReferences[i]
+		o.APIVersion, o.Kind, o.Name = intern(o.APIVersion), intern(o.Kind), intern(o.Name)
+		o.UID = types.UID(intern(string(o.UID)))
+	}
+}
+
+func intern(s string) string { return unique.Make(s).Value() }
+
+func internMap(in map[string]string) map[string]string {
+	if in == nil {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		out[intern(k)] = intern(v)
+	}
+	return out
+}
+
+// slimPA is the PodAutoscalers' transform.
+func slimPA(obj interface{}) (interface{}, error) {
+	if pa, ok := obj.(*autoscalingv1alpha1.PodAutoscaler); ok {
+		slimMeta(&pa.ObjectMeta)
+	}
+	return obj, nil
+}
+
+// slimSKS is the ServerlessServices' transform.
+func slimSKS(obj interface{}) (interface{}, error) {
+	if sks, ok := obj.(*nv1alpha1.ServerlessService); ok {
+		slimMeta(&sks.ObjectMeta)
 	}
 	return obj, nil
 }
@@ -45,22 +87,23 @@ func dropManagedFields(obj interface{}) (interface{}, error) {
 func trimScaledObject(obj interface{}) (interface{}, error) {
 	so, ok := obj.(*kedav1alpha1.ScaledObject)
 	if !ok {
-		return dropManagedFields(obj)
+		return obj, nil
 	}
-	so.ManagedFields = nil
+	slimMeta(&so.ObjectMeta)
 	so.Status = kedav1alpha1.ScaledObjectStatus{Conditions: so.Status.Conditions}
 	return so, nil
 }
 
 // trimHPA keeps of an HPA what the reconciler reads: its identity, owners
-// and replica counts. HPAs are KEDA's and never written here, so the spec,
+// and replica counts. HPAs are KEDA's and never written here, and the
+// informer selects KEDA's by label on the server, so the labels, spec,
 // metrics and conditions are not needed.
 func trimHPA(obj interface{}) (interface{}, error) {
 	hpa, ok := obj.(*autoscalingv2.HorizontalPodAutoscaler)
 	if !ok {
-		return dropManagedFields(obj)
+		return obj, nil
 	}
-	return &autoscalingv2.HorizontalPodAutoscaler{
+	t := &autoscalingv2.HorizontalPodAutoscaler{
 		TypeMeta: hpa.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{
 			Name:              hpa.Name,
@@ -70,14 +113,15 @@ func trimHPA(obj interface{}) (interface{}, error) {
 			Generation:        hpa.Generation,
 			CreationTimestamp: hpa.CreationTimestamp,
 			DeletionTimestamp: hpa.DeletionTimestamp,
-			Labels:            hpa.Labels,
 			OwnerReferences:   hpa.OwnerReferences,
 		},
 		Status: autoscalingv2.HorizontalPodAutoscalerStatus{
 			CurrentReplicas: hpa.Status.CurrentReplicas,
 			DesiredReplicas: hpa.Status.DesiredReplicas,
 		},
-	}, nil
+	}
+	slimMeta(&t.ObjectMeta)
+	return t, nil
 }
 
 // createdWithoutStatus reports an SKS or ScaledObject that a PA controls and

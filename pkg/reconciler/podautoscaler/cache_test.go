@@ -17,7 +17,9 @@ limitations under the License.
 package podautoscaler
 
 import (
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
@@ -28,6 +30,7 @@ import (
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 	"knative.dev/pkg/ptr"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	servingtesting "knative.dev/serving/pkg/testing"
 )
 
@@ -48,13 +51,13 @@ func TestTrimHPA(t *testing.T) {
 	if h.Name != full.Name || h.Namespace != full.Namespace || h.UID != full.UID || h.ResourceVersion != full.ResourceVersion {
 		t.Errorf("identity lost: %+v", h.ObjectMeta)
 	}
-	if !cmp.Equal(h.OwnerReferences, full.OwnerReferences) || !cmp.Equal(h.Labels, full.Labels) {
-		t.Errorf("owners/labels lost: %+v", h.ObjectMeta)
+	if !cmp.Equal(h.OwnerReferences, full.OwnerReferences) {
+		t.Errorf("owners lost: %+v", h.ObjectMeta)
 	}
 	if h.Status.DesiredReplicas != 3 || h.Status.CurrentReplicas != 2 {
 		t.Errorf("replicas = %d/%d, want 3/2", h.Status.DesiredReplicas, h.Status.CurrentReplicas)
 	}
-	if h.ManagedFields != nil || h.Annotations != nil || h.Spec.MinReplicas != nil || h.Status.Conditions != nil {
+	if h.ManagedFields != nil || h.Labels != nil || h.Annotations != nil || h.Spec.MinReplicas != nil || h.Status.Conditions != nil {
 		t.Errorf("kept what nothing reads: %+v", h)
 	}
 }
@@ -76,6 +79,28 @@ func TestTrimScaledObject(t *testing.T) {
 	want.Status = kedav1alpha1.ScaledObjectStatus{Conditions: full.Status.Conditions}
 	if diff := cmp.Diff(want, so); diff != "" {
 		t.Errorf("trimScaledObject (-want +got):\n%s", diff)
+	}
+}
+
+func TestSlimMetaSharesStrings(t *testing.T) {
+	// Two objects decoded apart carry equal strings in separate memory:
+	// strings.Repeat makes such copies.
+	a, b := pa(withAnnotations(customMetric)), pa(withAnnotations(customMetric))
+	a.ManagedFields = managed
+	a.Labels = map[string]string{strings.Repeat("k", 3): strings.Repeat("v", 3)}
+	b.Labels = map[string]string{strings.Repeat("k", 3): strings.Repeat("v", 3)}
+	want := a.DeepCopy()
+	want.ManagedFields = nil
+	for _, p := range []*autoscalingv1alpha1.PodAutoscaler{a, b} {
+		if _, err := slimPA(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(want, a); diff != "" {
+		t.Errorf("slimPA changed more than managed fields (-want +got):\n%s", diff)
+	}
+	if unsafe.StringData(a.Labels["kkk"]) != unsafe.StringData(b.Labels["kkk"]) {
+		t.Error("equal label values of two objects are not shared")
 	}
 }
 

@@ -85,8 +85,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	hpaInformer := hpainformer.Get(ctx, KEDAHPASelector)
 
 	for inf, trim := range map[cache.SharedIndexInformer]cache.TransformFunc{
-		paInformer.Informer():  dropManagedFields,
-		sksInformer.Informer(): dropManagedFields,
+		paInformer.Informer():  slimPA,
+		sksInformer.Informer(): slimSKS,
 		soInformer.Informer():  trimScaledObject,
 		hpaInformer.Informer(): trimHPA,
 	} {
