@@ -36,7 +36,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/serving-keda/serving-keda/test/cluster"
 )
@@ -59,11 +58,10 @@ const (
 
 // kedaPlayer creates KEDA's HPAs and status for ScaledObjects as they appear.
 type kedaPlayer struct {
-	informer cache.SharedIndexInformer
-	queue    workqueue.TypedRateLimitingInterface[string]
-	kube     kubernetes.Interface
-	keda     kedaclientset.Interface
-	logf     func(string, ...any)
+	*keyWorkers
+	kube kubernetes.Interface
+	keda kedaclientset.Interface
+	logf func(string, ...any)
 
 	// Write requests by kind; conflicts and already-existing HPAs are among them.
 	hpaCreates, hpaExisted, statusUpdates, conflicts, failures atomic.Int64
@@ -81,64 +79,37 @@ func startKEDAPlayer(ctx context.Context, rc *rest.Config, qps, burst, workers i
 	if err != nil {
 		return nil, err
 	}
-	p := &kedaPlayer{
-		kube:  kube,
-		keda:  kc,
-		logf:  logf,
-		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
-	}
 	sos := kc.KedaV1alpha1().ScaledObjects("")
-	p.informer = cache.NewSharedIndexInformer(listWatch(sos.List, sos.Watch), &kedav1alpha1.ScaledObject{}, 0, cache.Indexers{})
+	p := &kedaPlayer{
+		keyWorkers: newKeyWorkers(cache.NewSharedIndexInformer(listWatch(sos.List, sos.Watch), &kedav1alpha1.ScaledObject{}, 0, cache.Indexers{})),
+		kube:       kube,
+		keda:       kc,
+		logf:       logf,
+	}
 	enqueue := func(obj any) {
 		if so, ok := obj.(*kedav1alpha1.ScaledObject); ok && !played(so) {
-			if key, err := cache.MetaNamespaceKeyFunc(so); err == nil {
-				p.queue.Add(key)
-			}
+			p.enqueue(so)
 		}
 	}
-	if _, err := p.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	err = p.start(ctx, "KEDA player", cache.ResourceEventHandlerFuncs{
 		AddFunc:    enqueue,
 		UpdateFunc: func(_, cur any) { enqueue(cur) },
-	}); err != nil {
+	}, workers, p.play, func(key string, err error) {
+		if n := p.failures.Add(1); n <= 10 {
+			p.logf("KEDA player: %s: %v", key, err)
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	go p.informer.RunWithContext(ctx)
-	if !cache.WaitForCacheSync(ctx.Done(), p.informer.HasSynced) {
-		return nil, fmt.Errorf("KEDA player: ScaledObject informer did not sync")
-	}
-	for w := 0; w < workers; w++ {
-		go p.work(ctx)
-	}
-	go func() {
-		<-ctx.Done()
-		p.queue.ShutDown()
-	}()
 	return p, nil
-}
-
-func (p *kedaPlayer) work(ctx context.Context) {
-	for {
-		key, quit := p.queue.Get()
-		if quit {
-			return
-		}
-		if err := p.play(ctx, key); err != nil && ctx.Err() == nil {
-			if n := p.failures.Add(1); n <= 10 {
-				p.logf("KEDA player: %s: %v", key, err)
-			}
-			p.queue.AddRateLimited(key)
-		} else {
-			p.queue.Forget(key)
-		}
-		p.queue.Done(key)
-	}
 }
 
 // play creates the ScaledObject's HPA (an existing one is KEDA's already)
 // and writes its status, re-reading it on a conflict.
 func (p *kedaPlayer) play(ctx context.Context, key string) error {
-	obj, ok, err := p.informer.GetStore().GetByKey(key)
-	if err != nil || !ok {
+	obj, err := p.get(key)
+	if obj == nil {
 		return err
 	}
 	so := obj.(*kedav1alpha1.ScaledObject)

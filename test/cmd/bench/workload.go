@@ -34,7 +34,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"knative.dev/networking/pkg/apis/networking"
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
@@ -236,11 +235,10 @@ func createPodAutoscalers(ctx context.Context, sc servingclientset.Interface, re
 // ScaledObject this project's translation computes for each new PA, with
 // many workers, limited only by the same client QPS and burst.
 type bareClient struct {
-	informer cache.SharedIndexInformer
-	queue    workqueue.TypedRateLimitingInterface[string]
-	keda     kedaclientset.Interface
-	cfg      *config.Config
-	errs     chan error
+	*keyWorkers
+	keda kedaclientset.Interface
+	cfg  *config.Config
+	errs chan error
 }
 
 func startBareClient(ctx context.Context, rc *rest.Config, qps, burst, workers int, promURL string) (*bareClient, error) {
@@ -264,65 +262,33 @@ func startBareClient(ctx context.Context, rc *rest.Config, qps, burst, workers i
 		return nil, err
 	}
 	b := &bareClient{
-		keda:  kc,
-		cfg:   &config.Config{Autoscaler: as, KEDA: kcfg},
-		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
-		errs:  make(chan error, 1),
+		keyWorkers: newKeyWorkers(cache.NewSharedIndexInformer(&cache.ListWatch{
+			ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+				return sc.AutoscalingV1alpha1().PodAutoscalers("").List(ctx, o)
+			},
+			WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+				return sc.AutoscalingV1alpha1().PodAutoscalers("").Watch(ctx, o)
+			},
+		}, &autoscalingv1alpha1.PodAutoscaler{}, 0, cache.Indexers{})),
+		keda: kc,
+		cfg:  &config.Config{Autoscaler: as, KEDA: kcfg},
+		errs: make(chan error, 1),
 	}
-	b.informer = cache.NewSharedIndexInformer(&cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			return sc.AutoscalingV1alpha1().PodAutoscalers("").List(ctx, o)
-		},
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			return sc.AutoscalingV1alpha1().PodAutoscalers("").Watch(ctx, o)
-		},
-	}, &autoscalingv1alpha1.PodAutoscaler{}, 0, cache.Indexers{})
-	if _, err := b.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj any) {
-			if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
-				b.queue.Add(key)
-			}
-		},
-	}); err != nil {
+	err = b.start(ctx, "bare client", cache.ResourceEventHandlerFuncs{AddFunc: b.enqueue}, workers, b.create, func(key string, err error) {
+		select {
+		case b.errs <- fmt.Errorf("bare client: %s: %w", key, err):
+		default:
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	go b.informer.RunWithContext(ctx)
-	if !cache.WaitForCacheSync(ctx.Done(), b.informer.HasSynced) {
-		return nil, fmt.Errorf("bare client: PA informer did not sync")
-	}
-	for w := 0; w < workers; w++ {
-		go b.work(ctx)
-	}
-	go func() {
-		<-ctx.Done()
-		b.queue.ShutDown()
-	}()
 	return b, nil
 }
 
-func (b *bareClient) work(ctx context.Context) {
-	for {
-		key, quit := b.queue.Get()
-		if quit {
-			return
-		}
-		err := b.create(ctx, key)
-		if err != nil && ctx.Err() == nil {
-			select {
-			case b.errs <- fmt.Errorf("bare client: %s: %w", key, err):
-			default:
-			}
-			b.queue.AddRateLimited(key)
-		} else {
-			b.queue.Forget(key)
-		}
-		b.queue.Done(key)
-	}
-}
-
 func (b *bareClient) create(ctx context.Context, key string) error {
-	obj, ok, err := b.informer.GetStore().GetByKey(key)
-	if err != nil || !ok {
+	obj, err := b.get(key)
+	if obj == nil {
 		return err
 	}
 	so, err := translate.ScaledObject(obj.(*autoscalingv1alpha1.PodAutoscaler), b.cfg)
