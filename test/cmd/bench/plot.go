@@ -41,6 +41,7 @@ var (
 		{90, 90, 90, 255},    // grey: bare
 		{44, 160, 44, 255},   // green: anything else
 		{255, 127, 14, 255},  // orange: autoscaler-keda, KEDA played
+		{140, 86, 75, 255},   // brown: bare with the real KEDA operator
 	}
 )
 
@@ -55,6 +56,8 @@ func colorOf(r *Result) color.RGBA {
 		return palette[1]
 	case r.Contender == contenderHPA:
 		return palette[2]
+	case r.Contender == contenderBare && r.KEDAProfile != playedProfile:
+		return palette[6]
 	case r.Contender == contenderBare:
 		return palette[3]
 	}

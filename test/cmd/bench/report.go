@@ -72,7 +72,7 @@ func writeReport(out string) error {
 	p("")
 	p("```sh")
 	p("make bench    # builds the control plane and Serving's autoscaler-hpa once (cached), then n=1000, every contender")
-	p("make bench BENCH_FLAGS=\"-n 3000 -contenders autoscaler-keda,autoscaler-hpa -keda-profiles tuned\"")
+	p("make bench BENCH_FLAGS=\"-n 3000 -contenders autoscaler-keda,autoscaler-hpa -keda-profiles played\"")
 	p("```")
 	p("")
 	p("Commands of the runs below:")
