@@ -30,10 +30,10 @@ import (
 	"time"
 )
 
-// writeServingCerts writes ca.crt, tls.crt and tls.key into dir: a fresh CA
+// WriteServingCerts writes ca.crt, tls.crt and tls.key into dir: a fresh CA
 // and a serving certificate it signs for the given DNS names and 127.0.0.1,
 // the layout KEDA's --cert-dir expects.
-func writeServingCerts(dir string, dnsNames ...string) error {
+func WriteServingCerts(dir string, dnsNames ...string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}

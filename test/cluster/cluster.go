@@ -435,7 +435,7 @@ func (c *Cluster) waitControllerManager(ctx context.Context) error {
 func (c *Cluster) startKEDA(ctx context.Context, bin string) error {
 	c.KEDACertDir = filepath.Join(c.workDir, "keda-certs")
 	ns := KEDANamespace
-	if err := writeServingCerts(c.KEDACertDir,
+	if err := WriteServingCerts(c.KEDACertDir,
 		"keda-operator", "keda-operator."+ns, "keda-operator."+ns+".svc", "keda-operator."+ns+".svc.cluster.local", "localhost"); err != nil {
 		return err
 	}

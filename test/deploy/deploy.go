@@ -94,16 +94,17 @@ func Install(ctx context.Context, c *cluster.Cluster) error {
 		files = append(files, filepath.Join(serving, "config", "core", "configmaps", f))
 	}
 	for _, f := range files {
-		if err := applyFile(ctx, c.Client(), f); err != nil {
+		if err := ApplyFile(ctx, c.Client(), f); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 	}
 	return nil
 }
 
-// applyFile creates the RBAC objects, ServiceAccounts and ConfigMaps of a
-// multi-document YAML file, skipping the rest.
-func applyFile(ctx context.Context, kube kubernetes.Interface, path string) error {
+// ApplyFile creates the RBAC objects, ServiceAccounts and ConfigMaps of a
+// multi-document YAML file, skipping the rest; ConfigMaps without a
+// namespace go to SystemNamespace.
+func ApplyFile(ctx context.Context, kube kubernetes.Interface, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err

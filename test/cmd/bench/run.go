@@ -17,10 +17,8 @@ limitations under the License.
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,12 +29,9 @@ import (
 	"time"
 
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
 
@@ -602,7 +597,7 @@ func (r *run) startAutoscalerHPA(ctx context.Context) error {
 	}
 	files = append(files, filepath.Join(networking, "config", "config-network.yaml"))
 	for _, f := range files {
-		if err := createConfigMaps(ctx, r.kube, f); err != nil {
+		if err := deploy.ApplyFile(ctx, r.kube, f); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 	}
@@ -648,39 +643,6 @@ func (r *run) startAutoscalerHPA(ctx context.Context) error {
 	}
 	r.logf("autoscaler-hpa running (pid %d) with the admin kubeconfig", r.proc.PID())
 	return nil
-}
-
-// createConfigMaps creates the ConfigMaps of a YAML file in the system
-// namespace.
-func createConfigMaps(ctx context.Context, kube kubernetes.Interface, path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
-		}
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
-		if err != nil {
-			return err
-		}
-		cm, ok := obj.(*corev1.ConfigMap)
-		if !ok {
-			continue
-		}
-		cm.Namespace = deploy.SystemNamespace
-		if _, err := kube.CoreV1().ConfigMaps(cm.Namespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return err
-		}
-	}
 }
 
 func probeOK(ctx context.Context, url string) bool {
