@@ -29,20 +29,14 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
-	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"knative.dev/networking/pkg/apis/networking"
 	networkingclientset "knative.dev/networking/pkg/client/clientset/versioned"
 	"knative.dev/pkg/apis"
-	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
-	"knative.dev/serving/pkg/apis/serving"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
 
 	"github.com/serving-keda/serving-keda/test/cluster"
@@ -177,42 +171,9 @@ func (e *env) namespace(t *testing.T) string {
 func (e *env) revision(t *testing.T, ns, name string, anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
 	t.Helper()
 	ctx := context.Background()
-	labels := map[string]string{
-		serving.RevisionLabelKey:      name,
-		serving.ConfigurationLabelKey: "demo",
-		serving.ServiceLabelKey:       "demo",
-	}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-deployment", Labels: labels},
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{serving.RevisionLabelKey: name}},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name:  "user-container",
-					Image: "example.invalid/app:latest",
-					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-						corev1.ResourceCPU:    resource.MustParse("100m"),
-						corev1.ResourceMemory: resource.MustParse("128Mi"),
-					}},
-				}}},
-			},
-		},
-	}
+	d, pa := deploy.Revision(ns, name, "demo", anns)
 	if _, err := e.kube.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
-	}
-	all := map[string]string{autoscaling.ClassAnnotationKey: autoscaling.HPA}
-	for k, v := range anns {
-		all[k] = v
-	}
-	pa := &autoscalingv1alpha1.PodAutoscaler{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: all},
-		Spec: autoscalingv1alpha1.PodAutoscalerSpec{
-			ScaleTargetRef: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name},
-			ProtocolType:   networking.ProtocolHTTP1,
-			Reachability:   autoscalingv1alpha1.ReachabilityReachable,
-		},
 	}
 	pa, err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).Create(ctx, pa, metav1.CreateOptions{})
 	if err != nil {

@@ -43,17 +43,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"knative.dev/networking/pkg/apis/networking"
 	networkingclientset "knative.dev/networking/pkg/client/clientset/versioned"
 	"knative.dev/pkg/apis"
-	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
-	"knative.dev/serving/pkg/apis/serving"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
 
 	"github.com/serving-keda/serving-keda/test/cluster"
@@ -211,51 +207,10 @@ func (e *env) namespace(t *testing.T) string {
 	return name
 }
 
-// newRevision returns what Serving creates for a new revision: its
-// Deployment (with cpu and memory requests, as KEDA's resource scalers
-// need) and its PodAutoscaler of the HPA class with the given annotations.
-func newRevision(ns, name string, anns map[string]string) (*appsv1.Deployment, *autoscalingv1alpha1.PodAutoscaler) {
-	labels := map[string]string{
-		serving.RevisionLabelKey:      name,
-		serving.ConfigurationLabelKey: "demo",
-		serving.ServiceLabelKey:       "demo",
-	}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-deployment", Labels: labels},
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{serving.RevisionLabelKey: name}},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name:  "user-container",
-					Image: "example.invalid/app:latest",
-					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-						corev1.ResourceCPU:    resource.MustParse("100m"),
-						corev1.ResourceMemory: resource.MustParse("128Mi"),
-					}},
-				}}},
-			},
-		},
-	}
-	all := map[string]string{autoscaling.ClassAnnotationKey: autoscaling.HPA}
-	for k, v := range anns {
-		all[k] = v
-	}
-	pa := &autoscalingv1alpha1.PodAutoscaler{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: all},
-		Spec: autoscalingv1alpha1.PodAutoscalerSpec{
-			ScaleTargetRef: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name},
-			ProtocolType:   networking.ProtocolHTTP1,
-			Reachability:   autoscalingv1alpha1.ReachabilityReachable,
-		},
-	}
-	return d, pa
-}
-
 // revision creates a revision's Deployment and PodAutoscaler.
 func (e *env) revision(t *testing.T, ns, name string, anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
 	t.Helper()
-	d, pa := newRevision(ns, name, anns)
+	d, pa := deploy.Revision(ns, name, "demo", anns)
 	pa, err := e.createRevision(context.Background(), d, pa)
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +248,7 @@ func (e *env) revisions(ctx context.Context, ns string, names []string, anns map
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				d, pa := newRevision(ns, names[i], anns)
+				d, pa := deploy.Revision(ns, names[i], "demo", anns)
 				var last error
 				err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 					_, last = e.createRevision(ctx, d, pa)

@@ -138,7 +138,7 @@ func TestInvalidAnnotations(t *testing.T) {
 		for _, i := range rd.idx {
 			c := cases[i]
 			name := fmt.Sprintf("inv-%02d", i)
-			_, pa := newRevision(ns, name, c.anns)
+			_, pa := deploy.Revision(ns, name, "demo", c.anns)
 			if c.name == lacksServiceLabel {
 				delete(pa.Labels, serving.ServiceLabelKey)
 			}

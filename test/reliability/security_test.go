@@ -109,7 +109,7 @@ func TestDeniedCreate(t *testing.T) {
 	// Other work goes on meanwhile.
 	const invalid, byo = "invalid-00001", "byo-00001"
 	e.revision(t, ns, invalid, map[string]string{translate.MetricTypeKey: "Average"})
-	_, byoPA := newRevision(ns, byo, nil)
+	_, byoPA := deploy.Revision(ns, byo, "demo", nil)
 	so := &kedav1alpha1.ScaledObject{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: byo},
 		Spec: kedav1alpha1.ScaledObjectSpec{

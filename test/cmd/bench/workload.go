@@ -25,17 +25,13 @@ import (
 
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"knative.dev/networking/pkg/apis/networking"
-	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
@@ -44,6 +40,7 @@ import (
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 	"github.com/serving-keda/serving-keda/pkg/translate"
+	"github.com/serving-keda/serving-keda/test/deploy"
 )
 
 // The workload: what Serving creates for N new revisions, spread over a few
@@ -105,45 +102,14 @@ func (r revision) annotations(i int) map[string]string {
 	return a
 }
 
-func (r revision) labels() map[string]string {
-	return map[string]string{
-		serving.RevisionLabelKey:      r.Name,
-		serving.ConfigurationLabelKey: "svc-" + r.Name,
-		serving.ServiceLabelKey:       "svc-" + r.Name,
-	}
-}
-
 func (r revision) deployment() *appsv1.Deployment {
-	l := r.labels()
-	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: r.Name + "-deployment", Labels: l},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.Int32(1),
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{serving.RevisionLabelKey: r.Name}},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: l},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name:  "user-container",
-					Image: "example.invalid/app:latest",
-					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-						corev1.ResourceCPU:    resource.MustParse("100m"),
-						corev1.ResourceMemory: resource.MustParse("128Mi"),
-					}},
-				}}},
-			},
-		},
-	}
+	d, _ := deploy.Revision(r.Namespace, r.Name, "svc-"+r.Name, nil)
+	return d
 }
 
 func (r revision) podAutoscaler(i int) *autoscalingv1alpha1.PodAutoscaler {
-	return &autoscalingv1alpha1.PodAutoscaler{
-		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: r.Name, Labels: r.labels(), Annotations: r.annotations(i)},
-		Spec: autoscalingv1alpha1.PodAutoscalerSpec{
-			ScaleTargetRef: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: r.Name + "-deployment"},
-			ProtocolType:   networking.ProtocolHTTP1,
-			Reachability:   autoscalingv1alpha1.ReachabilityReachable,
-		},
-	}
+	_, pa := deploy.Revision(r.Namespace, r.Name, "svc-"+r.Name, r.annotations(i))
+	return pa
 }
 
 // parallel runs f for 0..n-1 on workers goroutines and returns the first error.

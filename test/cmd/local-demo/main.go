@@ -36,17 +36,11 @@ import (
 	"time"
 
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"knative.dev/networking/pkg/apis/networking"
 	networkingclientset "knative.dev/networking/pkg/client/clientset/versioned"
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
-	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
-	"knative.dev/serving/pkg/apis/serving"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
@@ -181,54 +175,21 @@ Press Ctrl-C to stop everything.
 // createRevision creates what Serving creates for the revision of a
 // Knative Service annotated for this controller.
 func createRevision(ctx context.Context, c *cluster.Cluster) error {
-	labels := map[string]string{
-		serving.RevisionLabelKey:      revision,
-		serving.ConfigurationLabelKey: service,
-		serving.ServiceLabelKey:       service,
-	}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: revision + "-deployment", Labels: labels},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.Int32(1),
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{serving.RevisionLabelKey: revision}},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name:  "user-container",
-					Image: "example.invalid/hello:latest",
-					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-						corev1.ResourceCPU: resource.MustParse("100m"),
-					}},
-				}}},
-			},
-		},
-	}
+	d, pa := deploy.Revision(namespace, revision, service, map[string]string{
+		autoscaling.MetricAnnotationKey:   "http_requests_per_second",
+		autoscaling.TargetAnnotationKey:   "10",
+		autoscaling.MinScaleAnnotationKey: "1",
+		autoscaling.MaxScaleAnnotationKey: "10",
+		autoscaling.WindowAnnotationKey:   "1m",
+		translate.PrometheusQueryKey:      `sum(rate(http_requests_total{namespace="{{.Namespace}}",service="{{.Service}}"}[1m]))`,
+		translate.PollingIntervalKey:      "5",
+	})
 	if _, err := c.Client().AppsV1().Deployments(namespace).Create(ctx, d, metav1.CreateOptions{}); err != nil {
 		return err
 	}
 	sv, err := servingclientset.NewForConfig(c.RESTConfig())
 	if err != nil {
 		return err
-	}
-	pa := &autoscalingv1alpha1.PodAutoscaler{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: namespace, Name: revision, Labels: labels,
-			Annotations: map[string]string{
-				autoscaling.ClassAnnotationKey:    autoscaling.HPA,
-				autoscaling.MetricAnnotationKey:   "http_requests_per_second",
-				autoscaling.TargetAnnotationKey:   "10",
-				autoscaling.MinScaleAnnotationKey: "1",
-				autoscaling.MaxScaleAnnotationKey: "10",
-				autoscaling.WindowAnnotationKey:   "1m",
-				translate.PrometheusQueryKey:      `sum(rate(http_requests_total{namespace="{{.Namespace}}",service="{{.Service}}"}[1m]))`,
-				translate.PollingIntervalKey:      "5",
-			},
-		},
-		Spec: autoscalingv1alpha1.PodAutoscalerSpec{
-			ScaleTargetRef: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name},
-			ProtocolType:   networking.ProtocolHTTP1,
-			Reachability:   autoscalingv1alpha1.ReachabilityReachable,
-		},
 	}
 	_, err = sv.AutoscalingV1alpha1().PodAutoscalers(namespace).Create(ctx, pa, metav1.CreateOptions{})
 	return err
