@@ -30,25 +30,11 @@ import (
 	"time"
 
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/reliability/row"
 )
 
-// result is one row of docs/reliability.md, as test/cmd/reliability-report
-// reads it: the fault or bad input, how the test caused it, what happened,
-// and how many objects were lost (a PodAutoscaler without its
-// ScaledObject, ServerlessService or status at the end) or duplicated.
-type result struct {
-	Test       string  `json:"test"`
-	Fault      string  `json:"fault"`
-	How        string  `json:"how"`
-	Result     string  `json:"result"`
-	Objects    int     `json:"objects"`
-	Lost       int     `json:"lost"`
-	Duplicated int     `json:"duplicated"`
-	Passed     bool    `json:"passed"`
-	Seconds    float64 `json:"seconds"`
-	When       string  `json:"when"`
-	Tree       string  `json:"tree"`
-}
+// result is what a test records for docs/reliability.md.
+type result = row.Row
 
 var reportMu sync.Mutex
 

@@ -35,22 +35,12 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	reliabilityrow "github.com/serving-keda/serving-keda/test/reliability/row"
 )
 
 // row is what test/reliability writes per test.
-type row struct {
-	Test       string  `json:"test"`
-	Fault      string  `json:"fault"`
-	How        string  `json:"how"`
-	Result     string  `json:"result"`
-	Objects    int     `json:"objects"`
-	Lost       int     `json:"lost"`
-	Duplicated int     `json:"duplicated"`
-	Passed     bool    `json:"passed"`
-	Seconds    float64 `json:"seconds"`
-	When       string  `json:"when"`
-	Tree       string  `json:"tree"`
-}
+type row = reliabilityrow.Row
 
 const badInput = "invalid annotation: "
 
