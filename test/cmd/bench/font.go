@@ -89,31 +89,19 @@ func textWidth(s string, scale int) int {
 
 // drawText draws s (in upper case) with its top-left corner at (x, y).
 func drawText(img *image.RGBA, x, y int, s string, scale int, c color.Color) {
-	for _, r := range strings.ToUpper(s) {
-		g, ok := glyphs[r]
-		if !ok {
-			g = glyphs['_']
-		}
-		for row, line := range g {
-			for col, px := range line {
-				if px != '#' {
-					continue
-				}
-				for dy := 0; dy < scale; dy++ {
-					for dx := 0; dx < scale; dx++ {
-						img.Set(x+col*scale+dx, y+row*scale+dy, c)
-					}
-				}
-			}
-		}
-		x += 6 * scale
-	}
+	eachPixel(s, scale, func(along, down int) { img.Set(x+along, y+down, c) })
 }
 
 // drawTextVertical draws s rotated a quarter turn counter-clockwise, its
 // baseline running up from (x, y).
 func drawTextVertical(img *image.RGBA, x, y int, s string, scale int, c color.Color) {
-	for _, r := range strings.ToUpper(s) {
+	eachPixel(s, scale, func(along, down int) { img.Set(x+down, y-along, c) })
+}
+
+// eachPixel calls set for every lit pixel of s (in upper case) at scale:
+// along the text (glyphs 6 pixels apart) and down from its top.
+func eachPixel(s string, scale int, set func(along, down int)) {
+	for i, r := range []rune(strings.ToUpper(s)) {
 		g, ok := glyphs[r]
 		if !ok {
 			g = glyphs['_']
@@ -125,11 +113,10 @@ func drawTextVertical(img *image.RGBA, x, y int, s string, scale int, c color.Co
 				}
 				for dy := 0; dy < scale; dy++ {
 					for dx := 0; dx < scale; dx++ {
-						img.Set(x+row*scale+dx, y-col*scale-dy, c)
+						set((6*i+col)*scale+dx, row*scale+dy)
 					}
 				}
 			}
 		}
-		y -= 6 * scale
 	}
 }
