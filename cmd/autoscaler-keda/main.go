@@ -51,7 +51,8 @@ func main() {
 		debug.SetGCPercent(defaultGCPercent)
 	}
 
-	ctx := filteredfactory.WithSelectors(signals.NewContext(), podautoscaler.KEDAHPASelector)
+	ctx := filteredfactory.WithSelectors(signals.NewContext(),
+		podautoscaler.KEDAHPASelector, podautoscaler.RevisionDeploymentSelector)
 
 	// sharedmain would serve its probes only once every informer has synced,
 	// so while KEDA's CRDs are missing the liveness probe would fail and the

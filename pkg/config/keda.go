@@ -78,8 +78,19 @@ func DefaultKEDA() *KEDA {
 	}
 }
 
+// LegacyKeys are knative-extensions/autoscaler-keda's spellings of keys of
+// this config map (it is named config-autoscaler-keda too), read as aliases.
+var LegacyKeys = map[string]string{
+	"autoscaler.keda.prometheus-address":      PrometheusAddressKey,
+	"autoscaler.keda.scaledobject-autocreate": AutoCreateKey,
+}
+
 // NewKEDAFromMap parses the data of config-autoscaler-keda.
 func NewKEDAFromMap(data map[string]string) (*KEDA, error) {
+	data, err := resolveLegacyKeys(data)
+	if err != nil {
+		return nil, err
+	}
 	c := DefaultKEDA()
 	var allowed []string
 	if err := cm.Parse(data,
@@ -119,6 +130,34 @@ func NewKEDAFromMap(data map[string]string) (*KEDA, error) {
 // NewKEDAFromConfigMap parses config-autoscaler-keda.
 func NewKEDAFromConfigMap(config *corev1.ConfigMap) (*KEDA, error) {
 	return NewKEDAFromMap(config.Data)
+}
+
+// resolveLegacyKeys returns data with every legacy key read as its current
+// spelling; both spellings with different values are an error, as either
+// choice would silently ignore one.
+func resolveLegacyKeys(data map[string]string) (map[string]string, error) {
+	var out map[string]string // a copy, made only when there is a legacy key
+	for legacy, current := range LegacyKeys {
+		v, ok := data[legacy]
+		if !ok {
+			continue
+		}
+		if cur, both := data[current]; both && cur != v {
+			return nil, fmt.Errorf("%s: %s=%q and %s=%q: %s is knative-extensions/autoscaler-keda's spelling of %s; set only %s",
+				KEDAConfigName, legacy, v, current, cur, legacy, current, current)
+		}
+		if out == nil {
+			out = make(map[string]string, len(data))
+			for k, val := range data {
+				out[k] = val
+			}
+		}
+		out[current] = v
+	}
+	if out == nil {
+		return data, nil
+	}
+	return out, nil
 }
 
 // maxPeriod bounds the polling interval and cooldown period: a day is far

@@ -70,7 +70,7 @@ func FuzzScaledObject(f *testing.F) {
 			anns[PrometheusAuthModesKey] = "bearer"
 		}
 		p := pa(anns)
-		so, err := ScaledObject(p, testConfig(t, nil, nil))
+		so, err := ScaledObject(Input{PA: p, Config: testConfig(t, nil, nil), Workload: testWorkload()})
 		if err != nil {
 			if so != nil {
 				t.Fatal("an object came with an error")
@@ -123,7 +123,7 @@ func BenchmarkScaledObject(b *testing.B) {
 	cfg := testConfig(b, nil, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ScaledObject(p, cfg); err != nil {
+		if _, err := ScaledObject(Input{PA: p, Config: cfg, Workload: testWorkload()}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -135,7 +135,7 @@ func BenchmarkScaledObjectCPU(b *testing.B) {
 	cfg := testConfig(b, nil, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ScaledObject(p, cfg); err != nil {
+		if _, err := ScaledObject(Input{PA: p, Config: cfg, Workload: testWorkload()}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -140,3 +140,30 @@ func setKey(m map[string]string, k, v string) map[string]string {
 	m[k] = v
 	return m
 }
+
+// checkActivity refuses what KEDA cannot do with cpu and memory triggers
+// alone: it counts them always active, so such a revision never goes idle
+// (keda-idle-replica-count would be accepted and do nothing) and never goes
+// to zero (its webhook refuses minReplicaCount 0, which only
+// scaled-object-override can set).
+func checkActivity(so *kedav1alpha1.ScaledObject, anns map[string]string) *apis.FieldError {
+	for _, t := range so.Spec.Triggers {
+		if t.Type != "cpu" && t.Type != "memory" {
+			return nil
+		}
+	}
+	const why = "KEDA counts cpu and memory triggers as always active, so a revision scaled on them alone never idles; " +
+		"add a trigger that can be inactive (a custom metric, extra-prometheus-triggers)"
+	_, hasOverride := anns[OverrideKey]
+	if so.Spec.IdleReplicaCount != nil {
+		key := IdleReplicaCountKey
+		if _, ok := anns[key]; !ok && hasOverride {
+			key = OverrideKey
+		}
+		return invalid(key, anns[key], why)
+	}
+	if m := so.Spec.MinReplicaCount; m != nil && *m == 0 {
+		return invalid(OverrideKey, anns[OverrideKey], "minReplicaCount 0: "+why+" (KEDA's webhook refuses it)")
+	}
+	return nil
+}

@@ -17,6 +17,7 @@ limitations under the License.
 package translate
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -49,6 +50,10 @@ func checkWithKEDA(so *kedav1alpha1.ScaledObject, anns map[string]string) *apis.
 		// KEDA's check rewrites the formula in place; keep ours as written.
 		if _, err := kedav1alpha1.ValidateAndCompileScalingModifiers(so.DeepCopy()); err != nil {
 			msg := strings.ReplaceAll(err.Error(), "\n", ": ") + "; triggers a formula can name: " + formulaNames(so.Spec.Triggers)
+			if strings.Contains(so.Spec.Advanced.ScalingModifiers.Formula, legacyTriggerName) {
+				msg += fmt.Sprintf("; %s is knative-extensions/autoscaler-keda's name for the custom metric's trigger: "+
+					"name it in the formula as listed, or choose the name with %s", legacyTriggerName, PrometheusTriggerNameKey)
+			}
 			errs = errs.Also(blame(anns, msg, ScalingModifiersKey, OverrideKey))
 		}
 	}

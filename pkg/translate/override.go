@@ -17,6 +17,9 @@ limitations under the License.
 package translate
 
 import (
+	"fmt"
+	"strings"
+
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	"knative.dev/pkg/apis"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
@@ -31,15 +34,15 @@ import (
 // object to its revision is not negotiable: name, namespace, owner, scale
 // target, HPA name and the labels the controller finds the HPA by. An
 // override that tries to change one of those is refused, never silently
-// rewritten.
-func applyOverride(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) *apis.FieldError {
+// rewritten. It reports whether the override replaced the triggers.
+func applyOverride(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) (bool, *apis.FieldError) {
 	v, ok := pa.Annotations[OverrideKey]
 	if !ok {
-		return nil
+		return false, nil
 	}
 	var o kedav1alpha1.ScaledObject
 	if err := decodeJSON(v, &o); err != nil {
-		return invalidf(OverrideKey, v, "not JSON of a KEDA ScaledObject: %v", err)
+		return false, invalidf(OverrideKey, v, "not JSON of a KEDA ScaledObject: %v", err)
 	}
 
 	var errs *apis.FieldError
@@ -66,8 +69,8 @@ func applyOverride(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAut
 	own := so.Spec.ScaleTargetRef
 	if t := o.Spec.ScaleTargetRef; t != nil &&
 		(t.Name != "" && t.Name != own.Name || t.Kind != "" && t.Kind != own.Kind || t.APIVersion != "" && t.APIVersion != own.APIVersion) {
-		refuse("spec.scaleTargetRef points at %s %s %q; the ScaledObject always scales the revision's own %s %q",
-			t.APIVersion, t.Kind, t.Name, own.Kind, own.Name)
+		refuse("spec.scaleTargetRef points at %s; the ScaledObject always scales the revision's own %s %q",
+			strings.Join(strings.Fields(fmt.Sprintf("%s %s %q", t.APIVersion, t.Kind, t.Name)), " "), own.Kind, own.Name)
 	}
 	if a := o.Spec.Advanced; a != nil && a.HorizontalPodAutoscalerConfig != nil &&
 		a.HorizontalPodAutoscalerConfig.Name != "" && a.HorizontalPodAutoscalerConfig.Name != HPAName(pa) {
@@ -78,7 +81,7 @@ func applyOverride(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAut
 		errs = errs.Also(checkTriggers(o.Spec.Triggers, OverrideKey, v, cfg))
 	}
 	if errs != nil {
-		return errs
+		return false, errs
 	}
 
 	for k, val := range o.Labels {
@@ -117,7 +120,7 @@ func applyOverride(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAut
 			spec.Advanced.HorizontalPodAutoscalerConfig.Behavior = h.Behavior
 		}
 	}
-	return nil
+	return len(in.Triggers) > 0, nil
 }
 
 func replaceIfSet(dst **int32, src *int32) {

@@ -36,8 +36,8 @@ import (
 )
 
 const (
-	// maxQueryBytes bounds a prometheus-query template and what it renders to.
-	maxQueryBytes = 8 << 10
+	// MaxQueryBytes bounds a prometheus-query template and what it renders to.
+	MaxQueryBytes = 8 << 10
 	// TriggerAuthentication kinds an authenticationRef may name.
 	triggerAuthKind        = "TriggerAuthentication"
 	clusterTriggerAuthKind = "ClusterTriggerAuthentication"
@@ -82,8 +82,9 @@ func prometheusTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config
 		address = cfg.KEDA.PrometheusAddress
 	default:
 		errs = errs.Also(missing(PrometheusAddressKey, fmt.Sprintf(
-			"custom metric %q needs a Prometheus server: set this annotation or %s in %s",
-			metric, config.PrometheusAddressKey, config.KEDAConfigName)))
+			"custom metric %q needs a Prometheus server: set this annotation or %s in %s "+
+				"(there is no default; knative-extensions/autoscaler-keda's was %s)",
+			metric, config.PrometheusAddressKey, config.KEDAConfigName, legacyPrometheusAddress)))
 	}
 
 	query, err := renderQuery(pa, metric)
@@ -154,16 +155,19 @@ func defaultTriggerName(metric string) string {
 // substitute QueryData fields: no functions, ranges or nested templates, so
 // rendering cannot read anything else, call anything or run long.
 func renderQuery(pa *autoscalingv1alpha1.PodAutoscaler, metric string) (string, *apis.FieldError) {
-	src, ok := pa.Annotations[PrometheusQueryKey]
+	key, src, ok := prometheusQuery.Get(pa.Annotations)
 	if !ok || strings.TrimSpace(src) == "" {
-		return "", missing(PrometheusQueryKey, fmt.Sprintf("custom metric %q needs a PromQL query", metric))
+		if !ok {
+			key = PrometheusQueryKey
+		}
+		return "", missing(key, fmt.Sprintf("custom metric %q needs a PromQL query", metric))
 	}
-	if len(src) > maxQueryBytes {
-		return "", invalidf(PrometheusQueryKey, src, "is %d bytes; at most %d are allowed", len(src), maxQueryBytes)
+	if len(src) > MaxQueryBytes {
+		return "", invalidf(key, src, "is %d bytes; at most %d are allowed", len(src), MaxQueryBytes)
 	}
 	tmpl, err := template.New("query").Option("missingkey=error").Parse(src)
 	if err != nil {
-		return "", invalidf(PrometheusQueryKey, src, "not a valid template: %v", err)
+		return "", invalidf(key, src, "not a valid template: %v", err)
 	}
 	data := QueryData{
 		Revision:      pa.Name,
@@ -175,19 +179,25 @@ func renderQuery(pa *autoscalingv1alpha1.PodAutoscaler, metric string) (string, 
 	values := map[string]string{
 		"Revision": data.Revision, "Service": data.Service, "Configuration": data.Configuration,
 		"Namespace": data.Namespace, "Metric": data.Metric,
+		// autoscaler-keda's only field, kept so its users' queries work as written.
+		legacyRevisionField: data.Revision,
 	}
 	if err := checkQueryNodes(tmpl.Tree.Root, values); err != "" {
-		return "", invalid(PrometheusQueryKey, src, err)
+		return "", invalid(key, src, err)
 	}
 	var out strings.Builder
-	if err := tmpl.Execute(&out, data); err != nil {
-		return "", invalidf(PrometheusQueryKey, src, "template failed: %v", err)
+	if err := tmpl.Execute(&out, values); err != nil {
+		return "", invalidf(key, src, "template failed: %v", err)
 	}
-	if out.Len() > maxQueryBytes {
-		return "", invalidf(PrometheusQueryKey, src, "renders to %d bytes; at most %d are allowed", out.Len(), maxQueryBytes)
+	if out.Len() > MaxQueryBytes {
+		return "", invalidf(key, src, "renders to %d bytes; at most %d are allowed", out.Len(), MaxQueryBytes)
 	}
 	return out.String(), nil
 }
+
+// legacyRevisionField is knative-extensions/autoscaler-keda's template field
+// for the revision's name, {{.revisionName}}: an alias of {{.Revision}}.
+const legacyRevisionField = "revisionName"
 
 // checkQueryNodes allows text and {{.Field}} actions only, and refuses a
 // field whose value is empty for this revision (a query for service="" would

@@ -31,16 +31,36 @@ import (
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 )
 
+// Input is what ScaledObject translates.
+type Input struct {
+	PA     *autoscalingv1alpha1.PodAutoscaler
+	Config *config.Config
+	// Workload describes the revision's Deployment; nil while it has not
+	// been seen. Only cpu and memory triggers need it.
+	Workload *Workload
+	// Established says the revision has been admitted before (its
+	// ScaledObject exists, or it has initialized). Serving checks the
+	// annotations against config-autoscaler's limits (max-scale-limit,
+	// allow-zero-initial-scale) only when a revision is created; a later
+	// change of those limits must not break a running revision, so they
+	// are not checked again, while every value is still parsed.
+	Established bool
+}
+
 // ScaledObject returns the ScaledObject this controller should maintain for
-// pa. It returns (nil, nil) when the revision brings its own ScaledObject
+// in.PA. It returns (nil, nil) when the revision brings its own ScaledObject
 // (scaled-object-auto-create: "false"). On bad input it returns an
-// *apis.FieldError listing every offending annotation with its value and why;
-// Reason names it for a condition.
-func ScaledObject(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (*kedav1alpha1.ScaledObject, error) {
+// *apis.FieldError listing every offending annotation with its value and why
+// (Reason names it for a condition); a *ResourceRequestError when KEDA could
+// not scale the revision's pods on the resource asked for; ErrWorkloadUnknown
+// when that cannot be told yet.
+func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
+	pa, cfg := in.PA, in.Config
 	anns := pa.Annotations
 
 	autoCreate, errs := AutoCreate(pa, cfg.KEDA)
@@ -52,8 +72,13 @@ func ScaledObject(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (*k
 	}
 
 	// Serving's own rules first, so its keys mean here what they mean there.
-	errs = errs.Also(autoscaling.ValidateAnnotations(nil, cfg.Autoscaler, anns)) //nolint:staticcheck // ctx is unused by Serving.
+	asCfg := cfg.Autoscaler
+	if in.Established {
+		asCfg = withoutCreationLimits(asCfg)
+	}
+	errs = errs.Also(autoscaling.ValidateAnnotations(nil, asCfg, anns)) //nolint:staticcheck // ctx is unused by Serving.
 	errs = errs.Also(checkSizes(anns))
+	errs = errs.Also(checkAliases(anns))
 	if errs != nil {
 		// Later steps parse the same values; stop before they report them twice.
 		return nil, errs
@@ -93,15 +118,21 @@ func ScaledObject(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (*k
 	so.Spec.MinReplicaCount = ptr.Int32(max(minScale, 1))
 	so.Spec.MaxReplicaCount = ptr.Int32(maxScale)
 
+	// sources[i] is the annotation trigger i came from, for messages.
+	var sources []string
 	trigger, err := defaultTrigger(pa, cfg)
 	errs = errs.Also(err)
 	if trigger != nil {
 		so.Spec.Triggers = append(so.Spec.Triggers, *trigger)
+		sources = append(sources, autoscaling.MetricAnnotationKey)
 	}
 
 	extra, err := extraTriggers(anns, cfg.KEDA)
 	errs = errs.Also(err)
 	so.Spec.Triggers = append(so.Spec.Triggers, extra...)
+	for range extra {
+		sources = append(sources, ExtraTriggersKey)
+	}
 
 	behavior, err := scalingBehavior(pa, cfg.Autoscaler)
 	errs = errs.Also(err)
@@ -118,8 +149,15 @@ func ScaledObject(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (*k
 		return nil, errs
 	}
 
-	if errs = applyOverride(so, pa, cfg.KEDA); errs != nil {
+	replaced, errs := applyOverride(so, pa, cfg.KEDA)
+	if errs != nil {
 		return nil, errs
+	}
+	if replaced {
+		sources = make([]string, len(so.Spec.Triggers))
+		for i := range sources {
+			sources[i] = OverrideKey
+		}
 	}
 	defaultFallback(so, cfg.KEDA)
 	if f := so.Spec.Fallback; f != nil && f.Behavior == "" {
@@ -131,7 +169,22 @@ func ScaledObject(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (*k
 	if errs = checkWithKEDA(so, anns); errs != nil {
 		return nil, errs
 	}
+	if errs = checkActivity(so, anns); errs != nil {
+		return nil, errs
+	}
+	if err := scopeResourceTriggers(so.Spec.Triggers, in.Workload, func(i int) string { return sources[i] }); err != nil {
+		return nil, err
+	}
 	return so, nil
+}
+
+// withoutCreationLimits is config-autoscaler without the limits Serving
+// applies only when a revision is created.
+func withoutCreationLimits(c *autoscalerconfig.Config) *autoscalerconfig.Config {
+	out := *c
+	out.MaxScaleLimit = 0
+	out.AllowZeroInitialScale = true
+	return &out
 }
 
 // HPAName is the name of the HPA that KEDA creates for pa's ScaledObject: the

@@ -65,6 +65,16 @@ func pa(anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
 	}
 }
 
+// testWorkload is the revision's pod as Serving makes it when the user's
+// container requests cpu and memory (translatetest.Workload, which this
+// package's own tests cannot import).
+func testWorkload() *Workload {
+	return &Workload{Name: testRevision + "-deployment", Containers: []Container{
+		{Name: "user-container", Ports: true, Sized: []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}},
+		{Name: QueueProxyContainer, Ports: true, Sized: []corev1.ResourceName{corev1.ResourceCPU}},
+	}}
+}
+
 func testConfig(t testing.TB, autoscaler map[string]string, keda map[string]string) *config.Config {
 	t.Helper()
 	as, err := asconfig.NewConfigFromMap(autoscaler)
@@ -97,7 +107,7 @@ func want(p *autoscalingv1alpha1.PodAutoscaler, mutate ...func(*kedav1alpha1.Sca
 				HorizontalPodAutoscalerConfig: &kedav1alpha1.HorizontalPodAutoscalerConfig{Name: testRevision},
 			},
 			Triggers: []kedav1alpha1.ScaleTriggers{{
-				Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "80"},
+				Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "80", "containerName": "user-container"},
 			}},
 		},
 	}
@@ -171,37 +181,37 @@ func TestScaledObject(t *testing.T) {
 		name: "cpu utilization target rounds up to whole percents",
 		anns: map[string]string{autoscaling.MetricAnnotationKey: "cpu", autoscaling.TargetAnnotationKey: "75.2"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
-			Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "76"}})},
+			Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "76", "containerName": "user-container"}})},
 	}, {
 		name: "cpu average value in millicores",
 		anns: map[string]string{autoscaling.TargetAnnotationKey: "250", MetricTypeKey: "AverageValue"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
-			Type: "cpu", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "250m"}})},
+			Type: "cpu", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "250m", "containerName": "user-container"}})},
 	}, {
 		name: "cpu average value of whole cores",
 		anns: map[string]string{autoscaling.TargetAnnotationKey: "2000", MetricTypeKey: "AverageValue"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
-			Type: "cpu", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "2"}})},
+			Type: "cpu", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "2", "containerName": "user-container"}})},
 	}, {
 		name: "memory target is MiB of average value, as in Serving",
 		anns: map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "100"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
-			Type: "memory", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "100Mi"}})},
+			Type: "memory", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "100Mi", "containerName": "user-container"}})},
 	}, {
 		name: "memory fraction of a MiB",
 		anns: map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "0.5"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
-			Type: "memory", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "512Ki"}})},
+			Type: "memory", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "512Ki", "containerName": "user-container"}})},
 	}, {
 		name: "memory utilization is a percent",
 		anns: map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "70", MetricTypeKey: "Utilization"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
-			Type: "memory", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "70"}})},
+			Type: "memory", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "70", "containerName": "user-container"}})},
 	}, {
 		name: "memory without target is 80 percent of the request",
 		anns: map[string]string{autoscaling.MetricAnnotationKey: "memory"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
-			Type: "memory", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "80"}})},
+			Type: "memory", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "80", "containerName": "user-container"}})},
 	}, {
 		name: "custom metric becomes a prometheus trigger",
 		anns: custom(nil),
@@ -422,7 +432,7 @@ func TestScaledObject(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := pa(tc.anns)
-			got, err := ScaledObject(p, testConfig(t, tc.autoscaler, tc.keda))
+			got, err := ScaledObject(Input{PA: p, Config: testConfig(t, tc.autoscaler, tc.keda), Workload: testWorkload()})
 			if err != nil {
 				t.Fatalf("ScaledObject() = %v", err)
 			}
@@ -463,7 +473,7 @@ func TestScaledObjectReservedLabels(t *testing.T) {
 	p := pa(nil)
 	p.Labels[HPAManagedByLabel] = "someone"
 	p.Labels[HPAScaledObjectLabel] = "other"
-	got, err := ScaledObject(p, testConfig(t, nil, nil))
+	got, err := ScaledObject(Input{PA: p, Config: testConfig(t, nil, nil), Workload: testWorkload()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,7 +493,7 @@ func TestScaledObjectReservedLabels(t *testing.T) {
 func TestScaledObjectDoesNotAliasInput(t *testing.T) {
 	p := pa(custom(map[string]string{PausedKey: "true"}))
 	before := p.DeepCopy()
-	so, err := ScaledObject(p, testConfig(t, nil, nil))
+	so, err := ScaledObject(Input{PA: p, Config: testConfig(t, nil, nil), Workload: testWorkload()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,7 +521,7 @@ func TestAutoCreate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			so, err := ScaledObject(pa(tc.anns), testConfig(t, nil, tc.keda))
+			so, err := ScaledObject(Input{PA: pa(tc.anns), Config: testConfig(t, nil, tc.keda), Workload: testWorkload()})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want it to contain %q", err, tc.wantErr)
@@ -529,14 +539,14 @@ func TestAutoCreate(t *testing.T) {
 }
 
 func TestTransferHPAOwnership(t *testing.T) {
-	so, err := ScaledObject(pa(nil), testConfig(t, nil, nil))
+	so, err := ScaledObject(Input{PA: pa(nil), Config: testConfig(t, nil, nil), Workload: testWorkload()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := so.Annotations[TransferHPAOwnershipAnnotation]; got != "true" {
 		t.Errorf("%s = %q, want true so KEDA adopts the HPA Serving's autoscaler-hpa left", TransferHPAOwnershipAnnotation, got)
 	}
-	so, err = ScaledObject(pa(map[string]string{TransferHPAOwnershipAnnotation: "false"}), testConfig(t, nil, nil))
+	so, err = ScaledObject(Input{PA: pa(map[string]string{TransferHPAOwnershipAnnotation: "false"}), Config: testConfig(t, nil, nil), Workload: testWorkload()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,10 +18,12 @@ package translate
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"knative.dev/pkg/apis"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
@@ -60,6 +62,9 @@ func checkTriggers(triggers []kedav1alpha1.ScaleTriggers, key, value string, cfg
 		if t.MetricType == autoscalingv2.UtilizationMetricType && t.Type != "cpu" && t.Type != "memory" {
 			errs = errs.Also(invalidf(key, value, "trigger %d (%s): Utilization is only for cpu and memory", i, t.Type))
 		}
+		if why := checkTriggerMetadata(t); why != "" {
+			errs = errs.Also(invalidf(key, value, "trigger %d (%s): %s", i, t.Type, why))
+		}
 		if t.AuthenticationRef != nil {
 			switch t.AuthenticationRef.Kind {
 			case "", triggerAuthKind, clusterTriggerAuthKind:
@@ -96,4 +101,54 @@ func scalingModifiers(anns map[string]string) (*kedav1alpha1.ScalingModifiers, *
 		return nil, invalid(ScalingModifiersKey, v, fmt.Sprintf("metricType %q; want AverageValue or Value", sm.MetricType))
 	}
 	return &sm, nil
+}
+
+// checkTriggerMetadata parses a cpu, memory or prometheus trigger's metadata
+// as KEDA's scaler will, and says why it would fail, or "". KEDA learns of a
+// bad value only when the operator builds the scaler (its cpu scaler even
+// panics on an unparsable AverageValue), long after the webhook admitted the
+// object; other trigger types are left to KEDA, whose verdict the PA mirrors.
+func checkTriggerMetadata(t kedav1alpha1.ScaleTriggers) string {
+	switch t.Type {
+	case "cpu", "memory":
+		v, ok := t.Metadata["value"]
+		if !ok {
+			return "metadata.value is required"
+		}
+		switch t.MetricType {
+		case autoscalingv2.UtilizationMetricType:
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil || n < 1 {
+				return fmt.Sprintf("metadata.value %q must be a whole percent of at least 1 for Utilization", v)
+			}
+		case autoscalingv2.AverageValueMetricType:
+			q, err := resource.ParseQuantity(v)
+			if err != nil || q.Sign() <= 0 {
+				return fmt.Sprintf("metadata.value %q must be a positive quantity (such as 250m or 512Mi) for AverageValue", v)
+			}
+		default:
+			return fmt.Sprintf("metricType %q: KEDA's %s scaler takes Utilization or AverageValue", t.MetricType, t.Type)
+		}
+	case "prometheus":
+		for _, k := range []string{"serverAddress", "query", "threshold"} {
+			if strings.TrimSpace(t.Metadata[k]) == "" {
+				return fmt.Sprintf("metadata.%s is required", k)
+			}
+		}
+		for _, k := range []string{"threshold", "activationThreshold"} {
+			if v, ok := t.Metadata[k]; ok {
+				if _, err := strconv.ParseFloat(v, 64); err != nil {
+					return fmt.Sprintf("metadata.%s %q is not a number", k, v)
+				}
+			}
+		}
+		for _, k := range []string{"ignoreNullValues", "unsafeSsl"} {
+			if v, ok := t.Metadata[k]; ok {
+				if _, err := strconv.ParseBool(v); err != nil {
+					return fmt.Sprintf("metadata.%s %q is not true or false", k, v)
+				}
+			}
+		}
+	}
+	return ""
 }

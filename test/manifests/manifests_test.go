@@ -80,6 +80,8 @@ var wantClusterGrants = grants(
 	"autoscaling", "horizontalpodautoscalers", "get,list,watch", "",
 	"networking.internal.knative.dev", "serverlessservices", "get,list,watch,create,update", "",
 	"", "events", "create,patch", "",
+	"apps", "deployments", "get,list,watch", "",
+	"", "limitranges", "get,list,watch", "",
 )
 
 // wantNamespaceGrants is everything the Role in knative-serving may grant.

@@ -146,7 +146,7 @@ func TestInvalidAnnotations(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: the API server refused the PodAutoscaler: %v", c.name, err)
 			}
-			so, terr := translate.ScaledObject(created, cfg)
+			so, terr := translate.ScaledObject(translate.Input{PA: created, Config: cfg})
 			if terr == nil {
 				t.Errorf("%s: translate.ScaledObject accepts it under the cluster's config maps (%+v)", c.name, so.Spec)
 				continue

@@ -20,7 +20,9 @@ import (
 	"unique"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
@@ -119,6 +121,42 @@ func trimHPA(obj interface{}) (interface{}, error) {
 			CurrentReplicas: hpa.Status.CurrentReplicas,
 			DesiredReplicas: hpa.Status.DesiredReplicas,
 		},
+	}
+	slimMeta(&t.ObjectMeta)
+	return t, nil
+}
+
+// trimDeployment keeps of a revision's Deployment what the reconciler reads:
+// its identity and revision label, each container's name, ports and
+// resources, and its replica counts. The rest of the pod template (env,
+// probes, volumes, the queue-proxy's long argument list) is Serving's.
+func trimDeployment(obj interface{}) (interface{}, error) {
+	d, ok := obj.(*appsv1.Deployment)
+	if !ok {
+		return obj, nil
+	}
+	t := &appsv1.Deployment{
+		TypeMeta: d.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name:              d.Name,
+			Namespace:         d.Namespace,
+			UID:               d.UID,
+			ResourceVersion:   d.ResourceVersion,
+			Generation:        d.Generation,
+			CreationTimestamp: d.CreationTimestamp,
+			DeletionTimestamp: d.DeletionTimestamp,
+			Labels:            map[string]string{RevisionDeploymentSelector: d.Labels[RevisionDeploymentSelector]},
+		},
+		Spec: appsv1.DeploymentSpec{Replicas: d.Spec.Replicas},
+		Status: appsv1.DeploymentStatus{
+			Replicas:      d.Status.Replicas,
+			ReadyReplicas: d.Status.ReadyReplicas,
+		},
+	}
+	for _, c := range d.Spec.Template.Spec.Containers {
+		t.Spec.Template.Spec.Containers = append(t.Spec.Template.Spec.Containers, corev1.Container{
+			Name: c.Name, Ports: c.Ports, Resources: c.Resources,
+		})
 	}
 	slimMeta(&t.ObjectMeta)
 	return t, nil

@@ -24,6 +24,7 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	"go.uber.org/zap"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -34,7 +35,9 @@ import (
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	sksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
+	deploymentinformer "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment/filtered"
 	hpainformer "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered"
+	limitrangeinformer "knative.dev/pkg/client/injection/kube/informers/core/v1/limitrange"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/logging"
@@ -75,7 +78,8 @@ const Workers = 16
 const ServingHPAAutoscaler = "autoscaler-hpa"
 
 // NewController wires the reconciler to its informers. The context must
-// carry KEDAHPASelector for knative's filtered informer factory.
+// carry KEDAHPASelector and RevisionDeploymentSelector for knative's
+// filtered informer factory.
 func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
 	logger := logging.FromContext(ctx)
 
@@ -83,12 +87,15 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	sksInformer := sksinformer.Get(ctx)
 	soInformer := soinformer.Get(ctx)
 	hpaInformer := hpainformer.Get(ctx, KEDAHPASelector)
+	deploymentInformer := deploymentinformer.Get(ctx, RevisionDeploymentSelector)
+	limitRangeInformer := limitrangeinformer.Get(ctx)
 
 	for inf, trim := range map[cache.SharedIndexInformer]cache.TransformFunc{
-		paInformer.Informer():  slimPA,
-		sksInformer.Informer(): slimSKS,
-		soInformer.Informer():  trimScaledObject,
-		hpaInformer.Informer(): trimHPA,
+		paInformer.Informer():         slimPA,
+		sksInformer.Informer():        slimSKS,
+		soInformer.Informer():         trimScaledObject,
+		hpaInformer.Informer():        trimHPA,
+		deploymentInformer.Informer(): trimDeployment,
 	} {
 		if err := inf.SetTransform(trim); err != nil {
 			logger.Warnw("Informer already started, its cache keeps whole objects", zap.Error(err))
@@ -98,7 +105,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	go reportMissingKEDA(ctx, kubeclient.Get(ctx).Discovery(), time.Minute)
 	go func() {
 		if cache.WaitForCacheSync(ctx.Done(), paInformer.Informer().HasSynced, sksInformer.Informer().HasSynced,
-			soInformer.Informer().HasSynced, hpaInformer.Informer().HasSynced) {
+			soInformer.Informer().HasSynced, hpaInformer.Informer().HasSynced,
+			deploymentInformer.Informer().HasSynced, limitRangeInformer.Informer().HasSynced) {
 			synced.Store(true)
 		}
 	}()
@@ -117,6 +125,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		kedaClient: kedaclient.Get(ctx),
 		soLister:   soInformer.Lister(),
 		hpaLister:  hpaInformer.Lister(),
+		workloads:  workloads{deployments: deploymentInformer.Lister(), limitRanges: limitRangeInformer.Lister()},
 	}
 
 	impl := pareconciler.NewImpl(ctx, r, autoscaling.HPA, func(impl *controller.Impl) controller.Options {
@@ -203,7 +212,62 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 			DeleteFunc: enqueueByName,
 		},
 	})
+
+	// A revision's Deployment decides its cpu and memory triggers, and gives
+	// the scale while no HPA does (paused, or not scalable on the resource
+	// asked for). Serving labels it with the revision, the PA's name. While
+	// KEDA's HPA exists, its events already report replica changes.
+	enqueueRevision := func(obj interface{}) {
+		if m, err := metaOf(obj); err == nil {
+			impl.EnqueueKey(types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetLabels()[RevisionDeploymentSelector]})
+		}
+	}
+	hasHPAClassRevision := func(obj interface{}) bool {
+		m, err := metaOf(obj)
+		if err != nil {
+			return false
+		}
+		pa, err := paInformer.Lister().PodAutoscalers(m.GetNamespace()).Get(m.GetLabels()[RevisionDeploymentSelector])
+		return err == nil && onlyHPAClass(pa)
+	}
+	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: hasHPAClassRevision,
+		Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: enqueueRevision,
+			UpdateFunc: func(old, cur interface{}) {
+				o, c := old.(*appsv1.Deployment), cur.(*appsv1.Deployment)
+				if deploymentChanged(o, c) {
+					enqueueRevision(cur)
+					return
+				}
+				if o.Status.Replicas != c.Status.Replicas || !reflect.DeepEqual(o.Spec.Replicas, c.Spec.Replicas) {
+					if _, err := hpaInformer.Lister().HorizontalPodAutoscalers(c.Namespace).Get(c.Labels[RevisionDeploymentSelector]); err != nil {
+						enqueueRevision(cur)
+					}
+				}
+			},
+			DeleteFunc: enqueueRevision,
+		},
+	})
+	// A LimitRange's defaults count as requests for KEDA's webhook: a change
+	// may make a namespace's cpu and memory revisions scalable, or not.
+	limitRangeInformer.Informer().AddEventHandler(controller.HandleAll(func(obj interface{}) {
+		m, err := metaOf(obj)
+		if err != nil {
+			return
+		}
+		impl.FilteredGlobalResync(func(obj interface{}) bool {
+			pa, ok := obj.(*autoscalingv1alpha1.PodAutoscaler)
+			return ok && pa.Namespace == m.GetNamespace() && onlyHPAClass(pa)
+		}, paInformer.Informer())
+	}))
 	return impl
+}
+
+// deploymentChanged reports changes to what the translation reads of a
+// revision's Deployment: its containers' names, ports and resources.
+func deploymentChanged(old, cur *appsv1.Deployment) bool {
+	return !reflect.DeepEqual(old.Spec.Template.Spec.Containers, cur.Spec.Template.Spec.Containers)
 }
 
 // metaOf reads an informer object's metadata, unwrapping deletion tombstones.

@@ -45,7 +45,9 @@ import (
 
 	_ "github.com/serving-keda/serving-keda/pkg/client/injection/informers/keda/v1alpha1/scaledobject/fake"
 	_ "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice/fake"
+	_ "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment/filtered/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered/fake"
+	_ "knative.dev/pkg/client/injection/kube/informers/core/v1/limitrange/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/factory/filtered/fake"
 )
 
@@ -57,7 +59,7 @@ func configMaps() configmap.Watcher {
 }
 
 func withSelector(ctx context.Context) context.Context {
-	return filteredfactory.WithSelectors(ctx, KEDAHPASelector)
+	return filteredfactory.WithSelectors(ctx, KEDAHPASelector, RevisionDeploymentSelector)
 }
 
 func TestNewController(t *testing.T) {

@@ -21,6 +21,7 @@ package podautoscaler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,12 +29,14 @@ import (
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	kedalisters "github.com/kedacore/keda/v2/pkg/generated/listers/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	autoscalingv2listers "k8s.io/client-go/listers/autoscaling/v2"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	"knative.dev/pkg/apis"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/ptr"
 	pkgreconciler "knative.dev/pkg/reconciler"
@@ -61,6 +64,14 @@ const (
 	ReasonHPANotOwned = "HPANotOwned"
 )
 
+// ReasonWaitingForDeployment: the revision scales on cpu or memory and its
+// Deployment, whose containers decide the trigger, is not in the cache yet.
+const ReasonWaitingForDeployment = "WaitingForDeployment"
+
+// ReasonPaused: keda-paused holds the revision's replicas; KEDA removes the
+// HPA while paused, so the scale reported is the Deployment's.
+const ReasonPaused = "Paused"
+
 // Reconciler implements the PodAutoscaler control loop for the HPA class.
 type Reconciler struct {
 	*areconciler.Base
@@ -68,6 +79,7 @@ type Reconciler struct {
 	kedaClient kedaclientset.Interface
 	soLister   kedalisters.ScaledObjectLister
 	hpaLister  autoscalingv2listers.HorizontalPodAutoscalerLister
+	workloads  workloads
 }
 
 var _ pareconciler.Interface = (*Reconciler)(nil)
@@ -77,13 +89,33 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 	ctx, cancel := context.WithTimeout(ctx, pkgreconciler.DefaultTimeout)
 	defer cancel()
 
-	desired, err := translate.ScaledObject(pa, config.FromContext(ctx))
-	if err != nil {
+	d := r.workloads.deployment(pa)
+	desired, err := translate.ScaledObject(translate.Input{
+		PA:          pa,
+		Config:      config.FromContext(ctx),
+		Workload:    r.workloads.describe(d),
+		Established: r.established(pa),
+	})
+	var unscalable *translate.ResourceRequestError
+	switch {
+	case errors.Is(err, translate.ErrWorkloadUnknown):
+		// The Deployment's informer event wakes the PA.
+		pa.Status.MarkActivating(ReasonWaitingForDeployment, fmt.Sprintf(
+			"waiting for Deployment %q, whose containers the cpu or memory trigger measures", pa.Spec.ScaleTargetRef.Name))
+		return r.reconcileSKSStatus(ctx, pa, nil)
+	case errors.As(err, &unscalable):
+		return r.serveUnscaled(ctx, pa, d, unscalable)
+	case err != nil:
 		// The revision stays as it is (an existing ScaledObject keeps its last
 		// good form) until its annotations or the config maps change: both
-		// enqueue it again, so retrying now would only repeat the error.
+		// enqueue it again, so retrying now would only repeat the error. The
+		// SKS is still reconciled: Serving fails the Revision with the PA's
+		// reason only once the PA names its service.
 		reason := translate.Reason(err)
 		pa.Status.MarkInactive(reason, literal(err.Error()))
+		if serr := r.reconcileSKSStatus(ctx, pa, nil); serr != nil {
+			return serr
+		}
 		return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, reason,
 			"PodAutoscaler %s/%s: %s", pa.Namespace, pa.Name, err.Error()))
 	}
@@ -99,22 +131,75 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		return r.reconcileSKSStatus(ctx, pa, nil)
 	}
 
-	var hpa *autoscalingv2.HorizontalPodAutoscaler
+	var scale *scaleSource
 	if so != nil {
 		mirrorScaledObjectConditions(pa, so)
-		hpa, err = r.hpaFor(pa, so)
-		if err != nil {
+		if scale, err = r.scaleOf(pa, so, d); err != nil {
 			return err
 		}
 	}
-	return r.reconcileSKSStatus(ctx, pa, hpa)
+	return r.reconcileSKSStatus(ctx, pa, scale)
 }
 
-// hpaFor returns the HPA KEDA made for so, or nil with the PA marked as
-// waiting for it. KEDA creates the HPA, then reports Ready on the
-// ScaledObject: the PA waits for both, so that its status changes once, not
-// twice; both are informer events that wake it.
-func (r *Reconciler) hpaFor(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) (*autoscalingv2.HorizontalPodAutoscaler, error) {
+// established says the revision was admitted before, so config-autoscaler's
+// creation-time limits no longer apply to it (see translate.Input).
+func (r *Reconciler) established(pa *autoscalingv1alpha1.PodAutoscaler) bool {
+	if pa.Status.IsScaleTargetInitialized() {
+		return true
+	}
+	so, err := r.soLister.ScaledObjects(pa.Namespace).Get(pa.Name)
+	return err == nil && metav1.IsControlledBy(so, pa)
+}
+
+// serveUnscaled handles a revision KEDA cannot scale on the resource it asks
+// for: nothing is written (KEDA's webhook would refuse it), the condition
+// says which request to set, and the revision serves with the replicas
+// Serving gave its Deployment, as it would with Serving's HPA class, whose
+// HPA cannot compute a utilization either.
+func (r *Reconciler) serveUnscaled(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, d *appsv1.Deployment, cause *translate.ResourceRequestError) error {
+	msg := cause.Error()
+	pa.GetConditionSet().Manage(&pa.Status).SetCondition(apis.Condition{
+		Type: ConditionScaledObjectReady, Status: corev1.ConditionFalse, Severity: apis.ConditionSeverityWarning,
+		Reason: translate.ReasonMissingResourceRequest, Message: msg,
+	})
+	scale := deploymentScale(d, translate.ReasonMissingResourceRequest, "not autoscaled: "+msg)
+	if err := r.reconcileSKSStatus(ctx, pa, scale); err != nil {
+		return err
+	}
+	return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, translate.ReasonMissingResourceRequest,
+		"PodAutoscaler %s/%s: %s", pa.Namespace, pa.Name, msg))
+}
+
+// scaleSource is where the PA's scale comes from: KEDA's HPA, or the
+// Deployment itself while nothing autoscales it.
+type scaleSource struct {
+	// known is false when neither is readable: the last scale stays.
+	known            bool
+	current, desired int32
+	// reason and message explain an Active revision without an HPA.
+	reason, message string
+}
+
+func hpaScale(hpa *autoscalingv2.HorizontalPodAutoscaler) *scaleSource {
+	return &scaleSource{known: true, current: hpa.Status.CurrentReplicas, desired: hpa.Status.DesiredReplicas}
+}
+
+func deploymentScale(d *appsv1.Deployment, reason, message string) *scaleSource {
+	s := &scaleSource{reason: reason, message: message}
+	if d != nil {
+		s.known = true
+		s.current = d.Status.Replicas
+		s.desired = ptr.Int32Value(d.Spec.Replicas)
+	}
+	return s
+}
+
+// scaleOf returns the scale of the revision that so scales: its HPA's; the
+// Deployment's while KEDA is paused (it deletes the HPA then); or nil with
+// the PA marked as waiting for KEDA. KEDA creates the HPA, then reports
+// Ready on the ScaledObject: the PA waits for both, so that its status
+// changes once, not twice; both are informer events that wake it.
+func (r *Reconciler) scaleOf(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject, d *appsv1.Deployment) (*scaleSource, error) {
 	name := translate.HPAName(pa)
 	hpa, err := r.hpaLister.HorizontalPodAutoscalers(pa.Namespace).Get(name)
 	if err != nil && !apierrs.IsNotFound(err) {
@@ -125,16 +210,21 @@ func (r *Reconciler) hpaFor(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alp
 			"HPA %q is managed by KEDA but not for ScaledObject %q; delete it or the ScaledObject it belongs to", name, so.Name))
 		return nil, nil
 	}
-	if err != nil || !kedaReported(find(so.Status.Conditions, kedav1alpha1.ConditionReady)) {
-		pa.Status.MarkActivating(ReasonWaitingForHPA, fmt.Sprintf("waiting for KEDA to reconcile ScaledObject %q and create HPA %q", so.Name, name))
-		return nil, nil
+	if err == nil && kedaReported(find(so.Status.Conditions, kedav1alpha1.ConditionReady)) {
+		return hpaScale(hpa), nil
 	}
-	return hpa, nil
+	if so.Annotations[translate.KEDAPausedAnnotation] == "true" {
+		return deploymentScale(d, ReasonPaused, fmt.Sprintf(
+			"autoscaling is paused (%s): the Deployment keeps its replicas until the annotation is removed", translate.PausedKey)), nil
+	}
+	pa.Status.MarkActivating(ReasonWaitingForHPA, fmt.Sprintf("waiting for KEDA to reconcile ScaledObject %q and create HPA %q", so.Name, name))
+	return nil, nil
 }
 
 // reconcileSKSStatus manages the ServerlessService in Serve mode and fills the
-// PA status as Serving's HPA reconciler does; hpa is nil while it is missing.
-func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, hpa *autoscalingv2.HorizontalPodAutoscaler) error {
+// PA status as Serving's HPA reconciler does; scale is nil while the revision
+// has none to report.
+func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, scale *scaleSource) error {
 	// Zero activators: the SKS stays in Serve mode, so the activator is never in the path.
 	sks, err := r.ReconcileSKS(ctx, pa, nv1alpha1.SKSOperationModeServe, 0)
 	if apierrs.IsAlreadyExists(err) {
@@ -152,17 +242,24 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 		pa.Status.MarkSKSReady()
 		// The revision is initialized once it has reached its first target:
 		// min-scale, or initial-scale if larger.
-		if hpa != nil && !pa.Status.IsScaleTargetInitialized() && hpa.Status.CurrentReplicas >= initialTarget(ctx, pa) {
+		if scale != nil && scale.known && !pa.Status.IsScaleTargetInitialized() && scale.current >= initialTarget(ctx, pa) {
 			pa.Status.MarkScaleTargetInitialized()
 		}
 	}
-	if hpa == nil {
+	if scale == nil {
 		return nil
 	}
-	// With an HPA in place the revision is always active, as in Serving's HPA class.
-	pa.Status.MarkActive()
-	pa.Status.DesiredScale = ptr.Int32(hpa.Status.DesiredReplicas)
-	pa.Status.ActualScale = ptr.Int32(hpa.Status.CurrentReplicas)
+	// With a scale to report the revision is active, as in Serving's HPA class.
+	if scale.reason == "" {
+		pa.Status.MarkActive()
+	} else {
+		pa.GetConditionSet().Manage(&pa.Status).MarkTrueWithReason(autoscalingv1alpha1.PodAutoscalerConditionActive,
+			scale.reason, literal(scale.message))
+	}
+	if scale.known {
+		pa.Status.DesiredScale = ptr.Int32(scale.desired)
+		pa.Status.ActualScale = ptr.Int32(scale.current)
+	}
 	return nil
 }
 

@@ -19,12 +19,15 @@ package podautoscaler
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -40,6 +43,7 @@ import (
 	pkgreconciler "knative.dev/pkg/reconciler"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/apis/serving"
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
 	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
@@ -83,11 +87,11 @@ func TestReconcile(t *testing.T) {
 		Key:  "foo/not-found",
 	}, {
 		Name:    "another class is not ours",
-		Objects: []runtime.Object{pa(withAnnotations(map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA}))},
+		Objects: []runtime.Object{deployment(), pa(withAnnotations(map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA}))},
 		Key:     key(),
 	}, {
 		Name:    "new revision: create ScaledObject and SKS, wait for KEDA's HPA",
-		Objects: []runtime.Object{pa()},
+		Objects: []runtime.Object{deployment(), pa()},
 		Key:     key(),
 		WantCreates: []runtime.Object{
 			sks(),
@@ -98,7 +102,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "KEDA's first write (bare Unknown conditions) costs no status update",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
 			scaledObject(pa(), withKEDAInitialized),
 			sks(),
@@ -106,7 +110,7 @@ func TestReconcile(t *testing.T) {
 		Key: key(),
 	}, {
 		Name: "HPA appeared before KEDA reported on the ScaledObject: still waiting, no status update",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
 			scaledObject(pa(), withKEDAInitialized),
 			hpa(withHPAReplicas(3, 1)),
@@ -115,7 +119,7 @@ func TestReconcile(t *testing.T) {
 		Key: key(),
 	}, {
 		Name: "HPA appeared: scale from its status, active, initialized",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
 			scaledObject(pa(), withSOReady),
 			hpa(withHPAReplicas(3, 1)),
@@ -127,7 +131,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "steady state writes nothing",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(3, 3), withSOReadyCondition)...),
 			scaledObject(pa(), withSOReady, withKEDAMetadata),
 			hpa(withHPAReplicas(3, 3)),
@@ -136,7 +140,7 @@ func TestReconcile(t *testing.T) {
 		Key: key(),
 	}, {
 		Name: "HPA status change flows to the PA",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(3, 3), withSOReadyCondition)...),
 			scaledObject(pa(), withSOReady),
 			hpa(withHPAReplicas(7, 4)),
@@ -148,9 +152,9 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "not initialized until min-scale replicas run",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"})),
-			scaledObject(pa(withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"})), withSOReady),
+			scaledObject(pa(withAnnotations(map[string]string{autoscaling.MinScaleAnnotationKey: "3"})), withSOMin(3), withSOReady),
 			hpa(withHPAReplicas(3, 2)),
 			sks(WithSKSReady),
 		},
@@ -161,7 +165,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "initial-scale above min-scale sets the bar",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"})),
 			scaledObject(pa(withAnnotations(map[string]string{autoscaling.InitialScaleAnnotationKey: "4"})), withSOReady),
 			hpa(withHPAReplicas(4, 4)),
@@ -174,7 +178,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "a user's edit of the ScaledObject is undone",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withSOReadyCondition)...),
 			scaledObject(pa(), withSOEdited, withKEDAMetadata, withSOReady),
 			hpa(withHPAReplicas(1, 1)),
@@ -186,7 +190,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "a removed pause annotation is removed from the ScaledObject",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withSOReadyCondition)...),
 			scaledObject(pa(), withSOAnnotation(translate.KEDAPausedAnnotation, "true"), withSOReady),
 			hpa(withHPAReplicas(1, 1)),
@@ -198,7 +202,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "annotations changed on the revision reach the ScaledObject",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric), withSOReadyCondition)...),
 			scaledObject(pa(), withSOReady),
 			hpa(withHPAReplicas(1, 1)),
@@ -206,11 +210,11 @@ func TestReconcile(t *testing.T) {
 		},
 		Key: key(),
 		WantUpdates: []ktesting.UpdateActionImpl{{
-			Object: scaledObject(pa(withAnnotations(customMetric)), withSOReady),
+			Object: scaledObject(pa(withAnnotations(customMetric)), withPromTrigger, withSOReady),
 		}},
 	}, {
 		Name: "a ScaledObject the PA does not own is left alone",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(),
 			scaledObject(pa(), withSOOwnersRemoved),
 		},
@@ -225,7 +229,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		Name:         "ScaledObject create fails",
-		Objects:      []runtime.Object{pa()},
+		Objects:      []runtime.Object{deployment(), pa()},
 		Key:          key(),
 		WantErr:      true,
 		WithReactors: []ktesting.ReactionFunc{InduceFailure("create", "scaledobjects")},
@@ -238,7 +242,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		Name:    "create finds the object exists (lagging informer): read it and carry on",
-		Objects: []runtime.Object{pa()},
+		Objects: []runtime.Object{deployment(), pa()},
 		Key:     key(),
 		WithReactors: []ktesting.ReactionFunc{
 			func(action ktesting.Action) (bool, runtime.Object, error) {
@@ -260,7 +264,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "SKS created meanwhile (lagging informer): requeue without an event",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(),
 			scaledObject(pa()),
 		},
@@ -282,20 +286,23 @@ func TestReconcile(t *testing.T) {
 		WantErr: true,
 	}, {
 		Name:    "a bad value with a per cent sign is shown as written",
-		Objects: []runtime.Object{pa(withAnnotations(percentQuery))},
+		Objects: []runtime.Object{deployment(), pa(withAnnotations(percentQuery))},
 		Key:     key(),
 		WantErr: true,
+		// The SKS is made all the same: Serving fails the Revision with the
+		// PA's reason only once the PA names its service.
+		WantCreates: []runtime.Object{sksOf(pa(withAnnotations(percentQuery)))},
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(withAnnotations(percentQuery), func(p *autoscalingv1alpha1.PodAutoscaler) {
 				p.Status.MarkInactive("InvalidPrometheusQuery", literal(percentQueryMsg))
-			}),
+			}, WithPASKSNotReady("SKS Services are not ready yet")),
 		}},
 		WantEvents: []string{
 			Eventf(corev1.EventTypeWarning, "InvalidPrometheusQuery", "PodAutoscaler %s/%s: %s", testNamespace, testRevision, percentQueryMsg),
 		},
 	}, {
 		Name: "ScaledObject update fails",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(),
 			scaledObject(pa(), withSOEdited),
 		},
@@ -307,12 +314,14 @@ func TestReconcile(t *testing.T) {
 			Eventf(corev1.EventTypeWarning, "InternalError", `failed to update ScaledObject %q: inducing failure for update scaledobjects`, testRevision),
 		},
 	}, {
-		Name:    "invalid annotation: condition, event, no ScaledObject, no retry",
-		Objects: []runtime.Object{pa(withAnnotations(badMetricType))},
-		Key:     key(),
-		WantErr: true,
+		Name:        "invalid annotation: condition, event, no ScaledObject, no retry",
+		Objects:     []runtime.Object{deployment(), pa(withAnnotations(badMetricType))},
+		Key:         key(),
+		WantErr:     true,
+		WantCreates: []runtime.Object{sksOf(pa(withAnnotations(badMetricType)))},
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
-			Object: pa(withAnnotations(badMetricType), withInactive("InvalidMetricType", badMetricTypeMsg)),
+			Object: pa(withAnnotations(badMetricType), withInactive("InvalidMetricType", badMetricTypeMsg),
+				WithPASKSNotReady("SKS Services are not ready yet")),
 		}},
 		WantEvents: []string{
 			Eventf(corev1.EventTypeWarning, "InvalidMetricType", "PodAutoscaler %s/%s: %s", testNamespace, testRevision, badMetricTypeMsg),
@@ -320,7 +329,7 @@ func TestReconcile(t *testing.T) {
 		PostConditions: []func(*testing.T, *TableRow){assertPermanent},
 	}, {
 		Name: "invalid annotation on a running revision keeps its last good ScaledObject",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(2, 2),
 				withAnnotations(map[string]string{translate.PausedKey: "perhaps"}))...),
 			scaledObject(pa()),
@@ -339,9 +348,9 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		Name: "KEDA reports the ScaledObject not ready: the PA says why",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric))...),
-			scaledObject(pa(withAnnotations(customMetric)), withSOCondition(kedav1alpha1.ConditionReady, metav1.ConditionFalse,
+			scaledObject(pa(withAnnotations(customMetric)), withPromTrigger, withSOCondition(kedav1alpha1.ConditionReady, metav1.ConditionFalse,
 				"ScaledObjectCheckFailed", `prometheus query api - error: Get "http://prometheus.monitoring:9090": dial tcp: connection refused`)),
 			hpa(withHPAReplicas(1, 1)),
 			sks(WithSKSReady),
@@ -354,10 +363,10 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "KEDA's fallback and pause are mirrored while they hold",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric),
 				withCondition(ConditionScaledObjectFallback, corev1.ConditionTrue, apis.ConditionSeverityWarning, "Old", "stale"))...),
-			scaledObject(pa(withAnnotations(customMetric)), withSOReady,
+			scaledObject(pa(withAnnotations(customMetric)), withPromTrigger, withSOReady,
 				withSOCondition(kedav1alpha1.ConditionPaused, metav1.ConditionTrue, "ScaledObjectPaused", "ScaledObject is paused")),
 			hpa(withHPAReplicas(1, 1)),
 			sks(WithSKSReady),
@@ -370,7 +379,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "an HPA of another ScaledObject is reported, not used",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(),
 			scaledObject(pa()),
 			hpa(withHPAReplicas(9, 9), withHPAOwner("someone-else")),
@@ -383,7 +392,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "SKS not owned",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(),
 			scaledObject(pa()),
 			hpa(withHPAReplicas(1, 1)),
@@ -399,7 +408,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		Name:    "bring your own: waiting for the user's ScaledObject",
-		Objects: []runtime.Object{pa(withAnnotations(byo))},
+		Objects: []runtime.Object{deployment(), pa(withAnnotations(byo))},
 		Key:     key(),
 		WantCreates: []runtime.Object{
 			sksOf(pa(withAnnotations(byo))),
@@ -411,7 +420,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "bring your own: the user's ScaledObject is read, never written",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(withAnnotations(byo)),
 			scaledObject(pa(), withSOOwnersRemoved, withSOEdited, withSOReady),
 			hpa(withHPAReplicas(2, 2)),
@@ -423,7 +432,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "bring your own: a ScaledObject scaling another Deployment",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(withAnnotations(byo)),
 			scaledObject(pa(), withSOOwnersRemoved, withSOTarget("payments")),
 			sksOf(pa(withAnnotations(byo)), WithSKSReady),
@@ -435,7 +444,7 @@ func TestReconcile(t *testing.T) {
 		}},
 	}, {
 		Name: "bring your own: a ScaledObject with KEDA's default HPA name",
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(withAnnotations(byo)),
 			scaledObject(pa(), withSOOwnersRemoved, withSOHPAName("")),
 			sksOf(pa(withAnnotations(byo)), WithSKSReady),
@@ -448,7 +457,7 @@ func TestReconcile(t *testing.T) {
 	}, {
 		Name: "config-autoscaler-keda change: the ScaledObject follows",
 		Ctx:  config.ToContext(context.Background(), testConfig(map[string]string{config.PollingIntervalKey: "5s"})),
-		Objects: []runtime.Object{
+		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withSOReadyCondition)...),
 			scaledObject(pa(), withSOReady),
 			hpa(withHPAReplicas(1, 1)),
@@ -461,16 +470,7 @@ func TestReconcile(t *testing.T) {
 	}}
 
 	table.Test(t, MakeFactory(func(ctx context.Context, l *Listers, _ configmap.Watcher) controller.Reconciler {
-		r := &Reconciler{
-			Base: &areconciler.Base{
-				Client:           servingclient.Get(ctx),
-				NetworkingClient: networkingclient.Get(ctx),
-				SKSLister:        l.GetServerlessServiceLister(),
-			},
-			kedaClient: kedaclient.Get(ctx),
-			soLister:   l.GetScaledObjectLister(),
-			hpaLister:  l.GetHorizontalPodAutoscalerLister(),
-		}
+		r := newTestReconciler(ctx, l)
 		return pareconciler.NewReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
 			controller.GetEventRecorder(ctx), r, autoscaling.HPA, controller.Options{ConfigStore: &testConfigStore{}})
 	}))
@@ -479,12 +479,25 @@ func TestReconcile(t *testing.T) {
 // assertPermanent checks that an invalid revision is not retried: the
 // reconciler's error is permanent, so the workqueue drops the key.
 func assertPermanent(t *testing.T, row *TableRow) {
-	cfg := testConfig(nil)
-	p := pa(withAnnotations(badMetricType))
-	r := &Reconciler{}
-	err := r.ReconcileKind(config.ToContext(context.Background(), cfg), p)
+	ls := NewListers(append(row.Objects, sksOf(pa(withAnnotations(badMetricType)))))
+	err := newTestReconciler(row.Ctx, &ls).ReconcileKind(config.ToContext(row.Ctx, testConfig(nil)), pa(withAnnotations(badMetricType)))
 	if !controller.IsPermanentError(err) {
 		t.Errorf("ReconcileKind() = %v, want a permanent error", err)
+	}
+}
+
+// newTestReconciler is the reconciler on a row's fake clients and listers.
+func newTestReconciler(ctx context.Context, l *Listers) *Reconciler {
+	return &Reconciler{
+		Base: &areconciler.Base{
+			Client:           servingclient.Get(ctx),
+			NetworkingClient: networkingclient.Get(ctx),
+			SKSLister:        l.GetServerlessServiceLister(),
+		},
+		kedaClient: kedaclient.Get(ctx),
+		soLister:   l.GetScaledObjectLister(),
+		hpaLister:  l.GetHorizontalPodAutoscalerLister(),
+		workloads:  workloads{deployments: l.GetDeploymentLister(), limitRanges: l.GetLimitRangeLister()},
 	}
 }
 
@@ -493,11 +506,8 @@ var (
 		autoscaling.MetricAnnotationKey: "rps", autoscaling.TargetAnnotationKey: "1",
 		translate.PrometheusAddressKey: promAddr, translate.PrometheusQueryKey: `{{printf "%s" .Revision}}`,
 	}
-	// percentQueryMsg is the translation's own message for percentQuery.
-	percentQueryMsg = func() string {
-		_, err := translate.ScaledObject(pa(withAnnotations(percentQuery)), testConfig(nil))
-		return err.Error()
-	}()
+	percentQueryMsg = `invalid value: "{{printf \"%s\" .Revision}}": autoscaling.knative.dev/prometheus-query` + "\n" +
+		`a template may only use {{.Configuration}}, {{.Metric}}, {{.Namespace}}, {{.Revision}}, {{.Service}}; got {{printf "%s" .Revision}}`
 	byo              = map[string]string{translate.AutoCreateKey: "false"}
 	badMetricType    = map[string]string{translate.MetricTypeKey: "Average"}
 	badMetricTypeMsg = "invalid value: Average: autoscaling.knative.dev/metric-type\nmust be Utilization, AverageValue or Value"
@@ -597,19 +607,104 @@ func sksOf(p *autoscalingv1alpha1.PodAutoscaler, opts ...SKSOption) *nv1alpha1.S
 
 type soOption func(*kedav1alpha1.ScaledObject)
 
-// scaledObject is what the reconciler makes of p: like the generated
-// reconciler, it sees the PodAutoscaler with Serving's defaults applied.
+// scaledObject is the ScaledObject the reconciler must write for p, a cpu
+// revision without other annotations, written out by hand; options change
+// what a row's annotations change.
 func scaledObject(p *autoscalingv1alpha1.PodAutoscaler, opts ...soOption) *kedav1alpha1.ScaledObject {
-	p = p.DeepCopy()
-	p.SetDefaults(context.Background())
-	so, err := translate.ScaledObject(p, testConfig(nil))
-	if err != nil {
-		panic(err)
+	// The generated reconciler hands ReconcileKind the PA with Serving's
+	// defaults applied: metric cpu for the HPA class.
+	anns := map[string]string{"scaledobject.keda.sh/transfer-hpa-ownership": "true", autoscaling.MetricAnnotationKey: "cpu"}
+	for k, v := range p.Annotations {
+		anns[k] = v
+	}
+	so := &kedav1alpha1.ScaledObject{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        testRevision,
+			Namespace:   testNamespace,
+			Annotations: anns,
+			OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: "autoscaling.internal.knative.dev/v1alpha1", Kind: "PodAutoscaler", Name: testRevision,
+				Controller: ptr.Bool(true), BlockOwnerDeletion: ptr.Bool(true),
+			}},
+		},
+		Spec: kedav1alpha1.ScaledObjectSpec{
+			ScaleTargetRef:  &kedav1alpha1.ScaleTarget{APIVersion: "apps/v1", Kind: "Deployment", Name: deployName},
+			MinReplicaCount: ptr.Int32(1),
+			MaxReplicaCount: ptr.Int32(math.MaxInt32),
+			Advanced: &kedav1alpha1.AdvancedConfig{
+				HorizontalPodAutoscalerConfig: &kedav1alpha1.HorizontalPodAutoscalerConfig{Name: testRevision},
+			},
+			Triggers: []kedav1alpha1.ScaleTriggers{{
+				Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType,
+				Metadata: map[string]string{"value": "80", "containerName": "user-container"},
+			}},
+		},
 	}
 	for _, o := range opts {
 		o(so)
 	}
 	return so
+}
+
+// withPromTrigger is the trigger of the customMetric revision.
+func withPromTrigger(so *kedav1alpha1.ScaledObject) {
+	so.Spec.Triggers = []kedav1alpha1.ScaleTriggers{{
+		Type: "prometheus", Name: "rps", MetricType: autoscalingv2.AverageValueMetricType,
+		Metadata: map[string]string{
+			"serverAddress": promAddr,
+			"query":         `sum(rate(http_requests_total{revision="test-revision"}[1m]))`,
+			"threshold":     "10",
+			"namespace":     testNamespace,
+		},
+	}}
+}
+
+type deploymentOption func(*appsv1.Deployment)
+
+// deployment is the revision's Deployment as Serving v0.48 makes it for a
+// Knative Service whose container requests cpu and memory: user-container
+// and the queue-proxy sidecar with Serving's default request (25m cpu, no
+// memory).
+func deployment(opts ...deploymentOption) *appsv1.Deployment {
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: deployName, Namespace: testNamespace,
+			Labels: map[string]string{serving.RevisionLabelKey: testRevision},
+		},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.Int32(1),
+			Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name:  "user-container",
+				Ports: []corev1.ContainerPort{{Name: "user-port", ContainerPort: 8080}},
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+					corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi"),
+				}},
+			}, {
+				Name:  "queue-proxy",
+				Ports: []corev1.ContainerPort{{Name: "http-queueadm", ContainerPort: 8022}},
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+					corev1.ResourceCPU: resource.MustParse("25m"),
+				}},
+			}}}},
+		},
+		Status: appsv1.DeploymentStatus{Replicas: 1, ReadyReplicas: 1},
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// withoutUserRequests is Knative's default: the ksvc sets no resources.
+func withoutUserRequests(d *appsv1.Deployment) {
+	d.Spec.Template.Spec.Containers[0].Resources = corev1.ResourceRequirements{}
+}
+
+func withDeploymentReplicas(spec, status int32) deploymentOption {
+	return func(d *appsv1.Deployment) {
+		d.Spec.Replicas = ptr.Int32(spec)
+		d.Status.Replicas, d.Status.ReadyReplicas = status, status
+	}
 }
 
 func withSOReady(so *kedav1alpha1.ScaledObject) {
@@ -651,6 +746,10 @@ func withSOAnnotation(k, v string) soOption {
 		}
 		so.Annotations[k] = v
 	}
+}
+
+func withSOMin(n int32) soOption {
+	return func(so *kedav1alpha1.ScaledObject) { so.Spec.MinReplicaCount = ptr.Int32(n) }
 }
 
 func withSOOwnersRemoved(so *kedav1alpha1.ScaledObject) { so.OwnerReferences = nil }

@@ -45,6 +45,7 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 		created, cerr := r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Create(ctx, desired, metav1.CreateOptions{})
 		switch {
 		case cerr == nil:
+			warnUnknownKeys(ctx, pa)
 			return created, nil
 		case apierrs.IsAlreadyExists(cerr):
 			// The informer lags (after a broken watch, for one): read the
@@ -78,7 +79,22 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 	if err != nil {
 		return nil, fmt.Errorf("failed to update ScaledObject %q: %w", desired.Name, err)
 	}
+	warnUnknownKeys(ctx, pa)
 	return so, nil
+}
+
+// ReasonUnknownAnnotation is the reason of the Warning Event for an
+// annotation that nothing reads and that looks like a typo of one.
+const ReasonUnknownAnnotation = "UnknownAnnotation"
+
+// warnUnknownKeys records a Warning Event for each likely typo among pa's
+// annotations. It runs when the ScaledObject is written, which is when the
+// annotations have just taken effect, so a steady revision is not re-warned
+// on every resync.
+func warnUnknownKeys(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) {
+	for _, w := range translate.UnknownKeys(pa.Annotations) {
+		controller.GetEventRecorder(ctx).Event(pa, corev1.EventTypeWarning, ReasonUnknownAnnotation, w)
+	}
 }
 
 // merge returns existing with the fields this controller owns taken from

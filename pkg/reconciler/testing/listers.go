@@ -23,10 +23,14 @@ import (
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedafake "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned/fake"
 	kedalisters "github.com/kedacore/keda/v2/pkg/generated/listers/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	fakekubeclientset "k8s.io/client-go/kubernetes/fake"
+	appsv1listers "k8s.io/client-go/listers/apps/v1"
 	autoscalingv2listers "k8s.io/client-go/listers/autoscaling/v2"
+	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	fakenetworkingclientset "knative.dev/networking/pkg/client/clientset/versioned/fake"
@@ -115,4 +119,14 @@ func (l *Listers) GetHorizontalPodAutoscalerLister() autoscalingv2listers.Horizo
 // GetScaledObjectLister lists KEDA ScaledObjects.
 func (l *Listers) GetScaledObjectLister() kedalisters.ScaledObjectLister {
 	return kedalisters.NewScaledObjectLister(l.IndexerFor(&kedav1alpha1.ScaledObject{}))
+}
+
+// GetDeploymentLister lists Deployments.
+func (l *Listers) GetDeploymentLister() appsv1listers.DeploymentLister {
+	return appsv1listers.NewDeploymentLister(l.IndexerFor(&appsv1.Deployment{}))
+}
+
+// GetLimitRangeLister lists LimitRanges.
+func (l *Listers) GetLimitRangeLister() corev1listers.LimitRangeLister {
+	return corev1listers.NewLimitRangeLister(l.IndexerFor(&corev1.LimitRange{}))
 }

@@ -296,7 +296,7 @@ func TestPlayedWorkloadHPAs(t *testing.T) {
 	for i, rev := range workload(4, 1) {
 		pa := rev.podAutoscaler(i)
 		pa.UID = "pa-uid"
-		so, err := translate.ScaledObject(pa, cfg)
+		so, err := translate.ScaledObject(translate.Input{PA: pa, Config: cfg, Workload: benchWorkload})
 		if err != nil {
 			t.Fatalf("%s: %v", rev.Mix, err)
 		}

@@ -25,6 +25,7 @@ import (
 
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -257,7 +258,7 @@ func (b *bareClient) create(ctx context.Context, key string) error {
 	if obj == nil {
 		return err
 	}
-	so, err := translate.ScaledObject(obj.(*autoscalingv1alpha1.PodAutoscaler), b.cfg)
+	so, err := translate.ScaledObject(translate.Input{PA: obj.(*autoscalingv1alpha1.PodAutoscaler), Config: b.cfg, Workload: benchWorkload})
 	if err != nil {
 		return err
 	}
@@ -267,3 +268,10 @@ func (b *bareClient) create(ctx context.Context, key string) error {
 	}
 	return err
 }
+
+// benchWorkload is the pod shape of the workload's Deployments as the bare
+// client's translation sees it: one serving container with cpu and memory
+// requests.
+var benchWorkload = &translate.Workload{Containers: []translate.Container{{
+	Name: "user-container", Ports: true, Sized: []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory},
+}}}
