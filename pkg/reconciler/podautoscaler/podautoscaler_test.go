@@ -391,6 +391,94 @@ func TestReconcile(t *testing.T) {
 				`HPA "test-revision" is managed by KEDA but not for ScaledObject "test-revision"; delete it or the ScaledObject it belongs to`))...),
 		}},
 	}, {
+		Name:    "cpu revision on Knative's default pod (no requests): nothing written, serves with its replicas, says which request to set",
+		Objects: []runtime.Object{deployment(withoutUserRequests), pa(), sks(WithSKSReady)},
+		Key:     key(),
+		WantErr: true,
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithScaleTargetInitialized, withScales(1, 1),
+				withCondition(ConditionScaledObjectReady, corev1.ConditionFalse, apis.ConditionSeverityWarning, "MissingResourceRequest", missingCPUMsg),
+				withActiveReason("MissingResourceRequest", "not autoscaled: "+missingCPUMsg))...),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "MissingResourceRequest", "PodAutoscaler %s/%s: %s", testNamespace, testRevision, missingCPUMsg),
+		},
+	}, {
+		Name:        "cpu revision before its Deployment is seen: waits, SKS made, nothing else written",
+		Objects:     []runtime.Object{pa()},
+		Key:         key(),
+		WantCreates: []runtime.Object{sks()},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withActivating("WaitingForDeployment", `waiting for Deployment "test-revision-deployment", whose containers the cpu or memory trigger measures`),
+				WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name: "memory revision: the trigger measures user-container, which queue-proxy's missing memory request cannot spoil",
+		Objects: []runtime.Object{deployment(), pa(withAnnotations(memoryMetric)), sks(WithSKSReady, func(s *nv1alpha1.ServerlessService) {
+			s.Annotations = map[string]string{autoscaling.ClassAnnotationKey: autoscaling.HPA, autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "100"}
+		})},
+		Key: key(),
+		WantCreates: []runtime.Object{scaledObject(pa(withAnnotations(memoryMetric)), func(so *kedav1alpha1.ScaledObject) {
+			so.Spec.Triggers = []kedav1alpha1.ScaleTriggers{{
+				Type: "memory", MetricType: autoscalingv2.AverageValueMetricType,
+				Metadata: map[string]string{"value": "100Mi", "containerName": "user-container"},
+			}}
+		})},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(memoryMetric), withActivating(ReasonWaitingForHPA, waitingForHPA))...),
+		}},
+	}, {
+		Name: "paused revision: KEDA deleted the HPA, the Deployment's scale is reported, Active with reason Paused",
+		Objects: []runtime.Object{
+			deployment(withDeploymentReplicas(2, 2)),
+			pa(withAnnotations(paused), withActivating(ReasonWaitingForHPA, waitingForHPA)),
+			scaledObject(pa(withAnnotations(paused)), withSOAnnotation(translate.KEDAPausedAnnotation, "true"), withSOReady,
+				withSOCondition(kedav1alpha1.ConditionPaused, metav1.ConditionTrue, "ScaledObjectPaused", "ScaledObject is paused")),
+			sksOf(pa(withAnnotations(paused)), WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(paused), WithScaleTargetInitialized, withScales(2, 2),
+				withActiveReason("Paused", `autoscaling is paused (autoscaling.knative.dev/keda-paused): the Deployment keeps its replicas until the annotation is removed`),
+				withSOReadyCondition,
+				withCondition(ConditionScaledObjectPaused, corev1.ConditionTrue, apis.ConditionSeverityInfo, "ScaledObjectPaused", "ScaledObject is paused"))...),
+		}},
+	}, {
+		Name: "running revision over a lowered max-scale-limit keeps its ScaledObject and writes nothing",
+		Ctx:  config.ToContext(context.Background(), testConfigWith(map[string]string{"max-scale-limit": "5", "max-scale": "5"}, nil)),
+		Objects: []runtime.Object{
+			deployment(),
+			pa(append(ready, withAnnotations(bigMax), WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withSOReadyCondition)...),
+			scaledObject(pa(withAnnotations(bigMax)), withSOMax(50), withSOReady),
+			hpa(withHPAReplicas(1, 1)),
+			sksOf(pa(withAnnotations(bigMax)), WithSKSReady),
+		},
+		Key: key(),
+	}, {
+		Name:    "a new revision over max-scale-limit is refused, as Serving's webhook would",
+		Ctx:     config.ToContext(context.Background(), testConfigWith(map[string]string{"max-scale-limit": "5", "max-scale": "5"}, nil)),
+		Objects: []runtime.Object{deployment(), pa(withAnnotations(bigMax)), sksOf(pa(withAnnotations(bigMax)))},
+		Key:     key(),
+		WantErr: true,
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withAnnotations(bigMax), withInactive("InvalidMaxScale", "expected 1 <= 50 <= 5: autoscaling.knative.dev/max-scale"),
+				WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InvalidMaxScale", "PodAutoscaler %s/%s: expected 1 <= 50 <= 5: autoscaling.knative.dev/max-scale", testNamespace, testRevision),
+		},
+	}, {
+		Name:        "a typo in an annotation is a Warning Event when the ScaledObject is written",
+		Objects:     []runtime.Object{deployment(), pa(withAnnotations(typo)), sksOf(pa(withAnnotations(typo)))},
+		Key:         key(),
+		WantCreates: []runtime.Object{scaledObject(pa(withAnnotations(typo)))},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withAnnotations(typo), withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "UnknownAnnotation", "annotation autoscaling.knative.dev/keda-polling-intervall is not read by anything; did you mean autoscaling.knative.dev/keda-polling-interval?"),
+		},
+	}, {
 		Name: "SKS not owned",
 		Objects: []runtime.Object{deployment(),
 			pa(),
@@ -508,7 +596,15 @@ var (
 	}
 	percentQueryMsg = `invalid value: "{{printf \"%s\" .Revision}}": autoscaling.knative.dev/prometheus-query` + "\n" +
 		`a template may only use {{.Configuration}}, {{.Metric}}, {{.Namespace}}, {{.Revision}}, {{.Service}}; got {{printf "%s" .Revision}}`
-	byo              = map[string]string{translate.AutoCreateKey: "false"}
+	byo           = map[string]string{translate.AutoCreateKey: "false"}
+	memoryMetric  = map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "100"}
+	paused        = map[string]string{translate.PausedKey: "true"}
+	bigMax        = map[string]string{autoscaling.MaxScaleAnnotationKey: "50"}
+	typo          = map[string]string{autoscaling.GroupName + "/keda-polling-intervall": "5"}
+	missingCPUMsg = `autoscaling.knative.dev/metric scales on cpu, but container "user-container" of Deployment "test-revision-deployment" ` +
+		`requests no cpu, so the HPA could not compute a utilization and KEDA's admission webhook refuses the ScaledObject: ` +
+		`set resources.requests.cpu on that container in the Knative Service (or revision-cpu-request in config-defaults), ` +
+		`or scale on another metric`
 	badMetricType    = map[string]string{translate.MetricTypeKey: "Average"}
 	badMetricTypeMsg = "invalid value: Average: autoscaling.knative.dev/metric-type\nmust be Utilization, AverageValue or Value"
 )
@@ -526,7 +622,11 @@ func (testConfigStore) ToContext(ctx context.Context) context.Context {
 var _ pkgreconciler.ConfigStore = testConfigStore{}
 
 func testConfig(keda map[string]string) *config.Config {
-	as, err := asconfig.NewConfigFromMap(nil)
+	return testConfigWith(nil, keda)
+}
+
+func testConfigWith(autoscaler, keda map[string]string) *config.Config {
+	as, err := asconfig.NewConfigFromMap(autoscaler)
 	if err != nil {
 		panic(err)
 	}
@@ -574,6 +674,12 @@ func withScales(desired, actual int32) PodAutoscalerOption {
 
 func withActivating(reason, msg string) PodAutoscalerOption {
 	return func(p *autoscalingv1alpha1.PodAutoscaler) { p.Status.MarkActivating(reason, msg) }
+}
+
+func withActiveReason(reason, msg string) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) {
+		p.GetConditionSet().Manage(&p.Status).MarkTrueWithReason(autoscalingv1alpha1.PodAutoscalerConditionActive, reason, msg)
+	}
 }
 
 func withInactive(reason, msg string) PodAutoscalerOption {
@@ -750,6 +856,10 @@ func withSOAnnotation(k, v string) soOption {
 
 func withSOMin(n int32) soOption {
 	return func(so *kedav1alpha1.ScaledObject) { so.Spec.MinReplicaCount = ptr.Int32(n) }
+}
+
+func withSOMax(n int32) soOption {
+	return func(so *kedav1alpha1.ScaledObject) { so.Spec.MaxReplicaCount = ptr.Int32(n) }
 }
 
 func withSOOwnersRemoved(so *kedav1alpha1.ScaledObject) { so.OwnerReferences = nil }
