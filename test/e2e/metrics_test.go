@@ -22,10 +22,7 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +34,7 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
+	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
 
 // TestMemoryRevision: a memory target is MiB per pod, as in Serving; KEDA
@@ -68,43 +66,6 @@ func TestMemoryRevision(t *testing.T) {
 	e.paCondition(t, ns, pa.Name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
 }
 
-// fakePrometheus answers Prometheus' instant-query API with a constant
-// vector and records every query it receives.
-type fakePrometheus struct {
-	*httptest.Server
-	mu      sync.Mutex
-	queries []promQuery
-}
-
-type promQuery struct {
-	path, query, namespace string
-}
-
-func newFakePrometheus(t *testing.T, value string) *fakePrometheus {
-	p := &fakePrometheus{}
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		p.mu.Lock()
-		p.queries = append(p.queries, promQuery{path: r.URL.Path, query: q.Get("query"), namespace: q.Get("namespace")})
-		p.mu.Unlock()
-		if r.Method != http.MethodGet || r.URL.Path != "/api/v1/query" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[%d,%q]}]}}`,
-			time.Now().Unix(), value)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-func (p *fakePrometheus) received() []promQuery {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]promQuery(nil), p.queries...)
-}
-
 // TestPrometheusRevision: a custom metric becomes a Prometheus trigger with
 // the rendered query; KEDA's operator really queries the server, finds the
 // ScaledObject ready and the trigger active, and the PA mirrors KEDA's
@@ -112,7 +73,7 @@ func (p *fakePrometheus) received() []promQuery {
 func TestPrometheusRevision(t *testing.T) {
 	e := sharedEnv(t)
 	ns := e.namespace(t)
-	prom := newFakePrometheus(t, "5")
+	prom := prometheus.StartForTest(t, 5)
 	const name = "prom-00001"
 	pa := e.revision(t, ns, name, map[string]string{
 		autoscaling.MetricAnnotationKey: "http_requests",
@@ -136,12 +97,12 @@ func TestPrometheusRevision(t *testing.T) {
 	// KEDA's scale loop queries the server with the rendered template.
 	start := time.Now()
 	eventually(t, kedaTimeout, "KEDA queries the fake Prometheus", func() (bool, string) {
-		got := prom.received()
+		got := prom.Queries()
 		return len(got) > 0, "no query yet"
 	})
 	t.Logf("first query %v after the ScaledObject was read", time.Since(start).Round(time.Millisecond))
-	for _, q := range prom.received() {
-		if q.path != "/api/v1/query" || q.query != wantQuery || q.namespace != ns {
+	for _, q := range prom.Queries() {
+		if q.Path != "/api/v1/query" || q.Query != wantQuery || q.Namespace != ns {
 			t.Errorf("query received = %+v, want path /api/v1/query, query %s, namespace %s", q, wantQuery, ns)
 		}
 	}

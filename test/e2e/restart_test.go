@@ -19,14 +19,10 @@ limitations under the License.
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +35,8 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness/apimetrics"
+	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
 
 // TestControllerRestart: after a restart the controller reconciles every
@@ -51,7 +49,7 @@ func TestControllerRestart(t *testing.T) {
 	e := dedicatedEnv(t, cluster.Options{KEDAArgs: []string{"--kube-api-qps=200", "--kube-api-burst=400"}}, deploy.Options{})
 	ctx := context.Background()
 	ns := e.namespace(t)
-	prom := newFakePrometheus(t, "2")
+	prom := prometheus.StartForTest(t, 2)
 
 	// Twenty revisions over the shapes the translation produces, so the
 	// desired form of each is compared with what the API server stored.
@@ -133,7 +131,7 @@ func TestControllerRestart(t *testing.T) {
 	writes0 := e.controllerWrites(t)
 	time.Sleep(time.Second)
 	e.snapshot(t, ns).compare(t, "before the restart", before)
-	if d := e.controllerWrites(t).minus(writes0); len(d) > 0 {
+	if d := e.controllerWrites(t).Sub(writes0); len(d) > 0 {
 		t.Errorf("writes in steady state before the restart: %v", d)
 	}
 
@@ -169,7 +167,7 @@ func TestControllerRestart(t *testing.T) {
 
 	after := e.snapshot(t, ns)
 	after.compare(t, "after the restart", before)
-	if d := e.controllerWrites(t).minus(writes0); len(d) > 0 {
+	if d := e.controllerWrites(t).Sub(writes0); len(d) > 0 {
 		t.Errorf("API server counted writes after the restart: %v", d)
 	}
 	log, err := os.ReadFile(p.LogPath)
@@ -284,69 +282,20 @@ func conditions(st autoscalingv1alpha1.PodAutoscalerStatus) string {
 	return strings.Join(parts, " ") + fmt.Sprintf(" desired=%v actual=%v", st.DesiredScale, st.ActualScale)
 }
 
-// writeCounts are the API server's counts of write requests, keyed by
-// "resource[/subresource] VERB".
-type writeCounts map[string]float64
-
-func (w writeCounts) minus(before writeCounts) writeCounts {
-	out := writeCounts{}
-	for k, v := range w {
-		if d := v - before[k]; d != 0 {
-			out[k] = d
-		}
-	}
-	return out
-}
-
-var labelRE = regexp.MustCompile(`(\w+)="([^"]*)"`)
-
-// controllerWrites reads apiserver_request_total from the API server's
-// /metrics and sums the writes to what only this controller writes here:
-// PodAutoscalers (any subresource), ServerlessServices, and ScaledObjects
-// other than their status (which KEDA writes all the time).
-func (e *env) controllerWrites(t *testing.T) writeCounts {
+// controllerWrites reads apiserver_request_total and keeps the writes to
+// what only this controller writes here: PodAutoscalers (any subresource),
+// ServerlessServices, and ScaledObjects other than their status (which
+// KEDA writes all the time).
+func (e *env) controllerWrites(t *testing.T) apimetrics.Counts {
 	t.Helper()
-	raw, err := e.kube.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	all, err := apimetrics.Scrape(context.Background(), e.kube)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := writeCounts{}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "apiserver_request_total{") {
-			continue
-		}
-		end := strings.LastIndex(line, "}")
-		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
-		if err != nil {
-			t.Fatalf("parsing %q: %v", line, err)
-		}
-		l := map[string]string{}
-		for _, m := range labelRE.FindAllStringSubmatch(line[:end], -1) {
-			l[m[1]] = m[2]
-		}
-		switch l["verb"] {
-		case "POST", "PUT", "PATCH", "DELETE", "APPLY", "DELETECOLLECTION":
-		default:
-			continue
-		}
-		switch {
-		case l["resource"] == "podautoscalers", l["resource"] == "serverlessservices",
-			l["resource"] == "scaledobjects" && l["subresource"] != "status":
-		default:
-			continue
-		}
-		key := l["resource"]
-		if l["subresource"] != "" {
-			key += "/" + l["subresource"]
-		}
-		out[key+" "+l["verb"]] += v
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := all.Where(func(r apimetrics.Request) bool {
+		return r.IsWrite() && (r.Resource == "podautoscalers" || r.Resource == "serverlessservices" ||
+			r.Resource == "scaledobjects" && r.Subresource != "status")
+	})
 	if len(out) == 0 {
 		t.Fatal("no apiserver_request_total writes to PodAutoscalers, ServerlessServices or ScaledObjects in /metrics")
 	}

@@ -24,14 +24,12 @@ limitations under the License.
 package reliability
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +52,7 @@ import (
 
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness/apimetrics"
 )
 
 // env is a control plane with config/ installed and this controller
@@ -391,61 +390,15 @@ func (e *env) scaledObject(t *testing.T, ns, name string, timeout time.Duration)
 	return so
 }
 
-// requestCounts are the API server's counts of requests
-// (apiserver_request_total), keyed by "resource[/subresource] VERB CODE".
-type requestCounts map[string]float64
-
-func (w requestCounts) minus(before requestCounts) requestCounts {
-	out := requestCounts{}
-	for k, v := range w {
-		if d := v - before[k]; d != 0 {
-			out[k] = d
-		}
-	}
-	return out
-}
-
-var labelRE = regexp.MustCompile(`(\w+)="([^"]*)"`)
-
-// apiRequests reads apiserver_request_total from the API server's /metrics
-// for the given resources (all verbs and codes).
-func (e *env) apiRequests(t *testing.T, resources ...string) requestCounts {
+// apiRequests reads the API server's counts of requests to a resource
+// (apiserver_request_total, all verbs and codes).
+func (e *env) apiRequests(t *testing.T, resource string) apimetrics.Counts {
 	t.Helper()
-	raw, err := e.kube.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	all, err := apimetrics.Scrape(context.Background(), e.kube)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{}
-	for _, r := range resources {
-		want[r] = true
-	}
-	out := requestCounts{}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "apiserver_request_total{") {
-			continue
-		}
-		end := strings.LastIndex(line, "}")
-		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
-		if err != nil {
-			t.Fatalf("parsing %q: %v", line, err)
-		}
-		l := map[string]string{}
-		for _, m := range labelRE.FindAllStringSubmatch(line[:end], -1) {
-			l[m[1]] = m[2]
-		}
-		if !want[l["resource"]] {
-			continue
-		}
-		key := l["resource"]
-		if l["subresource"] != "" {
-			key += "/" + l["subresource"]
-		}
-		out[key+" "+l["verb"]+" "+l["code"]] += v
-	}
-	return out
+	return all.Where(func(r apimetrics.Request) bool { return r.Resource == resource })
 }
 
 // logEntry is one of knative's JSON log lines.

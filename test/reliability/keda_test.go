@@ -34,6 +34,7 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness/probe"
 )
 
 // TestKEDAOperatorNotRunning: with KEDA's CRDs but no operator, every
@@ -113,8 +114,8 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 		if done, err := e.controller.Exited(); done {
 			t.Fatalf("the controller exited without KEDA's CRDs: %v", err)
 		}
-		readiness = append(readiness, probe(probes, "/readiness"))
-		liveness = append(liveness, probe(probes, "/health"))
+		readiness = append(readiness, probeAt(probes, "/readiness"))
+		liveness = append(liveness, probeAt(probes, "/health"))
 	}
 	if logContains(log, "Starting controllers...") {
 		t.Errorf("the controller started its controllers without KEDA's CRDs")
@@ -138,7 +139,7 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 			return logContains(prod.LogPath, "KEDA's CRDs are not installed"), ""
 		})
 		time.Sleep(2 * time.Second)
-		health, ready := probe(8080, "/health"), probe(8080, "/readiness")
+		health, ready := probeAt(8080, "/health"), probeAt(8080, "/readiness")
 		if err := prod.Stop(); err != nil {
 			t.Error(err)
 		}
@@ -170,7 +171,7 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 		t.Fatalf("the controller exited: %v", err)
 	}
 	eventually(t, 10*time.Second, "readiness 200 once started", func() (bool, string) {
-		c := probe(probes, "/readiness")
+		c := probeAt(probes, "/readiness")
 		return c == http.StatusOK, fmt.Sprint(c)
 	})
 
@@ -197,16 +198,10 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 	})
 }
 
-// probe GETs a probe path on 127.0.0.1:port: the status code, or 0 when
+// probeAt GETs a probe path on 127.0.0.1:port: the status code, or 0 when
 // nothing answers.
-func probe(port int, path string) int {
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+func probeAt(port int, path string) int {
+	return probe.Status(context.Background(), fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
 }
 
 func count(xs []int, v int) int {

@@ -23,11 +23,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -47,6 +44,7 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
 
 const (
@@ -81,11 +79,15 @@ func run() error {
 		}
 	}()
 
-	prom, promURL, err := startFakePrometheus()
+	// The sample metric: a request rate that drifts between 5 and 30, so
+	// KEDA has a real metric to read.
+	prom, err := prometheus.Start(0)
 	if err != nil {
 		return err
 	}
 	defer prom.Close()
+	prom.SetFunc(func(_ string, now time.Time) float64 { return 17.5 + 12.5*math.Sin(float64(now.Unix())/60) })
+	promURL := prom.URL
 	logf("a Prometheus-compatible endpoint for the sample metric answers at %s", promURL)
 
 	logf("installing config/ (RBAC, config-autoscaler-keda) and Serving's config maps")
@@ -311,32 +313,4 @@ func printObjects(ctx context.Context, kube kubernetes.Interface, keda kedaclien
 			ptr.Int32Value(pa.Status.DesiredScale), ptr.Int32Value(pa.Status.ActualScale), ready, reason)
 	}
 	return w.Flush()
-}
-
-// startFakePrometheus answers Prometheus' instant-query API with a request
-// rate that drifts between 5 and 30, so KEDA has a real metric to read.
-func startFakePrometheus() (*http.Server, string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/api/v1/query", func(w http.ResponseWriter, _ *http.Request) {
-		now := time.Now()
-		v := 17.5 + 12.5*math.Sin(float64(now.Unix())/60)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"status": "success",
-			"data": map[string]any{
-				"resultType": "vector",
-				"result": []any{map[string]any{
-					"metric": map[string]string{},
-					"value":  []any{float64(now.UnixMilli()) / 1000, fmt.Sprintf("%.2f", v)},
-				}},
-			},
-		})
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	return srv, "http://" + l.Addr().String(), nil
 }
