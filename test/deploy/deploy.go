@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +43,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/serving-keda/serving-keda/test/cluster"
+	"github.com/serving-keda/serving-keda/test/harness/probe"
 )
 
 const (
@@ -245,7 +245,7 @@ func waitReady(ctx context.Context, p *cluster.Process, port int) error {
 		if exited, err := p.Exited(); exited {
 			return fmt.Errorf("controller exited during start-up: %v; log %s:\n%s", err, p.LogPath, tail(p.LogPath))
 		}
-		if started(p.LogPath) && probeOK(ctx, url) {
+		if started(p.LogPath) && probe.OK(ctx, url) {
 			return nil
 		}
 		select {
@@ -260,19 +260,6 @@ func waitReady(ctx context.Context, p *cluster.Process, port int) error {
 func started(logPath string) bool {
 	b, err := os.ReadFile(logPath)
 	return err == nil && bytes.Contains(b, []byte("Starting controllers..."))
-}
-
-func probeOK(ctx context.Context, url string) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
 // tail returns the last lines of a log for an error message.

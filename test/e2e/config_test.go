@@ -31,8 +31,8 @@ import (
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 	"github.com/serving-keda/serving-keda/pkg/translate"
-	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness"
 )
 
 // TestConfigMapChange: a change of config-autoscaler-keda resyncs every
@@ -40,20 +40,20 @@ import (
 // the new default within seconds, and loses it when the key goes. It runs on
 // an env of its own, as it changes cluster-wide configuration.
 func TestConfigMapChange(t *testing.T) {
-	e := dedicatedEnv(t, cluster.Options{}, deploy.Options{})
+	e := harness.StartForTest(t, harness.Options{})
 	ctx := context.Background()
-	ns := e.namespace(t)
+	ns := e.Namespace(t)
 	follow := []string{"cfg-cpu-00001", "cfg-mem-00001", "cfg-other-00001"}
-	e.revision(t, ns, follow[0], nil)
-	e.revision(t, ns, follow[1], map[string]string{autoscaling.MetricAnnotationKey: autoscaling.Memory})
-	e.revision(t, ns, follow[2], map[string]string{autoscaling.TargetAnnotationKey: "50"})
+	e.Revision(t, ns, follow[0], nil)
+	e.Revision(t, ns, follow[1], map[string]string{autoscaling.MetricAnnotationKey: autoscaling.Memory})
+	e.Revision(t, ns, follow[2], map[string]string{autoscaling.TargetAnnotationKey: "50"})
 	const own = "cfg-own-00001" // sets its own interval, which wins
-	e.revision(t, ns, own, map[string]string{translate.PollingIntervalKey: "3"})
+	e.Revision(t, ns, own, map[string]string{translate.PollingIntervalKey: "3"})
 	const kpa = "cfg-kpa-00001" // another class: not this controller's
-	e.revision(t, ns, kpa, map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA})
+	e.Revision(t, ns, kpa, map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA})
 
 	for _, n := range append(follow, own) {
-		e.scaledObject(t, ns, n)
+		e.ScaledObject(t, ns, n, createTimeout)
 	}
 
 	pollingIntervals := func(want *int32) func() (bool, string) {
@@ -61,7 +61,7 @@ func TestConfigMapChange(t *testing.T) {
 			got := map[string]string{}
 			ok := true
 			for _, n := range append(follow, own) {
-				so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, n, metav1.GetOptions{})
+				so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, n, metav1.GetOptions{})
 				if err != nil {
 					return false, err.Error()
 				}
@@ -80,11 +80,11 @@ func TestConfigMapChange(t *testing.T) {
 			return ok, fmt.Sprintf("pollingInterval: %v", got)
 		}
 	}
-	eventually(t, controllerTimeout, "initial polling intervals (KEDA's default)", pollingIntervals(nil))
+	harness.Eventually(t, harness.ControllerTimeout, "initial polling intervals (KEDA's default)", pollingIntervals(nil))
 
 	setConfig := func(key, value string) {
 		t.Helper()
-		cms := e.kube.CoreV1().ConfigMaps(deploy.SystemNamespace)
+		cms := e.Kube.CoreV1().ConfigMaps(deploy.SystemNamespace)
 		cm, err := cms.Get(ctx, config.KEDAConfigName, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -104,15 +104,15 @@ func TestConfigMapChange(t *testing.T) {
 
 	setConfig(config.PollingIntervalKey, "7s")
 	start := time.Now()
-	eventually(t, controllerTimeout, "polling-interval 7s applied", pollingIntervals(ptr.Int32(7)))
+	harness.Eventually(t, harness.ControllerTimeout, "polling-interval 7s applied", pollingIntervals(ptr.Int32(7)))
 	t.Logf("polling-interval 7s on every ScaledObject %v after the config map update", time.Since(start).Round(time.Millisecond))
 
 	setConfig(config.PollingIntervalKey, "")
 	start = time.Now()
-	eventually(t, controllerTimeout, "polling-interval removed", pollingIntervals(nil))
+	harness.Eventually(t, harness.ControllerTimeout, "polling-interval removed", pollingIntervals(nil))
 	t.Logf("polling-interval gone from every ScaledObject %v after the key's removal", time.Since(start).Round(time.Millisecond))
 
-	if _, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, kpa, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, kpa, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("ScaledObject for the kpa-class PA: err = %v, want NotFound", err)
 	}
 }

@@ -25,20 +25,22 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
+
+	"github.com/serving-keda/serving-keda/test/harness"
 )
 
 // TestDeletePodAutoscaler: deleting the PA (as deleting the revision does)
 // lets the real garbage collector remove its ScaledObject and SKS, and,
 // once KEDA has released the ScaledObject, the HPA KEDA made.
 func TestDeletePodAutoscaler(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
+	e := shared.Get(t)
+	ns := e.Namespace(t)
 	ctx := context.Background()
-	pa := e.revision(t, ns, "gone-00001", nil)
-	so := e.scaledObject(t, ns, pa.Name)
-	hpa := e.hpa(t, ns, pa.Name, kedaTimeout)
-	e.paCondition(t, ns, pa.Name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
-	sks, err := e.networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, pa.Name, metav1.GetOptions{})
+	pa := e.Revision(t, ns, "gone-00001", nil)
+	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
+	hpa := e.HPA(t, ns, pa.Name, harness.KEDATimeout)
+	e.PACondition(t, ns, pa.Name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
+	sks, err := e.Networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, pa.Name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,20 +49,20 @@ func TestDeletePodAutoscaler(t *testing.T) {
 			so.OwnerReferences, sks.OwnerReferences, hpa.OwnerReferences)
 	}
 
-	if err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).Delete(ctx, pa.Name, metav1.DeleteOptions{}); err != nil {
+	if err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Delete(ctx, pa.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	notFound(t, kedaTimeout, "ScaledObject", func() error {
-		_, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, pa.Name, metav1.GetOptions{})
+	harness.NotFound(t, harness.KEDATimeout, "ScaledObject", func() error {
+		_, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, pa.Name, metav1.GetOptions{})
 		return err
 	})
-	notFound(t, kedaTimeout, "HPA", func() error {
-		_, err := e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, pa.Name, metav1.GetOptions{})
+	harness.NotFound(t, harness.KEDATimeout, "HPA", func() error {
+		_, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, pa.Name, metav1.GetOptions{})
 		return err
 	})
-	notFound(t, kedaTimeout, "SKS", func() error {
-		_, err := e.networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, pa.Name, metav1.GetOptions{})
+	harness.NotFound(t, harness.KEDATimeout, "SKS", func() error {
+		_, err := e.Networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, pa.Name, metav1.GetOptions{})
 		return err
 	})
 	t.Logf("ScaledObject, HPA and SKS collected %v after the PA's deletion", time.Since(start).Round(time.Millisecond))
@@ -68,7 +70,7 @@ func TestDeletePodAutoscaler(t *testing.T) {
 	// Nothing brings them back: the controller does not recreate objects for
 	// a PA that is gone.
 	time.Sleep(time.Second)
-	if _, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, pa.Name, metav1.GetOptions{}); err == nil {
+	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, pa.Name, metav1.GetOptions{}); err == nil {
 		t.Error("ScaledObject reappeared after the PA's deletion")
 	}
 }

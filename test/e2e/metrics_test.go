@@ -22,10 +22,7 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,25 +34,27 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
+	"github.com/serving-keda/serving-keda/test/harness"
+	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
 
 // TestMemoryRevision: a memory target is MiB per pod, as in Serving; KEDA
 // turns the memory trigger into an HPA with that average value.
 func TestMemoryRevision(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
-	pa := e.revision(t, ns, "mem-00001", map[string]string{
+	e := shared.Get(t)
+	ns := e.Namespace(t)
+	pa := e.Revision(t, ns, "mem-00001", map[string]string{
 		autoscaling.MetricAnnotationKey: autoscaling.Memory,
 		autoscaling.TargetAnnotationKey: "200",
 	})
 
-	so := e.scaledObject(t, ns, pa.Name)
+	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	if got := so.Spec.Triggers; len(got) != 1 || got[0].Type != "memory" ||
 		got[0].MetricType != autoscalingv2.AverageValueMetricType || got[0].Metadata["value"] != "200Mi" {
 		t.Errorf("triggers = %+v, want one memory trigger, AverageValue 200Mi", got)
 	}
 
-	hpa := e.hpa(t, ns, pa.Name, kedaTimeout)
+	hpa := e.HPA(t, ns, pa.Name, harness.KEDATimeout)
 	if !metav1.IsControlledBy(hpa, so) {
 		t.Errorf("HPA owners = %+v, want controlled by the ScaledObject", hpa.OwnerReferences)
 	}
@@ -65,44 +64,7 @@ func TestMemoryRevision(t *testing.T) {
 		m[0].Resource.Target.AverageValue == nil || m[0].Resource.Target.AverageValue.String() != "200Mi" {
 		t.Errorf("HPA metrics = %+v, want memory AverageValue 200Mi", m)
 	}
-	e.paCondition(t, ns, pa.Name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
-}
-
-// fakePrometheus answers Prometheus' instant-query API with a constant
-// vector and records every query it receives.
-type fakePrometheus struct {
-	*httptest.Server
-	mu      sync.Mutex
-	queries []promQuery
-}
-
-type promQuery struct {
-	path, query, namespace string
-}
-
-func newFakePrometheus(t *testing.T, value string) *fakePrometheus {
-	p := &fakePrometheus{}
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		p.mu.Lock()
-		p.queries = append(p.queries, promQuery{path: r.URL.Path, query: q.Get("query"), namespace: q.Get("namespace")})
-		p.mu.Unlock()
-		if r.Method != http.MethodGet || r.URL.Path != "/api/v1/query" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[%d,%q]}]}}`,
-			time.Now().Unix(), value)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-func (p *fakePrometheus) received() []promQuery {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]promQuery(nil), p.queries...)
+	e.PACondition(t, ns, pa.Name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 }
 
 // TestPrometheusRevision: a custom metric becomes a Prometheus trigger with
@@ -110,11 +72,11 @@ func (p *fakePrometheus) received() []promQuery {
 // ScaledObject ready and the trigger active, and the PA mirrors KEDA's
 // Ready condition.
 func TestPrometheusRevision(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
-	prom := newFakePrometheus(t, "5")
+	e := shared.Get(t)
+	ns := e.Namespace(t)
+	prom := prometheus.StartForTest(t, 5)
 	const name = "prom-00001"
-	pa := e.revision(t, ns, name, map[string]string{
+	pa := e.Revision(t, ns, name, map[string]string{
 		autoscaling.MetricAnnotationKey: "http_requests",
 		autoscaling.TargetAnnotationKey: "10",
 		translate.PrometheusAddressKey:  prom.URL,
@@ -123,7 +85,7 @@ func TestPrometheusRevision(t *testing.T) {
 	})
 	wantQuery := fmt.Sprintf(`sum(rate(http_requests{namespace=%q,revision=%q}[1m]))`, ns, name)
 
-	so := e.scaledObject(t, ns, pa.Name)
+	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	if got := so.Spec.Triggers; len(got) != 1 || got[0].Type != "prometheus" || got[0].Name != "http_requests" ||
 		got[0].Metadata["serverAddress"] != prom.URL || got[0].Metadata["query"] != wantQuery ||
 		got[0].Metadata["threshold"] != "10" || got[0].Metadata["namespace"] != ns {
@@ -135,48 +97,48 @@ func TestPrometheusRevision(t *testing.T) {
 
 	// KEDA's scale loop queries the server with the rendered template.
 	start := time.Now()
-	eventually(t, kedaTimeout, "KEDA queries the fake Prometheus", func() (bool, string) {
-		got := prom.received()
+	harness.Eventually(t, harness.KEDATimeout, "KEDA queries the fake Prometheus", func() (bool, string) {
+		got := prom.Queries()
 		return len(got) > 0, "no query yet"
 	})
 	t.Logf("first query %v after the ScaledObject was read", time.Since(start).Round(time.Millisecond))
-	for _, q := range prom.received() {
-		if q.path != "/api/v1/query" || q.query != wantQuery || q.namespace != ns {
+	for _, q := range prom.Queries() {
+		if q.Path != "/api/v1/query" || q.Query != wantQuery || q.Namespace != ns {
 			t.Errorf("query received = %+v, want path /api/v1/query, query %s, namespace %s", q, wantQuery, ns)
 		}
 	}
 
 	// KEDA finds it Ready and, the value 5 being above the default activation
 	// threshold 0, Active.
-	eventually(t, kedaTimeout, "ScaledObject Ready and Active", func() (bool, string) {
+	harness.Eventually(t, harness.KEDATimeout, "ScaledObject Ready and Active", func() (bool, string) {
 		var err error
-		so, err = e.keda.KedaV1alpha1().ScaledObjects(ns).Get(context.Background(), name, metav1.GetOptions{})
+		so, err = e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(context.Background(), name, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
 		ready, active := so.Status.Conditions.GetReadyCondition(), so.Status.Conditions.GetActiveCondition()
 		return ready.IsTrue() && active.IsTrue(),
-			soCondition(so, kedav1alpha1.ConditionReady) + "; " + soCondition(so, kedav1alpha1.ConditionActive)
+			harness.SOCondition(so, kedav1alpha1.ConditionReady) + "; " + harness.SOCondition(so, kedav1alpha1.ConditionActive)
 	})
 	ready := so.Status.Conditions.GetReadyCondition()
-	got := e.paCondition(t, ns, name, "ScaledObjectReady", controllerTimeout, (*apis.Condition).IsTrue)
+	got := e.PACondition(t, ns, name, "ScaledObjectReady", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 	if c := got.Status.GetCondition("ScaledObjectReady"); c.Reason != ready.Reason || c.Message != ready.Message {
-		t.Errorf("PA %s, want KEDA's reason %q and message %q", condition(got, "ScaledObjectReady"), ready.Reason, ready.Message)
+		t.Errorf("PA %s, want KEDA's reason %q and message %q", harness.Condition(got, "ScaledObjectReady"), ready.Reason, ready.Message)
 	}
 
-	hpa := e.hpa(t, ns, name, kedaTimeout)
+	hpa := e.HPA(t, ns, name, harness.KEDATimeout)
 	if m := hpa.Spec.Metrics; len(m) != 1 || m[0].External == nil {
 		t.Errorf("HPA metrics = %+v, want one external metric", m)
 	}
-	e.paCondition(t, ns, name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
+	e.PACondition(t, ns, name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 }
 
 // TestPrometheusUnreachable: a Prometheus address nobody listens on makes
 // KEDA mark the ScaledObject not ready; the PA mirrors KEDA's reason and
 // message in ScaledObjectReady, and stays Active (the HPA keeps its scale).
 func TestPrometheusUnreachable(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
+	e := shared.Get(t)
+	ns := e.Namespace(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -184,42 +146,42 @@ func TestPrometheusUnreachable(t *testing.T) {
 	address := "http://" + l.Addr().String()
 	l.Close() // closed: connections are refused
 	const name = "down-00001"
-	e.revision(t, ns, name, map[string]string{
+	e.Revision(t, ns, name, map[string]string{
 		autoscaling.MetricAnnotationKey: "queue_depth",
 		autoscaling.TargetAnnotationKey: "3",
 		translate.PrometheusAddressKey:  address,
 		translate.PrometheusQueryKey:    `sum(queue_depth{revision="{{.Revision}}"})`,
 		translate.PollingIntervalKey:    "1",
 	})
-	e.scaledObject(t, ns, name)
+	e.ScaledObject(t, ns, name, createTimeout)
 
 	var so *kedav1alpha1.ScaledObject
-	eventually(t, kedaTimeout, "KEDA marks the ScaledObject not ready", func() (bool, string) {
-		so, err = e.keda.KedaV1alpha1().ScaledObjects(ns).Get(context.Background(), name, metav1.GetOptions{})
+	harness.Eventually(t, harness.KEDATimeout, "KEDA marks the ScaledObject not ready", func() (bool, string) {
+		so, err = e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(context.Background(), name, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
 		ready := so.Status.Conditions.GetReadyCondition()
-		return ready.IsFalse(), soCondition(so, kedav1alpha1.ConditionReady)
+		return ready.IsFalse(), harness.SOCondition(so, kedav1alpha1.ConditionReady)
 	})
 	ready := so.Status.Conditions.GetReadyCondition()
-	t.Logf("KEDA: %s", soCondition(so, kedav1alpha1.ConditionReady))
+	t.Logf("KEDA: %s", harness.SOCondition(so, kedav1alpha1.ConditionReady))
 	if ready.Reason == "" || ready.Message == "" {
 		t.Errorf("KEDA's Ready condition %+v has no reason or message", ready)
 	}
 
-	pa := e.paCondition(t, ns, name, "ScaledObjectReady", controllerTimeout, (*apis.Condition).IsFalse)
+	pa := e.PACondition(t, ns, name, "ScaledObjectReady", harness.ControllerTimeout, (*apis.Condition).IsFalse)
 	c := pa.Status.GetCondition("ScaledObjectReady")
 	if c.Reason != ready.Reason || c.Message != ready.Message {
-		t.Errorf("PA %s, want KEDA's reason %q and message %q", condition(pa, "ScaledObjectReady"), ready.Reason, ready.Message)
+		t.Errorf("PA %s, want KEDA's reason %q and message %q", harness.Condition(pa, "ScaledObjectReady"), ready.Reason, ready.Message)
 	}
 	if c.Severity != apis.ConditionSeverityWarning {
 		t.Errorf("PA ScaledObjectReady severity %q, want Warning", c.Severity)
 	}
 	// Informational: the HPA exists, so the revision stays active.
-	e.hpa(t, ns, name, kedaTimeout)
-	pa = e.paCondition(t, ns, name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
-	if strings.Contains(condition(pa, "Ready"), ready.Reason) {
-		t.Errorf("PA %s: KEDA's trigger failure must not reach Ready", condition(pa, "Ready"))
+	e.HPA(t, ns, name, harness.KEDATimeout)
+	pa = e.PACondition(t, ns, name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
+	if strings.Contains(harness.Condition(pa, "Ready"), ready.Reason) {
+		t.Errorf("PA %s: KEDA's trigger failure must not reach Ready", harness.Condition(pa, "Ready"))
 	}
 }

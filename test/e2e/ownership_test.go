@@ -36,11 +36,8 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
+	"github.com/serving-keda/serving-keda/test/harness"
 )
-
-// controllerManager is the field manager of the controller's writes: its
-// client's user agent starts with the binary's name.
-const controllerManager = "autoscaler-keda"
 
 // kedaNameLabel is the label KEDA's operator puts on every ScaledObject.
 const kedaNameLabel = "scaledobject.keda.sh/name"
@@ -48,13 +45,13 @@ const kedaNameLabel = "scaledobject.keda.sh/name"
 // TestScaledObjectRestored: a ScaledObject a user deletes is recreated, and
 // one a user edits is brought back to the desired spec.
 func TestScaledObjectRestored(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
+	e := shared.Get(t)
+	ns := e.Namespace(t)
 	ctx := context.Background()
-	sos := e.keda.KedaV1alpha1().ScaledObjects(ns)
-	pa := e.revision(t, ns, "keep-00001", map[string]string{autoscaling.MaxScaleAnnotationKey: "5"})
-	old := e.scaledObject(t, ns, pa.Name)
-	e.hpa(t, ns, pa.Name, kedaTimeout)
+	sos := e.KEDA.KedaV1alpha1().ScaledObjects(ns)
+	pa := e.Revision(t, ns, "keep-00001", map[string]string{autoscaling.MaxScaleAnnotationKey: "5"})
+	old := e.ScaledObject(t, ns, pa.Name, createTimeout)
+	e.HPA(t, ns, pa.Name, harness.KEDATimeout)
 
 	// Deleted: KEDA's finalizer goes, the object goes, the controller makes
 	// a new one (a new UID) and KEDA a new HPA for it.
@@ -63,7 +60,7 @@ func TestScaledObjectRestored(t *testing.T) {
 	}
 	start := time.Now()
 	var so *kedav1alpha1.ScaledObject
-	eventually(t, controllerTimeout, "ScaledObject recreated", func() (bool, string) {
+	harness.Eventually(t, harness.ControllerTimeout, "ScaledObject recreated", func() (bool, string) {
 		var err error
 		so, err = sos.Get(ctx, pa.Name, metav1.GetOptions{})
 		if err != nil {
@@ -75,14 +72,14 @@ func TestScaledObjectRestored(t *testing.T) {
 	if !metav1.IsControlledBy(so, pa) || !equality.Semantic.DeepEqual(so.Spec, old.Spec) {
 		t.Errorf("recreated ScaledObject: owners %+v spec %+v, want controlled by the PA with spec %+v", so.OwnerReferences, so.Spec, old.Spec)
 	}
-	eventually(t, kedaTimeout, "HPA controlled by the new ScaledObject", func() (bool, string) {
-		hpa, err := e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, pa.Name, metav1.GetOptions{})
+	harness.Eventually(t, harness.KEDATimeout, "HPA controlled by the new ScaledObject", func() (bool, string) {
+		hpa, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, pa.Name, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
 		return metav1.IsControlledBy(hpa, so), fmt.Sprintf("owners %+v", hpa.OwnerReferences)
 	})
-	e.paCondition(t, ns, pa.Name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
+	e.PACondition(t, ns, pa.Name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 
 	// Edited: maxReplicaCount is put back. A merge patch, as kubectl edit
 	// would send: KEDA's status writes make an Update conflict often.
@@ -95,7 +92,7 @@ func TestScaledObjectRestored(t *testing.T) {
 		t.Fatalf("patched maxReplicaCount = %d, want 42", ptr.Int32Value(edited.Spec.MaxReplicaCount))
 	}
 	start = time.Now()
-	eventually(t, controllerTimeout, "maxReplicaCount restored", func() (bool, string) {
+	harness.Eventually(t, harness.ControllerTimeout, "maxReplicaCount restored", func() (bool, string) {
 		so, err = sos.Get(ctx, pa.Name, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
@@ -106,27 +103,9 @@ func TestScaledObjectRestored(t *testing.T) {
 	if so.Generation <= edited.Generation || so.UID != edited.UID {
 		t.Errorf("generation %d uid %s after the restore, want > %d and the same object", so.Generation, so.UID, edited.Generation)
 	}
-	t.Logf("managers after the restore: %v", managers(so))
-	if !hasManager(so, controllerManager) {
-		t.Errorf("managers %v, want %s among them after its update", managers(so), controllerManager)
-	}
-}
-
-// userScaledObject is a ScaledObject as a user writes it for a revision:
-// no owner, scaling the revision's Deployment, its HPA named after the
-// revision.
-func userScaledObject(ns, revision string) *kedav1alpha1.ScaledObject {
-	return &kedav1alpha1.ScaledObject{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: revision, Labels: map[string]string{"owner": "user"}},
-		Spec: kedav1alpha1.ScaledObjectSpec{
-			ScaleTargetRef:  &kedav1alpha1.ScaleTarget{Name: revision + "-deployment"},
-			MinReplicaCount: ptr.Int32(1),
-			MaxReplicaCount: ptr.Int32(3),
-			Advanced: &kedav1alpha1.AdvancedConfig{
-				HorizontalPodAutoscalerConfig: &kedav1alpha1.HorizontalPodAutoscalerConfig{Name: revision},
-			},
-			Triggers: []kedav1alpha1.ScaleTriggers{{Type: "cpu", MetricType: "Utilization", Metadata: map[string]string{"value": "60"}}},
-		},
+	t.Logf("managers after the restore: %v", harness.Managers(so))
+	if !hasManager(so, harness.ControllerFieldManager) {
+		t.Errorf("managers %v, want %s among them after its update", harness.Managers(so), harness.ControllerFieldManager)
 	}
 }
 
@@ -145,7 +124,7 @@ func hasManager(so *kedav1alpha1.ScaledObject, name string) bool {
 func checkUntouched(t *testing.T, so, created *kedav1alpha1.ScaledObject) {
 	t.Helper()
 	t.Logf("ScaledObject managers: %v; generation %d, resourceVersion %s (created at %s)",
-		managers(so), so.Generation, so.ResourceVersion, created.ResourceVersion)
+		harness.Managers(so), so.Generation, so.ResourceVersion, created.ResourceVersion)
 	if so.Generation != created.Generation {
 		t.Errorf("generation %d, want %d: the spec was written", so.Generation, created.Generation)
 	}
@@ -161,8 +140,8 @@ func checkUntouched(t *testing.T, so, created *kedav1alpha1.ScaledObject) {
 		t.Errorf("ScaledObject changed: spec %+v owners %+v labels %v annotations %v, want spec %+v, no owners, labels %v, annotations %v",
 			so.Spec, so.OwnerReferences, so.Labels, so.Annotations, created.Spec, created.Labels, created.Annotations)
 	}
-	if hasManager(so, controllerManager) {
-		t.Errorf("managers %v: the controller wrote the user's ScaledObject", managers(so))
+	if hasManager(so, harness.ControllerFieldManager) {
+		t.Errorf("managers %v: the controller wrote the user's ScaledObject", harness.Managers(so))
 	}
 	for _, f := range so.ManagedFields {
 		if f.Manager != created.ManagedFields[0].Manager && !strings.HasPrefix(f.Manager, "keda") {
@@ -175,32 +154,32 @@ func checkUntouched(t *testing.T, so, created *kedav1alpha1.ScaledObject) {
 // waits for the user's ScaledObject, reports the HPA KEDA makes from it, and
 // the controller never writes it.
 func TestBringYourOwnScaledObject(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
+	e := shared.Get(t)
+	ns := e.Namespace(t)
 	ctx := context.Background()
 	const name = "byo-00001"
-	e.revision(t, ns, name, map[string]string{translate.AutoCreateKey: "false"})
+	e.Revision(t, ns, name, map[string]string{translate.AutoCreateKey: "false"})
 
-	pa := e.paCondition(t, ns, name, "Active", controllerTimeout, func(c *apis.Condition) bool {
+	pa := e.PACondition(t, ns, name, "Active", harness.ControllerTimeout, func(c *apis.Condition) bool {
 		return c.IsUnknown() && c.Reason == "WaitingForScaledObject"
 	})
-	t.Logf("waiting: %s", condition(pa, "Active"))
-	if _, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+	t.Logf("waiting: %s", harness.Condition(pa, "Active"))
+	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("a ScaledObject appeared in bring-your-own mode: err = %v", err)
 	}
 
-	created, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, userScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
+	created, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Create(ctx, harness.UserScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hpa := e.hpa(t, ns, name, kedaTimeout)
+	hpa := e.HPA(t, ns, name, harness.KEDATimeout)
 	if ref := metav1.GetControllerOf(hpa); ref == nil || ref.UID != created.UID {
 		t.Errorf("HPA controller %+v, want the user's ScaledObject", ref)
 	}
-	e.paCondition(t, ns, name, "Active", controllerTimeout, (*apis.Condition).IsTrue)
+	e.PACondition(t, ns, name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 
 	// The HPA's scale reaches the PA, as the HPA controller would write it.
-	hpas := e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns)
+	hpas := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns)
 	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		hpa, err := hpas.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
@@ -212,18 +191,18 @@ func TestBringYourOwnScaledObject(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, controllerTimeout, "PA scale 2/1", func() (bool, string) {
-		pa = e.podAutoscaler(t, ns, name)
+	harness.Eventually(t, harness.ControllerTimeout, "PA scale 2/1", func() (bool, string) {
+		pa = e.PodAutoscaler(t, ns, name)
 		d, a := ptr.Int32Value(pa.Status.DesiredScale), ptr.Int32Value(pa.Status.ActualScale)
 		return d == 2 && a == 1 && pa.Status.DesiredScale != nil, fmt.Sprintf("desired %d actual %d", d, a)
 	})
 	// KEDA's conditions are mirrored from the user's object too.
-	e.paCondition(t, ns, name, "ScaledObjectReady", controllerTimeout, (*apis.Condition).IsTrue)
+	e.PACondition(t, ns, name, "ScaledObjectReady", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 
 	// Give later reconciles (KEDA's status writes wake the PA) a chance to
 	// write before looking.
 	time.Sleep(time.Second)
-	so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
+	so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,20 +212,20 @@ func TestBringYourOwnScaledObject(t *testing.T) {
 // TestScaledObjectNotOwned: a ScaledObject named after the revision that
 // the PA does not control gives the PA reason NotOwned and is never written.
 func TestScaledObjectNotOwned(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
+	e := shared.Get(t)
+	ns := e.Namespace(t)
 	ctx := context.Background()
 	const name = "taken-00001"
-	created, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, userScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
+	created, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Create(ctx, harness.UserScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.revision(t, ns, name, nil)
+	e.Revision(t, ns, name, nil)
 
-	pa := e.paCondition(t, ns, name, "Ready", controllerTimeout, func(c *apis.Condition) bool {
+	pa := e.PACondition(t, ns, name, "Ready", harness.ControllerTimeout, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "NotOwned"
 	})
-	t.Logf("PA: %s", condition(pa, "Ready"))
+	t.Logf("PA: %s", harness.Condition(pa, "Ready"))
 	if msg := pa.Status.GetCondition(apis.ConditionReady).Message; !strings.Contains(msg, name) {
 		t.Errorf("Ready message %q does not name the ScaledObject", msg)
 	}
@@ -254,38 +233,38 @@ func TestScaledObjectNotOwned(t *testing.T) {
 	// KEDA reconciles the user's object meanwhile (status, finalizer); the
 	// controller leaves it alone, also on later resyncs that KEDA's status
 	// writes would trigger.
-	eventually(t, kedaTimeout, "KEDA reconciled the user's ScaledObject", func() (bool, string) {
-		so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
+	harness.Eventually(t, harness.KEDATimeout, "KEDA reconciled the user's ScaledObject", func() (bool, string) {
+		so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
 		ready := so.Status.Conditions.GetReadyCondition()
-		return ready.IsTrue(), soCondition(so, kedav1alpha1.ConditionReady)
+		return ready.IsTrue(), harness.SOCondition(so, kedav1alpha1.ConditionReady)
 	})
 	time.Sleep(2 * time.Second)
-	so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
+	so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkUntouched(t, so, created)
-	pa = e.podAutoscaler(t, ns, name)
+	pa = e.PodAutoscaler(t, ns, name)
 	if c := pa.Status.GetCondition(apis.ConditionReady); c == nil || c.Reason != "NotOwned" {
-		t.Errorf("PA %s, want reason NotOwned to stay", condition(pa, "Ready"))
+		t.Errorf("PA %s, want reason NotOwned to stay", harness.Condition(pa, "Ready"))
 	}
 
 	// Once the user deletes theirs, the PA gets its own ScaledObject.
-	if err := e.keda.KedaV1alpha1().ScaledObjects(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+	if err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, kedaTimeout, "the PA's own ScaledObject", func() (bool, string) {
-		so, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
+	harness.Eventually(t, harness.KEDATimeout, "the PA's own ScaledObject", func() (bool, string) {
+		so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
 		return metav1.IsControlledBy(so, pa), fmt.Sprintf("uid %s owners %+v", so.UID, so.OwnerReferences)
 	})
-	pa = e.paCondition(t, ns, name, "Active", kedaTimeout, (*apis.Condition).IsTrue)
+	pa = e.PACondition(t, ns, name, "Active", harness.KEDATimeout, (*apis.Condition).IsTrue)
 	if c := pa.Status.GetCondition(apis.ConditionReady); c != nil && c.Reason == "NotOwned" {
-		t.Errorf("PA %s after the user's ScaledObject went", condition(pa, "Ready"))
+		t.Errorf("PA %s after the user's ScaledObject went", harness.Condition(pa, "Ready"))
 	}
 }

@@ -24,24 +24,24 @@ import (
 	"testing"
 	"time"
 
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
+	"github.com/serving-keda/serving-keda/test/harness"
 )
 
 // TestCPURevision: a cpu revision gets its ScaledObject, KEDA makes the HPA
 // named after the revision and controlled by the ScaledObject, and the PA
 // reports it.
 func TestCPURevision(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
+	e := shared.Get(t)
+	ns := e.Namespace(t)
 	ctx := context.Background()
-	pa := e.revision(t, ns, "hello-00001", map[string]string{autoscaling.TargetAnnotationKey: "70", autoscaling.MaxScaleAnnotationKey: "5"})
+	pa := e.Revision(t, ns, "hello-00001", map[string]string{autoscaling.TargetAnnotationKey: "70", autoscaling.MaxScaleAnnotationKey: "5"})
 
-	so := e.scaledObject(t, ns, pa.Name)
+	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	if !metav1.IsControlledBy(so, pa) {
 		t.Errorf("ScaledObject owners = %+v, want controlled by the PA", so.OwnerReferences)
 	}
@@ -52,15 +52,7 @@ func TestCPURevision(t *testing.T) {
 		t.Errorf("replicas min %d max %d, want 1 and 5", *so.Spec.MinReplicaCount, *so.Spec.MaxReplicaCount)
 	}
 
-	var hpa *autoscalingv2.HorizontalPodAutoscaler
-	eventually(t, 30*time.Second, "KEDA's HPA", func() (bool, string) {
-		var err error
-		hpa, err = e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, pa.Name, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		return true, ""
-	})
+	hpa := e.HPA(t, ns, pa.Name, 30*time.Second)
 	if !metav1.IsControlledBy(hpa, so) {
 		t.Errorf("HPA owners = %+v, want controlled by the ScaledObject", hpa.OwnerReferences)
 	}
@@ -72,13 +64,13 @@ func TestCPURevision(t *testing.T) {
 	}
 
 	// The SKS is created in Serve mode; the PA reports it and the HPA.
-	eventually(t, 30*time.Second, "PA active with its scale", func() (bool, string) {
-		got := e.podAutoscaler(t, ns, pa.Name)
+	harness.Eventually(t, 30*time.Second, "PA active with its scale", func() (bool, string) {
+		got := e.PodAutoscaler(t, ns, pa.Name)
 		active := got.Status.GetCondition("Active")
 		ok := active != nil && active.IsTrue() && got.Status.DesiredScale != nil && got.Status.ActualScale != nil
-		return ok, condition(got, "Active")
+		return ok, harness.Condition(got, "Active")
 	})
-	sks, err := e.networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, pa.Name, metav1.GetOptions{})
+	sks, err := e.Networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, pa.Name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,27 +82,22 @@ func TestCPURevision(t *testing.T) {
 // TestHPAStatusFlowsToPA: a status written on the HPA as the HPA controller
 // writes it reaches the PA's desired and actual scale within a second.
 func TestHPAStatusFlowsToPA(t *testing.T) {
-	e := sharedEnv(t)
-	ns := e.namespace(t)
+	e := shared.Get(t)
+	ns := e.Namespace(t)
 	ctx := context.Background()
-	pa := e.revision(t, ns, "flow-00001", nil)
-	e.scaledObject(t, ns, pa.Name)
+	pa := e.Revision(t, ns, "flow-00001", nil)
+	e.ScaledObject(t, ns, pa.Name, createTimeout)
 
 	for i, want := range []struct{ desired, current int32 }{{3, 1}, {3, 3}, {1, 3}} {
-		var hpa *autoscalingv2.HorizontalPodAutoscaler
-		eventually(t, 30*time.Second, "HPA", func() (bool, string) {
-			var err error
-			hpa, err = e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, pa.Name, metav1.GetOptions{})
-			return err == nil, fmt.Sprint(err)
-		})
+		hpa := e.HPA(t, ns, pa.Name, 30*time.Second)
 		hpa.Status.DesiredReplicas, hpa.Status.CurrentReplicas = want.desired, want.current
 		hpa.Status.LastScaleTime = &metav1.Time{Time: time.Now()}
-		if _, err := e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).UpdateStatus(ctx, hpa, metav1.UpdateOptions{}); err != nil {
+		if _, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).UpdateStatus(ctx, hpa, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		eventually(t, time.Second, fmt.Sprintf("step %d: PA scale %d/%d", i, want.desired, want.current), func() (bool, string) {
-			got := e.podAutoscaler(t, ns, pa.Name)
+		harness.Eventually(t, time.Second, fmt.Sprintf("step %d: PA scale %d/%d", i, want.desired, want.current), func() (bool, string) {
+			got := e.PodAutoscaler(t, ns, pa.Name)
 			ok := ptr.Int32Value(got.Status.DesiredScale) == want.desired && ptr.Int32Value(got.Status.ActualScale) == want.current
 			return ok, fmt.Sprintf("desired %d actual %d", ptr.Int32Value(got.Status.DesiredScale), ptr.Int32Value(got.Status.ActualScale))
 		})

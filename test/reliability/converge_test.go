@@ -30,6 +30,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+
+	"github.com/serving-keda/serving-keda/test/harness"
 )
 
 // state is what a namespace holds against the revisions it should hold.
@@ -55,23 +57,23 @@ func waitingForHPA(name string) string {
 // True with KEDA running (keda) or Unknown/WaitingForHPA naming the HPA
 // without it. Objects that belong to no wanted PA, or several controller
 // references, count as duplicated.
-func (e *env) inspect(ctx context.Context, ns string, names []string, keda bool) (state, error) {
+func inspect(ctx context.Context, e *harness.Env, ns string, names []string, keda bool) (state, error) {
 	st := state{want: len(names)}
-	pal, err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).List(ctx, metav1.ListOptions{})
+	pal, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return st, err
 	}
-	sol, err := e.keda.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
+	sol, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return st, err
 	}
-	sksl, err := e.networking.NetworkingV1alpha1().ServerlessServices(ns).List(ctx, metav1.ListOptions{})
+	sksl, err := e.Networking.NetworkingV1alpha1().ServerlessServices(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return st, err
 	}
 	hpas := map[string]bool{}
 	if keda {
-		hl, err := e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).List(ctx, metav1.ListOptions{})
+		hl, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return st, err
 		}
@@ -130,10 +132,10 @@ func (e *env) inspect(ctx context.Context, ns string, names []string, keda bool)
 		active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
 		switch {
 		case keda && (active == nil || !active.IsTrue() || !hpas[n]):
-			bad = append(bad, fmt.Sprintf("%s: HPA %v, %s", n, hpas[n], condition(pa, "Active")))
+			bad = append(bad, fmt.Sprintf("%s: HPA %v, %s", n, hpas[n], harness.Condition(pa, "Active")))
 			continue
 		case !keda && (active == nil || active.Status != "Unknown" || active.Reason != "WaitingForHPA" || active.Message != waitingForHPA(n)):
-			bad = append(bad, n+": "+condition(pa, "Active"))
+			bad = append(bad, n+": "+harness.Condition(pa, "Active"))
 			continue
 		}
 		st.converged++
@@ -149,14 +151,14 @@ func (e *env) inspect(ctx context.Context, ns string, names []string, keda bool)
 // converge waits until every one of names has converged (see inspect),
 // polling every second, and returns the last state and how long it took.
 // It fails t on timeout, with the state, but returns (for the report).
-func (e *env) converge(t *testing.T, ns string, names []string, keda bool, timeout time.Duration) (state, time.Duration) {
+func converge(t *testing.T, e *harness.Env, ns string, names []string, keda bool, timeout time.Duration) (state, time.Duration) {
 	t.Helper()
 	begin := time.Now()
 	var st state
 	ctx := context.Background()
 	for {
 		var err error
-		st, err = e.inspect(ctx, ns, names, keda)
+		st, err = inspect(ctx, e, ns, names, keda)
 		if err == nil && st.converged == st.want && st.duplicated == 0 {
 			return st, time.Since(begin)
 		}

@@ -31,6 +31,8 @@ import (
 
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness"
+	"github.com/serving-keda/serving-keda/test/harness/apimetrics"
 )
 
 // burstLease is config-leader-election for the burst tests: a controller
@@ -63,34 +65,32 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 	r := report(t, "controller killed (SIGKILL) during a burst of new revisions",
 		fmt.Sprintf("%d revisions created 8 at a time; SIGKILL when half exist, restarted at once (lease-duration 10s)", n))
 	r.Objects = n
-	e := dedicatedEnv(t, kedaForBursts, deploy.Options{}, func(ctx context.Context, e *env) error {
-		return e.setLeaderElection(ctx, burstLease)
-	})
+	e := harness.StartForTest(t, harness.Options{Cluster: kedaForBursts, Before: setLeaderElection(burstLease)})
 	kedaRestarts := keepKEDARunning(t, e)
 	ctx := context.Background()
-	ns := e.namespace(t)
+	ns := e.Namespace(t)
 	names := revisionNames("burst", n)
-	before := e.apiRequests(t, "scaledobjects")
+	before := scaledObjectRequests(t, e)
 
-	created, half, done := e.burst(ctx, ns, names)
+	created, half, done := burst(ctx, e, ns, names)
 	begin := time.Now()
 	<-half
-	sos, err := e.keda.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
+	sos, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := e.controller
+	first := e.Controller
 	if err := first.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	killed := time.Now()
 	atKill := created.Load()
 	t.Logf("killed the controller %v into the burst: %d PAs created, %d ScaledObjects", killed.Sub(begin).Round(time.Millisecond), atKill, len(sos.Items))
-	p, err := deploy.Start(ctx, e.c, e.binary, deploy.Options{})
+	p, err := deploy.Start(ctx, e.Cluster, e.Binary, deploy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.controller = p
+	e.Controller = p
 	restarted := time.Now()
 	t.Logf("restarted in %v", restarted.Sub(killed).Round(time.Millisecond))
 	if err := <-done; err != nil {
@@ -98,7 +98,7 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 	}
 	t.Logf("all %d PAs created %v after the start of the burst", n, time.Since(begin).Round(time.Millisecond))
 
-	st, _ := e.converge(t, ns, names, true, convergeTimeout(n))
+	st, _ := converge(t, e, ns, names, true, convergeTimeout(n))
 	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
 	convergedAt := time.Now()
 	leading := firstLine(t, p.LogPath, "successfully acquired lease")
@@ -109,13 +109,16 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 	// one successful create per revision (a create whose client was killed
 	// mid-request may be counted under another code), and neither process
 	// logged an update.
-	d := e.apiRequests(t, "scaledobjects").minus(before)
-	posts := int(d["scaledobjects POST 201"])
+	d := scaledObjectRequests(t, e).Sub(before)
+	count := func(verb, code string) float64 {
+		return d.Where(func(r apimetrics.Request) bool { return r.Verb == verb && r.Code == code }).Total()
+	}
+	posts := int(count("create", "201"))
 	if posts > n {
 		t.Errorf("API server counted %d successful ScaledObject creates for %d revisions: %v", posts, n, d)
 		r.Duplicated += posts - n
 	}
-	if del := d["scaledobjects DELETE 200"]; del != 0 {
+	if del := count("delete", "200"); del != 0 {
 		t.Errorf("API server counted %v ScaledObject deletions", del)
 	}
 	c1, c2 := creates(t, first.LogPath), creates(t, p.LogPath)
@@ -123,10 +126,10 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 	if updates != 0 {
 		t.Errorf("the controller updated ScaledObjects %d times", updates)
 	}
-	w := e.warnings(t, ns)
+	w := warnings(t, e, ns)
 	t.Logf("ScaledObject requests: %v; create attempts logged: %d before the kill, %d after; Warning Events on PAs: %v; KEDA restarts: %s", d, sum(c1), sum(c2), w, kedaRestarts())
 	r.Result = fmt.Sprintf("killed with %d/%d PAs and %d ScaledObjects created; the new process led after %.1fs (lease expiry); all converged %.1fs after the kill (%.1fs after the restart); API server: %d ScaledObject creates (201), %v refused as existing (409), no delete; no ScaledObject update; Warning Events on PAs: %s; KEDA operator restarts: %s",
-		atKill, n, len(sos.Items), leading.Sub(killed).Seconds(), convergedAt.Sub(killed).Seconds(), convergedAt.Sub(restarted).Seconds(), posts, d["scaledobjects POST 409"], counts(w), kedaRestarts()) + alreadyExistsBug(w)
+		atKill, n, len(sos.Items), leading.Sub(killed).Seconds(), convergedAt.Sub(killed).Seconds(), convergedAt.Sub(restarted).Seconds(), posts, count("create", "409"), counts(w), kedaRestarts()) + alreadyExistsBug(w)
 }
 
 // TestAPIServerKilledDuringConvergence: kube-apiserver is killed with
@@ -139,30 +142,28 @@ func TestAPIServerKilledDuringConvergence(t *testing.T) {
 	r := report(t, "kube-apiserver killed (SIGKILL) and restarted while revisions converge",
 		fmt.Sprintf("%d revisions created 8 at a time; kube-apiserver SIGKILLed when half exist, down 5 s, restarted on the same etcd", n))
 	r.Objects = n
-	e := dedicatedEnv(t, kedaForBursts, deploy.Options{}, func(ctx context.Context, e *env) error {
-		return e.setLeaderElection(ctx, burstLease)
-	})
+	e := harness.StartForTest(t, harness.Options{Cluster: kedaForBursts, Before: setLeaderElection(burstLease)})
 	kedaRestarts := keepKEDARunning(t, e)
 	ctx := context.Background()
-	ns := e.namespace(t)
+	ns := e.Namespace(t)
 	names := revisionNames("burst", n)
-	pid := e.controller.PID()
+	pid := e.Controller.PID()
 
-	created, half, done := e.burst(ctx, ns, names)
+	created, half, done := burst(ctx, e, ns, names)
 	begin := time.Now()
 	<-half
-	sos, err := e.keda.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
+	sos, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.KillAPIServer(); err != nil {
+	if err := e.Cluster.KillAPIServer(); err != nil {
 		t.Fatal(err)
 	}
 	killed := time.Now()
 	atKill := created.Load()
 	t.Logf("killed kube-apiserver %v into the burst: %d PAs created, %d ScaledObjects", killed.Sub(begin).Round(time.Millisecond), atKill, len(sos.Items))
 	time.Sleep(5 * time.Second)
-	if err := e.c.StartAPIServer(ctx); err != nil {
+	if err := e.Cluster.StartAPIServer(ctx); err != nil {
 		t.Fatal(err)
 	}
 	back := time.Now()
@@ -172,24 +173,24 @@ func TestAPIServerKilledDuringConvergence(t *testing.T) {
 	}
 	t.Logf("all %d PAs created %v after the start of the burst", n, time.Since(begin).Round(time.Millisecond))
 
-	st, _ := e.converge(t, ns, names, true, convergeTimeout(n))
+	st, _ := converge(t, e, ns, names, true, convergeTimeout(n))
 	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
 	convergedAt := time.Now()
 	t.Logf("converged %v after kube-apiserver was back", convergedAt.Sub(back).Round(time.Millisecond))
-	if e.controller.PID() != pid {
+	if e.Controller.PID() != pid {
 		t.Errorf("the controller was restarted")
 	}
-	if done, err := e.c.ControllerManager.Exited(); done {
+	if done, err := e.Cluster.ControllerManager.Exited(); done {
 		t.Errorf("kube-controller-manager exited: %v", err)
 	}
-	log := readFile(t, e.controller.LogPath)
+	log := readFile(t, e.Controller.LogPath)
 	lost := strings.Count(log, "has stopped leading")
 	updates := strings.Count(log, "Updating ScaledObject")
 	if updates != 0 {
 		t.Errorf("the controller updated ScaledObjects %d times", updates)
 	}
-	c := creates(t, e.controller.LogPath)
-	w := e.warnings(t, ns)
+	c := creates(t, e.Controller.LogPath)
+	w := warnings(t, e, ns)
 	t.Logf("controller: %d create attempts logged for %d revisions; leadership lost %d times; Warning Events on PAs: %v; KEDA restarts: %s", sum(c), n, lost, w, kedaRestarts())
 	r.Result = fmt.Sprintf("killed with %d/%d PAs and %d ScaledObjects created; API server back after %.1fs; same controller process (leadership lost and taken back %d times); all converged %.1fs after the API server was back; %d create attempts logged for %d ScaledObjects, no update; Warning Events on PAs: %s; KEDA operator restarts: %s",
 		atKill, n, len(sos.Items), back.Sub(killed).Seconds(), lost, convergedAt.Sub(back).Seconds(), sum(c), n, counts(w), kedaRestarts()) + alreadyExistsBug(w)
@@ -198,12 +199,12 @@ func TestAPIServerKilledDuringConvergence(t *testing.T) {
 // burst creates the revisions in the background: created counts the PAs
 // created, half closes when half of them exist (the creation goes on), done
 // yields the burst's error.
-func (e *env) burst(ctx context.Context, ns string, names []string) (*atomic.Int32, <-chan struct{}, <-chan error) {
+func burst(ctx context.Context, e *harness.Env, ns string, names []string) (*atomic.Int32, <-chan struct{}, <-chan error) {
 	created := new(atomic.Int32)
 	half := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- e.revisions(ctx, ns, names, nil, func(int) {
+		done <- e.Revisions(ctx, ns, names, nil, func(int) {
 			if int(created.Add(1)) == (len(names)+1)/2 {
 				close(half)
 			}
@@ -218,7 +219,7 @@ func (e *env) burst(ctx context.Context, ns string, names []string) (*atomic.Int
 // pointer in GetCurrentReplicas when a ScaledObject's status has no
 // scaleTargetGVKR yet (a status write it lost, e.g. to an API server
 // outage): upstream kedacore/keda#7863, fixed by kedacore/keda#7661.
-func keepKEDARunning(t *testing.T, e *env) func() string {
+func keepKEDARunning(t *testing.T, e *harness.Env) func() string {
 	t.Helper()
 	var restarts atomic.Int32
 	var why atomic.Value
@@ -227,7 +228,7 @@ func keepKEDARunning(t *testing.T, e *env) func() string {
 	go func() {
 		defer close(stopped)
 		for {
-			p := e.c.KEDAOperator
+			p := e.Cluster.KEDAOperator
 			select {
 			case <-stop:
 				return
@@ -239,7 +240,7 @@ func keepKEDARunning(t *testing.T, e *env) func() string {
 			_ = p.Stop() // marks the exit as handled
 			restarts.Add(1)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			err = e.c.StartKEDA(ctx)
+			err = e.Cluster.StartKEDA(ctx)
 			cancel()
 			if err != nil {
 				t.Errorf("restarting KEDA's operator: %v", err)
@@ -285,9 +286,9 @@ func panicLine(path string) string {
 // warnings counts the Warning Events on the namespace's PodAutoscalers by
 // reason; InternalError Events about a ScaledObject that already exists
 // are counted apart.
-func (e *env) warnings(t *testing.T, ns string) map[string]int {
+func warnings(t *testing.T, e *harness.Env, ns string) map[string]int {
 	t.Helper()
-	l, err := e.kube.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+	l, err := e.Kube.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

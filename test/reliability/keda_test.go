@@ -34,18 +34,20 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness"
+	"github.com/serving-keda/serving-keda/test/harness/probe"
 )
 
 // TestKEDAOperatorNotRunning: with KEDA's CRDs but no operator, every
 // revision still gets its ScaledObject, and its PA says it waits for the
 // HPA, by name (Active=Unknown, WaitingForHPA); no HPA appears.
 func TestKEDAOperatorNotRunning(t *testing.T) {
-	e := sharedEnv(t)
+	e := shared.Get(t)
 	const n = 20
 	r := report(t, "KEDA's operator not running",
 		fmt.Sprintf("KEDA's CRDs installed, its operator never started; %d revisions of 4 shapes (cpu, cpu with bounds, memory, Prometheus)", n))
 	r.Objects = n
-	ns := e.namespace(t)
+	ns := e.Namespace(t)
 	shapes := []map[string]string{
 		nil,
 		{autoscaling.TargetAnnotationKey: "70", autoscaling.MaxScaleAnnotationKey: "5"},
@@ -59,19 +61,19 @@ func TestKEDAOperatorNotRunning(t *testing.T) {
 	}
 	names := revisionNames("rev", n)
 	for i, name := range names {
-		e.revision(t, ns, name, shapes[i%len(shapes)])
+		e.Revision(t, ns, name, shapes[i%len(shapes)])
 	}
-	st, took := e.converge(t, ns, names, false, 60*time.Second)
+	st, took := converge(t, e, ns, names, false, 60*time.Second)
 	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
 	t.Logf("%d PAs waiting for their HPA after %v", st.converged, took.Round(time.Millisecond))
 
-	pa := e.podAutoscaler(t, ns, names[0])
+	pa := e.PodAutoscaler(t, ns, names[0])
 	ready := pa.Status.GetCondition("Ready")
 	if ready == nil || ready.Status != "Unknown" {
-		t.Errorf("Ready = %s, want Unknown while waiting for the HPA", condition(pa, "Ready"))
+		t.Errorf("Ready = %s, want Unknown while waiting for the HPA", harness.Condition(pa, "Ready"))
 	}
-	t.Logf("example: %s; %s", condition(pa, "Active"), condition(pa, "Ready"))
-	hpas, err := e.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).List(context.Background(), metav1.ListOptions{})
+	t.Logf("example: %s; %s", harness.Condition(pa, "Active"), harness.Condition(pa, "Ready"))
+	hpas, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +97,17 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := dedicatedEnv(t, cluster.Options{SkipKEDACRDs: true}, deploy.Options{ProbesPort: probes, NoWait: true}, nil)
+	e := harness.StartForTest(t, harness.Options{
+		Cluster:    cluster.Options{SkipKEDACRDs: true},
+		Controller: deploy.Options{ProbesPort: probes, NoWait: true},
+	})
 	ctx := context.Background()
-	ns := e.namespace(t)
-	e.revision(t, ns, "early-00001", nil)
-	log := e.controller.LogPath
-	pid := e.controller.PID()
+	ns := e.Namespace(t)
+	e.Revision(t, ns, "early-00001", nil)
+	log := e.Controller.LogPath
+	pid := e.Controller.PID()
 
-	eventually(t, 60*time.Second, "the controller's log says KEDA's CRDs are missing", func() (bool, string) {
+	harness.Eventually(t, 60*time.Second, "the controller's log says KEDA's CRDs are missing", func() (bool, string) {
 		return logContains(log, "KEDA's CRDs are not installed"), "no such line yet in " + log
 	})
 	t.Logf("log: %s", grepLine(log, "KEDA's CRDs are not installed"))
@@ -110,16 +115,16 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 	// Still waiting 20 s later: alive, informers not synced, no reconcile.
 	var readiness, liveness []int
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Second) {
-		if done, err := e.controller.Exited(); done {
+		if done, err := e.Controller.Exited(); done {
 			t.Fatalf("the controller exited without KEDA's CRDs: %v", err)
 		}
-		readiness = append(readiness, probe(probes, "/readiness"))
-		liveness = append(liveness, probe(probes, "/health"))
+		readiness = append(readiness, probeAt(probes, "/readiness"))
+		liveness = append(liveness, probeAt(probes, "/health"))
 	}
 	if logContains(log, "Starting controllers...") {
 		t.Errorf("the controller started its controllers without KEDA's CRDs")
 	}
-	e.noScaledObject(t, ns, "early-00001")
+	e.NoScaledObject(t, ns, "early-00001")
 	t.Logf("while waiting: /readiness answered %v, /health %v (PROBES_PORT=%d)", readiness, liveness, probes)
 	readyWhileWaiting := count(readiness, http.StatusOK)
 
@@ -130,15 +135,15 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 	prodProbe := "not checked: port 8080 is in use on this host"
 	if l, err := net.Listen("tcp", "127.0.0.1:8080"); err == nil {
 		l.Close()
-		prod, err := deploy.Start(ctx, e.c, e.binary, deploy.Options{Name: "autoscaler-keda-8080", NoWait: true, Env: []string{"PROBES_PORT="}})
+		prod, err := deploy.Start(ctx, e.Cluster, e.Binary, deploy.Options{Name: "autoscaler-keda-8080", NoWait: true, Env: []string{"PROBES_PORT="}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 60*time.Second, "the second process reports the missing CRDs", func() (bool, string) {
+		harness.Eventually(t, 60*time.Second, "the second process reports the missing CRDs", func() (bool, string) {
 			return logContains(prod.LogPath, "KEDA's CRDs are not installed"), ""
 		})
 		time.Sleep(2 * time.Second)
-		health, ready := probe(8080, "/health"), probe(8080, "/readiness")
+		health, ready := probeAt(8080, "/health"), probeAt(8080, "/readiness")
 		if err := prod.Stop(); err != nil {
 			t.Error(err)
 		}
@@ -154,23 +159,23 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 	}
 
 	installed := time.Now()
-	if err := e.c.InstallKEDACRDs(ctx); err != nil {
+	if err := e.Cluster.InstallKEDACRDs(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("KEDA's CRDs installed in %v", time.Since(installed).Round(time.Millisecond))
-	e.scaledObject(t, ns, "early-00001", 2*time.Minute)
+	e.ScaledObject(t, ns, "early-00001", 2*time.Minute)
 	recovered := time.Since(installed)
 	t.Logf("ScaledObject for the PA created before the CRDs %v after installing them", recovered.Round(time.Millisecond))
-	st, _ := e.converge(t, ns, []string{"early-00001"}, false, 30*time.Second)
+	st, _ := converge(t, e, ns, []string{"early-00001"}, false, 30*time.Second)
 	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
-	if e.controller.PID() != pid {
+	if e.Controller.PID() != pid {
 		t.Errorf("controller pid changed")
 	}
-	if done, err := e.controller.Exited(); done {
+	if done, err := e.Controller.Exited(); done {
 		t.Fatalf("the controller exited: %v", err)
 	}
-	eventually(t, 10*time.Second, "readiness 200 once started", func() (bool, string) {
-		c := probe(probes, "/readiness")
+	harness.Eventually(t, 10*time.Second, "readiness 200 once started", func() (bool, string) {
+		c := probeAt(probes, "/readiness")
 		return c == http.StatusOK, fmt.Sprint(c)
 	})
 
@@ -197,16 +202,10 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 	})
 }
 
-// probe GETs a probe path on 127.0.0.1:port: the status code, or 0 when
+// probeAt GETs a probe path on 127.0.0.1:port: the status code, or 0 when
 // nothing answers.
-func probe(port int, path string) int {
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+func probeAt(port int, path string) int {
+	return probe.Status(context.Background(), fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
 }
 
 func count(xs []int, v int) int {

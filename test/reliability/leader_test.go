@@ -35,6 +35,7 @@ import (
 
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness"
 )
 
 // Leader election for TestLeaderElectionBuckets.
@@ -67,13 +68,15 @@ func TestLeaderElectionBuckets(t *testing.T) {
 	r := report(t, "two replicas with leader election; one killed (SIGKILL)",
 		fmt.Sprintf("config-leader-election buckets 3, lease 4s/renew 3s/retry 1s; two replicas; %d revisions; the replica holding most buckets killed; %d revisions created right after", before, after))
 	r.Objects = before + after
-	e := dedicatedEnv(t, cluster.Options{SkipKEDA: true}, deploy.Options{Name: noController}, func(ctx context.Context, e *env) error {
-		return e.setLeaderElection(ctx, map[string]string{
+	e := harness.StartForTest(t, harness.Options{
+		Cluster:      cluster.Options{SkipKEDA: true},
+		NoController: true,
+		Before: setLeaderElection(map[string]string{
 			"buckets":        fmt.Sprint(leBuckets),
 			"lease-duration": leLeaseDuration.String(),
 			"renew-deadline": "3s",
 			"retry-period":   "1s",
-		})
+		}),
 	})
 	ctx := context.Background()
 
@@ -85,7 +88,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rep.p, errs[i] = deploy.Start(ctx, e.c, e.binary, deploy.Options{Name: rep.name})
+			rep.p, errs[i] = deploy.Start(ctx, e.Cluster, e.Binary, deploy.Options{Name: rep.name})
 		}()
 	}
 	wg.Wait()
@@ -96,7 +99,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 	}
 	byID := map[string]*replica{}
 	for _, rep := range reps {
-		eventually(t, 30*time.Second, rep.name+"'s leader-election identity", func() (bool, string) {
+		harness.Eventually(t, 30*time.Second, rep.name+"'s leader-election identity", func() (bool, string) {
 			for _, le := range readLog(t, rep.p.LogPath) {
 				if m := identityRE.FindStringSubmatch(le.Message); m != nil {
 					rep.id = m[1]
@@ -110,9 +113,9 @@ func TestLeaderElectionBuckets(t *testing.T) {
 
 	// Every bucket held; the bucket set the replicas hash keys with.
 	var holders map[string]string // lease -> holder identity
-	eventually(t, 30*time.Second, "all buckets held", func() (bool, string) {
+	harness.Eventually(t, 30*time.Second, "all buckets held", func() (bool, string) {
 		var err error
-		holders, err = e.leases(ctx)
+		holders, err = leases(ctx, e)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -124,11 +127,11 @@ func TestLeaderElectionBuckets(t *testing.T) {
 	split := splitOf(holders, byID)
 	for round := 1; len(split) < len(reps) && round <= 5; round++ {
 		t.Logf("buckets: %s; freeing them all at once (round %d)", describeSplit(split), round)
-		if err := e.freeLeases(ctx, holders); err != nil {
+		if err := freeLeases(ctx, e, holders); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 30*time.Second, "all buckets held again", func() (bool, string) {
-			h, err := e.leases(ctx)
+		harness.Eventually(t, 30*time.Second, "all buckets held again", func() (bool, string) {
+			h, err := leases(ctx, e)
 			if err != nil {
 				return false, err.Error()
 			}
@@ -140,12 +143,12 @@ func TestLeaderElectionBuckets(t *testing.T) {
 	bs := hash.NewBucketSet(sets.KeySet(holders))
 	t.Logf("buckets: %v", describeSplit(split))
 
-	ns := e.namespace(t)
+	ns := e.Namespace(t)
 	names := revisionNames("le", before)
-	if err := e.revisions(ctx, ns, names, nil, nil); err != nil {
+	if err := e.Revisions(ctx, ns, names, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := e.converge(t, ns, names, false, 60*time.Second)
+	st, _ := converge(t, e, ns, names, false, 60*time.Second)
 	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
 
 	// Each ScaledObject was created by exactly one replica: its bucket's holder.
@@ -172,7 +175,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 
 	// The buckets did not move meanwhile (a renewal missed on a loaded
 	// machine would move one; then the check above is not meaningful).
-	if now, err := e.leases(ctx); err != nil || fmt.Sprint(now) != fmt.Sprint(holders) {
+	if now, err := leases(ctx, e); err != nil || fmt.Sprint(now) != fmt.Sprint(holders) {
 		t.Fatalf("bucket leases moved during the test: %v, then %v (err %v)", holders, now, err)
 	}
 
@@ -186,7 +189,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 	}
 	killed := time.Now()
 	newNames := revisionNames("after", after)
-	if err := e.revisions(ctx, ns, newNames, nil, nil); err != nil {
+	if err := e.Revisions(ctx, ns, newNames, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	created := time.Since(killed)
@@ -206,7 +209,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 	for time.Now().Before(deadline) && (handover == 0 || len(convergedAt) < len(orphaned)) {
 		now := time.Since(killed)
 		if handover == 0 {
-			if h, err := e.leases(ctx); err == nil && allHeldBy(h, survivor.id, leBuckets) {
+			if h, err := leases(ctx, e); err == nil && allHeldBy(h, survivor.id, leBuckets) {
 				handover = now
 			}
 		}
@@ -215,7 +218,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 				if _, done := convergedAt[name]; done {
 					continue
 				}
-				if st, err := e.inspect(ctx, ns, []string{name}, false); err == nil && st.converged == 1 {
+				if st, err := inspect(ctx, e, ns, []string{name}, false); err == nil && st.converged == 1 {
 					convergedAt[name] = now
 				}
 			}
@@ -240,7 +243,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 
 	// Everything converged; the new ScaledObjects were created once, by the survivor.
 	all := append(append([]string{}, names...), newNames...)
-	st, _ = e.converge(t, ns, all, false, 30*time.Second)
+	st, _ = converge(t, e, ns, all, false, 30*time.Second)
 	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated+wrong
 	got := creates(t, survivor.p.LogPath)
 	dead := creates(t, victim.p.LogPath)
@@ -254,8 +257,8 @@ func TestLeaderElectionBuckets(t *testing.T) {
 }
 
 // leases returns the controller's bucket leases and their holders.
-func (e *env) leases(ctx context.Context) (map[string]string, error) {
-	l, err := e.kube.CoordinationV1().Leases(cluster.ServingNamespace).List(ctx, metav1.ListOptions{})
+func leases(ctx context.Context, e *harness.Env) (map[string]string, error) {
+	l, err := e.Kube.CoordinationV1().Leases(cluster.ServingNamespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -278,9 +281,9 @@ func (e *env) leases(ctx context.Context) (map[string]string, error) {
 // for 5 s: longer than the renew deadline (3 s), so the replica that held
 // a bucket stops leading it before the other can take it; then both race
 // for each bucket.
-func (e *env) freeLeases(ctx context.Context, holders map[string]string) error {
+func freeLeases(ctx context.Context, e *harness.Env, holders map[string]string) error {
 	for name := range holders {
-		lease, err := e.kube.CoordinationV1().Leases(cluster.ServingNamespace).Get(ctx, name, metav1.GetOptions{})
+		lease, err := e.Kube.CoordinationV1().Leases(cluster.ServingNamespace).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
@@ -290,7 +293,7 @@ func (e *env) freeLeases(ctx context.Context, holders map[string]string) error {
 		lease.Spec.LeaseDurationSeconds = ptr.To[int32](5)
 		lease.Spec.AcquireTime, lease.Spec.RenewTime = &now, &now
 		lease.Spec.LeaseTransitions = ptr.To(ptr.Deref(lease.Spec.LeaseTransitions, 0) + 1)
-		if _, err := e.kube.CoordinationV1().Leases(cluster.ServingNamespace).Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+		if _, err := e.Kube.CoordinationV1().Leases(cluster.ServingNamespace).Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
 			return err
 		}
 	}

@@ -38,23 +38,27 @@ type result = row.Row
 
 var reportMu sync.Mutex
 
+// stoppedEarly is a row's result until the test records its own.
+const stoppedEarly = "the test stopped before it recorded a result"
+
 // report registers a row for t: it is appended to $RELIABILITY_REPORT (if
-// set) when t ends, marked passed unless t failed. The test fills in
-// Result, Objects, Lost and Duplicated as it learns them; if it stops
-// early, the row says so.
+// set) when t ends, marked passed if t neither failed nor was skipped
+// (then the row says skipped). The test fills in Result, Objects, Lost and
+// Duplicated as it learns them; if it stops early, the row says so.
 func report(t *testing.T, fault, how string) *result {
 	t.Helper()
 	begin := time.Now()
-	r := &result{Test: t.Name(), Fault: fault, How: how, Result: "the test stopped before it recorded a result"}
+	r := &result{Test: t.Name(), Fault: fault, How: how, Result: stoppedEarly}
 	t.Cleanup(func() {
-		r.Passed = !t.Failed()
+		r.Skipped = t.Skipped()
+		r.Passed = !t.Failed() && !r.Skipped
+		if r.Skipped && r.Result == stoppedEarly {
+			r.Result = "skipped"
+		}
 		r.Seconds = time.Since(begin).Round(100 * time.Millisecond).Seconds()
 		r.When = begin.UTC().Format(time.RFC3339)
 		r.Tree = tree()
-		if t.Skipped() {
-			r.Passed = true
-		}
-		t.Logf("report: %s | %s | %s | objects %d, lost %d, duplicated %d | passed %v", r.Fault, r.How, r.Result, r.Objects, r.Lost, r.Duplicated, r.Passed)
+		t.Logf("report: %s | %s | %s | objects %d, lost %d, duplicated %d | passed %v, skipped %v", r.Fault, r.How, r.Result, r.Objects, r.Lost, r.Duplicated, r.Passed, r.Skipped)
 		path := os.Getenv("RELIABILITY_REPORT")
 		if path == "" {
 			return
@@ -133,4 +137,18 @@ func counts(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// TestReportOfSkippedTest: a skipped test's row says skipped, not passed
+// (it proved nothing).
+func TestReportOfSkippedTest(t *testing.T) {
+	t.Setenv("RELIABILITY_REPORT", "") // no row of this self-check in the report
+	var r *result
+	t.Run("skipped", func(t *testing.T) {
+		r = report(t, "a fault", "how")
+		t.Skip("on purpose")
+	})
+	if r.Passed || !r.Skipped || r.Result != "skipped" {
+		t.Errorf("row of a skipped test: passed %v, skipped %v, result %q; want false, true, skipped", r.Passed, r.Skipped, r.Result)
+	}
 }

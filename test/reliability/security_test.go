@@ -32,7 +32,6 @@ import (
 	"testing"
 	"time"
 
-	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -48,6 +47,7 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness"
 )
 
 // clusterRole is config/'s ClusterRole for the controller.
@@ -63,8 +63,8 @@ func TestDeniedCreate(t *testing.T) {
 	r := report(t, "RBAC denies create on ScaledObjects",
 		"config/'s ClusterRole with create removed from the keda.sh scaledobjects rule; one revision; then an invalid and a bring-your-own revision")
 	r.Objects = 3
-	e := dedicatedEnv(t, cluster.Options{SkipKEDA: true}, deploy.Options{}, func(ctx context.Context, e *env) error {
-		role, err := e.kube.RbacV1().ClusterRoles().Get(ctx, clusterRole, metav1.GetOptions{})
+	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{SkipKEDA: true}, Before: func(ctx context.Context, e *harness.Env) error {
+		role, err := e.Kube.RbacV1().ClusterRoles().Get(ctx, clusterRole, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
@@ -78,21 +78,21 @@ func TestDeniedCreate(t *testing.T) {
 		if !found {
 			return errors.New("no keda.sh scaledobjects rule in " + clusterRole)
 		}
-		_, err = e.kube.RbacV1().ClusterRoles().Update(ctx, role, metav1.UpdateOptions{})
+		_, err = e.Kube.RbacV1().ClusterRoles().Update(ctx, role, metav1.UpdateOptions{})
 		return err
-	})
+	}})
 	ctx := context.Background()
-	ns := e.namespace(t)
+	ns := e.Namespace(t)
 	const denied = "denied-00001"
-	e.revision(t, ns, denied, nil)
+	e.Revision(t, ns, denied, nil)
 
-	pa := e.paCondition(t, ns, denied, "Ready", 30*time.Second, func(c *apis.Condition) bool {
+	pa := e.PACondition(t, ns, denied, "Ready", 30*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "FailedCreate"
 	})
-	t.Logf("PA: %s", condition(pa, "Ready"))
+	t.Logf("PA: %s", harness.Condition(pa, "Ready"))
 	var ev corev1.Event
-	eventually(t, 30*time.Second, "a Warning Event saying forbidden", func() (bool, string) {
-		evs, err := e.paEvents(ns, denied)
+	harness.Eventually(t, 30*time.Second, "a Warning Event saying forbidden", func() (bool, string) {
+		evs, err := e.PAEvents(context.Background(), ns, denied)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -108,24 +108,15 @@ func TestDeniedCreate(t *testing.T) {
 
 	// Other work goes on meanwhile.
 	const invalid, byo = "invalid-00001", "byo-00001"
-	e.revision(t, ns, invalid, map[string]string{translate.MetricTypeKey: "Average"})
-	_, byoPA := deploy.Revision(ns, byo, "demo", nil)
-	so := &kedav1alpha1.ScaledObject{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: byo},
-		Spec: kedav1alpha1.ScaledObjectSpec{
-			ScaleTargetRef: &kedav1alpha1.ScaleTarget{APIVersion: "apps/v1", Kind: "Deployment", Name: byoPA.Spec.ScaleTargetRef.Name},
-			Advanced:       &kedav1alpha1.AdvancedConfig{HorizontalPodAutoscalerConfig: &kedav1alpha1.HorizontalPodAutoscalerConfig{Name: byo}},
-			Triggers:       []kedav1alpha1.ScaleTriggers{{Type: "cpu", MetricType: "Utilization", Metadata: map[string]string{"value": "50"}}},
-		},
-	}
-	if _, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, so, metav1.CreateOptions{}); err != nil {
+	e.Revision(t, ns, invalid, map[string]string{translate.MetricTypeKey: "Average"})
+	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Create(ctx, harness.UserScaledObject(ns, byo), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	e.revision(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"})
-	e.paCondition(t, ns, invalid, "Ready", 15*time.Second, func(c *apis.Condition) bool {
+	e.Revision(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"})
+	e.PACondition(t, ns, invalid, "Ready", 15*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "InvalidMetricType"
 	})
-	e.paCondition(t, ns, byo, "Active", 15*time.Second, func(c *apis.Condition) bool {
+	e.PACondition(t, ns, byo, "Active", 15*time.Second, func(c *apis.Condition) bool {
 		return c.Reason == "WaitingForHPA"
 	})
 
@@ -139,7 +130,7 @@ func TestDeniedCreate(t *testing.T) {
 		denied bool
 	}
 	attempts := func() (out []attempt) {
-		for _, le := range readLog(t, e.controller.LogPath) {
+		for _, le := range readLog(t, e.Controller.LogPath) {
 			switch {
 			case le.Key != ns+"/"+denied:
 			case strings.HasPrefix(le.Message, "Creating ScaledObject"):
@@ -173,7 +164,7 @@ func TestDeniedCreate(t *testing.T) {
 			gaps = append(gaps, g.Round(time.Millisecond).String())
 		}
 	}
-	evs, err := e.paEvents(ns, denied)
+	evs, err := e.PAEvents(context.Background(), ns, denied)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,10 +184,10 @@ func TestDeniedCreate(t *testing.T) {
 	if refusals != len(window) {
 		t.Errorf("%d of %d attempts ended in a logged error", refusals, len(window))
 	}
-	if l, err := e.keda.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{}); err != nil || len(l.Items) != 1 {
+	if l, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{}); err != nil || len(l.Items) != 1 {
 		t.Errorf("ScaledObjects in the namespace: %v (err %v), want only the bring-your-own one", l, err)
 	}
-	if done, err := e.controller.Exited(); done {
+	if done, err := e.Controller.Exited(); done {
 		t.Errorf("the controller exited: %v", err)
 	}
 	r.Result = fmt.Sprintf("PA Ready=False FailedCreate %s; Warning Event %s %s (count %d); %d create attempts in the 20 s after the first, gaps %v; an invalid and a bring-your-own revision were served meanwhile; the process stayed up",
@@ -209,46 +200,46 @@ func TestDeniedCreate(t *testing.T) {
 // config-autoscaler-keda's allow-list is refused in the revision's trigger,
 // in extra triggers and in an override, while one on the list is used.
 func TestRefusedOverridesAndAuth(t *testing.T) {
-	e := sharedEnv(t)
+	e := shared.Get(t)
 	r := report(t, "an override that retargets; a ClusterTriggerAuthentication outside the allow-list",
 		"new revision with scaled-object-override retargeting to another Deployment; existing revision edited to retarget and to move namespace; ClusterTriggerAuthentication admin-creds in the trigger, extra triggers and override, allow-list empty then shared-prom")
 	ctx := context.Background()
-	ns := e.namespace(t)
+	ns := e.Namespace(t)
 	retarget := `{"spec":{"scaleTargetRef":{"name":"payments"}}}`
 
 	// A new revision that retargets: refused, nothing written.
-	e.revision(t, ns, "retarget-00001", map[string]string{translate.OverrideKey: retarget})
-	pa := e.paCondition(t, ns, "retarget-00001", "Ready", 15*time.Second, func(c *apis.Condition) bool {
+	e.Revision(t, ns, "retarget-00001", map[string]string{translate.OverrideKey: retarget})
+	pa := e.PACondition(t, ns, "retarget-00001", "Ready", 15*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "InvalidScaledObjectOverride"
 	})
-	e.warningEvent(t, ns, "retarget-00001", "InvalidScaledObjectOverride", 10*time.Second)
+	e.WarningEvent(t, ns, "retarget-00001", "InvalidScaledObjectOverride", 10*time.Second)
 	msg := pa.Status.GetCondition(apis.ConditionReady).Message
 	t.Logf("new revision: %s", msg)
 
 	// An existing revision edited to retarget, then to move: its
 	// ScaledObject stays as it was.
-	e.revision(t, ns, "moving-00001", nil)
-	so := e.scaledObject(t, ns, "moving-00001", 15*time.Second)
+	e.Revision(t, ns, "moving-00001", nil)
+	so := e.ScaledObject(t, ns, "moving-00001", 15*time.Second)
 	for _, override := range []string{retarget, `{"metadata":{"namespace":"kube-system"}}`} {
 		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, translate.OverrideKey, override)
-		if _, err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).Patch(ctx, "moving-00001", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		if _, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Patch(ctx, "moving-00001", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		e.paCondition(t, ns, "moving-00001", "Ready", 15*time.Second, func(c *apis.Condition) bool {
+		e.PACondition(t, ns, "moving-00001", "Ready", 15*time.Second, func(c *apis.Condition) bool {
 			return c.IsFalse() && c.Reason == "InvalidScaledObjectOverride" && strings.Contains(c.Message, override)
 		})
 	}
 	time.Sleep(2 * time.Second) // anything the controller would write, it has written by now
-	now, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Get(ctx, "moving-00001", metav1.GetOptions{})
+	now, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, "moving-00001", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if now.ResourceVersion != so.ResourceVersion || now.Spec.ScaleTargetRef.Name != "moving-00001-deployment" {
 		t.Errorf("existing ScaledObject written: resourceVersion %s -> %s, target %q", so.ResourceVersion, now.ResourceVersion, now.Spec.ScaleTargetRef.Name)
 	}
-	e.noScaledObject(t, ns, "retarget-00001")
-	e.noScaledObject(t, "kube-system", "moving-00001")
-	all, err := e.keda.KedaV1alpha1().ScaledObjects("").List(ctx, metav1.ListOptions{})
+	e.NoScaledObject(t, ns, "retarget-00001")
+	e.NoScaledObject(t, "kube-system", "moving-00001")
+	all, err := e.KEDA.KedaV1alpha1().ScaledObjects("").List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,40 +271,40 @@ func TestRefusedOverridesAndAuth(t *testing.T) {
 		{"cta-override-00001", "InvalidScaledObjectOverride", map[string]string{translate.OverrideKey: `{"spec":{"triggers":[{"type":"prometheus","metadata":{"serverAddress":"http://p:9090","query":"up","threshold":"1"},"authenticationRef":` + ctaRef + `}]}}`}},
 	}
 	for _, c := range refused {
-		e.revision(t, ns, c.name, c.anns)
+		e.Revision(t, ns, c.name, c.anns)
 	}
 	var ctaMsgs []string
 	for _, c := range refused {
-		pa := e.paCondition(t, ns, c.name, "Ready", 15*time.Second, func(x *apis.Condition) bool {
+		pa := e.PACondition(t, ns, c.name, "Ready", 15*time.Second, func(x *apis.Condition) bool {
 			return x.IsFalse() && x.Reason == c.reason && strings.Contains(x.Message, "admin-creds")
 		})
-		e.warningEvent(t, ns, c.name, c.reason, 10*time.Second)
-		e.noScaledObject(t, ns, c.name)
+		e.WarningEvent(t, ns, c.name, c.reason, 10*time.Second)
+		e.NoScaledObject(t, ns, c.name)
 		ctaMsgs = append(ctaMsgs, pa.Status.GetCondition(apis.ConditionReady).Message)
 	}
 	t.Logf("ClusterTriggerAuthentication refused: %q", ctaMsgs)
 
 	// With shared-prom on the allow-list, shared-prom is used and
 	// admin-creds still refused, naming the list.
-	restore := e.saveConfigMaps(t, config.KEDAConfigName)
+	restore := e.SaveConfigMaps(t, config.KEDAConfigName)
 	defer func() {
 		restore()
-		e.restartController(t)
+		e.RestartController(t, deploy.Options{})
 	}()
-	if err := e.setConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ClusterTriggerAuthAllowedKey: "shared-prom"}); err != nil {
+	if err := e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ClusterTriggerAuthAllowedKey: "shared-prom"}); err != nil {
 		t.Fatal(err)
 	}
-	e.restartController(t)
-	e.revision(t, ns, "cta-allowed-00001", cta("shared-prom"))
-	e.revision(t, ns, "cta-listed-00001", cta("admin-creds"))
-	allowed := e.scaledObject(t, ns, "cta-allowed-00001", 15*time.Second)
+	e.RestartController(t, deploy.Options{})
+	e.Revision(t, ns, "cta-allowed-00001", cta("shared-prom"))
+	e.Revision(t, ns, "cta-listed-00001", cta("admin-creds"))
+	allowed := e.ScaledObject(t, ns, "cta-allowed-00001", 15*time.Second)
 	if ref := allowed.Spec.Triggers[0].AuthenticationRef; ref == nil || ref.Name != "shared-prom" || ref.Kind != "ClusterTriggerAuthentication" {
 		t.Errorf("allowed ClusterTriggerAuthentication not used: %+v", allowed.Spec.Triggers[0].AuthenticationRef)
 	}
-	listed := e.paCondition(t, ns, "cta-listed-00001", "Ready", 15*time.Second, func(x *apis.Condition) bool {
+	listed := e.PACondition(t, ns, "cta-listed-00001", "Ready", 15*time.Second, func(x *apis.Condition) bool {
 		return x.IsFalse() && x.Reason == "InvalidTriggerPrometheusAuthName" && strings.Contains(x.Message, "shared-prom")
 	})
-	e.noScaledObject(t, ns, "cta-listed-00001")
+	e.NoScaledObject(t, ns, "cta-listed-00001")
 	r.Objects = 7
 	r.Result = fmt.Sprintf("retargeting override: Ready=False InvalidScaledObjectOverride %s, Warning Event, no ScaledObject written (an existing one unchanged, none in kube-system); ClusterTriggerAuthentication admin-creds refused in the trigger, extra triggers and override (%s); with allow-list shared-prom, shared-prom is used and admin-creds refused: %s",
 		quote(msg, 240), quote(ctaMsgs[0], 240), quote(listed.Status.GetCondition(apis.ConditionReady).Message, 240))
@@ -324,12 +315,12 @@ func TestRefusedOverridesAndAuth(t *testing.T) {
 // without each of its hardening settings does not, which shows the check is
 // real.
 func TestPodSecurityRestricted(t *testing.T) {
-	e := sharedEnv(t)
+	e := shared.Get(t)
 	r := report(t, "config/ Deployment's pod under Pod Security \"restricted\"",
 		"namespace labelled pod-security.kubernetes.io/enforce=restricted; a Pod from config/500-autoscaler-keda.yaml's template (image replaced) created there, then the same Pod without seccompProfile, runAsNonRoot, capabilities drop or with privilege escalation")
 	ctx := context.Background()
 	ns := "psa-restricted"
-	if _, err := e.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+	if _, err := e.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name:   ns,
 		Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"},
 	}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -349,7 +340,7 @@ func TestPodSecurityRestricted(t *testing.T) {
 		}
 		return p
 	}
-	if _, err := e.kube.CoreV1().Pods(ns).Create(ctx, pod("autoscaler-keda", nil), metav1.CreateOptions{}); err != nil {
+	if _, err := e.Kube.CoreV1().Pods(ns).Create(ctx, pod("autoscaler-keda", nil), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("config/'s pod refused under restricted: %v", err)
 	}
 	variants := []struct {
@@ -363,7 +354,7 @@ func TestPodSecurityRestricted(t *testing.T) {
 	}
 	var refusedBy []string
 	for _, v := range variants {
-		_, err := e.kube.CoreV1().Pods(ns).Create(ctx, pod(v.name, v.mutate), metav1.CreateOptions{})
+		_, err := e.Kube.CoreV1().Pods(ns).Create(ctx, pod(v.name, v.mutate), metav1.CreateOptions{})
 		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "violates PodSecurity \"restricted") || !strings.Contains(err.Error(), v.field) {
 			t.Errorf("pod %s: got %v, want Forbidden by PodSecurity naming %s", v.name, err, v.field)
 			continue
@@ -381,14 +372,14 @@ func TestPodSecurityRestricted(t *testing.T) {
 // writes to Deployments or Pods; and, to show the review works, what it
 // needs.
 func TestLeastPrivilege(t *testing.T) {
-	e := sharedEnv(t)
+	e := shared.Get(t)
 	r := report(t, "what config/'s ClusterRole and Role allow",
 		"SubjectAccessReviews for the controller's ServiceAccount on the installed RBAC")
 	ctx := context.Background()
 	user := "system:serviceaccount:" + cluster.ServingNamespace + ":" + deploy.ServiceAccount
 	type access struct{ verb, group, resource, sub, ns string }
 	can := func(a access) bool {
-		sar, err := e.kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		sar, err := e.Kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 			User:   user,
 			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + cluster.ServingNamespace, "system:authenticated"},
 			ResourceAttributes: &authorizationv1.ResourceAttributes{

@@ -23,11 +23,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -35,18 +32,16 @@ import (
 	"text/tabwriter"
 	"time"
 
-	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	networkingclientset "knative.dev/networking/pkg/client/clientset/versioned"
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
-	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness"
+	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
 
 const (
@@ -67,83 +62,75 @@ func run() error {
 	defer stop()
 	logf := func(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
 
-	logf("starting etcd, kube-apiserver, kube-controller-manager and KEDA's operator")
-	// The HPA controller fills the HPA's replica counts from the Deployment;
-	// with no metrics API it cannot change them, which is fine for a demo.
-	c, err := cluster.Start(ctx, cluster.Options{Logf: logf, KeepLogs: true, HPAController: true})
+	// The sample metric: a request rate that drifts between 5 and 30, so
+	// KEDA has a real metric to read.
+	prom, err := prometheus.Start(0)
+	if err != nil {
+		return err
+	}
+	defer prom.Close()
+	prom.SetFunc(func(_ string, now time.Time) float64 { return 17.5 + 12.5*math.Sin(float64(now.Unix())/60) })
+	logf("a Prometheus-compatible endpoint for the sample metric answers at %s", prom.URL)
+
+	logf("starting etcd, kube-apiserver, kube-controller-manager and KEDA's operator; installing config/; building and starting autoscaler-keda under its ServiceAccount")
+	defer harness.Cleanup()
+	e, err := harness.Start(ctx, harness.Options{
+		// The HPA controller fills the HPA's replica counts from the
+		// Deployment; with no metrics API it cannot change them, which is
+		// fine for a demo.
+		Cluster: cluster.Options{Logf: logf, KeepLogs: true, HPAController: true},
+		Before: func(ctx context.Context, e *harness.Env) error {
+			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.PrometheusAddressKey: prom.URL})
+		},
+	})
 	if err != nil {
 		return err
 	}
 	defer func() {
 		logf("stopping everything the demo started")
-		if err := c.Stop(); err != nil {
+		if err := e.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "stop:", err)
 		}
 	}()
 
-	prom, promURL, err := startFakePrometheus()
-	if err != nil {
-		return err
-	}
-	defer prom.Close()
-	logf("a Prometheus-compatible endpoint for the sample metric answers at %s", promURL)
-
-	logf("installing config/ (RBAC, config-autoscaler-keda) and Serving's config maps")
-	if err := deploy.Install(ctx, c); err != nil {
-		return err
-	}
-	kube := c.Client()
-	cm, err := kube.CoreV1().ConfigMaps(deploy.SystemNamespace).Get(ctx, config.KEDAConfigName, metav1.GetOptions{})
-	if err != nil {
-		return err
-	}
-	if cm.Data == nil {
-		cm.Data = map[string]string{}
-	}
-	cm.Data[config.PrometheusAddressKey] = promURL
-	if _, err := kube.CoreV1().ConfigMaps(deploy.SystemNamespace).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
-		return err
-	}
-
-	logf("building and starting autoscaler-keda under its ServiceAccount")
-	bin, err := deploy.Build(ctx, c.WorkDir())
-	if err != nil {
-		return err
-	}
-	if _, err := deploy.Start(ctx, c, bin, deploy.Options{}); err != nil {
-		return err
-	}
-
 	logf("creating the sample revision %s/%s (its Deployment and PodAutoscaler, as Serving would)", namespace, revision)
-	if err := c.CreateNamespace(ctx, namespace); err != nil {
+	if err := e.Cluster.CreateNamespace(ctx, namespace); err != nil {
 		return err
 	}
-	if err := createRevision(ctx, c); err != nil {
+	d, pa := deploy.Revision(namespace, revision, service, map[string]string{
+		autoscaling.MetricAnnotationKey:   "http_requests_per_second",
+		autoscaling.TargetAnnotationKey:   "10",
+		autoscaling.MinScaleAnnotationKey: "1",
+		autoscaling.MaxScaleAnnotationKey: "10",
+		autoscaling.WindowAnnotationKey:   "1m",
+		translate.PrometheusQueryKey:      `sum(rate(http_requests_total{namespace="{{.Namespace}}",service="{{.Service}}"}[1m]))`,
+		translate.PollingIntervalKey:      "5",
+	})
+	if _, err := e.CreateRevision(ctx, d, pa); err != nil {
 		return err
 	}
-
-	cfg := c.RESTConfig()
-	keda, err := kedaclientset.NewForConfig(cfg)
-	if err != nil {
-		return err
+	if err := harness.Poll(ctx, 200*time.Millisecond, 60*time.Second, func() (bool, string) {
+		_, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
+		return err == nil, fmt.Sprint(err)
+	}); err != nil {
+		return fmt.Errorf("KEDA's HPA %s/%s: %w", namespace, revision, err)
 	}
-	sv, err := servingclientset.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	if err := waitForHPA(ctx, kube, revision); err != nil {
-		return err
-	}
-	if err := markSKSReady(ctx, c); err != nil {
+	if err := markSKSReady(ctx, e); err != nil {
 		return err
 	}
 	logf("waiting for the PodAutoscaler to become Ready (KEDA queries the metric, the HPA controller syncs)")
-	if err := waitForReady(ctx, sv); err != nil {
-		fmt.Println("   ", err)
+	if err := harness.Poll(ctx, 500*time.Millisecond, 90*time.Second, func() (bool, string) {
+		pa, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return pa.IsReady(), harness.Condition(pa, "Ready")
+	}); err != nil {
+		fmt.Println("    the PodAutoscaler is not Ready:", err)
 	}
 
 	fmt.Println()
-	if err := printObjects(ctx, kube, keda, sv); err != nil {
+	if err := printObjects(ctx, e); err != nil {
 		return err
 	}
 	fmt.Printf(`
@@ -155,7 +142,7 @@ The local control plane runs. In another shell:
 
 Component logs are in %s (the controller's is autoscaler-keda*.log).
 Press Ctrl-C to stop everything.
-`, c.Kubeconfig(), namespace, revision, namespace, c.LogDir())
+`, e.Cluster.Kubeconfig(), namespace, revision, namespace, e.Cluster.LogDir())
 
 	ticker := time.NewTicker(30 * time.Second)
 	defer ticker.Stop()
@@ -165,104 +152,39 @@ Press Ctrl-C to stop everything.
 			fmt.Println()
 			return nil
 		case <-ticker.C:
-			if err := c.Healthy(); err != nil {
+			if err := e.Cluster.Healthy(); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// createRevision creates what Serving creates for the revision of a
-// Knative Service annotated for this controller.
-func createRevision(ctx context.Context, c *cluster.Cluster) error {
-	d, pa := deploy.Revision(namespace, revision, service, map[string]string{
-		autoscaling.MetricAnnotationKey:   "http_requests_per_second",
-		autoscaling.TargetAnnotationKey:   "10",
-		autoscaling.MinScaleAnnotationKey: "1",
-		autoscaling.MaxScaleAnnotationKey: "10",
-		autoscaling.WindowAnnotationKey:   "1m",
-		translate.PrometheusQueryKey:      `sum(rate(http_requests_total{namespace="{{.Namespace}}",service="{{.Service}}"}[1m]))`,
-		translate.PollingIntervalKey:      "5",
-	})
-	if _, err := c.Client().AppsV1().Deployments(namespace).Create(ctx, d, metav1.CreateOptions{}); err != nil {
-		return err
-	}
-	sv, err := servingclientset.NewForConfig(c.RESTConfig())
-	if err != nil {
-		return err
-	}
-	_, err = sv.AutoscalingV1alpha1().PodAutoscalers(namespace).Create(ctx, pa, metav1.CreateOptions{})
-	return err
-}
-
 // markSKSReady does what Serving's ServerlessService reconciler (not part
 // of this control plane) does once the revision's endpoints exist.
-func markSKSReady(ctx context.Context, c *cluster.Cluster) error {
-	nc, err := networkingclientset.NewForConfig(c.RESTConfig())
-	if err != nil {
-		return err
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		sks, err := nc.NetworkingV1alpha1().ServerlessServices(namespace).Get(ctx, revision, metav1.GetOptions{})
+func markSKSReady(ctx context.Context, e *harness.Env) error {
+	skss := e.Networking.NetworkingV1alpha1().ServerlessServices(namespace)
+	err := harness.Poll(ctx, 200*time.Millisecond, 30*time.Second, func() (bool, string) {
+		sks, err := skss.Get(ctx, revision, metav1.GetOptions{})
 		if err == nil {
 			sks.Status.InitializeConditions()
 			sks.Status.ServiceName = revision
 			sks.Status.PrivateServiceName = revision + "-private"
 			sks.Status.MarkEndpointsReady()
 			sks.Status.ObservedGeneration = sks.Generation
-			_, err = nc.NetworkingV1alpha1().ServerlessServices(namespace).UpdateStatus(ctx, sks, metav1.UpdateOptions{})
-			if err == nil {
-				return nil
-			}
+			_, err = skss.UpdateStatus(ctx, sks, metav1.UpdateOptions{})
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("marking the ServerlessService ready: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+		return err == nil, fmt.Sprint(err)
+	})
+	if err != nil {
+		return fmt.Errorf("marking the ServerlessService ready: %w", err)
 	}
-}
-
-// waitForReady waits until the PA is Ready, as a revision would before
-// taking traffic.
-func waitForReady(ctx context.Context, sv servingclientset.Interface) error {
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
-		pa, err := sv.AutoscalingV1alpha1().PodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
-		if err == nil && pa.IsReady() {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("the PodAutoscaler is not Ready after 90s; see its conditions below")
-}
-
-func waitForHPA(ctx context.Context, kube kubernetes.Interface, name string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, name, metav1.GetOptions{}); err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("KEDA created no HPA %s/%s within 60s", namespace, name)
+	return nil
 }
 
 // printObjects prints what `kubectl get scaledobjects,hpa,podautoscalers`
 // shows, so the demo needs no kubectl.
-func printObjects(ctx context.Context, kube kubernetes.Interface, keda kedaclientset.Interface, sv servingclientset.Interface) error {
+func printObjects(ctx context.Context, e *harness.Env) error {
+	kube, keda, sv := e.Kube, e.KEDA, e.Serving
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
 	sos, err := keda.KedaV1alpha1().ScaledObjects(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -311,32 +233,4 @@ func printObjects(ctx context.Context, kube kubernetes.Interface, keda kedaclien
 			ptr.Int32Value(pa.Status.DesiredScale), ptr.Int32Value(pa.Status.ActualScale), ready, reason)
 	}
 	return w.Flush()
-}
-
-// startFakePrometheus answers Prometheus' instant-query API with a request
-// rate that drifts between 5 and 30, so KEDA has a real metric to read.
-func startFakePrometheus() (*http.Server, string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/api/v1/query", func(w http.ResponseWriter, _ *http.Request) {
-		now := time.Now()
-		v := 17.5 + 12.5*math.Sin(float64(now.Unix())/60)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"status": "success",
-			"data": map[string]any{
-				"resultType": "vector",
-				"result": []any{map[string]any{
-					"metric": map[string]string{},
-					"value":  []any{float64(now.UnixMilli()) / 1000, fmt.Sprintf("%.2f", v)},
-				}},
-			},
-		})
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	return srv, "http://" + l.Addr().String(), nil
 }

@@ -126,9 +126,12 @@ func render(w io.Writer, rows []row, command string) {
 			trees = append(trees, "`"+r.Tree+"`")
 		}
 	}
-	failed, lost, dup := 0, 0, 0
+	failed, skipped, lost, dup := 0, 0, 0, 0
 	for _, r := range rows {
-		if !r.Passed {
+		switch {
+		case r.Skipped:
+			skipped++
+		case !r.Passed:
 			failed++
 		}
 		lost += r.Lost
@@ -148,7 +151,7 @@ func render(w io.Writer, rows []row, command string) {
 	if len(trees) > 0 {
 		fmt.Fprintf(w, "The controller was built from commit %s.\n\n", strings.Join(trees, " and "))
 	}
-	fmt.Fprintf(w, "**%d rows, %d failed; objects lost: %d; duplicated: %d.**\n\n", len(rows), failed, lost, dup)
+	fmt.Fprintf(w, "**%d rows, %d failed, %d skipped; objects lost: %d; duplicated: %d.**\n\n", len(rows), failed, skipped, lost, dup)
 
 	// Findings: what the rows flag as a product bug, and KEDA's own
 	// crashes; the same finding in several rows (numbers aside) once.
@@ -204,7 +207,7 @@ func render(w io.Writer, rows []row, command string) {
 	fmt.Fprintf(w, "## Faults, security and high availability\n\n")
 	fmt.Fprintf(w, "| fault | how | result | objects | lost | duplicated | passed | test (s) |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range faults {
-		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %d | %s | %s (%.0f) |\n", cell(r.Fault), cell(r.How), cell(r.Result), r.Objects, r.Lost, r.Duplicated, yes(r.Passed), r.Test, r.Seconds)
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %d | %s | %s (%.0f) |\n", cell(r.Fault), cell(r.How), cell(r.Result), r.Objects, r.Lost, r.Duplicated, passed(r), r.Test, r.Seconds)
 	}
 	if len(bad) > 0 {
 		fmt.Fprintf(w, "\n## Bad input: every case of pkg/translate/errors_test.go on the API server\n\n")
@@ -214,13 +217,17 @@ func render(w io.Writer, rows []row, command string) {
 		fmt.Fprintf(w, "`translate.Reason` of the translation's own error for that PodAutoscaler.\n\n")
 		fmt.Fprintf(w, "| case | annotations | result | lost | passed |\n|---|---|---|---|---|\n")
 		for _, r := range bad {
-			fmt.Fprintf(w, "| %s | %s | %s | %d | %s |\n", cell(strings.TrimPrefix(r.Fault, badInput)), cell(r.How), cell(r.Result), r.Lost, yes(r.Passed))
+			fmt.Fprintf(w, "| %s | %s | %s | %d | %s |\n", cell(strings.TrimPrefix(r.Fault, badInput)), cell(r.How), cell(r.Result), r.Lost, passed(r))
 		}
 	}
 }
 
-func yes(b bool) string {
-	if b {
+// passed renders the passed column: a skipped test is neither.
+func passed(r row) string {
+	switch {
+	case r.Skipped:
+		return "skipped"
+	case r.Passed:
 		return "yes"
 	}
 	return "**no**"

@@ -23,15 +23,17 @@ package row
 // PodAutoscaler without its ScaledObject, ServerlessService or status at the
 // end) or duplicated.
 type Row struct {
-	Test       string  `json:"test"`
-	Fault      string  `json:"fault"`
-	How        string  `json:"how"`
-	Result     string  `json:"result"`
-	Objects    int     `json:"objects"`
-	Lost       int     `json:"lost"`
-	Duplicated int     `json:"duplicated"`
-	Passed     bool    `json:"passed"`
-	Seconds    float64 `json:"seconds"`
-	When       string  `json:"when"`
-	Tree       string  `json:"tree"`
+	Test       string `json:"test"`
+	Fault      string `json:"fault"`
+	How        string `json:"how"`
+	Result     string `json:"result"`
+	Objects    int    `json:"objects"`
+	Lost       int    `json:"lost"`
+	Duplicated int    `json:"duplicated"`
+	// Passed is false for a skipped test: a skip proves nothing.
+	Passed  bool    `json:"passed"`
+	Skipped bool    `json:"skipped,omitempty"`
+	Seconds float64 `json:"seconds"`
+	When    string  `json:"when"`
+	Tree    string  `json:"tree"`
 }
