@@ -44,11 +44,12 @@ func TestConfigMapChange(t *testing.T) {
 	ctx := context.Background()
 	ns := e.namespace(t)
 	follow := []string{"cfg-cpu-00001", "cfg-mem-00001", "cfg-other-00001"}
-	e.revision(t, ns, follow[0], nil)
-	e.revision(t, ns, follow[1], map[string]string{autoscaling.MetricAnnotationKey: autoscaling.Memory})
-	e.revision(t, ns, follow[2], map[string]string{autoscaling.TargetAnnotationKey: "50"})
+	// Each has the request of its metric: the test is about ScaledObjects.
+	e.revisionWith(t, ns, follow[0], nil, cpuRequest)
+	e.revisionWith(t, ns, follow[1], map[string]string{autoscaling.MetricAnnotationKey: autoscaling.Memory}, memoryRequest)
+	e.revisionWith(t, ns, follow[2], map[string]string{autoscaling.TargetAnnotationKey: "50"}, cpuRequest)
 	const own = "cfg-own-00001" // sets its own interval, which wins
-	e.revision(t, ns, own, map[string]string{translate.PollingIntervalKey: "3"})
+	e.revisionWith(t, ns, own, map[string]string{translate.PollingIntervalKey: "3"}, cpuRequest)
 	const kpa = "cfg-kpa-00001" // another class: not this controller's
 	e.revision(t, ns, kpa, map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA})
 

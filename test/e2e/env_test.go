@@ -30,6 +30,7 @@ import (
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -165,14 +166,33 @@ func (e *env) namespace(t *testing.T) string {
 	return name
 }
 
-// revision creates what Serving creates for a new revision: its Deployment
-// (with a cpu and memory request, as KEDA's resource scalers need) and its
+// Resources of a ksvc's container, for the tests whose point needs a
+// request: KEDA scales cpu and memory on the user container's request, and
+// its admission webhook refuses a cpu or memory trigger on a container
+// without one. Knative's default sets none (deploy.Revision), which
+// realinstall_test.go covers.
+var (
+	cpuRequest       = deploy.Requests("100m", "")
+	memoryRequest    = deploy.Requests("", "128Mi")
+	cpuMemoryRequest = deploy.Requests("100m", "128Mi")
+)
+
+// revision creates what Serving creates for a new revision of a ksvc that
+// sets no resources (Knative's default): its Deployment (user-container
+// with no requests, queue-proxy with Serving's default 25m cpu) and its
 // PodAutoscaler of the HPA class with the given annotations.
 func (e *env) revision(t *testing.T, ns, name string, anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
 	t.Helper()
+	return e.revisionWith(t, ns, name, anns, corev1.ResourceRequirements{})
+}
+
+// revisionWith is revision for a ksvc whose container sets res. The
+// Deployment may exist already (made by e.deployment).
+func (e *env) revisionWith(t *testing.T, ns, name string, anns map[string]string, res corev1.ResourceRequirements) *autoscalingv1alpha1.PodAutoscaler {
+	t.Helper()
 	ctx := context.Background()
-	d, pa := deploy.Revision(ns, name, "demo", anns)
-	if _, err := e.kube.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+	d, pa := deploy.RevisionWithResources(ns, name, "demo", anns, res)
+	if _, err := e.kube.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
 	pa, err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).Create(ctx, pa, metav1.CreateOptions{})
@@ -180,6 +200,36 @@ func (e *env) revision(t *testing.T, ns, name string, anns map[string]string) *a
 		t.Fatal(err)
 	}
 	return pa
+}
+
+// deployment creates only a revision's Deployment (Serving creates it
+// before the PA), for a test that writes a ScaledObject of its own for the
+// revision before the PA exists: KEDA's webhook reads the target of a cpu or
+// memory trigger and refuses a ScaledObject whose Deployment is missing.
+func (e *env) deployment(t *testing.T, ns, name string, res corev1.ResourceRequirements) {
+	t.Helper()
+	d, _ := deploy.RevisionWithResources(ns, name, "demo", nil, res)
+	if _, err := e.kube.AppsV1().Deployments(ns).Create(context.Background(), d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createUserScaledObject creates a ScaledObject as a user would. KEDA's
+// webhook reads the target Deployment from its informer cache, which may
+// lag a Deployment created just before: while it answers "not found" the
+// create is retried, for up to 5 s; any other refusal fails the test.
+func (e *env) createUserScaledObject(t *testing.T, so *kedav1alpha1.ScaledObject, opts metav1.CreateOptions) *kedav1alpha1.ScaledObject {
+	t.Helper()
+	var created *kedav1alpha1.ScaledObject
+	var err error
+	_ = wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 5*time.Second, true, func(ctx context.Context) (bool, error) {
+		created, err = e.keda.KedaV1alpha1().ScaledObjects(so.Namespace).Create(ctx, so, opts)
+		return err == nil || !strings.Contains(err.Error(), "not found"), nil
+	})
+	if err != nil {
+		t.Fatalf("creating the user's ScaledObject %s/%s: %v", so.Namespace, so.Name, err)
+	}
+	return created
 }
 
 // eventually polls cond every 50ms until it holds or timeout passes; the

@@ -34,7 +34,7 @@ func TestDeletePodAutoscaler(t *testing.T) {
 	e := sharedEnv(t)
 	ns := e.namespace(t)
 	ctx := context.Background()
-	pa := e.revision(t, ns, "gone-00001", nil)
+	pa := e.revisionWith(t, ns, "gone-00001", nil, cpuRequest)
 	so := e.scaledObject(t, ns, pa.Name)
 	hpa := e.hpa(t, ns, pa.Name, kedaTimeout)
 	e.paCondition(t, ns, pa.Name, "Active", controllerTimeout, (*apis.Condition).IsTrue)

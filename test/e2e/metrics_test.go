@@ -44,10 +44,10 @@ import (
 func TestMemoryRevision(t *testing.T) {
 	e := sharedEnv(t)
 	ns := e.namespace(t)
-	pa := e.revision(t, ns, "mem-00001", map[string]string{
+	pa := e.revisionWith(t, ns, "mem-00001", map[string]string{
 		autoscaling.MetricAnnotationKey: autoscaling.Memory,
 		autoscaling.TargetAnnotationKey: "200",
-	})
+	}, memoryRequest)
 
 	so := e.scaledObject(t, ns, pa.Name)
 	if got := so.Spec.Triggers; len(got) != 1 || got[0].Type != "memory" ||

@@ -52,7 +52,7 @@ func TestScaledObjectRestored(t *testing.T) {
 	ns := e.namespace(t)
 	ctx := context.Background()
 	sos := e.keda.KedaV1alpha1().ScaledObjects(ns)
-	pa := e.revision(t, ns, "keep-00001", map[string]string{autoscaling.MaxScaleAnnotationKey: "5"})
+	pa := e.revisionWith(t, ns, "keep-00001", map[string]string{autoscaling.MaxScaleAnnotationKey: "5"}, cpuRequest)
 	old := e.scaledObject(t, ns, pa.Name)
 	e.hpa(t, ns, pa.Name, kedaTimeout)
 
@@ -179,7 +179,9 @@ func TestBringYourOwnScaledObject(t *testing.T) {
 	ns := e.namespace(t)
 	ctx := context.Background()
 	const name = "byo-00001"
-	e.revision(t, ns, name, map[string]string{translate.AutoCreateKey: "false"})
+	// The user's cpu trigger (no containerName) needs every container to
+	// request cpu: queue-proxy does by default, the user's does here.
+	e.revisionWith(t, ns, name, map[string]string{translate.AutoCreateKey: "false"}, cpuRequest)
 
 	pa := e.paCondition(t, ns, name, "Active", controllerTimeout, func(c *apis.Condition) bool {
 		return c.IsUnknown() && c.Reason == "WaitingForScaledObject"
@@ -189,10 +191,7 @@ func TestBringYourOwnScaledObject(t *testing.T) {
 		t.Fatalf("a ScaledObject appeared in bring-your-own mode: err = %v", err)
 	}
 
-	created, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, userScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := e.createUserScaledObject(t, userScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
 	hpa := e.hpa(t, ns, name, kedaTimeout)
 	if ref := metav1.GetControllerOf(hpa); ref == nil || ref.UID != created.UID {
 		t.Errorf("HPA controller %+v, want the user's ScaledObject", ref)
@@ -237,11 +236,11 @@ func TestScaledObjectNotOwned(t *testing.T) {
 	ns := e.namespace(t)
 	ctx := context.Background()
 	const name = "taken-00001"
-	created, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, userScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.revision(t, ns, name, nil)
+	// The Deployment first, as Serving makes it before the PA: KEDA's
+	// webhook reads it to admit the user's cpu trigger.
+	e.deployment(t, ns, name, cpuRequest)
+	created := e.createUserScaledObject(t, userScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
+	e.revisionWith(t, ns, name, nil, cpuRequest)
 
 	pa := e.paCondition(t, ns, name, "Ready", controllerTimeout, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "NotOwned"

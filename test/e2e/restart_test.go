@@ -85,19 +85,19 @@ func TestControllerRestart(t *testing.T) {
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("rev%02d-00001", i)
-		e.revision(t, ns, names[i], shapes[i%len(shapes)])
+		// cpu and memory requests: every shape gets its ScaledObject.
+		e.revisionWith(t, ns, names[i], shapes[i%len(shapes)], cpuMemoryRequest)
 	}
 	// And the states that end in an error or in somebody else's object: a
 	// bad annotation, a bring-your-own ScaledObject, one that is not owned.
 	const bad, byo, taken = "bad-00001", "byo-00001", "taken-00001"
 	e.revision(t, ns, bad, map[string]string{translate.MetricTypeKey: "Average"})
-	e.revision(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"})
+	e.revisionWith(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"}, cpuRequest)
+	e.deployment(t, ns, taken, cpuRequest) // KEDA's webhook reads it to admit the user's object
 	for _, name := range []string{byo, taken} {
-		if _, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, userScaledObject(ns, name), metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		e.createUserScaledObject(t, userScaledObject(ns, name), metav1.CreateOptions{})
 	}
-	e.revision(t, ns, taken, nil)
+	e.revisionWith(t, ns, taken, nil, cpuRequest)
 
 	// Converged: ScaledObject, HPA, PA active with KEDA's view mirrored.
 	start := time.Now()

@@ -39,7 +39,7 @@ func TestCPURevision(t *testing.T) {
 	e := sharedEnv(t)
 	ns := e.namespace(t)
 	ctx := context.Background()
-	pa := e.revision(t, ns, "hello-00001", map[string]string{autoscaling.TargetAnnotationKey: "70", autoscaling.MaxScaleAnnotationKey: "5"})
+	pa := e.revisionWith(t, ns, "hello-00001", map[string]string{autoscaling.TargetAnnotationKey: "70", autoscaling.MaxScaleAnnotationKey: "5"}, cpuRequest)
 
 	so := e.scaledObject(t, ns, pa.Name)
 	if !metav1.IsControlledBy(so, pa) {
@@ -93,7 +93,7 @@ func TestHPAStatusFlowsToPA(t *testing.T) {
 	e := sharedEnv(t)
 	ns := e.namespace(t)
 	ctx := context.Background()
-	pa := e.revision(t, ns, "flow-00001", nil)
+	pa := e.revisionWith(t, ns, "flow-00001", nil, cpuRequest)
 	e.scaledObject(t, ns, pa.Name)
 
 	for i, want := range []struct{ desired, current int32 }{{3, 1}, {3, 3}, {1, 3}} {

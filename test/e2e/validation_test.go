@@ -42,8 +42,10 @@ func TestInvalidAnnotation(t *testing.T) {
 	ns := e.namespace(t)
 	ctx := context.Background()
 	const bad, good = "bad-00001", "good-00001"
-	e.revision(t, ns, bad, map[string]string{translate.MetricTypeKey: "Average"})
-	e.revision(t, ns, good, nil)
+	// Both cpu revisions with a cpu request: the good one, and the bad one
+	// once fixed, get a ScaledObject.
+	e.revisionWith(t, ns, bad, map[string]string{translate.MetricTypeKey: "Average"}, cpuRequest)
+	e.revisionWith(t, ns, good, nil, cpuRequest)
 
 	pa := e.paCondition(t, ns, bad, "Ready", controllerTimeout, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "InvalidMetricType"

@@ -207,10 +207,27 @@ func (e *env) namespace(t *testing.T) string {
 	return name
 }
 
-// revision creates a revision's Deployment and PodAutoscaler.
+// Resources of a ksvc's container, for the tests whose point needs a
+// ScaledObject for a cpu or memory revision: KEDA scales on the user
+// container's request, and its admission webhook refuses a cpu or memory
+// trigger on a container without one. Knative's default sets none
+// (deploy.Revision).
+var (
+	cpuRequest       = deploy.Requests("100m", "")
+	cpuMemoryRequest = deploy.Requests("100m", "128Mi")
+)
+
+// revision creates a revision's Deployment and PodAutoscaler, as Serving
+// makes them for a ksvc that sets no resources (Knative's default).
 func (e *env) revision(t *testing.T, ns, name string, anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
 	t.Helper()
-	d, pa := deploy.Revision(ns, name, "demo", anns)
+	return e.revisionWith(t, ns, name, anns, corev1.ResourceRequirements{})
+}
+
+// revisionWith is revision for a ksvc whose container sets res.
+func (e *env) revisionWith(t *testing.T, ns, name string, anns map[string]string, res corev1.ResourceRequirements) *autoscalingv1alpha1.PodAutoscaler {
+	t.Helper()
+	d, pa := deploy.RevisionWithResources(ns, name, "demo", anns, res)
 	pa, err := e.createRevision(context.Background(), d, pa)
 	if err != nil {
 		t.Fatal(err)
@@ -231,12 +248,12 @@ func (e *env) createRevision(ctx context.Context, d *appsv1.Deployment, pa *auto
 	return created, nil
 }
 
-// revisions creates revisions named names concurrently (8 at a time),
-// calling created (if not nil) after each PodAutoscaler. Failed creations
+// revisions creates revisions named names concurrently (8 at a time), their
+// user containers with resources res, calling created (if not nil) after each PodAutoscaler. Failed creations
 // (the API server may be away) are retried for up to 2 minutes; a
 // PodAutoscaler that exists already (created by a request whose answer
 // was lost) counts as created.
-func (e *env) revisions(ctx context.Context, ns string, names []string, anns map[string]string, created func(i int)) error {
+func (e *env) revisions(ctx context.Context, ns string, names []string, anns map[string]string, res corev1.ResourceRequirements, created func(i int)) error {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -248,7 +265,7 @@ func (e *env) revisions(ctx context.Context, ns string, names []string, anns map
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				d, pa := deploy.Revision(ns, names[i], "demo", anns)
+				d, pa := deploy.RevisionWithResources(ns, names[i], "demo", anns, res)
 				var last error
 				err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 					_, last = e.createRevision(ctx, d, pa)

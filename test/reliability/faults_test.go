@@ -203,7 +203,7 @@ func (e *env) burst(ctx context.Context, ns string, names []string) (*atomic.Int
 	half := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- e.revisions(ctx, ns, names, nil, func(int) {
+		done <- e.revisions(ctx, ns, names, nil, cpuRequest, func(int) {
 			if int(created.Add(1)) == (len(names)+1)/2 {
 				close(half)
 			}

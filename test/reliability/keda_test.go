@@ -59,7 +59,7 @@ func TestKEDAOperatorNotRunning(t *testing.T) {
 	}
 	names := revisionNames("rev", n)
 	for i, name := range names {
-		e.revision(t, ns, name, shapes[i%len(shapes)])
+		e.revisionWith(t, ns, name, shapes[i%len(shapes)], cpuMemoryRequest) // every shape gets a ScaledObject
 	}
 	st, took := e.converge(t, ns, names, false, 60*time.Second)
 	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
@@ -98,7 +98,7 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 	e := dedicatedEnv(t, cluster.Options{SkipKEDACRDs: true}, deploy.Options{ProbesPort: probes, NoWait: true}, nil)
 	ctx := context.Background()
 	ns := e.namespace(t)
-	e.revision(t, ns, "early-00001", nil)
+	e.revisionWith(t, ns, "early-00001", nil, cpuRequest)
 	log := e.controller.LogPath
 	pid := e.controller.PID()
 

@@ -142,7 +142,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 
 	ns := e.namespace(t)
 	names := revisionNames("le", before)
-	if err := e.revisions(ctx, ns, names, nil, nil); err != nil {
+	if err := e.revisions(ctx, ns, names, nil, cpuRequest, nil); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := e.converge(t, ns, names, false, 60*time.Second)
@@ -186,7 +186,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 	}
 	killed := time.Now()
 	newNames := revisionNames("after", after)
-	if err := e.revisions(ctx, ns, newNames, nil, nil); err != nil {
+	if err := e.revisions(ctx, ns, newNames, nil, cpuRequest, nil); err != nil {
 		t.Fatal(err)
 	}
 	created := time.Since(killed)

@@ -39,6 +39,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
 	"knative.dev/pkg/apis"
@@ -84,7 +85,7 @@ func TestDeniedCreate(t *testing.T) {
 	ctx := context.Background()
 	ns := e.namespace(t)
 	const denied = "denied-00001"
-	e.revision(t, ns, denied, nil)
+	e.revisionWith(t, ns, denied, nil, cpuRequest) // a ScaledObject KEDA would admit; RBAC refuses it
 
 	pa := e.paCondition(t, ns, denied, "Ready", 30*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "FailedCreate"
@@ -109,7 +110,13 @@ func TestDeniedCreate(t *testing.T) {
 	// Other work goes on meanwhile.
 	const invalid, byo = "invalid-00001", "byo-00001"
 	e.revision(t, ns, invalid, map[string]string{translate.MetricTypeKey: "Average"})
-	_, byoPA := deploy.Revision(ns, byo, "demo", nil)
+	// The Deployment first, as Serving makes it: KEDA's webhook reads it to
+	// admit the user's cpu trigger, which needs every container's cpu
+	// request (queue-proxy has Serving's 25m).
+	byoDep, byoPA := deploy.RevisionWithResources(ns, byo, "demo", nil, cpuRequest)
+	if _, err := e.kube.AppsV1().Deployments(ns).Create(ctx, byoDep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	so := &kedav1alpha1.ScaledObject{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: byo},
 		Spec: kedav1alpha1.ScaledObjectSpec{
@@ -118,10 +125,17 @@ func TestDeniedCreate(t *testing.T) {
 			Triggers:       []kedav1alpha1.ScaleTriggers{{Type: "cpu", MetricType: "Utilization", Metadata: map[string]string{"value": "50"}}},
 		},
 	}
-	if _, err := e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, so, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	// Retried while KEDA's webhook has not seen the new Deployment in its
+	// cache yet (it answers "not found").
+	var soErr error
+	_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 5*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, soErr = e.keda.KedaV1alpha1().ScaledObjects(ns).Create(ctx, so, metav1.CreateOptions{})
+		return soErr == nil || !strings.Contains(soErr.Error(), "not found"), nil
+	})
+	if soErr != nil {
+		t.Fatal(soErr)
 	}
-	e.revision(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"})
+	e.revisionWith(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"}, cpuRequest)
 	e.paCondition(t, ns, invalid, "Ready", 15*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "InvalidMetricType"
 	})
@@ -227,7 +241,7 @@ func TestRefusedOverridesAndAuth(t *testing.T) {
 
 	// An existing revision edited to retarget, then to move: its
 	// ScaledObject stays as it was.
-	e.revision(t, ns, "moving-00001", nil)
+	e.revisionWith(t, ns, "moving-00001", nil, cpuRequest)
 	so := e.scaledObject(t, ns, "moving-00001", 15*time.Second)
 	for _, override := range []string{retarget, `{"metadata":{"namespace":"kube-system"}}`} {
 		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, translate.OverrideKey, override)
