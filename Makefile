@@ -55,7 +55,7 @@ vet:
 
 ## cluster: build (once, cached outside the tree) etcd, kube-apiserver, kube-controller-manager and KEDA
 cluster:
-	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator
+	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks
 
 ## test-integration: the control-plane tests (build tag integration)
 test-integration: cluster
@@ -74,7 +74,7 @@ fuzz:
 ## autoscaler-hpa and a bare client, N PAs at once; writes docs/benchmarks/.
 ## Flags through BENCH_FLAGS, e.g. BENCH_FLAGS="-n 3000 -contenders autoscaler-keda,autoscaler-hpa"
 bench:
-	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator serving-autoscaler-hpa
+	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks serving-autoscaler-hpa
 	$(GO) run ./test/cmd/bench $(BENCH_FLAGS)
 
 ## bench-unit: unit benchmarks of the translation

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the binaries of the local test control plane (etcd, kube-apiserver,
-# kube-controller-manager, KEDA operator and metrics adapter) from the Go module
+# kube-controller-manager, KEDA operator, admission webhooks and metrics
+# adapter) from the Go module
 # proxy, through the small wrapper modules under hack/cluster/; on request
 # also Serving's autoscaler-hpa, the component this project replaces, for the
 # side-by-side benchmark (test/cmd/bench).
@@ -14,14 +15,16 @@
 # same convention.
 #
 # Usage: hack/build-cluster.sh [name...]
-#   names: etcd kube-apiserver kube-controller-manager keda-operator keda-adapter
+#   names: etcd kube-apiserver kube-controller-manager keda-operator
+#          keda-webhooks keda-adapter
 #   default: all of them, the KEDA adapter last (the tests do not need it).
 #   serving-autoscaler-hpa (Serving's autoscaler-hpa at the version go.mod
 #   pins) is built only when named, after the others.
 #   hack/build-cluster.sh --print-dir   prints the binaries directory and exits.
 #
 # Cold builds on 2 cores take roughly: etcd 1 min, kube-apiserver 8 min,
-# kube-controller-manager 2 min, keda-operator 11 min, keda-adapter 3 min,
+# kube-controller-manager 2 min, keda-operator 11 min, keda-webhooks 1 min
+# (after the operator, which shares its packages), keda-adapter 3 min,
 # serving-autoscaler-hpa 3 min.
 # Run it under `nice` on a shared machine.
 set -euo pipefail
@@ -36,7 +39,7 @@ if [[ "${1:-}" == "--print-dir" ]]; then
   exit 0
 fi
 
-ALL=(etcd kube-apiserver kube-controller-manager keda-operator keda-adapter)
+ALL=(etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter)
 ON_REQUEST=(serving-autoscaler-hpa)
 if [[ $# -gt 0 ]]; then
   # Keep the given order, but build the on-request binaries last.
@@ -96,7 +99,7 @@ for name in "${WANT[@]}"; do
       v="$(module_version "${MODS}/kube" k8s.io/kubernetes)"
       build "${name}" "${v}" "${MODS}/kube" "k8s.io/kubernetes/cmd/${name}" "$(kube_ldflags "${v}")"
       ;;
-    keda-operator|keda-adapter)
+    keda-operator|keda-webhooks|keda-adapter)
       v="$(module_version "${MODS}/keda" github.com/kedacore/keda/v2)"
       build "${name}" "${v}" "${MODS}/keda" "github.com/kedacore/keda/v2/cmd/${name#keda-}" \
         "-X github.com/kedacore/keda/v2/version.Version=${v#v}"

@@ -38,6 +38,7 @@ const (
 	KubeControllerManager = "kube-controller-manager"
 	KEDAOperator          = "keda-operator"
 	KEDAAdapter           = "keda-adapter"
+	KEDAWebhooks          = "keda-webhooks"
 )
 
 // versionOf maps a binary name to the version it is cached under.
@@ -47,6 +48,7 @@ var versionOf = map[string]string{
 	KubeControllerManager: KubeVersion,
 	KEDAOperator:          KEDAVersion,
 	KEDAAdapter:           KEDAVersion,
+	KEDAWebhooks:          KEDAVersion,
 }
 
 // CacheDir is $SERVING_KEDA_CACHE, or $HOME/.cache/serving-keda: the cache

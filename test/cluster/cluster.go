@@ -26,7 +26,8 @@ limitations under the License.
 //     ServerlessService and KEDA, from the module cache at the versions the
 //     main module pins, all Established;
 //   - namespaces knative-serving and keda;
-//   - the KEDA operator, out of cluster.
+//   - the KEDA operator, out of cluster;
+//   - KEDA's admission webhook, registered for ScaledObjects (kedawebhook.go).
 //
 // Pods stay Pending (there are no nodes). Every component logs to a file in
 // LogDir; KeepLogsOnFailure (or StartForTest) prints where, and the tail of
@@ -118,6 +119,11 @@ type Options struct {
 	// or --kube-api-qps=200.
 	KEDAEnv  []string
 	KEDAArgs []string
+	// SkipKEDAWebhook does not start KEDA's admission webhook. By default
+	// it runs, and is registered for ScaledObject creates and updates
+	// (failurePolicy Fail), whenever KEDA's CRDs are installed, with or
+	// without the operator, as KEDA's Helm chart installs it.
+	SkipKEDAWebhook bool
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
@@ -140,6 +146,12 @@ type Cluster struct {
 	// (KEDAOperator is nil with SkipKEDA).
 	ControllerManager *Process
 	KEDAOperator      *Process
+	// KEDAWebhook is KEDA's admission webhook (nil with SkipKEDAWebhook or
+	// SkipKEDACRDs), KEDAWebhookURL the ScaledObject URL registered for
+	// it, KEDAWebhookCertDir its ca.crt, tls.crt and tls.key.
+	KEDAWebhook        *Process
+	KEDAWebhookURL     string
+	KEDAWebhookCertDir string
 	// KEDAMetricsServiceAddr is the KEDA operator's gRPC metrics service
 	// (127.0.0.1:port), for a KEDA metrics adapter.
 	KEDAMetricsServiceAddr string
@@ -178,6 +190,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	}
 	if !opts.SkipKEDA {
 		names = append(names, KEDAOperator)
+	}
+	// Without KEDA's CRDs the webhook waits for StartKEDA.
+	startWebhook := !opts.SkipKEDACRDs && !opts.SkipKEDAWebhook
+	if startWebhook {
+		names = append(names, KEDAWebhooks)
 	}
 	bins, err := binaries(opts.BinDir, names...)
 	if err != nil {
@@ -333,6 +350,15 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		}
 	}
 
+	// The webhook first: it must judge the first ScaledObject write, and
+	// it stops after the operator (reverse start order).
+	if startWebhook {
+		t0 = time.Now()
+		if err := c.startKEDAWebhook(ctx, bins[KEDAWebhooks]); err != nil {
+			return nil, err
+		}
+		opts.logf("cluster: KEDA admission webhook ready and registered in %v (%s)", time.Since(t0).Round(time.Millisecond), c.KEDAWebhookURL)
+	}
 	if !opts.SkipKEDA {
 		t0 = time.Now()
 		if err := c.startKEDA(ctx, bins[KEDAOperator]); err != nil {

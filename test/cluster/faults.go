@@ -71,8 +71,20 @@ func (c *Cluster) InstallKEDACRDs(ctx context.Context) error {
 
 // StartKEDA starts KEDA's operator on a cluster started without it
 // (SkipKEDA, or SkipKEDACRDs once InstallKEDACRDs ran) and waits until it
-// is ready. It sets KEDAOperator.
+// is ready. It sets KEDAOperator. Unless Options.SkipKEDAWebhook, it first
+// starts KEDA's admission webhook if that is not running (a cluster
+// started with SkipKEDACRDs has none yet).
 func (c *Cluster) StartKEDA(ctx context.Context) error {
+	if !c.opts.SkipKEDAWebhook {
+		c.mu.Lock()
+		w := c.KEDAWebhook
+		c.mu.Unlock()
+		if w == nil {
+			if err := c.StartKEDAWebhook(ctx); err != nil {
+				return err
+			}
+		}
+	}
 	c.mu.Lock()
 	running := c.KEDAOperator != nil
 	c.mu.Unlock()

@@ -30,7 +30,7 @@ import (
 )
 
 // TestFaults checks the fault helpers: a cluster without KEDA's CRDs gets
-// them (and the operator) later; kube-apiserver killed and restarted keeps
+// them (and the operator and webhook) later; kube-apiserver killed and restarted keeps
 // its port, certificates and data, and ServiceAccount tokens stay valid.
 func TestFaults(t *testing.T) {
 	c := StartForTest(t, Options{SkipKEDACRDs: true})
@@ -41,8 +41,8 @@ func TestFaults(t *testing.T) {
 	if _, err := kube.Discovery().ServerResourcesForGroupVersion("keda.sh/v1alpha1"); err == nil {
 		t.Fatal("keda.sh/v1alpha1 served with SkipKEDACRDs")
 	}
-	if c.KEDAOperator != nil {
-		t.Fatal("KEDA's operator started with SkipKEDACRDs")
+	if c.KEDAOperator != nil || c.KEDAWebhook != nil {
+		t.Fatal("KEDA's operator or webhook started with SkipKEDACRDs")
 	}
 	if err := c.InstallKEDACRDs(ctx); err != nil {
 		t.Fatal(err)
@@ -52,6 +52,9 @@ func TestFaults(t *testing.T) {
 	}
 	if err := c.StartKEDA(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if c.KEDAWebhook == nil {
+		t.Error("StartKEDA started no admission webhook")
 	}
 
 	_, saCfg, err := c.ServiceAccountKubeconfig(ctx, ServingNamespace, "tester")

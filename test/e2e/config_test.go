@@ -44,11 +44,11 @@ func TestConfigMapChange(t *testing.T) {
 	ctx := context.Background()
 	ns := e.Namespace(t)
 	follow := []string{"cfg-cpu-00001", "cfg-mem-00001", "cfg-other-00001"}
-	e.Revision(t, ns, follow[0], nil)
-	e.Revision(t, ns, follow[1], map[string]string{autoscaling.MetricAnnotationKey: autoscaling.Memory})
-	e.Revision(t, ns, follow[2], map[string]string{autoscaling.TargetAnnotationKey: "50"})
+	e.RevisionWith(t, ns, follow[0], nil, harness.CPURequest)
+	e.RevisionWith(t, ns, follow[1], map[string]string{autoscaling.MetricAnnotationKey: autoscaling.Memory}, harness.MemoryRequest)
+	e.RevisionWith(t, ns, follow[2], map[string]string{autoscaling.TargetAnnotationKey: "50"}, harness.CPURequest)
 	const own = "cfg-own-00001" // sets its own interval, which wins
-	e.Revision(t, ns, own, map[string]string{translate.PollingIntervalKey: "3"})
+	e.RevisionWith(t, ns, own, map[string]string{translate.PollingIntervalKey: "3"}, harness.CPURequest)
 	const kpa = "cfg-kpa-00001" // another class: not this controller's
 	e.Revision(t, ns, kpa, map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA})
 

@@ -36,7 +36,7 @@ func TestDeletePodAutoscaler(t *testing.T) {
 	e := shared.Get(t)
 	ns := e.Namespace(t)
 	ctx := context.Background()
-	pa := e.Revision(t, ns, "gone-00001", nil)
+	pa := e.RevisionWith(t, ns, "gone-00001", nil, harness.CPURequest)
 	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	hpa := e.HPA(t, ns, pa.Name, harness.KEDATimeout)
 	e.PACondition(t, ns, pa.Name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)

@@ -43,10 +43,10 @@ import (
 func TestMemoryRevision(t *testing.T) {
 	e := shared.Get(t)
 	ns := e.Namespace(t)
-	pa := e.Revision(t, ns, "mem-00001", map[string]string{
+	pa := e.RevisionWith(t, ns, "mem-00001", map[string]string{
 		autoscaling.MetricAnnotationKey: autoscaling.Memory,
 		autoscaling.TargetAnnotationKey: "200",
-	})
+	}, harness.MemoryRequest)
 
 	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	if got := so.Spec.Triggers; len(got) != 1 || got[0].Type != "memory" ||

@@ -49,7 +49,7 @@ func TestScaledObjectRestored(t *testing.T) {
 	ns := e.Namespace(t)
 	ctx := context.Background()
 	sos := e.KEDA.KedaV1alpha1().ScaledObjects(ns)
-	pa := e.Revision(t, ns, "keep-00001", map[string]string{autoscaling.MaxScaleAnnotationKey: "5"})
+	pa := e.RevisionWith(t, ns, "keep-00001", map[string]string{autoscaling.MaxScaleAnnotationKey: "5"}, harness.CPURequest)
 	old := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	e.HPA(t, ns, pa.Name, harness.KEDATimeout)
 
@@ -158,7 +158,7 @@ func TestBringYourOwnScaledObject(t *testing.T) {
 	ns := e.Namespace(t)
 	ctx := context.Background()
 	const name = "byo-00001"
-	e.Revision(t, ns, name, map[string]string{translate.AutoCreateKey: "false"})
+	e.RevisionWith(t, ns, name, map[string]string{translate.AutoCreateKey: "false"}, harness.CPURequest)
 
 	pa := e.PACondition(t, ns, name, "Active", harness.ControllerTimeout, func(c *apis.Condition) bool {
 		return c.IsUnknown() && c.Reason == "WaitingForScaledObject"
@@ -168,10 +168,7 @@ func TestBringYourOwnScaledObject(t *testing.T) {
 		t.Fatalf("a ScaledObject appeared in bring-your-own mode: err = %v", err)
 	}
 
-	created, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Create(ctx, harness.UserScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := e.CreateUserScaledObject(t, harness.UserScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
 	hpa := e.HPA(t, ns, name, harness.KEDATimeout)
 	if ref := metav1.GetControllerOf(hpa); ref == nil || ref.UID != created.UID {
 		t.Errorf("HPA controller %+v, want the user's ScaledObject", ref)
@@ -216,11 +213,11 @@ func TestScaledObjectNotOwned(t *testing.T) {
 	ns := e.Namespace(t)
 	ctx := context.Background()
 	const name = "taken-00001"
-	created, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Create(ctx, harness.UserScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Revision(t, ns, name, nil)
+	// The Deployment first, as Serving makes it before the PA: KEDA's
+	// webhook reads it to admit the user's cpu trigger.
+	e.Deployment(t, ns, name, harness.CPURequest)
+	created := e.CreateUserScaledObject(t, harness.UserScaledObject(ns, name), metav1.CreateOptions{FieldManager: "e2e-user"})
+	e.RevisionWith(t, ns, name, nil, harness.CPURequest)
 
 	pa := e.PACondition(t, ns, name, "Ready", harness.ControllerTimeout, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "NotOwned"

@@ -39,7 +39,7 @@ func TestCPURevision(t *testing.T) {
 	e := shared.Get(t)
 	ns := e.Namespace(t)
 	ctx := context.Background()
-	pa := e.Revision(t, ns, "hello-00001", map[string]string{autoscaling.TargetAnnotationKey: "70", autoscaling.MaxScaleAnnotationKey: "5"})
+	pa := e.RevisionWith(t, ns, "hello-00001", map[string]string{autoscaling.TargetAnnotationKey: "70", autoscaling.MaxScaleAnnotationKey: "5"}, harness.CPURequest)
 
 	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	if !metav1.IsControlledBy(so, pa) {
@@ -85,7 +85,7 @@ func TestHPAStatusFlowsToPA(t *testing.T) {
 	e := shared.Get(t)
 	ns := e.Namespace(t)
 	ctx := context.Background()
-	pa := e.Revision(t, ns, "flow-00001", nil)
+	pa := e.RevisionWith(t, ns, "flow-00001", nil, harness.CPURequest)
 	e.ScaledObject(t, ns, pa.Name, createTimeout)
 
 	for i, want := range []struct{ desired, current int32 }{{3, 1}, {3, 3}, {1, 3}} {

@@ -40,8 +40,8 @@ func TestInvalidAnnotationFixed(t *testing.T) {
 	ns := e.Namespace(t)
 	ctx := context.Background()
 	const bad, good = "bad-00001", "good-00001"
-	e.Revision(t, ns, bad, map[string]string{translate.MetricTypeKey: "Average"})
-	e.Revision(t, ns, good, nil)
+	e.RevisionWith(t, ns, bad, map[string]string{translate.MetricTypeKey: "Average"}, harness.CPURequest)
+	e.RevisionWith(t, ns, good, nil, harness.CPURequest)
 
 	pa := e.PACondition(t, ns, bad, "Ready", harness.ControllerTimeout, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "InvalidMetricType"

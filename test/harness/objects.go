@@ -63,16 +63,66 @@ func (e *Env) Namespace(t testing.TB) string {
 	return name
 }
 
-// Revision creates what Serving creates for a new revision (deploy.Revision):
-// its Deployment and its PodAutoscaler of the HPA class with anns.
+// Resources of a ksvc's container, for the tests whose point needs a
+// ScaledObject for a cpu or memory revision: KEDA scales on the user
+// container's request, and its admission webhook refuses a cpu or memory
+// trigger on a container without one. Knative's default sets none
+// (deploy.Revision), which test/e2e/realinstall_test.go covers.
+var (
+	CPURequest       = deploy.Requests("100m", "")
+	MemoryRequest    = deploy.Requests("", "128Mi")
+	CPUMemoryRequest = deploy.Requests("100m", "128Mi")
+)
+
+// Revision creates what Serving creates for a new revision of a ksvc that
+// sets no resources (Knative's default): its Deployment (user-container
+// with no requests, queue-proxy with Serving's default 25m cpu) and its
+// PodAutoscaler of the HPA class with anns.
 func (e *Env) Revision(t testing.TB, ns, name string, anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
 	t.Helper()
-	d, pa := deploy.Revision(ns, name, Service, anns)
+	return e.RevisionWith(t, ns, name, anns, corev1.ResourceRequirements{})
+}
+
+// RevisionWith is Revision for a ksvc whose container sets res. The
+// Deployment may exist already (made by Deployment).
+func (e *Env) RevisionWith(t testing.TB, ns, name string, anns map[string]string, res corev1.ResourceRequirements) *autoscalingv1alpha1.PodAutoscaler {
+	t.Helper()
+	d, pa := deploy.RevisionWithResources(ns, name, Service, anns, res)
 	pa, err := e.CreateRevision(context.Background(), d, pa)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pa
+}
+
+// Deployment creates only a revision's Deployment (Serving creates it
+// before the PA), for a test that writes a ScaledObject of its own for the
+// revision before the PA exists: KEDA's webhook reads the target of a cpu or
+// memory trigger and refuses a ScaledObject whose Deployment is missing.
+func (e *Env) Deployment(t testing.TB, ns, name string, res corev1.ResourceRequirements) {
+	t.Helper()
+	d, _ := deploy.RevisionWithResources(ns, name, Service, nil, res)
+	if _, err := e.Kube.AppsV1().Deployments(ns).Create(context.Background(), d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CreateUserScaledObject creates a ScaledObject as a user would. KEDA's
+// webhook reads the target Deployment from its informer cache, which may
+// lag a Deployment created just before: while it answers "not found" the
+// create is retried, for up to 5 s; any other refusal fails the test.
+func (e *Env) CreateUserScaledObject(t testing.TB, so *kedav1alpha1.ScaledObject, opts metav1.CreateOptions) *kedav1alpha1.ScaledObject {
+	t.Helper()
+	var created *kedav1alpha1.ScaledObject
+	var err error
+	_ = wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 5*time.Second, true, func(ctx context.Context) (bool, error) {
+		created, err = e.KEDA.KedaV1alpha1().ScaledObjects(so.Namespace).Create(ctx, so, opts)
+		return err == nil || !strings.Contains(err.Error(), "not found"), nil
+	})
+	if err != nil {
+		t.Fatalf("creating the user's ScaledObject %s/%s: %v", so.Namespace, so.Name, err)
+	}
+	return created
 }
 
 // CreateRevision creates d (unless nil; an existing one is fine) and pa.
@@ -89,12 +139,12 @@ func (e *Env) CreateRevision(ctx context.Context, d *appsv1.Deployment, pa *auto
 	return created, nil
 }
 
-// Revisions creates revisions named names concurrently (8 at a time),
-// calling created (if not nil) after each PodAutoscaler. Failed creations
+// Revisions creates revisions named names concurrently (8 at a time), their
+// user containers with resources res, calling created (if not nil) after each PodAutoscaler. Failed creations
 // (the API server may be away) are retried for up to 2 minutes; a
 // PodAutoscaler that exists already (created by a request whose answer
 // was lost) counts as created.
-func (e *Env) Revisions(ctx context.Context, ns string, names []string, anns map[string]string, created func(i int)) error {
+func (e *Env) Revisions(ctx context.Context, ns string, names []string, anns map[string]string, res corev1.ResourceRequirements, created func(i int)) error {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -106,7 +156,7 @@ func (e *Env) Revisions(ctx context.Context, ns string, names []string, anns map
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				d, pa := deploy.Revision(ns, names[i], Service, anns)
+				d, pa := deploy.RevisionWithResources(ns, names[i], Service, anns, res)
 				var last error
 				err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 					_, last = e.CreateRevision(ctx, d, pa)

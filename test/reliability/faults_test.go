@@ -204,7 +204,7 @@ func burst(ctx context.Context, e *harness.Env, ns string, names []string) (*ato
 	half := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- e.Revisions(ctx, ns, names, nil, func(int) {
+		done <- e.Revisions(ctx, ns, names, nil, harness.CPURequest, func(int) {
 			if int(created.Add(1)) == (len(names)+1)/2 {
 				close(half)
 			}

@@ -61,7 +61,7 @@ func TestKEDAOperatorNotRunning(t *testing.T) {
 	}
 	names := revisionNames("rev", n)
 	for i, name := range names {
-		e.Revision(t, ns, name, shapes[i%len(shapes)])
+		e.RevisionWith(t, ns, name, shapes[i%len(shapes)], harness.CPUMemoryRequest)
 	}
 	st, took := converge(t, e, ns, names, false, 60*time.Second)
 	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
@@ -103,7 +103,7 @@ func TestKEDACRDsInstalledLater(t *testing.T) {
 	})
 	ctx := context.Background()
 	ns := e.Namespace(t)
-	e.Revision(t, ns, "early-00001", nil)
+	e.RevisionWith(t, ns, "early-00001", nil, harness.CPURequest)
 	log := e.Controller.LogPath
 	pid := e.Controller.PID()
 

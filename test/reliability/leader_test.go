@@ -145,7 +145,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 
 	ns := e.Namespace(t)
 	names := revisionNames("le", before)
-	if err := e.Revisions(ctx, ns, names, nil, nil); err != nil {
+	if err := e.Revisions(ctx, ns, names, nil, harness.CPURequest, nil); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := converge(t, e, ns, names, false, 60*time.Second)
@@ -189,7 +189,7 @@ func TestLeaderElectionBuckets(t *testing.T) {
 	}
 	killed := time.Now()
 	newNames := revisionNames("after", after)
-	if err := e.Revisions(ctx, ns, newNames, nil, nil); err != nil {
+	if err := e.Revisions(ctx, ns, newNames, nil, harness.CPURequest, nil); err != nil {
 		t.Fatal(err)
 	}
 	created := time.Since(killed)

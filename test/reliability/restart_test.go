@@ -86,19 +86,18 @@ func TestControllerRestartWritesNothing(t *testing.T) {
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("rev%02d-00001", i)
-		e.Revision(t, ns, names[i], shapes[i%len(shapes)])
+		e.RevisionWith(t, ns, names[i], shapes[i%len(shapes)], harness.CPUMemoryRequest)
 	}
 	// And the states that end in an error or in somebody else's object: a
 	// bad annotation, a bring-your-own ScaledObject, one that is not owned.
 	const bad, byo, taken = "bad-00001", "byo-00001", "taken-00001"
 	e.Revision(t, ns, bad, map[string]string{translate.MetricTypeKey: "Average"})
-	e.Revision(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"})
+	e.RevisionWith(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"}, harness.CPURequest)
+	e.Deployment(t, ns, taken, harness.CPURequest) // KEDA's webhook reads it to admit the user's object
 	for _, name := range []string{byo, taken} {
-		if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Create(ctx, harness.UserScaledObject(ns, name), metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		e.CreateUserScaledObject(t, harness.UserScaledObject(ns, name), metav1.CreateOptions{})
 	}
-	e.Revision(t, ns, taken, nil)
+	e.RevisionWith(t, ns, taken, nil, harness.CPURequest)
 
 	// Converged: ScaledObject, HPA, PA active with KEDA's view mirrored.
 	start := time.Now()

@@ -84,7 +84,7 @@ func TestDeniedCreate(t *testing.T) {
 	ctx := context.Background()
 	ns := e.Namespace(t)
 	const denied = "denied-00001"
-	e.Revision(t, ns, denied, nil)
+	e.RevisionWith(t, ns, denied, nil, harness.CPURequest)
 
 	pa := e.PACondition(t, ns, denied, "Ready", 30*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "FailedCreate"
@@ -109,10 +109,12 @@ func TestDeniedCreate(t *testing.T) {
 	// Other work goes on meanwhile.
 	const invalid, byo = "invalid-00001", "byo-00001"
 	e.Revision(t, ns, invalid, map[string]string{translate.MetricTypeKey: "Average"})
-	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Create(ctx, harness.UserScaledObject(ns, byo), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	e.Revision(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"})
+	// The Deployment first, as Serving makes it: KEDA's webhook reads it to
+	// admit the user's cpu trigger, which needs every container's cpu
+	// request (queue-proxy has Serving's 25m).
+	e.Deployment(t, ns, byo, harness.CPURequest)
+	e.CreateUserScaledObject(t, harness.UserScaledObject(ns, byo), metav1.CreateOptions{})
+	e.RevisionWith(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"}, harness.CPURequest)
 	e.PACondition(t, ns, invalid, "Ready", 15*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "InvalidMetricType"
 	})
@@ -218,7 +220,7 @@ func TestRefusedOverridesAndAuth(t *testing.T) {
 
 	// An existing revision edited to retarget, then to move: its
 	// ScaledObject stays as it was.
-	e.Revision(t, ns, "moving-00001", nil)
+	e.RevisionWith(t, ns, "moving-00001", nil, harness.CPURequest)
 	so := e.ScaledObject(t, ns, "moving-00001", 15*time.Second)
 	for _, override := range []string{retarget, `{"metadata":{"namespace":"kube-system"}}`} {
 		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, translate.OverrideKey, override)

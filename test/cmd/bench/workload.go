@@ -103,8 +103,19 @@ func (r revision) annotations(i int) map[string]string {
 	return a
 }
 
+// deployment is the revision's Deployment as Serving makes it, the ksvc
+// requesting what its mix scales on: KEDA's cpu and memory triggers need
+// the user container's request (its webhook refuses them without one), a
+// Prometheus revision keeps Knative's default (no request).
 func (r revision) deployment() *appsv1.Deployment {
-	d, _ := deploy.Revision(r.Namespace, r.Name, "svc-"+r.Name, nil)
+	var res corev1.ResourceRequirements
+	switch r.Mix {
+	case "cpu", "cpu-window":
+		res = deploy.Requests("100m", "")
+	case "memory":
+		res = deploy.Requests("", "128Mi")
+	}
+	d, _ := deploy.RevisionWithResources(r.Namespace, r.Name, "svc-"+r.Name, nil, res)
 	return d
 }
 
