@@ -14,7 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package plot draws the report's figure of one N.
+package plot
 
 import (
 	"fmt"
@@ -25,6 +26,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
 )
 
 // The plot is drawn with the standard library only (image/png and a small
@@ -46,19 +49,19 @@ var (
 )
 
 // colorOf gives each contender the same colour in every plot.
-func colorOf(r *Result) color.RGBA {
+func colorOf(r *result.Result) color.RGBA {
 	switch {
-	case r.Contender == contenderKEDA && r.KEDAProfile == playedProfile:
+	case r.Contender == result.KEDA && r.KEDAProfile == result.Played:
 		return palette[5]
-	case r.Contender == contenderKEDA && r.KEDAProfile == "tuned":
+	case r.Contender == result.KEDA && r.KEDAProfile == "tuned":
 		return palette[0]
-	case r.Contender == contenderKEDA:
+	case r.Contender == result.KEDA:
 		return palette[1]
-	case r.Contender == contenderHPA:
+	case r.Contender == result.HPA:
 		return palette[2]
-	case r.Contender == contenderBare && r.KEDAProfile != playedProfile:
+	case r.Contender == result.Bare && r.KEDAProfile != result.Played:
 		return palette[6]
-	case r.Contender == contenderBare:
+	case r.Contender == result.Bare:
 		return palette[3]
 	}
 	return palette[4]
@@ -238,7 +241,7 @@ func decadeBounds(vals []float64, floor float64) (float64, float64) {
 }
 
 // countSeries is the number of objects seen by each time: a step curve.
-func countSeries(d Dist) ([]float64, []float64) {
+func countSeries(d result.Dist) ([]float64, []float64) {
 	ranks, times := d.Points()
 	var xs, ys []float64
 	prev := 0.0
@@ -251,7 +254,7 @@ func countSeries(d Dist) ([]float64, []float64) {
 }
 
 // cdfSeries is the empirical CDF (percent) of a sample, values times scale.
-func cdfSeries(d Dist, scale float64) ([]float64, []float64) {
+func cdfSeries(d result.Dist, scale float64) ([]float64, []float64) {
 	ranks, values := d.Points()
 	var xs, ys []float64
 	n := float64(d.Count)
@@ -264,9 +267,9 @@ func cdfSeries(d Dist, scale float64) ([]float64, []float64) {
 	return xs, ys
 }
 
-// writePlot draws, for the results of one N: objects ready over time, the
+// Convergence draws, for the results of one N: objects ready over time, the
 // CDF of PA -> object latency, and the CDF of HPA status -> PA status latency.
-func writePlot(path string, results []*Result) error {
+func Convergence(path string, results []*result.Result) error {
 	const w, h = 1860, 700
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), &image.Uniform{white}, image.Point{}, draw.Src)
@@ -298,7 +301,7 @@ func writePlot(path string, results []*Result) error {
 		c := colorOf(r)
 		xs, ys := countSeries(r.ObjectTimes)
 		panels[0].drawSeries(img, series{xs, ys, c, solid})
-		if r.Contender != contenderHPA && r.HPATimes.Count > 0 {
+		if r.Contender != result.HPA && r.HPATimes.Count > 0 {
 			xs, ys = countSeries(r.HPATimes)
 			panels[0].drawSeries(img, series{xs, ys, c, dotted})
 		}

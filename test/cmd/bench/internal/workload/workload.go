@@ -14,7 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package workload is what Serving creates for N new revisions, spread over
+// a few namespaces: each revision's Deployment (one replica, cpu and memory
+// requests, as KEDA's resource scalers need) and its PodAutoscaler of the
+// HPA class with one of four annotation sets (the "mix").
+package workload
 
 import (
 	"context"
@@ -23,44 +27,34 @@ import (
 	"sync"
 	"time"
 
-	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
-	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
 
-	"github.com/serving-keda/serving-keda/pkg/config"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/deploy"
 )
 
-// The workload: what Serving creates for N new revisions, spread over a few
-// namespaces. Each revision has a Deployment (one replica, cpu and memory
-// requests, as KEDA's resource scalers need) and a PodAutoscaler of the HPA
-// class with one of four annotation sets (the "mix").
-
-// revision names one revision of the workload.
-type revision struct {
+// Revision names one revision of the workload.
+type Revision struct {
 	Namespace, Name string
 	Mix             string // cpu, cpu-window, memory, prometheus
 }
 
-func (r revision) Key() string { return r.Namespace + "/" + r.Name }
+// Key is namespace/name.
+func (r Revision) Key() string { return r.Namespace + "/" + r.Name }
 
-func workload(n, namespaces int) []revision {
-	out := make([]revision, n)
+// New is the workload of n revisions over namespaces namespaces.
+func New(n, namespaces int) []Revision {
+	out := make([]Revision, n)
 	for i := range out {
-		out[i] = revision{
+		out[i] = Revision{
 			Namespace: fmt.Sprintf("bench-%02d", i%namespaces),
 			Name:      fmt.Sprintf("rev-%05d", i),
 			Mix:       []string{"cpu", "cpu-window", "memory", "prometheus"}[i%4],
@@ -69,15 +63,15 @@ func workload(n, namespaces int) []revision {
 	return out
 }
 
-// mixDescription documents the annotation sets for the report.
-const mixDescription = "25% `metric: cpu, target: 70, min-scale: 1, max-scale: 10`; " +
+// MixDescription documents the annotation sets for the report.
+const MixDescription = "25% `metric: cpu, target: 70, min-scale: 1, max-scale: 10`; " +
 	"25% `metric: cpu, target: 50-90, window: 2m, max-scale: 20`; " +
 	"25% `metric: memory, target: 256` (MiB), `max-scale: 10`; " +
 	"25% custom `metric: http_requests_per_second, target: 10, max-scale: 10` with " +
 	"`prometheus-query: sum(rate(http_requests_total{namespace=\"{{.Namespace}}\",revision=\"{{.Revision}}\"}[1m]))` " +
 	"(address from config-autoscaler-keda: a Prometheus-compatible stub in the benchmark process)"
 
-func (r revision) annotations(i int) map[string]string {
+func (r Revision) annotations(i int) map[string]string {
 	a := map[string]string{autoscaling.ClassAnnotationKey: autoscaling.HPA}
 	switch r.Mix {
 	case "cpu":
@@ -103,12 +97,13 @@ func (r revision) annotations(i int) map[string]string {
 	return a
 }
 
-func (r revision) deployment() *appsv1.Deployment {
+func (r Revision) deployment() *appsv1.Deployment {
 	d, _ := deploy.Revision(r.Namespace, r.Name, "svc-"+r.Name, nil)
 	return d
 }
 
-func (r revision) podAutoscaler(i int) *autoscalingv1alpha1.PodAutoscaler {
+// PodAutoscaler is revision i's PA.
+func (r Revision) PodAutoscaler(i int) *autoscalingv1alpha1.PodAutoscaler {
 	_, pa := deploy.Revision(r.Namespace, r.Name, "svc-"+r.Name, r.annotations(i))
 	return pa
 }
@@ -144,10 +139,10 @@ func parallel(n, workers int, f func(i int) error) error {
 	return first
 }
 
-// createDeployments creates every revision's Deployment and waits until the
+// CreateDeployments creates every revision's Deployment and waits until the
 // deployment controller has made their pods (Pending: there are no nodes),
 // so that work is over before the measured window starts.
-func createDeployments(ctx context.Context, kube kubernetes.Interface, revs []revision, logf func(string, ...any)) (time.Duration, error) {
+func CreateDeployments(ctx context.Context, kube kubernetes.Interface, revs []Revision, logf func(string, ...any)) (time.Duration, error) {
 	begin := time.Now()
 	err := parallel(len(revs), 32, func(i int) error {
 		_, err := kube.AppsV1().Deployments(revs[i].Namespace).Create(ctx, revs[i].deployment(), metav1.CreateOptions{})
@@ -180,13 +175,13 @@ func createDeployments(ctx context.Context, kube kubernetes.Interface, revs []re
 	return time.Since(begin), nil
 }
 
-// createPodAutoscalers creates every PA at once (32 parallel requests,
+// CreatePodAutoscalers creates every PA at once (32 parallel requests,
 // unthrottled client) and returns the time each create call returned.
-func createPodAutoscalers(ctx context.Context, sc servingclientset.Interface, revs []revision) (map[string]time.Time, error) {
+func CreatePodAutoscalers(ctx context.Context, sc servingclientset.Interface, revs []Revision) (map[string]time.Time, error) {
 	var mu sync.Mutex
 	created := make(map[string]time.Time, len(revs))
 	err := parallel(len(revs), 32, func(i int) error {
-		if _, err := sc.AutoscalingV1alpha1().PodAutoscalers(revs[i].Namespace).Create(ctx, revs[i].podAutoscaler(i), metav1.CreateOptions{}); err != nil {
+		if _, err := sc.AutoscalingV1alpha1().PodAutoscalers(revs[i].Namespace).Create(ctx, revs[i].PodAutoscaler(i), metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("creating PA %s: %w", revs[i].Key(), err)
 		}
 		now := time.Now()
@@ -198,80 +193,8 @@ func createPodAutoscalers(ctx context.Context, sc servingclientset.Interface, re
 	return created, err
 }
 
-// bareClient is the lower bound: a client that does nothing but create the
-// ScaledObject this project's translation computes for each new PA, with
-// many workers, limited only by the same client QPS and burst.
-type bareClient struct {
-	*keyWorkers
-	keda kedaclientset.Interface
-	cfg  *config.Config
-	errs chan error
-}
-
-func startBareClient(ctx context.Context, rc *rest.Config, qps, burst, workers int, promURL string) (*bareClient, error) {
-	rc = rest.CopyConfig(rc)
-	rc.UserAgent = bareAgent
-	rc.QPS, rc.Burst = float32(qps), burst
-	sc, err := servingclientset.NewForConfig(rc)
-	if err != nil {
-		return nil, err
-	}
-	kc, err := kedaclientset.NewForConfig(rc)
-	if err != nil {
-		return nil, err
-	}
-	as, err := asconfig.NewConfigFromMap(nil)
-	if err != nil {
-		return nil, err
-	}
-	kcfg, err := config.NewKEDAFromMap(map[string]string{config.PrometheusAddressKey: promURL})
-	if err != nil {
-		return nil, err
-	}
-	b := &bareClient{
-		keyWorkers: newKeyWorkers(cache.NewSharedIndexInformer(&cache.ListWatch{
-			ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-				return sc.AutoscalingV1alpha1().PodAutoscalers("").List(ctx, o)
-			},
-			WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-				return sc.AutoscalingV1alpha1().PodAutoscalers("").Watch(ctx, o)
-			},
-		}, &autoscalingv1alpha1.PodAutoscaler{}, 0, cache.Indexers{})),
-		keda: kc,
-		cfg:  &config.Config{Autoscaler: as, KEDA: kcfg},
-		errs: make(chan error, 1),
-	}
-	err = b.start(ctx, "bare client", cache.ResourceEventHandlerFuncs{AddFunc: b.enqueue}, workers, b.create, func(key string, err error) {
-		select {
-		case b.errs <- fmt.Errorf("bare client: %s: %w", key, err):
-		default:
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-func (b *bareClient) create(ctx context.Context, key string) error {
-	obj, err := b.get(key)
-	if obj == nil {
-		return err
-	}
-	so, err := translate.ScaledObject(translate.Input{PA: obj.(*autoscalingv1alpha1.PodAutoscaler), Config: b.cfg, Workload: benchWorkload})
-	if err != nil {
-		return err
-	}
-	_, err = b.keda.KedaV1alpha1().ScaledObjects(so.Namespace).Create(ctx, so, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		return nil
-	}
-	return err
-}
-
-// benchWorkload is the pod shape of the workload's Deployments as the bare
-// client's translation sees it: one serving container with cpu and memory
-// requests.
-var benchWorkload = &translate.Workload{Containers: []translate.Container{{
+// Shape is the pod shape of the workload's Deployments as the translation
+// sees it: one serving container with cpu and memory requests.
+var Shape = &translate.Workload{Containers: []translate.Container{{
 	Name: "user-container", Ports: true, Sized: []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory},
 }}}

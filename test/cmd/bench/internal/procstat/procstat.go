@@ -14,7 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package procstat reads what Linux's /proc says about a process and the
+// machine: CPU seconds, resident memory, the Go heap a process serves on
+// its metrics endpoint, other processes' CPU, the load average.
+package procstat
 
 import (
 	"bufio"
@@ -34,8 +37,8 @@ import (
 // 100 on every Linux architecture Go supports.
 const clockTicks = 100
 
-// cpuSeconds returns the user+system CPU time a process has used.
-func cpuSeconds(pid int) (float64, error) {
+// CPUSeconds returns the user+system CPU time a process has used.
+func CPUSeconds(pid int) (float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
@@ -125,9 +128,9 @@ func scrapeGauge(ctx context.Context, url, name string) (float64, error) {
 	return 0, fmt.Errorf("%s: no sample %s", url, name)
 }
 
-// procSampler follows one process: resident memory (and its kernel-kept
+// Sampler follows one process: resident memory (and its kernel-kept
 // peak), and the Go heap in use from its metrics endpoint if it has one.
-type procSampler struct {
+type Sampler struct {
 	pid        int
 	metricsURL string // "" when the process serves no metrics
 
@@ -146,10 +149,10 @@ type procSampler struct {
 	done      chan struct{}
 }
 
-// newProcSampler reads the process's memory every rssEvery, and its Go heap
+// NewSampler reads the process's memory every rssEvery, and its Go heap
 // every heapEvery (a metrics scrape costs the process a little CPU).
-func newProcSampler(pid int, metricsURL string, rssEvery, heapEvery time.Duration) *procSampler {
-	s := &procSampler{pid: pid, metricsURL: metricsURL, heapEvery: heapEvery, stop: make(chan struct{}), done: make(chan struct{})}
+func NewSampler(pid int, metricsURL string, rssEvery, heapEvery time.Duration) *Sampler {
+	s := &Sampler{pid: pid, metricsURL: metricsURL, heapEvery: heapEvery, stop: make(chan struct{}), done: make(chan struct{})}
 	every := rssEvery
 	go func() {
 		defer close(s.done)
@@ -168,13 +171,13 @@ func newProcSampler(pid int, metricsURL string, rssEvery, heapEvery time.Duratio
 }
 
 // SetHeapEvery changes how often the heap is read.
-func (s *procSampler) SetHeapEvery(d time.Duration) {
+func (s *Sampler) SetHeapEvery(d time.Duration) {
 	s.mu.Lock()
 	s.heapEvery = d
 	s.mu.Unlock()
 }
 
-func (s *procSampler) sample(forceHeap bool) {
+func (s *Sampler) sample(forceHeap bool) {
 	m, err := memStatus(s.pid)
 	s.mu.Lock()
 	readHeap := s.metricsURL != "" && (forceHeap || time.Since(s.heapAt) >= s.heapEvery)
@@ -205,7 +208,7 @@ func (s *procSampler) sample(forceHeap bool) {
 }
 
 // Snapshot returns the peak and latest RSS and heap seen so far.
-func (s *procSampler) Snapshot() (peakRSS, lastRSS int64, peakHeap, lastHeap float64) {
+func (s *Sampler) Snapshot() (peakRSS, lastRSS int64, peakHeap, lastHeap float64) {
 	s.sample(true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -214,20 +217,21 @@ func (s *procSampler) Snapshot() (peakRSS, lastRSS int64, peakHeap, lastHeap flo
 
 // Split returns the highest anonymous RSS sampled, and the latest anonymous
 // and file-backed RSS.
-func (s *procSampler) Split() (peakAnon, lastAnon, lastFile int64) {
+func (s *Sampler) Split() (peakAnon, lastAnon, lastFile int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peakAnon, s.lastAnon, s.lastFile
 }
 
-func (s *procSampler) Stop() {
+// Stop stops sampling.
+func (s *Sampler) Stop() {
 	close(s.stop)
 	<-s.done
 }
 
-// machineBusy returns the CPU seconds all CPUs have spent busy since boot
+// MachineBusy returns the CPU seconds all CPUs have spent busy since boot
 // (/proc/stat: user, nice, system, irq, softirq, steal).
-func machineBusy() float64 {
+func MachineBusy() float64 {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0
@@ -297,16 +301,20 @@ func treeCPU(root int) float64 {
 	return total
 }
 
-// cpuMeter tells the benchmark's own CPU use (its process tree: the
+// CPUMeter tells the benchmark's own CPU use (its process tree: the
 // control plane, KEDA, the contender) from everything else on the machine.
-type cpuMeter struct{ busy, mine float64 }
+type CPUMeter struct{ busy, mine float64 }
 
-func readCPUMeter() cpuMeter {
-	return cpuMeter{busy: machineBusy(), mine: treeCPU(os.Getpid())}
+// ReadCPUMeter reads the machine's and the benchmark's CPU seconds so far.
+func ReadCPUMeter() CPUMeter {
+	return CPUMeter{busy: MachineBusy(), mine: treeCPU(os.Getpid())}
 }
 
-// foreign returns the CPU seconds used by other processes since m.
-func (m cpuMeter) foreign() float64 {
-	now := readCPUMeter()
+// Foreign returns the CPU seconds used by other processes since m.
+func (m CPUMeter) Foreign() float64 {
+	now := ReadCPUMeter()
 	return max(0, (now.busy-m.busy)-(now.mine-m.mine))
 }
+
+// Mine returns the CPU seconds of the benchmark's process tree at m.
+func (m CPUMeter) Mine() float64 { return m.mine }

@@ -14,7 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package audit counts the requests the API server served, by client,
+// from its audit log (one line per request, with the client's user and user
+// agent, which the API server's own counters do not have), and reads those
+// counters (apiserver_request_total, all clients together).
+package audit
 
 import (
 	"bufio"
@@ -29,23 +33,20 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
 )
 
-// What the API server itself says about the requests it served: its
-// apiserver_request_total counters (all clients together) and its audit log
-// (one line per request, with the client's user and user agent, which the
-// counters do not have).
-
-// reqKey is a kind of request: a verb (as the audit log spells it: create,
+// Request is a kind of request: a verb (as the audit log spells it: create,
 // update, patch, delete, get, list, watch) on a resource and subresource.
-type reqKey struct {
+type Request struct {
 	Verb        string `json:"verb"`
 	Group       string `json:"group,omitempty"`
 	Resource    string `json:"resource"`
 	Subresource string `json:"subresource,omitempty"`
 }
 
-func (k reqKey) String() string {
+func (k Request) String() string {
 	r := k.Resource
 	if k.Subresource != "" {
 		r += "/" + k.Subresource
@@ -56,8 +57,8 @@ func (k reqKey) String() string {
 	return k.Verb + " " + r
 }
 
-// isWrite reports whether a verb changes state.
-func isWrite(verb string) bool {
+// IsWrite reports whether a verb changes state.
+func IsWrite(verb string) bool {
 	switch verb {
 	case "create", "update", "patch", "delete", "deletecollection", "apply":
 		return true
@@ -65,12 +66,12 @@ func isWrite(verb string) bool {
 	return false
 }
 
-// counts maps kinds of requests to how many there were.
-type counts map[reqKey]float64
+// Counts maps kinds of requests to how many there were.
+type Counts map[Request]float64
 
 // Sub returns c minus base (for counters read at two times).
-func (c counts) Sub(base counts) counts {
-	out := counts{}
+func (c Counts) Sub(base Counts) Counts {
+	out := Counts{}
 	for k, v := range c {
 		if d := v - base[k]; d != 0 {
 			out[k] = d
@@ -80,7 +81,7 @@ func (c counts) Sub(base counts) counts {
 }
 
 // Total sums the requests whose verb satisfies keep (nil: all).
-func (c counts) Total(keep func(verb string) bool) float64 {
+func (c Counts) Total(keep func(verb string) bool) float64 {
 	var t float64
 	for k, v := range c {
 		if keep == nil || keep(k.Verb) {
@@ -90,18 +91,18 @@ func (c counts) Total(keep func(verb string) bool) float64 {
 	return t
 }
 
-// ByVerb folds resources together.
-func (c counts) ByVerb() map[string]float64 {
-	out := map[string]float64{}
-	for k, v := range c {
-		out[k.Verb] += v
+// ReqCounts lists the counts as the results file keeps them, most first.
+func (c Counts) ReqCounts() []result.ReqCount {
+	out := []result.ReqCount{}
+	for _, k := range c.Sorted() {
+		out = append(out, result.ReqCount{Request: k.String(), Write: IsWrite(k.Verb), Count: c[k]})
 	}
 	return out
 }
 
 // Sorted returns the keys, most requests first.
-func (c counts) Sorted() []reqKey {
-	keys := make([]reqKey, 0, len(c))
+func (c Counts) Sorted() []Request {
+	keys := make([]Request, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)
 	}
@@ -121,21 +122,23 @@ var metricsVerb = map[string]string{
 	"WATCH": "watch", "WATCHLIST": "watch", "APPLY": "apply", "CONNECT": "connect",
 }
 
-// scrapeRequestTotals reads apiserver_request_total from the API server's
+// ScrapeRequestTotals reads apiserver_request_total from the API server's
 // own /metrics, summed over response codes and components.
-func scrapeRequestTotals(ctx context.Context, kube kubernetes.Interface) (counts, error) {
+func ScrapeRequestTotals(ctx context.Context, kube kubernetes.Interface) (Counts, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	b, err := kube.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("GET /metrics: %w", err)
 	}
-	return parseRequestTotals(string(b))
+	return ParseRequestTotals(string(b))
 }
 
-func parseRequestTotals(text string) (counts, error) {
+// ParseRequestTotals reads apiserver_request_total from a Prometheus text
+// exposition.
+func ParseRequestTotals(text string) (Counts, error) {
 	const name = "apiserver_request_total{"
-	out := counts{}
+	out := Counts{}
 	for _, line := range strings.Split(text, "\n") {
 		if !strings.HasPrefix(line, name) {
 			continue
@@ -156,7 +159,7 @@ func parseRequestTotals(text string) (counts, error) {
 		if verb == "" {
 			verb = strings.ToLower(labels["verb"])
 		}
-		out[reqKey{Verb: verb, Group: labels["group"], Resource: labels["resource"], Subresource: labels["subresource"]}] += v
+		out[Request{Verb: verb, Group: labels["group"], Resource: labels["resource"], Subresource: labels["subresource"]}] += v
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no apiserver_request_total samples")
@@ -195,10 +198,10 @@ func parseLabels(s string) (map[string]string, error) {
 	return out, nil
 }
 
-// auditPolicy logs every request once, when it completes, at the Metadata
+// policy logs every request once, when it completes, at the Metadata
 // level (who, what, which object; no bodies). Health checks and metric
 // scrapes are left out.
-const auditPolicy = `apiVersion: audit.k8s.io/v1
+const policy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: ["RequestReceived", "ResponseStarted"]
 rules:
@@ -207,23 +210,23 @@ rules:
 - level: Metadata
 `
 
-// auditFlags writes the policy into dir and returns the kube-apiserver
+// Flags writes the policy into dir and returns the kube-apiserver
 // flags that log to dir/audit.log.
-func auditFlags(dir string) (map[string]string, string, error) {
-	policy := filepath.Join(dir, "audit-policy.yaml")
-	if err := os.WriteFile(policy, []byte(auditPolicy), 0o644); err != nil {
+func Flags(dir string) (map[string]string, string, error) {
+	policyFile := filepath.Join(dir, "audit-policy.yaml")
+	if err := os.WriteFile(policyFile, []byte(policy), 0o644); err != nil {
 		return nil, "", err
 	}
 	log := filepath.Join(dir, "audit.log")
 	return map[string]string{
-		"audit-policy-file": policy,
+		"audit-policy-file": policyFile,
 		"audit-log-path":    log,
 		"audit-log-maxsize": "0",
 		"audit-log-mode":    "blocking",
 	}, log, nil
 }
 
-type auditEvent struct {
+type event struct {
 	Stage     string `json:"stage"`
 	Verb      string `json:"verb"`
 	UserAgent string `json:"userAgent"`
@@ -241,37 +244,37 @@ type auditEvent struct {
 	RequestReceivedTimestamp time.Time `json:"requestReceivedTimestamp"`
 }
 
-// window is a named time interval [From, To).
-type window struct {
+// Window is a named time interval [From, To).
+type Window struct {
 	Name     string
 	From, To time.Time
 }
 
-// auditCounts holds, per client and window, the requests the audit log
+// ByClient holds, per client and window, the requests the audit log
 // recorded (by their arrival time), and the conflicts (HTTP 409) among them.
-type auditCounts struct {
-	Requests  map[string]map[string]counts // client -> window -> counts
+type ByClient struct {
+	Requests  map[string]map[string]Counts // client -> window -> counts
 	Conflicts map[string]map[string]float64
 	Agents    map[string]string // client -> one user agent seen, for the report
 }
 
-// readAudit classifies every request of the audit log by client with
+// Read classifies every request of the audit log by client with
 // classify(username, userAgent) and counts it in the windows it falls in.
-func readAudit(path string, windows []window, classify func(user, agent string) string) (*auditCounts, error) {
+func Read(path string, windows []Window, classify func(user, agent string) string) (*ByClient, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	out := &auditCounts{
-		Requests:  map[string]map[string]counts{},
+	out := &ByClient{
+		Requests:  map[string]map[string]Counts{},
 		Conflicts: map[string]map[string]float64{},
 		Agents:    map[string]string{},
 	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
-		var ev auditEvent
+		var ev event
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -282,7 +285,7 @@ func readAudit(path string, windows []window, classify func(user, agent string) 
 		if _, ok := out.Agents[client]; !ok {
 			out.Agents[client] = ev.UserAgent
 		}
-		k := reqKey{Verb: ev.Verb}
+		k := Request{Verb: ev.Verb}
 		if ev.ObjectRef != nil {
 			k.Group, k.Resource, k.Subresource = ev.ObjectRef.APIGroup, ev.ObjectRef.Resource, ev.ObjectRef.Subresource
 		}
@@ -292,11 +295,11 @@ func readAudit(path string, windows []window, classify func(user, agent string) 
 				continue
 			}
 			if out.Requests[client] == nil {
-				out.Requests[client] = map[string]counts{}
+				out.Requests[client] = map[string]Counts{}
 				out.Conflicts[client] = map[string]float64{}
 			}
 			if out.Requests[client][w.Name] == nil {
-				out.Requests[client][w.Name] = counts{}
+				out.Requests[client][w.Name] = Counts{}
 			}
 			out.Requests[client][w.Name][k]++
 			if ev.ResponseStatus != nil && ev.ResponseStatus.Code == 409 {

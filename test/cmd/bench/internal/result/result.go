@@ -14,7 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package result holds what one contender's run measured, as the benchmark
+// saves it (docs/benchmarks/results-n<N>.json) and the report reads it.
+package result
 
 import (
 	"math"
@@ -139,17 +141,9 @@ type ReqCount struct {
 	Count   float64 `json:"count"`
 }
 
-func toReqCounts(c counts) []ReqCount {
-	out := []ReqCount{}
-	for _, k := range c.Sorted() {
-		out = append(out, ReqCount{Request: k.String(), Write: isWrite(k.Verb), Count: c[k]})
-	}
-	return out
-}
-
-// leaseWrites counts the writes on leases: leader election's renewals,
+// LeaseWrites counts the writes on leases: leader election's renewals,
 // which every knative controller makes whatever its work.
-func leaseWrites(rc []ReqCount) float64 {
+func LeaseWrites(rc []ReqCount) float64 {
 	var t float64
 	for _, r := range rc {
 		if f := strings.Fields(r.Request); r.Write && len(f) == 2 && f[1] == "leases" {
@@ -159,7 +153,8 @@ func leaseWrites(rc []ReqCount) float64 {
 	return t
 }
 
-func sumReq(rc []ReqCount, writes bool) float64 {
+// SumReq sums the writes (writes true) or the reads of rc.
+func SumReq(rc []ReqCount, writes bool) float64 {
 	var t float64
 	for _, r := range rc {
 		if r.Write == writes {
@@ -169,23 +164,24 @@ func sumReq(rc []ReqCount, writes bool) float64 {
 	return t
 }
 
-// Dist is a sorted sample of Count values kept as at most distPoints
+// Dist is a sorted sample of Count values kept as at most DistPoints
 // quantiles: Q[i] is the value of rank round(i*(Count-1)/(len(Q)-1)).
 type Dist struct {
 	Count int       `json:"count"`
 	Q     []float64 `json:"q,omitempty"`
 }
 
-const distPoints = 200
+const DistPoints = 200
 
-func toDist(sorted []float64) Dist {
+// ToDist keeps a sorted sample as at most DistPoints quantiles.
+func ToDist(sorted []float64) Dist {
 	d := Dist{Count: len(sorted)}
-	if len(sorted) <= distPoints {
+	if len(sorted) <= DistPoints {
 		d.Q = append([]float64(nil), sorted...)
 		return d
 	}
-	for i := 0; i < distPoints; i++ {
-		d.Q = append(d.Q, sorted[d.rank(i, distPoints)])
+	for i := 0; i < DistPoints; i++ {
+		d.Q = append(d.Q, sorted[d.rank(i, DistPoints)])
 	}
 	return d
 }
@@ -224,8 +220,8 @@ type Pcts struct {
 	Max float64 `json:"max"`
 }
 
-// percentiles of an already sorted sample (nearest rank).
-func percentiles(sorted []float64) Pcts {
+// Percentiles of an already sorted sample (nearest rank).
+func Percentiles(sorted []float64) Pcts {
 	if len(sorted) == 0 {
 		return Pcts{}
 	}
@@ -236,29 +232,30 @@ func percentiles(sorted []float64) Pcts {
 	return Pcts{N: len(sorted), P50: rank(0.50), P90: rank(0.90), P99: rank(0.99), Max: sorted[len(sorted)-1]}
 }
 
-// since returns the sorted seconds from t0 of the times.
-func since(t0 time.Time, times map[string]time.Time) []float64 {
+// Since returns the sorted seconds from t0 of the times.
+func Since(t0 time.Time, times map[string]time.Time) []float64 {
 	out := make([]float64, 0, len(times))
 	for _, t := range times {
-		out = append(out, round3(t.Sub(t0).Seconds()))
+		out = append(out, Round3(t.Sub(t0).Seconds()))
 	}
 	sort.Float64s(out)
 	return out
 }
 
-// latencies returns the sorted milliseconds from each key's start to its time.
-func latencies(start, end map[string]time.Time) []float64 {
+// Latencies returns the sorted milliseconds from each key's start to its time.
+func Latencies(start, end map[string]time.Time) []float64 {
 	out := make([]float64, 0, len(end))
 	for k, t := range end {
 		if s, ok := start[k]; ok {
-			out = append(out, round3(float64(t.Sub(s).Microseconds())/1000))
+			out = append(out, Round3(float64(t.Sub(s).Microseconds())/1000))
 		}
 	}
 	sort.Float64s(out)
 	return out
 }
 
-func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+// Round3 rounds to milliseconds (of seconds) or microseconds (of milliseconds).
+func Round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // Machine describes where the benchmark ran.
 type Machine struct {

@@ -14,27 +14,31 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package keda runs KEDA's operator for the benchmark (restarted when it
+// crashes), or, in the played profile, plays its part: a client that
+// writes the HPAs and ScaledObject status KEDA would.
+package keda
 
 import (
 	"context"
 	"fmt"
-
 	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/serving-keda/serving-keda/test/cluster"
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/procstat"
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/waitfor"
 )
 
-// kedaSupervisor runs KEDA's operator as a kubelet would: restarted when
+// Supervisor runs KEDA's operator as a kubelet would: restarted when
 // it exits. KEDA v2.19.0 panics (nil Status.ScaleTargetGVKR in
 // resolver.GetCurrentReplicas, kedacore/keda#7863) when its scale loop reads
 // a ScaledObject from its cache before its own status patch arrived there,
 // which happens when many ScaledObjects are created at once. test/cluster
 // starts KEDA once; the benchmark starts it itself (SkipKEDA) to restart it.
-type kedaSupervisor struct {
+type Supervisor struct {
 	c       *cluster.Cluster
 	bin     string
 	args    []string
@@ -51,7 +55,18 @@ type kedaSupervisor struct {
 	done     chan struct{}
 }
 
-func startKEDA(ctx context.Context, c *cluster.Cluster, p kedaProfile, restart time.Duration, logf func(string, ...any)) (*kedaSupervisor, error) {
+// Profile is how KEDA's operator runs, or, Played, that the benchmark
+// plays its part instead (player.go).
+type Profile struct {
+	Name   string
+	Args   []string
+	Env    []string
+	Played bool
+}
+
+// Start starts KEDA's operator with profile p on c, and restarts it restart
+// after each exit until Stop.
+func Start(ctx context.Context, c *cluster.Cluster, p Profile, restart time.Duration, logf func(string, ...any)) (*Supervisor, error) {
 	bin, err := cluster.BinaryPath("", cluster.KEDAOperator)
 	if err != nil {
 		return nil, err
@@ -75,7 +90,7 @@ func startKEDA(ctx context.Context, c *cluster.Cluster, p kedaProfile, restart t
 		}
 	}
 	probe := "127.0.0.1:" + strconv.Itoa(ports[1])
-	s := &kedaSupervisor{
+	s := &Supervisor{
 		c: c, bin: bin, logf: logf, restart: restart, done: make(chan struct{}),
 		args: append([]string{
 			"--kubeconfig=" + c.Kubeconfig(),
@@ -99,14 +114,14 @@ func startKEDA(ctx context.Context, c *cluster.Cluster, p kedaProfile, restart t
 		return nil, err
 	}
 	deadline := time.Now().Add(2 * time.Minute)
-	for !probeOK(ctx, "http://"+probe+"/readyz") {
+	for !waitfor.OK(ctx, "http://"+probe+"/readyz") {
 		if exited, err := s.current().Exited(); exited {
 			return nil, fmt.Errorf("KEDA operator exited during start-up: %v; log %s", err, s.current().LogPath)
 		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("KEDA operator not ready after 2m; log %s", s.current().LogPath)
 		}
-		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+		if err := waitfor.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
@@ -114,7 +129,7 @@ func startKEDA(ctx context.Context, c *cluster.Cluster, p kedaProfile, restart t
 	return s, nil
 }
 
-func (s *kedaSupervisor) start() error {
+func (s *Supervisor) start() error {
 	p, err := s.c.StartProcess(cluster.KEDAOperator, s.bin, s.args, s.env)
 	if err != nil {
 		return err
@@ -125,14 +140,14 @@ func (s *kedaSupervisor) start() error {
 	return nil
 }
 
-func (s *kedaSupervisor) current() *cluster.Process {
+func (s *Supervisor) current() *cluster.Process {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.proc
 }
 
 // supervise follows the running instance's CPU and restarts it when it exits.
-func (s *kedaSupervisor) supervise() {
+func (s *Supervisor) supervise() {
 	defer close(s.done)
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
@@ -160,7 +175,7 @@ func (s *kedaSupervisor) supervise() {
 				return
 			}
 		case <-t.C:
-			if v, err := cpuSeconds(p.PID()); err == nil {
+			if v, err := procstat.CPUSeconds(p.PID()); err == nil {
 				s.mu.Lock()
 				if s.proc == p {
 					s.lastCPU = v
@@ -172,11 +187,11 @@ func (s *kedaSupervisor) supervise() {
 }
 
 // CPU returns the CPU seconds used by every instance so far.
-func (s *kedaSupervisor) CPU() float64 {
+func (s *Supervisor) CPU() float64 {
 	s.mu.Lock()
 	p := s.proc
 	s.mu.Unlock()
-	if v, err := cpuSeconds(p.PID()); err == nil {
+	if v, err := procstat.CPUSeconds(p.PID()); err == nil {
 		s.mu.Lock()
 		if s.proc == p {
 			s.lastCPU = v
@@ -189,14 +204,14 @@ func (s *kedaSupervisor) CPU() float64 {
 }
 
 // Restarts is how many times the operator exited and was restarted.
-func (s *kedaSupervisor) Restarts() int {
+func (s *Supervisor) Restarts() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.restarts
 }
 
 // Stop stops restarting and stops the running instance.
-func (s *kedaSupervisor) Stop() {
+func (s *Supervisor) Stop() {
 	s.mu.Lock()
 	if s.stopping {
 		s.mu.Unlock()

@@ -14,7 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package observe watches, through the benchmark's own informers, what the
+// contenders and KEDA create, and records when each object was first seen.
+package observe
 
 import (
 	"context"
@@ -26,19 +28,18 @@ import (
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
+
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/keyworkers"
 )
 
-// observer watches, through informers of the benchmark's own client, the
+// Observer watches, through informers of the benchmark's own client, the
 // objects the contenders and KEDA create, and records when each one was
 // first seen: ScaledObjects, HPAs, and PAs carrying status from their HPA.
-type observer struct {
+type Observer struct {
 	pa, so, hpa cache.SharedIndexInformer
 
 	mu         sync.Mutex
@@ -63,15 +64,6 @@ func hasHPAStatus(pa *autoscalingv1alpha1.PodAutoscaler) bool {
 	return pa.Status.DesiredScale != nil
 }
 
-func listWatch[T runtime.Object](list func(context.Context, metav1.ListOptions) (T, error), w func(context.Context, metav1.ListOptions) (watch.Interface, error)) *cache.ListWatch {
-	return &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			return list(ctx, o)
-		},
-		WatchFuncWithContext: w,
-	}
-}
-
 func ptrStr(p *int32) string {
 	if p == nil {
 		return "nil"
@@ -79,8 +71,10 @@ func ptrStr(p *int32) string {
 	return fmt.Sprint(*p)
 }
 
-func startObserver(ctx context.Context, kube kubernetes.Interface, sc servingclientset.Interface, kc kedaclientset.Interface, trace string, logf func(string, ...any)) (*observer, error) {
-	o := &observer{
+// Start runs the informers until ctx ends and waits for them to sync;
+// trace, if set, is a PA (namespace/name) whose every update is logged.
+func Start(ctx context.Context, kube kubernetes.Interface, sc servingclientset.Interface, kc kedaclientset.Interface, trace string, logf func(string, ...any)) (*Observer, error) {
+	o := &Observer{
 		trace:      trace,
 		logf:       logf,
 		soSeen:     map[string]time.Time{},
@@ -91,35 +85,10 @@ func startObserver(ctx context.Context, kube kubernetes.Interface, sc servingcli
 	pas := sc.AutoscalingV1alpha1().PodAutoscalers("")
 	sos := kc.KedaV1alpha1().ScaledObjects("")
 	hpas := kube.AutoscalingV2().HorizontalPodAutoscalers("")
-	o.pa = cache.NewSharedIndexInformer(listWatch(pas.List, pas.Watch), &autoscalingv1alpha1.PodAutoscaler{}, 0, cache.Indexers{})
-	o.so = cache.NewSharedIndexInformer(listWatch(sos.List, sos.Watch), &kedav1alpha1.ScaledObject{}, 0, cache.Indexers{})
-	o.hpa = cache.NewSharedIndexInformer(listWatch(hpas.List, hpas.Watch), &autoscalingv2.HorizontalPodAutoscaler{}, 0, cache.Indexers{})
+	o.pa = cache.NewSharedIndexInformer(keyworkers.ListWatch(pas.List, pas.Watch), &autoscalingv1alpha1.PodAutoscaler{}, 0, cache.Indexers{})
+	o.so = cache.NewSharedIndexInformer(keyworkers.ListWatch(sos.List, sos.Watch), &kedav1alpha1.ScaledObject{}, 0, cache.Indexers{})
+	o.hpa = cache.NewSharedIndexInformer(keyworkers.ListWatch(hpas.List, hpas.Watch), &autoscalingv2.HorizontalPodAutoscaler{}, 0, cache.Indexers{})
 
-	onPA := func(obj any) {
-		pa, ok := obj.(*autoscalingv1alpha1.PodAutoscaler)
-		if !ok {
-			return
-		}
-		now := time.Now()
-		key := pa.Namespace + "/" + pa.Name
-		if key == o.trace {
-			var conds []string
-			for _, c := range pa.Status.Conditions {
-				conds = append(conds, fmt.Sprintf("%s=%s(%s)", c.Type, c.Status, c.Reason))
-			}
-			o.logf("trace %s rv=%s desired=%v actual=%v sks=%q %s", key, pa.ResourceVersion,
-				ptrStr(pa.Status.DesiredScale), ptrStr(pa.Status.ActualScale), pa.Status.ServiceName, strings.Join(conds, " "))
-		}
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		if _, seen := o.statusSeen[key]; !seen && hasHPAStatus(pa) {
-			o.statusSeen[key] = now
-		}
-		if w, ok := o.waiters[key]; ok && w.ok(pa) {
-			w.ch <- now
-			delete(o.waiters, key)
-		}
-	}
 	firstSeen := func(m map[string]time.Time) func(any) {
 		return func(obj any) {
 			now := time.Now()
@@ -138,7 +107,7 @@ func startObserver(ctx context.Context, kube kubernetes.Interface, sc servingcli
 		inf cache.SharedIndexInformer
 		add func(any)
 	}{
-		{o.pa, onPA},
+		{o.pa, o.onPA},
 		{o.so, firstSeen(o.soSeen)},
 		{o.hpa, firstSeen(o.hpaSeen)},
 	} {
@@ -157,16 +126,44 @@ func startObserver(ctx context.Context, kube kubernetes.Interface, sc servingcli
 	return o, nil
 }
 
+// onPA records when a PA first carried HPA status, wakes its waiter,
+// and logs it if it is traced.
+func (o *Observer) onPA(obj any) {
+	pa, ok := obj.(*autoscalingv1alpha1.PodAutoscaler)
+	if !ok {
+		return
+	}
+	now := time.Now()
+	key := pa.Namespace + "/" + pa.Name
+	if key == o.trace {
+		var conds []string
+		for _, c := range pa.Status.Conditions {
+			conds = append(conds, fmt.Sprintf("%s=%s(%s)", c.Type, c.Status, c.Reason))
+		}
+		o.logf("trace %s rv=%s desired=%v actual=%v sks=%q %s", key, pa.ResourceVersion,
+			ptrStr(pa.Status.DesiredScale), ptrStr(pa.Status.ActualScale), pa.Status.ServiceName, strings.Join(conds, " "))
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, seen := o.statusSeen[key]; !seen && hasHPAStatus(pa) {
+		o.statusSeen[key] = now
+	}
+	if w, ok := o.waiters[key]; ok && w.ok(pa) {
+		w.ch <- now
+		delete(o.waiters, key)
+	}
+}
+
 // Counts returns how many ScaledObjects, HPAs and PAs with HPA status have
 // been seen.
-func (o *observer) Counts() (so, hpa, status int) {
+func (o *Observer) Counts() (so, hpa, status int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return len(o.soSeen), len(o.hpaSeen), len(o.statusSeen)
 }
 
 // Times returns a copy of the first-seen times of one kind ("so", "hpa", "status").
-func (o *observer) Times(kind string) map[string]time.Time {
+func (o *Observer) Times(kind string) map[string]time.Time {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	src := map[string]map[string]time.Time{"so": o.soSeen, "hpa": o.hpaSeen, "status": o.statusSeen}[kind]
@@ -179,7 +176,7 @@ func (o *observer) Times(kind string) map[string]time.Time {
 
 // WaitPA returns a channel that receives the time the PA key is first seen
 // satisfying ok (after this call).
-func (o *observer) WaitPA(key string, ok func(*autoscalingv1alpha1.PodAutoscaler) bool) (<-chan time.Time, func()) {
+func (o *Observer) WaitPA(key string, ok func(*autoscalingv1alpha1.PodAutoscaler) bool) (<-chan time.Time, func()) {
 	ch := make(chan time.Time, 1)
 	o.mu.Lock()
 	o.waiters[key] = paWaiter{ok: ok, ch: ch}
@@ -192,7 +189,7 @@ func (o *observer) WaitPA(key string, ok func(*autoscalingv1alpha1.PodAutoscaler
 }
 
 // HPA returns the cached HPA.
-func (o *observer) HPA(key string) (*autoscalingv2.HorizontalPodAutoscaler, bool) {
+func (o *Observer) HPA(key string) (*autoscalingv2.HorizontalPodAutoscaler, bool) {
 	obj, ok, err := o.hpa.GetStore().GetByKey(key)
 	if err != nil || !ok {
 		return nil, false

@@ -14,41 +14,47 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package keyworkers feeds the keys of an informer's objects to a pool of
+// workers, as a controller does: the bare client and the KEDA player are
+// built on it.
+package keyworkers
 
 import (
 	"context"
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 )
 
-// keyWorkers feeds the keys of an informer's objects to a pool of workers,
-// as a controller does: the bare client and the KEDA player are built on it.
-type keyWorkers struct {
+// Workers is an informer and the queue of its objects' keys.
+type Workers struct {
 	informer cache.SharedIndexInformer
 	queue    workqueue.TypedRateLimitingInterface[string]
 }
 
-func newKeyWorkers(informer cache.SharedIndexInformer) *keyWorkers {
-	return &keyWorkers{
+// New makes the queue of informer's keys.
+func New(informer cache.SharedIndexInformer) *Workers {
+	return &Workers{
 		informer: informer,
 		queue:    workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 	}
 }
 
-// enqueue adds obj's key.
-func (k *keyWorkers) enqueue(obj any) {
+// Enqueue adds obj's key.
+func (k *Workers) Enqueue(obj any) {
 	if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
 		k.queue.Add(key)
 	}
 }
 
-// start runs the informer with handler, waits for it to sync, and starts
+// Start runs the informer with handler, waits for it to sync, and starts
 // workers that call do for each key until ctx ends; a key do fails on is
 // retried with backoff after onErr saw the error.
-func (k *keyWorkers) start(ctx context.Context, what string, handler cache.ResourceEventHandler, workers int,
+func (k *Workers) Start(ctx context.Context, what string, handler cache.ResourceEventHandler, workers int,
 	do func(context.Context, string) error, onErr func(key string, err error)) error {
 	if _, err := k.informer.AddEventHandler(handler); err != nil {
 		return err
@@ -67,7 +73,7 @@ func (k *keyWorkers) start(ctx context.Context, what string, handler cache.Resou
 	return nil
 }
 
-func (k *keyWorkers) work(ctx context.Context, do func(context.Context, string) error, onErr func(string, error)) {
+func (k *Workers) work(ctx context.Context, do func(context.Context, string) error, onErr func(string, error)) {
 	for {
 		key, quit := k.queue.Get()
 		if quit {
@@ -83,11 +89,22 @@ func (k *keyWorkers) work(ctx context.Context, do func(context.Context, string) 
 	}
 }
 
-// get returns the informer's object for key, or nil.
-func (k *keyWorkers) get(key string) (any, error) {
+// Get returns the informer's object for key, or nil.
+func (k *Workers) Get(key string) (any, error) {
 	obj, ok, err := k.informer.GetStore().GetByKey(key)
 	if err != nil || !ok {
 		return nil, err
 	}
 	return obj, nil
+}
+
+// ListWatch is the ListWatch of a typed client's List and Watch, for
+// an informer.
+func ListWatch[T runtime.Object](list func(context.Context, metav1.ListOptions) (T, error), w func(context.Context, metav1.ListOptions) (watch.Interface, error)) *cache.ListWatch {
+	return &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return list(ctx, o)
+		},
+		WatchFuncWithContext: w,
+	}
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+package keda
 
 import (
 	"context"
@@ -38,6 +38,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serving-keda/serving-keda/test/cluster"
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/keyworkers"
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
 )
 
 // The played profile: KEDA v2.19's operator needs about 31 writes per
@@ -50,15 +52,9 @@ import (
 // reconcile. It plays no scale loop, no finalizer, no label on the
 // ScaledObject, no pause and no idle status churn.
 
-const (
-	playedProfile     = "played"
-	kedaPlayerAgent   = "keda-player"
-	kedaPlayerWorkers = 32
-)
-
-// kedaPlayer creates KEDA's HPAs and status for ScaledObjects as they appear.
-type kedaPlayer struct {
-	*keyWorkers
+// Player creates KEDA's HPAs and status for ScaledObjects as they appear.
+type Player struct {
+	*keyworkers.Workers
 	kube kubernetes.Interface
 	keda kedaclientset.Interface
 	logf func(string, ...any)
@@ -67,9 +63,11 @@ type kedaPlayer struct {
 	hpaCreates, hpaExisted, statusUpdates, conflicts, failures atomic.Int64
 }
 
-func startKEDAPlayer(ctx context.Context, rc *rest.Config, qps, burst, workers int, logf func(string, ...any)) (*kedaPlayer, error) {
+// StartPlayer starts the player: a client of rc's cluster at qps and burst
+// with workers workers, on a ScaledObject informer, until ctx ends.
+func StartPlayer(ctx context.Context, rc *rest.Config, qps, burst, workers int, logf func(string, ...any)) (*Player, error) {
 	rc = rest.CopyConfig(rc)
-	rc.UserAgent = kedaPlayerAgent
+	rc.UserAgent = result.PlayerClient
 	rc.QPS, rc.Burst = float32(qps), burst
 	kube, err := kubernetes.NewForConfig(rc)
 	if err != nil {
@@ -80,18 +78,18 @@ func startKEDAPlayer(ctx context.Context, rc *rest.Config, qps, burst, workers i
 		return nil, err
 	}
 	sos := kc.KedaV1alpha1().ScaledObjects("")
-	p := &kedaPlayer{
-		keyWorkers: newKeyWorkers(cache.NewSharedIndexInformer(listWatch(sos.List, sos.Watch), &kedav1alpha1.ScaledObject{}, 0, cache.Indexers{})),
-		kube:       kube,
-		keda:       kc,
-		logf:       logf,
+	p := &Player{
+		Workers: keyworkers.New(cache.NewSharedIndexInformer(keyworkers.ListWatch(sos.List, sos.Watch), &kedav1alpha1.ScaledObject{}, 0, cache.Indexers{})),
+		kube:    kube,
+		keda:    kc,
+		logf:    logf,
 	}
 	enqueue := func(obj any) {
-		if so, ok := obj.(*kedav1alpha1.ScaledObject); ok && !played(so) {
-			p.enqueue(so)
+		if so, ok := obj.(*kedav1alpha1.ScaledObject); ok && !Played(so) {
+			p.Enqueue(so)
 		}
 	}
-	err = p.start(ctx, "KEDA player", cache.ResourceEventHandlerFuncs{
+	err = p.Start(ctx, "KEDA player", cache.ResourceEventHandlerFuncs{
 		AddFunc:    enqueue,
 		UpdateFunc: func(_, cur any) { enqueue(cur) },
 	}, workers, p.play, func(key string, err error) {
@@ -107,16 +105,16 @@ func startKEDAPlayer(ctx context.Context, rc *rest.Config, qps, burst, workers i
 
 // play creates the ScaledObject's HPA (an existing one is KEDA's already)
 // and writes its status, re-reading it on a conflict.
-func (p *kedaPlayer) play(ctx context.Context, key string) error {
-	obj, err := p.get(key)
+func (p *Player) play(ctx context.Context, key string) error {
+	obj, err := p.Get(key)
 	if obj == nil {
 		return err
 	}
 	so := obj.(*kedav1alpha1.ScaledObject)
-	if played(so) || so.DeletionTimestamp != nil {
+	if Played(so) || so.DeletionTimestamp != nil {
 		return nil
 	}
-	hpa := hpaForScaledObject(so)
+	hpa := HPAForScaledObject(so)
 	p.hpaCreates.Add(1)
 	_, err = p.kube.AutoscalingV2().HorizontalPodAutoscalers(hpa.Namespace).Create(ctx, hpa, metav1.CreateOptions{})
 	switch {
@@ -127,7 +125,7 @@ func (p *kedaPlayer) play(ctx context.Context, key string) error {
 	}
 	for attempt := 0; ; attempt++ {
 		upd := so.DeepCopy()
-		upd.Status = playedStatus(so, hpa.Name)
+		upd.Status = PlayedStatus(so, hpa.Name)
 		p.statusUpdates.Add(1)
 		_, err := p.keda.KedaV1alpha1().ScaledObjects(so.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
 		if !apierrors.IsConflict(err) || attempt >= 5 {
@@ -137,15 +135,15 @@ func (p *kedaPlayer) play(ctx context.Context, key string) error {
 		if so, err = p.keda.KedaV1alpha1().ScaledObjects(so.Namespace).Get(ctx, so.Name, metav1.GetOptions{}); err != nil {
 			return err
 		}
-		if played(so) {
+		if Played(so) {
 			return nil
 		}
 	}
 }
 
 // Counts returns the player's write requests so far.
-func (p *kedaPlayer) Counts() *PlayerCounts {
-	return &PlayerCounts{
+func (p *Player) Counts() *result.PlayerCounts {
+	return &result.PlayerCounts{
 		HPACreates:    p.hpaCreates.Load(),
 		HPAExisted:    p.hpaExisted.Load(),
 		StatusUpdates: p.statusUpdates.Load(),
@@ -153,9 +151,9 @@ func (p *kedaPlayer) Counts() *PlayerCounts {
 	}
 }
 
-// played: the ScaledObject carries the status the player (or KEDA) writes
+// Played: the ScaledObject carries the status the player (or KEDA) writes
 // after a good reconcile.
-func played(so *kedav1alpha1.ScaledObject) bool {
+func Played(so *kedav1alpha1.ScaledObject) bool {
 	ready := so.Status.Conditions.GetReadyCondition()
 	return so.Status.HpaName != "" && ready.IsTrue()
 }
@@ -187,10 +185,10 @@ func scaleTarget(so *kedav1alpha1.ScaledObject) kedav1alpha1.GroupVersionKindRes
 	return kedav1alpha1.GroupVersionKindResource{Group: gv.Group, Version: gv.Version, Kind: kind, Resource: strings.ToLower(kind) + "s"}
 }
 
-// hpaForScaledObject is the HPA KEDA v2.19's newHPAForScaledObject builds,
+// HPAForScaledObject is the HPA KEDA v2.19's newHPAForScaledObject builds,
 // without what the workload does not use (paused replicas, paused scale-in
 // or -out, scaling modifiers' composite metric).
-func hpaForScaledObject(so *kedav1alpha1.ScaledObject) *autoscalingv2.HorizontalPodAutoscaler {
+func HPAForScaledObject(so *kedav1alpha1.ScaledObject) *autoscalingv2.HorizontalPodAutoscaler {
 	name := hpaName(so)
 	labelName := name
 	if len(labelName) > 63 {
@@ -313,11 +311,11 @@ func hpaMetrics(so *kedav1alpha1.ScaledObject) []autoscalingv2.MetricSpec {
 	return specs
 }
 
-// playedStatus is the ScaledObject's status after KEDA's first good
+// PlayedStatus is the ScaledObject's status after KEDA's first good
 // reconcile and scale loop: its HPA, target and triggers, Ready, not
 // Active, no fallback, not paused. (KEDA also records the target's original
 // replica count, read from its /scale; nothing here reads it.)
-func playedStatus(so *kedav1alpha1.ScaledObject, hpa string) kedav1alpha1.ScaledObjectStatus {
+func PlayedStatus(so *kedav1alpha1.ScaledObject, hpa string) kedav1alpha1.ScaledObjectStatus {
 	st := *so.Status.DeepCopy()
 	target := scaleTarget(so)
 	st.HpaName = hpa
