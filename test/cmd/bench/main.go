@@ -41,7 +41,7 @@ limitations under the License.
 // (autoscaler-keda, autoscaler-hpa, the bare client), keda (KEDA's operator
 // or its player), workload, observe (when objects appear), audit (requests
 // by client), procstat (CPU and memory), result (the results files), report
-// and plot (README.md and its figures).
+// and figure (README.md and its figures, drawn with gonum's plot).
 package main
 
 import (

@@ -25,7 +25,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/plot"
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/figure"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/workload"
 )
@@ -56,7 +56,7 @@ func Write(out string) error {
 	var ns []int
 	for n, rs := range all {
 		ns = append(ns, n)
-		if err := plot.Convergence(filepath.Join(out, plotName(n)), rs); err != nil {
+		if err := figure.Convergence(filepath.Join(out, plotName(n)), rs); err != nil {
 			return err
 		}
 	}
