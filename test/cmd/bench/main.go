@@ -39,9 +39,11 @@ limitations under the License.
 //
 // The packages under internal/: run (the runs and their windows), contender
 // (autoscaler-keda, autoscaler-hpa, the bare client), keda (KEDA's operator
-// or its player), workload, observe (when objects appear), audit (requests
-// by client), procstat (CPU and memory), result (the results files), report
-// and figure (README.md and its figures, drawn with gonum's plot).
+// or its player), workload, observe (when objects appear), keyworkers (the
+// informer and workers under the bare client and the player), audit
+// (requests by client), procstat (CPU and memory), waitfor, result (the
+// results files), report and figure (README.md and its figures, drawn with
+// gonum's plot).
 package main
 
 import (
