@@ -15,187 +15,46 @@ limitations under the License.
 */
 
 // Package audit counts the requests the API server served, by client,
-// from its audit log (one line per request, with the client's user and user
-// agent, which the API server's own counters do not have), and reads those
-// counters (apiserver_request_total, all clients together).
+// from its audit log: one line per request, with the client's user and
+// user agent, which the API server's own counters (test/harness/apimetrics)
+// do not have. The counts are apimetrics.Counts, so both read alike.
 package audit
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
+	"github.com/serving-keda/serving-keda/test/harness/apimetrics"
 )
 
-// Request is a kind of request: a verb (as the audit log spells it: create,
-// update, patch, delete, get, list, watch) on a resource and subresource.
-type Request struct {
-	Verb        string `json:"verb"`
-	Group       string `json:"group,omitempty"`
-	Resource    string `json:"resource"`
-	Subresource string `json:"subresource,omitempty"`
-}
-
-func (k Request) String() string {
-	r := k.Resource
-	if k.Subresource != "" {
-		r += "/" + k.Subresource
-	}
-	if r == "" {
-		r = "(non-resource)"
-	}
-	return k.Verb + " " + r
-}
-
-// IsWrite reports whether a verb changes state.
-func IsWrite(verb string) bool {
-	switch verb {
-	case "create", "update", "patch", "delete", "deletecollection", "apply":
-		return true
-	}
-	return false
-}
-
-// Counts maps kinds of requests to how many there were.
-type Counts map[Request]float64
-
-// Sub returns c minus base (for counters read at two times).
-func (c Counts) Sub(base Counts) Counts {
-	out := Counts{}
-	for k, v := range c {
-		if d := v - base[k]; d != 0 {
-			out[k] = d
-		}
-	}
-	return out
-}
-
-// Total sums the requests whose verb satisfies keep (nil: all).
-func (c Counts) Total(keep func(verb string) bool) float64 {
-	var t float64
-	for k, v := range c {
-		if keep == nil || keep(k.Verb) {
-			t += v
-		}
-	}
-	return t
-}
-
-// ReqCounts lists the counts as the results file keeps them, most first.
-func (c Counts) ReqCounts() []result.ReqCount {
+// ReqCounts lists c, summed over response codes, as the results file keeps
+// it: most requests first.
+func ReqCounts(c apimetrics.Counts) []result.ReqCount {
+	c = c.Map(apimetrics.WithoutCode)
 	out := []result.ReqCount{}
 	for _, k := range c.Sorted() {
-		out = append(out, result.ReqCount{Request: k.String(), Write: IsWrite(k.Verb), Count: c[k]})
+		out = append(out, result.ReqCount{Request: k.String(), Write: k.IsWrite(), Count: c[k]})
 	}
 	return out
 }
 
-// Sorted returns the keys, most requests first.
-func (c Counts) Sorted() []Request {
-	keys := make([]Request, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if c[keys[i]] != c[keys[j]] {
-			return c[keys[i]] > c[keys[j]]
-		}
-		return keys[i].String() < keys[j].String()
-	})
-	return keys
+// Writes counts the requests that change state.
+func Writes(c apimetrics.Counts) float64 { return c.Where(apimetrics.Request.IsWrite).Total() }
+
+// Reads counts the others.
+func Reads(c apimetrics.Counts) float64 {
+	return c.Where(func(r apimetrics.Request) bool { return !r.IsWrite() }).Total()
 }
 
-// metricsVerb maps apiserver_request_total's verbs to the audit log's.
-var metricsVerb = map[string]string{
-	"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete",
-	"DELETECOLLECTION": "deletecollection", "GET": "get", "LIST": "list",
-	"WATCH": "watch", "WATCHLIST": "watch", "APPLY": "apply", "CONNECT": "connect",
-}
-
-// ScrapeRequestTotals reads apiserver_request_total from the API server's
-// own /metrics, summed over response codes and components.
-func ScrapeRequestTotals(ctx context.Context, kube kubernetes.Interface) (Counts, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	b, err := kube.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("GET /metrics: %w", err)
-	}
-	return ParseRequestTotals(string(b))
-}
-
-// ParseRequestTotals reads apiserver_request_total from a Prometheus text
-// exposition.
-func ParseRequestTotals(text string) (Counts, error) {
-	const name = "apiserver_request_total{"
-	out := Counts{}
-	for _, line := range strings.Split(text, "\n") {
-		if !strings.HasPrefix(line, name) {
-			continue
-		}
-		end := strings.LastIndexByte(line, '}')
-		if end < 0 {
-			return nil, fmt.Errorf("bad sample %q", line)
-		}
-		labels, err := parseLabels(line[len(name):end])
-		if err != nil {
-			return nil, fmt.Errorf("bad sample %q: %w", line, err)
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
-		if err != nil {
-			return nil, fmt.Errorf("bad sample %q: %w", line, err)
-		}
-		verb := metricsVerb[labels["verb"]]
-		if verb == "" {
-			verb = strings.ToLower(labels["verb"])
-		}
-		out[Request{Verb: verb, Group: labels["group"], Resource: labels["resource"], Subresource: labels["subresource"]}] += v
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no apiserver_request_total samples")
-	}
-	return out, nil
-}
-
-// parseLabels parses `a="x",b="y"` (Prometheus text format label values,
-// with \\, \" and \n escapes).
-func parseLabels(s string) (map[string]string, error) {
-	out := map[string]string{}
-	for len(s) > 0 {
-		eq := strings.IndexByte(s, '=')
-		if eq < 0 || eq+1 >= len(s) || s[eq+1] != '"' {
-			return nil, fmt.Errorf("label syntax near %q", s)
-		}
-		key := strings.TrimSpace(s[:eq])
-		var val strings.Builder
-		i := eq + 2
-		for ; i < len(s) && s[i] != '"'; i++ {
-			if s[i] == '\\' && i+1 < len(s) {
-				i++
-				if s[i] == 'n' {
-					val.WriteByte('\n')
-					continue
-				}
-			}
-			val.WriteByte(s[i])
-		}
-		if i >= len(s) {
-			return nil, fmt.Errorf("unterminated label value in %q", s)
-		}
-		out[key] = val.String()
-		s = strings.TrimPrefix(s[i+1:], ",")
-	}
-	return out, nil
+// Conflicts counts the requests answered 409 Conflict.
+func Conflicts(c apimetrics.Counts) float64 {
+	return c.Where(func(r apimetrics.Request) bool { return r.Code == "409" }).Total()
 }
 
 // policy logs every request once, when it completes, at the Metadata
@@ -251,11 +110,10 @@ type Window struct {
 }
 
 // ByClient holds, per client and window, the requests the audit log
-// recorded (by their arrival time), and the conflicts (HTTP 409) among them.
+// recorded (by their arrival time), by kind and response code.
 type ByClient struct {
-	Requests  map[string]map[string]Counts // client -> window -> counts
-	Conflicts map[string]map[string]float64
-	Agents    map[string]string // client -> one user agent seen, for the report
+	Requests map[string]map[string]apimetrics.Counts // client -> window -> counts
+	Agents   map[string]string                       // client -> one user agent seen, for the report
 }
 
 // Read classifies every request of the audit log by client with
@@ -266,11 +124,7 @@ func Read(path string, windows []Window, classify func(user, agent string) strin
 		return nil, err
 	}
 	defer f.Close()
-	out := &ByClient{
-		Requests:  map[string]map[string]Counts{},
-		Conflicts: map[string]map[string]float64{},
-		Agents:    map[string]string{},
-	}
+	out := &ByClient{Requests: map[string]map[string]apimetrics.Counts{}, Agents: map[string]string{}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -285,27 +139,33 @@ func Read(path string, windows []Window, classify func(user, agent string) strin
 		if _, ok := out.Agents[client]; !ok {
 			out.Agents[client] = ev.UserAgent
 		}
-		k := Request{Verb: ev.Verb}
-		if ev.ObjectRef != nil {
-			k.Group, k.Resource, k.Subresource = ev.ObjectRef.APIGroup, ev.ObjectRef.Resource, ev.ObjectRef.Subresource
-		}
 		for _, w := range windows {
-			t := ev.RequestReceivedTimestamp
-			if t.Before(w.From) || !t.Before(w.To) {
-				continue
-			}
-			if out.Requests[client] == nil {
-				out.Requests[client] = map[string]Counts{}
-				out.Conflicts[client] = map[string]float64{}
-			}
-			if out.Requests[client][w.Name] == nil {
-				out.Requests[client][w.Name] = Counts{}
-			}
-			out.Requests[client][w.Name][k]++
-			if ev.ResponseStatus != nil && ev.ResponseStatus.Code == 409 {
-				out.Conflicts[client][w.Name]++
+			if t := ev.RequestReceivedTimestamp; !t.Before(w.From) && t.Before(w.To) {
+				out.add(client, w.Name, ev.request())
 			}
 		}
 	}
 	return out, sc.Err()
+}
+
+// request is the kind of request of ev, as apimetrics names them.
+func (ev *event) request() apimetrics.Request {
+	k := apimetrics.Request{Verb: ev.Verb}
+	if ev.ObjectRef != nil {
+		k.Group, k.Resource, k.Subresource = ev.ObjectRef.APIGroup, ev.ObjectRef.Resource, ev.ObjectRef.Subresource
+	}
+	if ev.ResponseStatus != nil {
+		k.Code = strconv.Itoa(ev.ResponseStatus.Code)
+	}
+	return k
+}
+
+func (b *ByClient) add(client, window string, k apimetrics.Request) {
+	if b.Requests[client] == nil {
+		b.Requests[client] = map[string]apimetrics.Counts{}
+	}
+	if b.Requests[client][window] == nil {
+		b.Requests[client][window] = apimetrics.Counts{}
+	}
+	b.Requests[client][window][k]++
 }

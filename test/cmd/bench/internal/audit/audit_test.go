@@ -28,35 +28,26 @@ import (
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/audit"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/contender"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
+	"github.com/serving-keda/serving-keda/test/harness/apimetrics"
 )
 
-func TestParseRequestTotals(t *testing.T) {
-	text := `# HELP apiserver_request_total [STABLE] Counter of apiserver requests
-# TYPE apiserver_request_total counter
-apiserver_request_total{code="201",component="apiserver",dry_run="",group="keda.sh",resource="scaledobjects",scope="resource",subresource="",verb="POST",version="v1alpha1"} 40
-apiserver_request_total{code="409",component="apiserver",dry_run="",group="keda.sh",resource="scaledobjects",scope="resource",subresource="",verb="POST",version="v1alpha1"} 2
-apiserver_request_total{code="200",component="apiserver",dry_run="",group="keda.sh",resource="scaledobjects",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 7
-apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="",scope="",subresource="/readyz",verb="GET",version=""} 3
-apiserver_request_duration_seconds_count{verb="POST"} 99
-`
-	got, err := audit.ParseRequestTotals(text)
-	if err != nil {
-		t.Fatal(err)
+func TestReqCounts(t *testing.T) {
+	c := apimetrics.Counts{
+		{Verb: "create", Group: "keda.sh", Resource: "scaledobjects", Code: "201"}:                       40,
+		{Verb: "create", Group: "keda.sh", Resource: "scaledobjects", Code: "409"}:                       2,
+		{Verb: "patch", Group: "keda.sh", Resource: "scaledobjects", Subresource: "status", Code: "200"}: 7,
+		{Verb: "get", Subresource: "/readyz", Code: "200"}:                                               3,
 	}
-	want := audit.Counts{
-		{Verb: "create", Group: "keda.sh", Resource: "scaledobjects"}:                       42,
-		{Verb: "patch", Group: "keda.sh", Resource: "scaledobjects", Subresource: "status"}: 7,
-		{Verb: "get", Subresource: "/readyz"}:                                               3,
+	want := []result.ReqCount{
+		{Request: "create scaledobjects", Write: true, Count: 42},
+		{Request: "patch scaledobjects/status", Write: true, Count: 7},
+		{Request: "get //readyz", Count: 3},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ParseRequestTotals (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, audit.ReqCounts(c)); diff != "" {
+		t.Errorf("ReqCounts (-want +got):\n%s", diff)
 	}
-	if w := got.Total(audit.IsWrite); w != 49 {
-		t.Errorf("writes = %v, want 49", w)
-	}
-	base := audit.Counts{{Verb: "create", Group: "keda.sh", Resource: "scaledobjects"}: 40}
-	if d := got.Sub(base)[audit.Request{Verb: "create", Group: "keda.sh", Resource: "scaledobjects"}]; d != 2 {
-		t.Errorf("Sub = %v, want 2", d)
+	if w, r, x := audit.Writes(c), audit.Reads(c), audit.Conflicts(c); w != 49 || r != 3 || x != 2 {
+		t.Errorf("writes %v, reads %v, conflicts %v; want 49, 3, 2", w, r, x)
 	}
 }
 
@@ -77,13 +68,13 @@ func TestReadAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := a.Requests[result.KEDA]["converge"].Total(audit.IsWrite); got != 2 {
+	if got := audit.Writes(a.Requests[result.KEDA]["converge"]); got != 2 {
 		t.Errorf("controller writes while converging = %v, want 2", got)
 	}
-	if got := a.Conflicts[result.KEDA]["converge"]; got != 1 {
+	if got := audit.Conflicts(a.Requests[result.KEDA]["converge"]); got != 1 {
 		t.Errorf("conflicts = %v, want 1", got)
 	}
-	if got := a.Requests["keda-operator"]["steady"].Total(audit.IsWrite); got != 1 {
+	if got := audit.Writes(a.Requests["keda-operator"]["steady"]); got != 1 {
 		t.Errorf("KEDA writes in the steady window = %v, want 1 (the other is after it)", got)
 	}
 }

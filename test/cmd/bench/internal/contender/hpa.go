@@ -28,6 +28,7 @@ import (
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/waitfor"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness/probe"
 )
 
 // hpaProbesPort is where Serving's autoscaler-hpa serves its probes: fixed,
@@ -48,7 +49,7 @@ func StartAutoscalerHPA(ctx context.Context, e Env, binary string) (*Process, er
 		return nil, err
 	}
 	readiness := fmt.Sprintf("http://127.0.0.1:%d/readiness", hpaProbesPort)
-	if waitfor.OK(ctx, readiness) {
+	if probe.OK(ctx, readiness) {
 		return nil, fmt.Errorf("something already answers on 127.0.0.1:%d, where Serving's autoscaler-hpa serves its probes", hpaProbesPort)
 	}
 	p.Process, err = e.Cluster.StartProcess(result.HPA, binary, []string{
@@ -104,7 +105,7 @@ func waitHPAReady(ctx context.Context, proc *cluster.Process, readiness string) 
 			return fmt.Errorf("autoscaler-hpa exited during start-up: %v; log %s", err, proc.LogPath)
 		}
 		b, _ := os.ReadFile(proc.LogPath)
-		if bytes.Contains(b, []byte("Starting controllers...")) && waitfor.OK(ctx, readiness) {
+		if bytes.Contains(b, []byte("Starting controllers...")) && probe.OK(ctx, readiness) {
 			return nil
 		}
 		if time.Now().After(deadline) {

@@ -30,6 +30,7 @@ import (
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/procstat"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/waitfor"
+	"github.com/serving-keda/serving-keda/test/harness/probe"
 )
 
 // Supervisor runs KEDA's operator as a kubelet would: restarted when
@@ -89,7 +90,7 @@ func Start(ctx context.Context, c *cluster.Cluster, p Profile, restart time.Dura
 			ports = append(ports, pt)
 		}
 	}
-	probe := "127.0.0.1:" + strconv.Itoa(ports[1])
+	health := "127.0.0.1:" + strconv.Itoa(ports[1])
 	s := &Supervisor{
 		c: c, bin: bin, logf: logf, restart: restart, done: make(chan struct{}),
 		args: append([]string{
@@ -100,7 +101,7 @@ func Start(ctx context.Context, c *cluster.Cluster, p Profile, restart time.Dura
 			"--cert-dir=" + certDir,
 			"--ca-dir=" + certDir,
 			"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(ports[0]),
-			"--health-probe-bind-address=" + probe,
+			"--health-probe-bind-address=" + health,
 			"--metrics-service-bind-address=127.0.0.1:" + strconv.Itoa(ports[2]),
 		}, p.Args...),
 		env: append([]string{
@@ -114,7 +115,7 @@ func Start(ctx context.Context, c *cluster.Cluster, p Profile, restart time.Dura
 		return nil, err
 	}
 	deadline := time.Now().Add(2 * time.Minute)
-	for !waitfor.OK(ctx, "http://"+probe+"/readyz") {
+	for !probe.OK(ctx, "http://"+health+"/readyz") {
 		if exited, err := s.current().Exited(); exited {
 			return nil, fmt.Errorf("KEDA operator exited during start-up: %v; log %s", err, s.current().LogPath)
 		}

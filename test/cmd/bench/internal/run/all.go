@@ -33,6 +33,7 @@ import (
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/workload"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
 
 // Logf logs with the time of day on stderr.
@@ -54,7 +55,9 @@ func All(ctx context.Context, o *Options) error {
 	if err := o.binaries(ctx, tmp); err != nil {
 		return err
 	}
-	prom, err := startPromStub()
+	// KEDA's prometheus scalers of the custom-metric revisions read a
+	// constant 5 (below their target of 10: no scaling).
+	prom, err := prometheus.Start(5)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/procstat"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/workload"
+	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
 
 // run is one contender's measurement on a fresh control plane.
@@ -43,7 +44,7 @@ type run struct {
 	contender string
 	profile   keda.Profile
 	revs      []workload.Revision
-	prom      *promStub
+	prom      *prometheus.Server // the fake Prometheus KEDA's scalers query
 	logf      func(string, ...any)
 
 	dir      string // work directory of this run (audit log, component logs)

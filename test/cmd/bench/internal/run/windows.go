@@ -27,22 +27,26 @@ import (
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/waitfor"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/workload"
+	"github.com/serving-keda/serving-keda/test/harness/apimetrics"
 )
 
 // mark is what the benchmark reads at the edge of a window.
 type mark struct {
 	at           time.Time
 	meter        procstat.CPUMeter // the machine's CPU, for other processes' share
-	requests     audit.Counts      // apiserver_request_total, all clients
+	requests     apimetrics.Counts // apiserver_request_total, all clients, summed over codes
 	cpu, kedaCPU float64           // CPU seconds of the contender and KEDA's operator
 }
 
 func (r *run) mark(ctx context.Context) (mark, error) {
 	m := mark{at: time.Now(), meter: procstat.ReadCPUMeter()}
-	var err error
-	if m.requests, err = audit.ScrapeRequestTotals(ctx, r.kube); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	all, err := apimetrics.Scrape(ctx, r.kube)
+	if err != nil {
 		return m, err
 	}
+	m.requests = all.Map(apimetrics.WithoutCode)
 	m.cpu, m.kedaCPU = r.cpu()
 	return m, nil
 }
@@ -55,7 +59,7 @@ func (r *run) convergeWindow(ctx context.Context, res *result.Result) (time.Time
 	if err != nil {
 		return time.Time{}, start, err
 	}
-	r.prom0 = r.prom.queries.Load()
+	r.prom0 = r.prom.Count()
 	if r.opts.PprofDir != "" && r.proc != nil {
 		go r.cpuProfile(ctx, "converge", r.opts.PprofConverge)
 	}
@@ -83,7 +87,7 @@ func (r *run) convergeWindow(ctx context.Context, res *result.Result) (time.Time
 		r.sampler.SetHeapEvery(15 * time.Second)
 	}
 	res.ConvergeSeconds = result.Round3(end.at.Sub(t0).Seconds())
-	res.AllConverge = end.requests.Sub(start.requests).ReqCounts()
+	res.AllConverge = audit.ReqCounts(end.requests.Sub(start.requests))
 	return t0, end, nil
 }
 
@@ -201,8 +205,8 @@ func (r *run) steadyWindow(ctx context.Context, res *result.Result, start mark) 
 	}
 	res.CPUSteady, res.KEDACPUSteady = result.Round3(end.cpu-start.cpu), result.Round3(end.kedaCPU-start.kedaCPU)
 	res.SteadySeconds = result.Round3(end.at.Sub(start.at).Seconds())
-	res.PromQueries = r.prom.queries.Load() - r.prom0
-	res.AllSteady = end.requests.Sub(start.requests).ReqCounts()
+	res.PromQueries = r.prom.Count() - r.prom0
+	res.AllSteady = audit.ReqCounts(end.requests.Sub(start.requests))
 	if r.opts.PprofDir != "" && r.proc != nil {
 		r.heapProfile(ctx)
 	}
@@ -239,20 +243,18 @@ func (r *run) countAudit(res *result.Result, windows []audit.Window) error {
 	if err != nil {
 		return fmt.Errorf("reading the audit log: %w", err)
 	}
-	res.ConvergeRequests = a.Requests[r.contender]["converge"].ReqCounts()
-	res.SteadyRequests = a.Requests[r.contender]["steady"].ReqCounts()
-	res.ConvergeConflicts = a.Conflicts[r.contender]["converge"]
-	res.SteadyConflicts = a.Conflicts[r.contender]["steady"]
-	res.KEDASteadyWrites = a.Requests[res.KEDAClient()]["steady"].Total(audit.IsWrite)
+	mine := a.Requests[r.contender]
+	res.ConvergeRequests, res.SteadyRequests = audit.ReqCounts(mine["converge"]), audit.ReqCounts(mine["steady"])
+	res.ConvergeConflicts, res.SteadyConflicts = audit.Conflicts(mine["converge"]), audit.Conflicts(mine["steady"])
+	res.KEDASteadyWrites = audit.Writes(a.Requests[res.KEDAClient()]["steady"])
 	res.Clients = map[string]result.ClientTotals{}
-	read := func(v string) bool { return !audit.IsWrite(v) }
 	for client, byWindow := range a.Requests {
 		res.Clients[client] = result.ClientTotals{
 			Agent:          a.Agents[client],
-			ConvergeReads:  byWindow["converge"].Total(read),
-			ConvergeWrites: byWindow["converge"].Total(audit.IsWrite),
-			SteadyReads:    byWindow["steady"].Total(read),
-			SteadyWrites:   byWindow["steady"].Total(audit.IsWrite),
+			ConvergeReads:  audit.Reads(byWindow["converge"]),
+			ConvergeWrites: audit.Writes(byWindow["converge"]),
+			SteadyReads:    audit.Reads(byWindow["steady"]),
+			SteadyWrites:   audit.Writes(byWindow["steady"]),
 		}
 	}
 	return nil

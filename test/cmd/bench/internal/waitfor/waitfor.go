@@ -14,13 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package waitfor holds the benchmark's two ways of waiting: a sleep that
-// ends with the context, and a probe of an HTTP endpoint.
+// Package waitfor is the benchmark's sleep that ends with its context
+// (probes are test/harness/probe's).
 package waitfor
 
 import (
 	"context"
-	"net/http"
 	"time"
 )
 
@@ -35,20 +34,4 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
-}
-
-// OK reports whether a GET of url answers 200 within a second.
-func OK(ctx context.Context, url string) bool {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
