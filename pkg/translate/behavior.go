@@ -45,8 +45,8 @@ const (
 // A direction with neither keeps the HPA's defaults (no stabilization up,
 // 300s down).
 func scalingBehavior(pa *autoscalingv1alpha1.PodAutoscaler, asCfg *autoscalerconfig.Config) (*autoscalingv2.HorizontalPodAutoscalerBehavior, *apis.FieldError) {
-	up, errs := scalingRules(pa.Annotations, ScaleUpRulesKey)
-	down, err := scalingRules(pa.Annotations, ScaleDownRulesKey)
+	up, errs := scalingRules(pa.Annotations, ScaleUpRulesAnnotationKey)
+	down, err := scalingRules(pa.Annotations, ScaleDownRulesAnnotationKey)
 	errs = errs.Also(err)
 	if errs != nil {
 		return nil, errs

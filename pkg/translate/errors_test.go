@@ -107,7 +107,7 @@ func caseConfig(t *testing.T, autoscaler, keda map[string]string) *config.Config
 
 func TestErrorsShortenLongValues(t *testing.T) {
 	_, err := translate.ScaledObject(translate.Input{
-		PA:     translatetest.PodAutoscaler("shop", map[string]string{translate.ScaleUpRulesKey: strings.Repeat("z", 5000)}),
+		PA:     translatetest.PodAutoscaler("shop", map[string]string{translate.ScaleUpRulesAnnotationKey: strings.Repeat("z", 5000)}),
 		Config: caseConfig(t, nil, nil),
 	})
 	if err == nil {

@@ -28,20 +28,20 @@ import (
 var fuzzKeys = []string{
 	autoscaling.MetricAnnotationKey,
 	autoscaling.TargetAnnotationKey,
-	MetricTypeKey,
-	PrometheusQueryKey,
-	PrometheusAddressKey,
+	MetricTypeAnnotationKey,
+	PrometheusQueryAnnotationKey,
+	PrometheusAddressAnnotationKey,
 	autoscaling.MinScaleAnnotationKey,
 	autoscaling.MaxScaleAnnotationKey,
 	autoscaling.WindowAnnotationKey,
 	autoscaling.ScaleDownDelayAnnotationKey,
-	ExtraTriggersKey,
-	ScalingModifiersKey,
-	ScaleUpRulesKey,
-	OverrideKey,
-	IdleReplicaCountKey,
-	FallbackFailureThresholdKey,
-	PrometheusAuthNameKey,
+	ExtraTriggersAnnotationKey,
+	ScalingModifiersAnnotationKey,
+	ScaleUpRulesAnnotationKey,
+	OverrideAnnotationKey,
+	IdleReplicaCountAnnotationKey,
+	FallbackFailureThresholdAnnotationKey,
+	PrometheusAuthNameAnnotationKey,
 }
 
 // FuzzScaledObject checks, for any annotations, that the translation never
@@ -64,10 +64,10 @@ func FuzzScaledObject(f *testing.F) {
 			}
 		}
 		if fallback != "" {
-			anns[FallbackReplicasKey] = "1"
+			anns[FallbackReplicasAnnotationKey] = "1"
 		}
 		if authName != "" {
-			anns[PrometheusAuthModesKey] = "bearer"
+			anns[PrometheusAuthModesAnnotationKey] = "bearer"
 		}
 		p := pa(anns)
 		so, err := ScaledObject(Input{PA: p, Config: testConfig(t, nil, nil), Workload: testWorkload()})
@@ -118,7 +118,7 @@ func BenchmarkScaledObject(b *testing.B) {
 		autoscaling.MinScaleAnnotationKey: "1",
 		autoscaling.MaxScaleAnnotationKey: "20",
 		autoscaling.WindowAnnotationKey:   "2m",
-		ScaleUpRulesKey:                   `{"policies":[{"type":"Percent","value":100,"periodSeconds":15}]}`,
+		ScaleUpRulesAnnotationKey:         `{"policies":[{"type":"Percent","value":100,"periodSeconds":15}]}`,
 	}))
 	cfg := testConfig(b, nil, nil)
 	b.ReportAllocs()

@@ -35,7 +35,7 @@ const (
 )
 
 // jsonKeys are the annotations holding JSON documents.
-var jsonKeys = []string{ExtraTriggersKey, ScalingModifiersKey, ScaleUpRulesKey, ScaleDownRulesKey, OverrideKey}
+var jsonKeys = []string{ExtraTriggersAnnotationKey, ScalingModifiersAnnotationKey, ScaleUpRulesAnnotationKey, ScaleDownRulesAnnotationKey, OverrideAnnotationKey}
 
 // checkSizes refuses oversized or too deeply nested JSON annotations before
 // anything decodes them.

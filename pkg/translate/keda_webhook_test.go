@@ -77,14 +77,14 @@ func TestKEDAWebhookAdmitsServingRevisions(t *testing.T) {
 	admit := kedaWebhook(t, d)
 	for name, anns := range map[string]map[string]string{
 		"cpu":        nil,
-		"cpu value":  {autoscaling.TargetAnnotationKey: "250", translate.MetricTypeKey: "AverageValue"},
+		"cpu value":  {autoscaling.TargetAnnotationKey: "250", translate.MetricTypeAnnotationKey: "AverageValue"},
 		"memory":     {autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "100"},
 		"memory pct": {autoscaling.MetricAnnotationKey: "memory"},
 		"custom":     translatetest.Custom(nil),
 		"custom with extra cpu": translatetest.Custom(map[string]string{
-			translate.ExtraTriggersKey: `[{"type":"cpu","metricType":"Utilization","metadata":{"value":"70"}}]`,
+			translate.ExtraTriggersAnnotationKey: `[{"type":"cpu","metricType":"Utilization","metadata":{"value":"70"}}]`,
 		}),
-		"paused": {translate.PausedKey: "true"},
+		"paused": {translate.PausedAnnotationKey: "true"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			so, err := translate.ScaledObject(translate.Input{
@@ -162,12 +162,12 @@ type fakeManager struct {
 	server webhook.Server
 }
 
-func (m *fakeManager) GetClient() client.Client                              { return m.client }
-func (m *fakeManager) GetRESTMapper() meta.RESTMapper                        { return m.mapper }
-func (m *fakeManager) GetScheme() *runtime.Scheme                            { return m.scheme }
-func (m *fakeManager) GetConfig() *rest.Config                               { return &rest.Config{} }
-func (m *fakeManager) GetWebhookServer() webhook.Server                      { return m.server }
-func (m *fakeManager) GetAPIReader() client.Reader                           { return m.client }
+func (m *fakeManager) GetClient() client.Client         { return m.client }
+func (m *fakeManager) GetRESTMapper() meta.RESTMapper   { return m.mapper }
+func (m *fakeManager) GetScheme() *runtime.Scheme       { return m.scheme }
+func (m *fakeManager) GetConfig() *rest.Config          { return &rest.Config{} }
+func (m *fakeManager) GetWebhookServer() webhook.Server { return m.server }
+func (m *fakeManager) GetAPIReader() client.Reader      { return m.client }
 
 // objectsClient serves Get and List over a fixed set of objects, the only
 // calls KEDA's webhook makes.

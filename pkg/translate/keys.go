@@ -25,47 +25,47 @@ import "knative.dev/serving/pkg/apis/autoscaling"
 // Knative Service template. The README's annotation reference gives each
 // key's meaning, default and an example.
 const (
-	// MetricTypeKey is the HPA target type: Utilization, AverageValue or Value.
-	MetricTypeKey = autoscaling.GroupName + "/metric-type"
+	// MetricTypeAnnotationKey is the HPA target type: Utilization, AverageValue or Value.
+	MetricTypeAnnotationKey = autoscaling.GroupName + "/metric-type"
 
-	// PrometheusAddressKey overrides config-autoscaler-keda's prometheus-address.
-	PrometheusAddressKey = autoscaling.GroupName + "/prometheus-address"
-	// PrometheusQueryKey is the PromQL query of a custom metric, a Go template
+	// PrometheusAddressAnnotationKey overrides config-autoscaler-keda's prometheus-address.
+	PrometheusAddressAnnotationKey = autoscaling.GroupName + "/prometheus-address"
+	// PrometheusQueryAnnotationKey is the PromQL query of a custom metric, a Go template
 	// over QueryData.
-	PrometheusQueryKey = autoscaling.GroupName + "/prometheus-query"
-	// PrometheusTriggerNameKey names the custom metric's trigger, the name a
+	PrometheusQueryAnnotationKey = autoscaling.GroupName + "/prometheus-query"
+	// PrometheusTriggerNameAnnotationKey names the custom metric's trigger, the name a
 	// scaling-modifiers formula refers to it by.
-	PrometheusTriggerNameKey = autoscaling.GroupName + "/trigger-prometheus-name"
-	// PrometheusAuthNameKey, PrometheusAuthKindKey and PrometheusAuthModesKey
+	PrometheusTriggerNameAnnotationKey = autoscaling.GroupName + "/trigger-prometheus-name"
+	// PrometheusAuthNameAnnotationKey, PrometheusAuthKindAnnotationKey and PrometheusAuthModesAnnotationKey
 	// attach a (Cluster)TriggerAuthentication to the custom metric's trigger.
-	PrometheusAuthNameKey  = autoscaling.GroupName + "/trigger-prometheus-auth-name"
-	PrometheusAuthKindKey  = autoscaling.GroupName + "/trigger-prometheus-auth-kind"
-	PrometheusAuthModesKey = autoscaling.GroupName + "/trigger-prometheus-auth-modes"
+	PrometheusAuthNameAnnotationKey  = autoscaling.GroupName + "/trigger-prometheus-auth-name"
+	PrometheusAuthKindAnnotationKey  = autoscaling.GroupName + "/trigger-prometheus-auth-kind"
+	PrometheusAuthModesAnnotationKey = autoscaling.GroupName + "/trigger-prometheus-auth-modes"
 
-	// ExtraTriggersKey is a JSON list of further KEDA triggers.
-	ExtraTriggersKey = autoscaling.GroupName + "/extra-prometheus-triggers"
-	// ScalingModifiersKey is KEDA's advanced.scalingModifiers as JSON.
-	ScalingModifiersKey = autoscaling.GroupName + "/scaling-modifiers"
+	// ExtraTriggersAnnotationKey is a JSON list of further KEDA triggers.
+	ExtraTriggersAnnotationKey = autoscaling.GroupName + "/extra-prometheus-triggers"
+	// ScalingModifiersAnnotationKey is KEDA's advanced.scalingModifiers as JSON.
+	ScalingModifiersAnnotationKey = autoscaling.GroupName + "/scaling-modifiers"
 
-	// ScaleUpRulesKey and ScaleDownRulesKey are JSON HPAScalingRules that
+	// ScaleUpRulesAnnotationKey and ScaleDownRulesAnnotationKey are JSON HPAScalingRules that
 	// replace the HPA behaviour of their direction.
-	ScaleUpRulesKey   = autoscaling.GroupName + "/hpa-scale-up-rules"
-	ScaleDownRulesKey = autoscaling.GroupName + "/hpa-scale-down-rules"
+	ScaleUpRulesAnnotationKey   = autoscaling.GroupName + "/hpa-scale-up-rules"
+	ScaleDownRulesAnnotationKey = autoscaling.GroupName + "/hpa-scale-down-rules"
 
 	// KEDA's own knobs.
-	PollingIntervalKey          = autoscaling.GroupName + "/keda-polling-interval"
-	CooldownPeriodKey           = autoscaling.GroupName + "/keda-cooldown-period"
-	FallbackFailureThresholdKey = autoscaling.GroupName + "/keda-fallback-failure-threshold"
-	FallbackReplicasKey         = autoscaling.GroupName + "/keda-fallback-replicas"
-	IdleReplicaCountKey         = autoscaling.GroupName + "/keda-idle-replica-count"
-	ActivationThresholdKey      = autoscaling.GroupName + "/keda-activation-threshold"
-	PausedKey                   = autoscaling.GroupName + "/keda-paused"
+	PollingIntervalAnnotationKey          = autoscaling.GroupName + "/keda-polling-interval"
+	CooldownPeriodAnnotationKey           = autoscaling.GroupName + "/keda-cooldown-period"
+	FallbackFailureThresholdAnnotationKey = autoscaling.GroupName + "/keda-fallback-failure-threshold"
+	FallbackReplicasAnnotationKey         = autoscaling.GroupName + "/keda-fallback-replicas"
+	IdleReplicaCountAnnotationKey         = autoscaling.GroupName + "/keda-idle-replica-count"
+	ActivationThresholdAnnotationKey      = autoscaling.GroupName + "/keda-activation-threshold"
+	PausedAnnotationKey                   = autoscaling.GroupName + "/keda-paused"
 
-	// OverrideKey is a JSON ScaledObject whose fields replace the computed ones.
-	OverrideKey = autoscaling.GroupName + "/scaled-object-override"
-	// AutoCreateKey says whether this controller creates the ScaledObject
+	// OverrideAnnotationKey is a JSON ScaledObject whose fields replace the computed ones.
+	OverrideAnnotationKey = autoscaling.GroupName + "/scaled-object-override"
+	// AutoCreateAnnotationKey says whether this controller creates the ScaledObject
 	// ("true") or the user brings their own ("false").
-	AutoCreateKey = autoscaling.GroupName + "/scaled-object-auto-create"
+	AutoCreateAnnotationKey = autoscaling.GroupName + "/scaled-object-auto-create"
 )
 
 // KEDAPausedAnnotation is KEDA's annotation that pauses autoscaling of a

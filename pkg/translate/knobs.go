@@ -36,42 +36,42 @@ const maxKnobSeconds = 24 * 60 * 60
 func kedaKnobs(so *kedav1alpha1.ScaledObject, anns map[string]string, cfg *config.KEDA) *apis.FieldError {
 	var errs *apis.FieldError
 
-	polling, err := secondsKnob(anns, PollingIntervalKey, 1, cfg.PollingInterval)
+	polling, err := secondsKnob(anns, PollingIntervalAnnotationKey, 1, cfg.PollingInterval)
 	errs = errs.Also(err)
 	so.Spec.PollingInterval = polling
 
-	cooldown, err := secondsKnob(anns, CooldownPeriodKey, 0, cfg.CooldownPeriod)
+	cooldown, err := secondsKnob(anns, CooldownPeriodAnnotationKey, 0, cfg.CooldownPeriod)
 	errs = errs.Also(err)
 	so.Spec.CooldownPeriod = cooldown
 
-	if v, ok := anns[IdleReplicaCountKey]; ok {
-		n, err := nonNegativeInt32(IdleReplicaCountKey, v)
+	if v, ok := anns[IdleReplicaCountAnnotationKey]; ok {
+		n, err := nonNegativeInt32(IdleReplicaCountAnnotationKey, v)
 		errs = errs.Also(err)
 		so.Spec.IdleReplicaCount = ptr.Int32(n)
 	}
 
-	threshold, hasThreshold := anns[FallbackFailureThresholdKey]
-	replicas, hasReplicas := anns[FallbackReplicasKey]
+	threshold, hasThreshold := anns[FallbackFailureThresholdAnnotationKey]
+	replicas, hasReplicas := anns[FallbackReplicasAnnotationKey]
 	switch {
 	case hasThreshold && hasReplicas:
-		t, err := nonNegativeInt32(FallbackFailureThresholdKey, threshold)
+		t, err := nonNegativeInt32(FallbackFailureThresholdAnnotationKey, threshold)
 		errs = errs.Also(err)
 		if err == nil && t == 0 {
-			errs = errs.Also(invalid(FallbackFailureThresholdKey, threshold, "must be at least 1"))
+			errs = errs.Also(invalid(FallbackFailureThresholdAnnotationKey, threshold, "must be at least 1"))
 		}
-		r, err := nonNegativeInt32(FallbackReplicasKey, replicas)
+		r, err := nonNegativeInt32(FallbackReplicasAnnotationKey, replicas)
 		errs = errs.Also(err)
 		so.Spec.Fallback = &kedav1alpha1.Fallback{FailureThreshold: t, Replicas: r}
 	case hasThreshold:
-		errs = errs.Also(missing(FallbackReplicasKey, "a fallback needs both its failure threshold and its replicas"))
+		errs = errs.Also(missing(FallbackReplicasAnnotationKey, "a fallback needs both its failure threshold and its replicas"))
 	case hasReplicas:
-		errs = errs.Also(missing(FallbackFailureThresholdKey, "a fallback needs both its failure threshold and its replicas"))
+		errs = errs.Also(missing(FallbackFailureThresholdAnnotationKey, "a fallback needs both its failure threshold and its replicas"))
 	}
 
-	if v, ok := anns[PausedKey]; ok {
+	if v, ok := anns[PausedAnnotationKey]; ok {
 		paused, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = errs.Also(invalid(PausedKey, v, `must be "true" or "false"`))
+			errs = errs.Also(invalid(PausedAnnotationKey, v, `must be "true" or "false"`))
 		} else if paused {
 			so.Annotations = setKey(so.Annotations, KEDAPausedAnnotation, "true")
 		} else {
@@ -154,16 +154,16 @@ func checkActivity(so *kedav1alpha1.ScaledObject, anns map[string]string) *apis.
 	}
 	const why = "KEDA counts cpu and memory triggers as always active, so a revision scaled on them alone never idles; " +
 		"add a trigger that can be inactive (a custom metric, extra-prometheus-triggers)"
-	_, hasOverride := anns[OverrideKey]
+	_, hasOverride := anns[OverrideAnnotationKey]
 	if so.Spec.IdleReplicaCount != nil {
-		key := IdleReplicaCountKey
+		key := IdleReplicaCountAnnotationKey
 		if _, ok := anns[key]; !ok && hasOverride {
-			key = OverrideKey
+			key = OverrideAnnotationKey
 		}
 		return invalid(key, anns[key], why)
 	}
 	if m := so.Spec.MinReplicaCount; m != nil && *m == 0 {
-		return invalid(OverrideKey, anns[OverrideKey], "minReplicaCount 0: "+why+" (KEDA's webhook refuses it)")
+		return invalid(OverrideAnnotationKey, anns[OverrideAnnotationKey], "minReplicaCount 0: "+why+" (KEDA's webhook refuses it)")
 	}
 	return nil
 }

@@ -43,9 +43,9 @@ func defaultTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (
 		metric = m
 	}
 
-	metricType, hasType := anns[MetricTypeKey]
+	metricType, hasType := anns[MetricTypeAnnotationKey]
 	if hasType && metricType != Utilization && metricType != AverageValue && metricType != Value {
-		return nil, invalid(MetricTypeKey, metricType, "must be Utilization, AverageValue or Value")
+		return nil, invalid(MetricTypeAnnotationKey, metricType, "must be Utilization, AverageValue or Value")
 	}
 
 	target, hasTarget := pa.Target()
@@ -56,15 +56,15 @@ func defaultTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (
 	switch metric {
 	case autoscaling.CPU, autoscaling.Memory:
 		var errs *apis.FieldError
-		if _, ok := anns[ActivationThresholdKey]; ok {
-			errs = invalidf(ActivationThresholdKey, anns[ActivationThresholdKey],
+		if _, ok := anns[ActivationThresholdAnnotationKey]; ok {
+			errs = invalidf(ActivationThresholdAnnotationKey, anns[ActivationThresholdAnnotationKey],
 				"applies to custom (Prometheus) metrics; KEDA's %s scaler has no activation", metric)
 		}
 		t, err := resourceTrigger(metric, metricType, target, hasTarget, anns)
 		return t, errs.Also(err)
 	default:
 		if metricType == Utilization {
-			return nil, invalidf(MetricTypeKey, metricType,
+			return nil, invalidf(MetricTypeAnnotationKey, metricType,
 				"custom metric %q takes AverageValue (per pod) or Value (total); Utilization is for cpu and memory", metric)
 		}
 		if metricType == "" {
@@ -79,7 +79,7 @@ func defaultTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (
 // AverageValue in millicores (cpu) or MiB (memory, as in Serving).
 func resourceTrigger(metric, metricType string, target float64, hasTarget bool, anns map[string]string) (*kedav1alpha1.ScaleTriggers, *apis.FieldError) {
 	if metricType == Value {
-		return nil, invalidf(MetricTypeKey, metricType, "%s takes Utilization or AverageValue; Value is for custom metrics", metric)
+		return nil, invalidf(MetricTypeAnnotationKey, metricType, "%s takes Utilization or AverageValue; Value is for custom metrics", metric)
 	}
 	if metricType == "" {
 		// Serving reads a memory target as MiB; without one, fall back to a

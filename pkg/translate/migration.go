@@ -30,8 +30,8 @@ import (
 // knative-extensions/autoscaler-keda. Each either works here, as an alias,
 // or is refused with the spelling to use; docs/migration.md lists them all.
 const (
-	// LegacyQueryKey is the seed's name for prometheus-query.
-	LegacyQueryKey = autoscaling.GroupName + "/query"
+	// LegacyQueryAnnotationKey is the seed's name for prometheus-query.
+	LegacyQueryAnnotationKey = autoscaling.GroupName + "/query"
 
 	// legacyTriggerName is autoscaler-keda's name for the custom metric's
 	// trigger, which its users' scaling-modifiers formulas refer to.
@@ -44,7 +44,7 @@ const (
 
 // prometheusQuery is the query annotation in either spelling, the current
 // one first, as Serving reads its camelCase legacy keys.
-var prometheusQuery = kmap.KeyPriority{PrometheusQueryKey, LegacyQueryKey}
+var prometheusQuery = kmap.KeyPriority{PrometheusQueryAnnotationKey, LegacyQueryAnnotationKey}
 
 // checkAliases refuses a revision that sets a key in two spellings with two
 // values: neither can be picked without silently ignoring the other.
@@ -81,10 +81,10 @@ var knownKeys = func() []string {
 		autoscaling.WindowAnnotationKey, autoscaling.ActivationScaleKey, autoscaling.ScaleToZeroPodRetentionPeriodKey,
 		autoscaling.MetricAggregationAlgorithmKey, autoscaling.TargetBurstCapacityKey,
 		autoscaling.PanicWindowPercentageAnnotationKey, autoscaling.PanicThresholdPercentageAnnotationKey,
-		MetricTypeKey, PrometheusAddressKey, PrometheusTriggerNameKey, PrometheusAuthNameKey,
-		PrometheusAuthKindKey, PrometheusAuthModesKey, ExtraTriggersKey, ScalingModifiersKey, ScaleUpRulesKey,
-		ScaleDownRulesKey, PollingIntervalKey, CooldownPeriodKey, FallbackFailureThresholdKey, FallbackReplicasKey,
-		IdleReplicaCountKey, ActivationThresholdKey, PausedKey, OverrideKey, AutoCreateKey,
+		MetricTypeAnnotationKey, PrometheusAddressAnnotationKey, PrometheusTriggerNameAnnotationKey, PrometheusAuthNameAnnotationKey,
+		PrometheusAuthKindAnnotationKey, PrometheusAuthModesAnnotationKey, ExtraTriggersAnnotationKey, ScalingModifiersAnnotationKey, ScaleUpRulesAnnotationKey,
+		ScaleDownRulesAnnotationKey, PollingIntervalAnnotationKey, CooldownPeriodAnnotationKey, FallbackFailureThresholdAnnotationKey, FallbackReplicasAnnotationKey,
+		IdleReplicaCountAnnotationKey, ActivationThresholdAnnotationKey, PausedAnnotationKey, OverrideAnnotationKey, AutoCreateAnnotationKey,
 	}
 	for _, kp := range append(servingAliases(), prometheusQuery, autoscaling.MetricAggregationAlgorithmAnnotation,
 		autoscaling.PanicThresholdPercentageAnnotation, autoscaling.PanicWindowPercentageAnnotation,

@@ -33,28 +33,28 @@ import (
 func checkWithKEDA(so *kedav1alpha1.ScaledObject, anns map[string]string) *apis.FieldError {
 	var errs *apis.FieldError
 	if err := kedav1alpha1.ValidateTriggers(so.Spec.Triggers); err != nil {
-		errs = errs.Also(blame(anns, err.Error(), PrometheusTriggerNameKey, ExtraTriggersKey, OverrideKey))
+		errs = errs.Also(blame(anns, err.Error(), PrometheusTriggerNameAnnotationKey, ExtraTriggersAnnotationKey, OverrideAnnotationKey))
 	}
 	if err := kedav1alpha1.CheckReplicaCountBoundsAreValid(so); err != nil {
-		errs = errs.Also(blame(anns, err.Error(), IdleReplicaCountKey, autoscaling.MinScaleAnnotationKey,
-			autoscaling.GroupName+"/minScale", autoscaling.MaxScaleAnnotationKey, autoscaling.GroupName+"/maxScale", OverrideKey))
+		errs = errs.Also(blame(anns, err.Error(), IdleReplicaCountAnnotationKey, autoscaling.MinScaleAnnotationKey,
+			autoscaling.GroupName+"/minScale", autoscaling.MaxScaleAnnotationKey, autoscaling.GroupName+"/maxScale", OverrideAnnotationKey))
 	}
 	if err := kedav1alpha1.CheckFallbackValid(so); err != nil {
-		errs = errs.Also(blame(anns, err.Error(), FallbackFailureThresholdKey, FallbackReplicasKey, OverrideKey))
+		errs = errs.Also(blame(anns, err.Error(), FallbackFailureThresholdAnnotationKey, FallbackReplicasAnnotationKey, OverrideAnnotationKey))
 	}
 	if so.IsUsingModifiers() {
 		// An override's formula has not been through checkFormula yet.
 		if why := checkFormula(so.Spec.Advanced.ScalingModifiers.Formula); why != "" {
-			return errs.Also(blame(anns, why, ScalingModifiersKey, OverrideKey))
+			return errs.Also(blame(anns, why, ScalingModifiersAnnotationKey, OverrideAnnotationKey))
 		}
 		// KEDA's check rewrites the formula in place; keep ours as written.
 		if _, err := kedav1alpha1.ValidateAndCompileScalingModifiers(so.DeepCopy()); err != nil {
 			msg := strings.ReplaceAll(err.Error(), "\n", ": ") + "; triggers a formula can name: " + formulaNames(so.Spec.Triggers)
 			if strings.Contains(so.Spec.Advanced.ScalingModifiers.Formula, legacyTriggerName) {
 				msg += fmt.Sprintf("; %s is knative-extensions/autoscaler-keda's name for the custom metric's trigger: "+
-					"name it in the formula as listed, or choose the name with %s", legacyTriggerName, PrometheusTriggerNameKey)
+					"name it in the formula as listed, or choose the name with %s", legacyTriggerName, PrometheusTriggerNameAnnotationKey)
 			}
-			errs = errs.Also(blame(anns, msg, ScalingModifiersKey, OverrideKey))
+			errs = errs.Also(blame(anns, msg, ScalingModifiersAnnotationKey, OverrideAnnotationKey))
 		}
 	}
 	return errs

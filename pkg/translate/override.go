@@ -36,18 +36,18 @@ import (
 // override that tries to change one of those is refused, never silently
 // rewritten. It reports whether the override replaced the triggers.
 func applyOverride(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) (bool, *apis.FieldError) {
-	v, ok := pa.Annotations[OverrideKey]
+	v, ok := pa.Annotations[OverrideAnnotationKey]
 	if !ok {
 		return false, nil
 	}
 	var o kedav1alpha1.ScaledObject
 	if err := decodeJSON(v, &o); err != nil {
-		return false, invalidf(OverrideKey, v, "not JSON of a KEDA ScaledObject: %v", err)
+		return false, invalidf(OverrideAnnotationKey, v, "not JSON of a KEDA ScaledObject: %v", err)
 	}
 
 	var errs *apis.FieldError
 	refuse := func(format string, args ...any) {
-		errs = errs.Also(invalidf(OverrideKey, v, format, args...))
+		errs = errs.Also(invalidf(OverrideAnnotationKey, v, format, args...))
 	}
 	if o.Name != "" && o.Name != so.Name {
 		refuse("metadata.name %q: the ScaledObject is always named after the revision, %q", o.Name, so.Name)
@@ -78,7 +78,7 @@ func applyOverride(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAut
 			a.HorizontalPodAutoscalerConfig.Name, HPAName(pa))
 	}
 	if len(o.Spec.Triggers) > 0 {
-		errs = errs.Also(checkTriggers(o.Spec.Triggers, OverrideKey, v, cfg))
+		errs = errs.Also(checkTriggers(o.Spec.Triggers, OverrideAnnotationKey, v, cfg))
 	}
 	if errs != nil {
 		return false, errs

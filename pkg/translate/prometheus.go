@@ -72,16 +72,16 @@ func prometheusTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config
 	anns := pa.Annotations
 	var errs *apis.FieldError
 
-	address, ok := anns[PrometheusAddressKey]
+	address, ok := anns[PrometheusAddressAnnotationKey]
 	switch {
 	case ok:
 		if err := config.ValidateServerAddress(address); err != nil {
-			errs = errs.Also(invalid(PrometheusAddressKey, address, err.Error()))
+			errs = errs.Also(invalid(PrometheusAddressAnnotationKey, address, err.Error()))
 		}
 	case cfg.KEDA.PrometheusAddress != "":
 		address = cfg.KEDA.PrometheusAddress
 	default:
-		errs = errs.Also(missing(PrometheusAddressKey, fmt.Sprintf(
+		errs = errs.Also(missing(PrometheusAddressAnnotationKey, fmt.Sprintf(
 			"custom metric %q needs a Prometheus server: set this annotation or %s in %s "+
 				"(there is no default; knative-extensions/autoscaler-keda's was %s)",
 			metric, config.PrometheusAddressKey, config.KEDAConfigName, legacyPrometheusAddress)))
@@ -96,9 +96,9 @@ func prometheusTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config
 	}
 
 	name := defaultTriggerName(metric)
-	if v, ok := anns[PrometheusTriggerNameKey]; ok {
+	if v, ok := anns[PrometheusTriggerNameAnnotationKey]; ok {
 		if !triggerNameRE.MatchString(v) {
-			errs = errs.Also(invalid(PrometheusTriggerNameKey, v,
+			errs = errs.Also(invalid(PrometheusTriggerNameAnnotationKey, v,
 				"must be a letter or _ followed by up to 62 letters, digits or _, so a formula can name it"))
 		}
 		name = v
@@ -115,8 +115,8 @@ func prometheusTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config
 			"namespace":     pa.Namespace,
 		},
 	}
-	if v, ok := anns[ActivationThresholdKey]; ok {
-		f, err := parseFloat(ActivationThresholdKey, v)
+	if v, ok := anns[ActivationThresholdAnnotationKey]; ok {
+		f, err := parseFloat(ActivationThresholdAnnotationKey, v)
 		errs = errs.Also(err)
 		trigger.Metadata["activationThreshold"] = formatFloat(f)
 	}
@@ -158,7 +158,7 @@ func renderQuery(pa *autoscalingv1alpha1.PodAutoscaler, metric string) (string, 
 	key, src, ok := prometheusQuery.Get(pa.Annotations)
 	if !ok || strings.TrimSpace(src) == "" {
 		if !ok {
-			key = PrometheusQueryKey
+			key = PrometheusQueryAnnotationKey
 		}
 		return "", missing(key, fmt.Sprintf("custom metric %q needs a PromQL query", metric))
 	}
@@ -247,39 +247,39 @@ func labelFor(field string) string {
 
 // prometheusAuth reads the custom metric's authentication annotations.
 func prometheusAuth(anns map[string]string, cfg *config.KEDA) (*kedav1alpha1.AuthenticationRef, string, *apis.FieldError) {
-	name, hasName := anns[PrometheusAuthNameKey]
-	kind, hasKind := anns[PrometheusAuthKindKey]
-	modes, hasModes := anns[PrometheusAuthModesKey]
+	name, hasName := anns[PrometheusAuthNameAnnotationKey]
+	kind, hasKind := anns[PrometheusAuthKindAnnotationKey]
+	modes, hasModes := anns[PrometheusAuthModesAnnotationKey]
 	if !hasName && !hasKind && !hasModes {
 		return nil, "", nil
 	}
 	var errs *apis.FieldError
 	if !hasName {
-		errs = errs.Also(missing(PrometheusAuthNameKey, "the authentication annotations need a TriggerAuthentication name"))
+		errs = errs.Also(missing(PrometheusAuthNameAnnotationKey, "the authentication annotations need a TriggerAuthentication name"))
 	} else if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
-		errs = errs.Also(invalid(PrometheusAuthNameKey, name, strings.Join(msgs, "; ")))
+		errs = errs.Also(invalid(PrometheusAuthNameAnnotationKey, name, strings.Join(msgs, "; ")))
 	}
 	if !hasModes {
-		errs = errs.Also(missing(PrometheusAuthModesKey, "an authentication reference needs its modes (basic, bearer, tls, custom)"))
+		errs = errs.Also(missing(PrometheusAuthModesAnnotationKey, "an authentication reference needs its modes (basic, bearer, tls, custom)"))
 	}
 	if !hasKind {
 		kind = triggerAuthKind
 	} else if kind != triggerAuthKind && kind != clusterTriggerAuthKind {
-		errs = errs.Also(invalidf(PrometheusAuthKindKey, kind, "must be %s or %s", triggerAuthKind, clusterTriggerAuthKind))
+		errs = errs.Also(invalidf(PrometheusAuthKindAnnotationKey, kind, "must be %s or %s", triggerAuthKind, clusterTriggerAuthKind))
 	}
 	var clean []string
 	if hasModes {
 		for _, m := range strings.Split(modes, ",") {
 			m = strings.TrimSpace(m)
 			if !authModes[m] {
-				errs = errs.Also(invalidf(PrometheusAuthModesKey, modes, "mode %q is not one of basic, bearer, tls, custom", m))
+				errs = errs.Also(invalidf(PrometheusAuthModesAnnotationKey, modes, "mode %q is not one of basic, bearer, tls, custom", m))
 				break
 			}
 			clean = append(clean, m)
 		}
 	}
 	ref := &kedav1alpha1.AuthenticationRef{Name: name, Kind: kind}
-	errs = errs.Also(checkAuthRef(ref, PrometheusAuthNameKey, cfg))
+	errs = errs.Also(checkAuthRef(ref, PrometheusAuthNameAnnotationKey, cfg))
 	if errs != nil {
 		return nil, "", errs
 	}

@@ -131,7 +131,7 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 	errs = errs.Also(err)
 	so.Spec.Triggers = append(so.Spec.Triggers, extra...)
 	for range extra {
-		sources = append(sources, ExtraTriggersKey)
+		sources = append(sources, ExtraTriggersAnnotationKey)
 	}
 
 	behavior, err := scalingBehavior(pa, cfg.Autoscaler)
@@ -156,7 +156,7 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 	if replaced {
 		sources = make([]string, len(so.Spec.Triggers))
 		for i := range sources {
-			sources[i] = OverrideKey
+			sources[i] = OverrideAnnotationKey
 		}
 	}
 	defaultFallback(so, cfg.KEDA)
@@ -196,13 +196,13 @@ func HPAName(pa *autoscalingv1alpha1.PodAutoscaler) string {
 // AutoCreate reports whether this controller owns pa's ScaledObject: the
 // scaled-object-auto-create annotation, else config-autoscaler-keda's default.
 func AutoCreate(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) (bool, *apis.FieldError) {
-	v, ok := pa.Annotations[AutoCreateKey]
+	v, ok := pa.Annotations[AutoCreateAnnotationKey]
 	if !ok {
 		return cfg.AutoCreate, nil
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, invalid(AutoCreateKey, v, `must be "true" or "false"`)
+		return false, invalid(AutoCreateAnnotationKey, v, `must be "true" or "false"`)
 	}
 	return b, nil
 }

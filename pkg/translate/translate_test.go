@@ -139,8 +139,8 @@ func custom(extra map[string]string) map[string]string {
 	m := map[string]string{
 		autoscaling.MetricAnnotationKey: "http_requests_per_second",
 		autoscaling.TargetAnnotationKey: "10",
-		PrometheusQueryKey:              `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`,
-		PrometheusAddressKey:            promAddress,
+		PrometheusQueryAnnotationKey:    `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`,
+		PrometheusAddressAnnotationKey:  promAddress,
 	}
 	for k, v := range extra {
 		if v == "" {
@@ -184,12 +184,12 @@ func TestScaledObject(t *testing.T) {
 			Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "76", "containerName": "user-container"}})},
 	}, {
 		name: "cpu average value in millicores",
-		anns: map[string]string{autoscaling.TargetAnnotationKey: "250", MetricTypeKey: "AverageValue"},
+		anns: map[string]string{autoscaling.TargetAnnotationKey: "250", MetricTypeAnnotationKey: "AverageValue"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
 			Type: "cpu", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "250m", "containerName": "user-container"}})},
 	}, {
 		name: "cpu average value of whole cores",
-		anns: map[string]string{autoscaling.TargetAnnotationKey: "2000", MetricTypeKey: "AverageValue"},
+		anns: map[string]string{autoscaling.TargetAnnotationKey: "2000", MetricTypeAnnotationKey: "AverageValue"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
 			Type: "cpu", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "2", "containerName": "user-container"}})},
 	}, {
@@ -204,7 +204,7 @@ func TestScaledObject(t *testing.T) {
 			Type: "memory", MetricType: autoscalingv2.AverageValueMetricType, Metadata: map[string]string{"value": "512Ki", "containerName": "user-container"}})},
 	}, {
 		name: "memory utilization is a percent",
-		anns: map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "70", MetricTypeKey: "Utilization"},
+		anns: map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "70", MetricTypeAnnotationKey: "Utilization"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(kedav1alpha1.ScaleTriggers{
 			Type: "memory", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "70", "containerName": "user-container"}})},
 	}, {
@@ -222,13 +222,13 @@ func TestScaledObject(t *testing.T) {
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(promTrigger("http_requests_per_second", renderedQuery, "0.5", autoscalingv2.AverageValueMetricType))},
 	}, {
 		name: "custom metric of type Value",
-		anns: custom(map[string]string{MetricTypeKey: "Value"}),
+		anns: custom(map[string]string{MetricTypeAnnotationKey: "Value"}),
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(promTrigger("http_requests_per_second", renderedQuery, "10", autoscalingv2.ValueMetricType))},
 	}, {
 		name: "custom metric address from the config map, template with service and configuration",
 		anns: custom(map[string]string{
-			PrometheusAddressKey:            "",
-			PrometheusQueryKey:              `sum(vllm:num_requests_waiting{service="{{.Service}}",configuration="{{.Configuration}}",metric="{{ .Metric }}"})`,
+			PrometheusAddressAnnotationKey:  "",
+			PrometheusQueryAnnotationKey:    `sum(vllm:num_requests_waiting{service="{{.Service}}",configuration="{{.Configuration}}",metric="{{ .Metric }}"})`,
 			autoscaling.MetricAnnotationKey: "vllm:num_requests_waiting",
 		}),
 		keda: map[string]string{config.PrometheusAddressKey: promAddress},
@@ -238,10 +238,10 @@ func TestScaledObject(t *testing.T) {
 	}, {
 		name: "trigger name, activation threshold and namespaced auth",
 		anns: custom(map[string]string{
-			PrometheusTriggerNameKey: "rps",
-			ActivationThresholdKey:   "0.25",
-			PrometheusAuthNameKey:    "prom-creds",
-			PrometheusAuthModesKey:   "bearer, tls",
+			PrometheusTriggerNameAnnotationKey: "rps",
+			ActivationThresholdAnnotationKey:   "0.25",
+			PrometheusAuthNameAnnotationKey:    "prom-creds",
+			PrometheusAuthModesAnnotationKey:   "bearer, tls",
 		}),
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(func() kedav1alpha1.ScaleTriggers {
 			t := promTrigger("rps", renderedQuery, "10", autoscalingv2.AverageValueMetricType)
@@ -253,9 +253,9 @@ func TestScaledObject(t *testing.T) {
 	}, {
 		name: "allowed cluster trigger authentication",
 		anns: custom(map[string]string{
-			PrometheusAuthNameKey:  "shared-prom",
-			PrometheusAuthKindKey:  "ClusterTriggerAuthentication",
-			PrometheusAuthModesKey: "basic",
+			PrometheusAuthNameAnnotationKey:  "shared-prom",
+			PrometheusAuthKindAnnotationKey:  "ClusterTriggerAuthentication",
+			PrometheusAuthModesAnnotationKey: "basic",
 		}),
 		keda: map[string]string{config.ClusterTriggerAuthAllowedKey: "other, shared-prom"},
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(func() kedav1alpha1.ScaleTriggers {
@@ -314,7 +314,7 @@ func TestScaledObject(t *testing.T) {
 		name: "scaling rules replace their direction",
 		anns: map[string]string{
 			autoscaling.WindowAnnotationKey: "1m",
-			ScaleUpRulesKey:                 `{"stabilizationWindowSeconds":0,"selectPolicy":"Max","policies":[{"type":"Percent","value":100,"periodSeconds":15},{"type":"Pods","value":4,"periodSeconds":15}]}`,
+			ScaleUpRulesAnnotationKey:       `{"stabilizationWindowSeconds":0,"selectPolicy":"Max","policies":[{"type":"Percent","value":100,"periodSeconds":15},{"type":"Pods","value":4,"periodSeconds":15}]}`,
 		},
 		want: []func(*kedav1alpha1.ScaledObject){func(so *kedav1alpha1.ScaledObject) {
 			maxPolicy := autoscalingv2.MaxChangePolicySelect
@@ -334,7 +334,7 @@ func TestScaledObject(t *testing.T) {
 		name: "scale-down rules win over scale-down-delay",
 		anns: map[string]string{
 			autoscaling.ScaleDownDelayAnnotationKey: "10m",
-			ScaleDownRulesKey:                       `{"policies":[{"type":"Pods","value":1,"periodSeconds":60}]}`,
+			ScaleDownRulesAnnotationKey:             `{"policies":[{"type":"Pods","value":1,"periodSeconds":60}]}`,
 		},
 		want: []func(*kedav1alpha1.ScaledObject){func(so *kedav1alpha1.ScaledObject) {
 			so.Spec.Advanced.HorizontalPodAutoscalerConfig.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{
@@ -345,12 +345,12 @@ func TestScaledObject(t *testing.T) {
 	}, {
 		name: "KEDA knobs",
 		anns: custom(map[string]string{
-			PollingIntervalKey:          "15",
-			CooldownPeriodKey:           "2m",
-			FallbackFailureThresholdKey: "3",
-			FallbackReplicasKey:         "6",
-			IdleReplicaCountKey:         "0",
-			PausedKey:                   "true",
+			PollingIntervalAnnotationKey:          "15",
+			CooldownPeriodAnnotationKey:           "2m",
+			FallbackFailureThresholdAnnotationKey: "3",
+			FallbackReplicasAnnotationKey:         "6",
+			IdleReplicaCountAnnotationKey:         "0",
+			PausedAnnotationKey:                   "true",
 		}),
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(defaultProm), func(so *kedav1alpha1.ScaledObject) {
 			so.Spec.PollingInterval = ptr.Int32(15)
@@ -362,7 +362,7 @@ func TestScaledObject(t *testing.T) {
 		}},
 	}, {
 		name: "keda-paused false removes KEDA's own paused annotation",
-		anns: map[string]string{PausedKey: "false", "autoscaling.keda.sh/paused": "true"},
+		anns: map[string]string{PausedAnnotationKey: "false", "autoscaling.keda.sh/paused": "true"},
 		want: []func(*kedav1alpha1.ScaledObject){func(so *kedav1alpha1.ScaledObject) {
 			so.Annotations = copyMap(so.Annotations)
 			delete(so.Annotations, "autoscaling.keda.sh/paused")
@@ -385,9 +385,9 @@ func TestScaledObject(t *testing.T) {
 	}, {
 		name: "extra triggers and a scaling modifier formula",
 		anns: custom(map[string]string{
-			PrometheusTriggerNameKey: "rps",
-			ExtraTriggersKey:         `[{"type":"prometheus","name":"queue","metadata":{"serverAddress":"http://p:9090","query":"sum(queue)","threshold":"5"}}]`,
-			ScalingModifiersKey:      `{"formula":"max(rps, queue) > 100 ? 100 : ceil(max(rps, queue))","target":"10","metricType":"AverageValue"}`,
+			PrometheusTriggerNameAnnotationKey: "rps",
+			ExtraTriggersAnnotationKey:         `[{"type":"prometheus","name":"queue","metadata":{"serverAddress":"http://p:9090","query":"sum(queue)","threshold":"5"}}]`,
+			ScalingModifiersAnnotationKey:      `{"formula":"max(rps, queue) > 100 ? 100 : ceil(max(rps, queue))","target":"10","metricType":"AverageValue"}`,
 		}),
 		want: []func(*kedav1alpha1.ScaledObject){func(so *kedav1alpha1.ScaledObject) {
 			so.Spec.Triggers = []kedav1alpha1.ScaleTriggers{
@@ -400,7 +400,7 @@ func TestScaledObject(t *testing.T) {
 		name: "override fields replace computed ones, forced fields stay",
 		anns: map[string]string{
 			autoscaling.MaxScaleAnnotationKey: "10",
-			OverrideKey: `{"metadata":{"name":"checkout-00001","labels":{"team":"pay","serving.knative.dev/service":"evil"},"annotations":{"note":"x"}},` +
+			OverrideAnnotationKey: `{"metadata":{"name":"checkout-00001","labels":{"team":"pay","serving.knative.dev/service":"evil"},"annotations":{"note":"x"}},` +
 				`"spec":{"scaleTargetRef":{"name":"checkout-00001-deployment","envSourceContainerName":"user-container"},"pollingInterval":5,"minReplicaCount":2,` +
 				`"triggers":[{"type":"cpu","metricType":"Utilization","metadata":{"value":"50"}}],"advanced":{"restoreToOriginalReplicaCount":true}}}`,
 		},
@@ -418,14 +418,14 @@ func TestScaledObject(t *testing.T) {
 		}},
 	}, {
 		name: "override without an advanced section",
-		anns: map[string]string{OverrideKey: `{"spec":{"cooldownPeriod":30}}`},
+		anns: map[string]string{OverrideAnnotationKey: `{"spec":{"cooldownPeriod":30}}`},
 		want: []func(*kedav1alpha1.ScaledObject){func(so *kedav1alpha1.ScaledObject) { so.Spec.CooldownPeriod = ptr.Int32(30) }},
 	}, {
 		name: "override with an empty advanced section",
-		anns: map[string]string{OverrideKey: `{"spec":{"advanced":{}}}`},
+		anns: map[string]string{OverrideAnnotationKey: `{"spec":{"advanced":{}}}`},
 	}, {
 		name: "override behaviour",
-		anns: map[string]string{OverrideKey: `{"spec":{"advanced":{"horizontalPodAutoscalerConfig":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":30}}}}}}`},
+		anns: map[string]string{OverrideAnnotationKey: `{"spec":{"advanced":{"horizontalPodAutoscalerConfig":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":30}}}}}}`},
 		want: []func(*kedav1alpha1.ScaledObject){stab(nil, ptr.Int32(30))},
 	}}
 
@@ -491,7 +491,7 @@ func TestScaledObjectReservedLabels(t *testing.T) {
 }
 
 func TestScaledObjectDoesNotAliasInput(t *testing.T) {
-	p := pa(custom(map[string]string{PausedKey: "true"}))
+	p := pa(custom(map[string]string{PausedAnnotationKey: "true"}))
 	before := p.DeepCopy()
 	so, err := ScaledObject(Input{PA: p, Config: testConfig(t, nil, nil), Workload: testWorkload()})
 	if err != nil {
@@ -513,11 +513,11 @@ func TestAutoCreate(t *testing.T) {
 		wantErr string
 	}{
 		{name: "default creates"},
-		{name: "annotation false brings your own", anns: map[string]string{AutoCreateKey: "false"}, wantNil: true},
+		{name: "annotation false brings your own", anns: map[string]string{AutoCreateAnnotationKey: "false"}, wantNil: true},
 		{name: "config false brings your own", keda: map[string]string{config.AutoCreateKey: "false"}, wantNil: true},
-		{name: "annotation true over config false", anns: map[string]string{AutoCreateKey: "true"}, keda: map[string]string{config.AutoCreateKey: "false"}},
-		{name: "bring your own skips validation of unused annotations", anns: map[string]string{AutoCreateKey: "false", autoscaling.TargetAnnotationKey: "x"}, wantNil: true},
-		{name: "not a bool", anns: map[string]string{AutoCreateKey: "yes please"}, wantErr: `invalid value: "yes please": ` + AutoCreateKey},
+		{name: "annotation true over config false", anns: map[string]string{AutoCreateAnnotationKey: "true"}, keda: map[string]string{config.AutoCreateKey: "false"}},
+		{name: "bring your own skips validation of unused annotations", anns: map[string]string{AutoCreateAnnotationKey: "false", autoscaling.TargetAnnotationKey: "x"}, wantNil: true},
+		{name: "not a bool", anns: map[string]string{AutoCreateAnnotationKey: "yes please"}, wantErr: `invalid value: "yes please": ` + AutoCreateAnnotationKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,15 +32,15 @@ import (
 // extraTriggers reads extra-prometheus-triggers, a JSON list of KEDA triggers
 // added after the revision's own.
 func extraTriggers(anns map[string]string, cfg *config.KEDA) ([]kedav1alpha1.ScaleTriggers, *apis.FieldError) {
-	v, ok := anns[ExtraTriggersKey]
+	v, ok := anns[ExtraTriggersAnnotationKey]
 	if !ok {
 		return nil, nil
 	}
 	var triggers []kedav1alpha1.ScaleTriggers
 	if err := decodeJSON(v, &triggers); err != nil {
-		return nil, invalidf(ExtraTriggersKey, v, "not a JSON list of KEDA triggers: %v", err)
+		return nil, invalidf(ExtraTriggersAnnotationKey, v, "not a JSON list of KEDA triggers: %v", err)
 	}
-	return triggers, checkTriggers(triggers, ExtraTriggersKey, v, cfg)
+	return triggers, checkTriggers(triggers, ExtraTriggersAnnotationKey, v, cfg)
 }
 
 // checkTriggers catches what the API server or KEDA would refuse later, with
@@ -81,24 +81,24 @@ func checkTriggers(triggers []kedav1alpha1.ScaleTriggers, key, value string, cfg
 // scalingModifiers reads KEDA's advanced.scalingModifiers; the formula itself
 // is compiled against the final triggers by checkWithKEDA.
 func scalingModifiers(anns map[string]string) (*kedav1alpha1.ScalingModifiers, *apis.FieldError) {
-	v, ok := anns[ScalingModifiersKey]
+	v, ok := anns[ScalingModifiersAnnotationKey]
 	if !ok {
 		return nil, nil
 	}
 	var sm kedav1alpha1.ScalingModifiers
 	if err := decodeJSON(v, &sm); err != nil {
-		return nil, invalidf(ScalingModifiersKey, v, "not JSON of KEDA's scalingModifiers (formula, target, activationTarget, metricType): %v", err)
+		return nil, invalidf(ScalingModifiersAnnotationKey, v, "not JSON of KEDA's scalingModifiers (formula, target, activationTarget, metricType): %v", err)
 	}
 	if strings.TrimSpace(sm.Formula) == "" {
-		return nil, invalid(ScalingModifiersKey, v, "formula is required")
+		return nil, invalid(ScalingModifiersAnnotationKey, v, "formula is required")
 	}
 	if why := checkFormula(sm.Formula); why != "" {
-		return nil, invalid(ScalingModifiersKey, v, why)
+		return nil, invalid(ScalingModifiersAnnotationKey, v, why)
 	}
 	switch sm.MetricType {
 	case "", autoscalingv2.AverageValueMetricType, autoscalingv2.ValueMetricType:
 	default:
-		return nil, invalid(ScalingModifiersKey, v, fmt.Sprintf("metricType %q; want AverageValue or Value", sm.MetricType))
+		return nil, invalid(ScalingModifiersAnnotationKey, v, fmt.Sprintf("metricType %q; want AverageValue or Value", sm.MetricType))
 	}
 	return &sm, nil
 }

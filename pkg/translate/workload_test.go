@@ -90,7 +90,7 @@ func TestResourceTriggersOnServingPods(t *testing.T) {
 			Metadata: map[string]string{"value": "80", "containerName": "user-container"}}},
 	}, {
 		name: "an extra memory trigger naming queue-proxy is checked against queue-proxy",
-		anns: translatetest.Custom(map[string]string{translate.ExtraTriggersKey: `[{"type":"memory","metricType":"AverageValue","metadata":{"value":"64Mi","containerName":"queue-proxy"}}]`}),
+		anns: translatetest.Custom(map[string]string{translate.ExtraTriggersAnnotationKey: `[{"type":"memory","metricType":"AverageValue","metadata":{"value":"64Mi","containerName":"queue-proxy"}}]`}),
 		pod:  servingPod(both),
 		wantErr: `autoscaling.knative.dev/extra-prometheus-triggers scales on memory, but container "queue-proxy" of ` +
 			`Deployment "checkout-00001-deployment" requests no memory, so the HPA could not compute a utilization ` +
@@ -155,13 +155,13 @@ func TestMigratedSpellings(t *testing.T) {
 		anns: translatetest.Custom(nil),
 	}, {
 		name: "the seed's query key",
-		anns: translatetest.Custom(map[string]string{translate.PrometheusQueryKey: "", translate.LegacyQueryKey: translatetest.Query}),
+		anns: translatetest.Custom(map[string]string{translate.PrometheusQueryAnnotationKey: "", translate.LegacyQueryAnnotationKey: translatetest.Query}),
 	}, {
 		name: "autoscaler-keda's {{ .revisionName }}",
-		anns: translatetest.Custom(map[string]string{translate.PrometheusQueryKey: `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{ .revisionName }}"}[1m]))`}),
+		anns: translatetest.Custom(map[string]string{translate.PrometheusQueryAnnotationKey: `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{ .revisionName }}"}[1m]))`}),
 	}, {
 		name: "autoscaler-keda's config key for the Prometheus address",
-		anns: translatetest.Custom(map[string]string{translate.PrometheusAddressKey: ""}),
+		anns: translatetest.Custom(map[string]string{translate.PrometheusAddressAnnotationKey: ""}),
 		keda: map[string]string{"autoscaler.keda.prometheus-address": translatetest.PromAddress},
 	}}
 	for _, tc := range tests {

@@ -48,7 +48,7 @@ func TestConfigMapChange(t *testing.T) {
 	e.RevisionWith(t, ns, follow[1], map[string]string{autoscaling.MetricAnnotationKey: autoscaling.Memory}, harness.MemoryRequest)
 	e.RevisionWith(t, ns, follow[2], map[string]string{autoscaling.TargetAnnotationKey: "50"}, harness.CPURequest)
 	const own = "cfg-own-00001" // sets its own interval, which wins
-	e.RevisionWith(t, ns, own, map[string]string{translate.PollingIntervalKey: "3"}, harness.CPURequest)
+	e.RevisionWith(t, ns, own, map[string]string{translate.PollingIntervalAnnotationKey: "3"}, harness.CPURequest)
 	const kpa = "cfg-kpa-00001" // another class: not this controller's
 	e.Revision(t, ns, kpa, map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA})
 

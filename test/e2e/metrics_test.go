@@ -77,11 +77,11 @@ func TestPrometheusRevision(t *testing.T) {
 	prom := prometheus.StartForTest(t, 5)
 	const name = "prom-00001"
 	pa := e.Revision(t, ns, name, map[string]string{
-		autoscaling.MetricAnnotationKey: "http_requests",
-		autoscaling.TargetAnnotationKey: "10",
-		translate.PrometheusAddressKey:  prom.URL,
-		translate.PrometheusQueryKey:    `sum(rate({{.Metric}}{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`,
-		translate.PollingIntervalKey:    "1",
+		autoscaling.MetricAnnotationKey:          "http_requests",
+		autoscaling.TargetAnnotationKey:          "10",
+		translate.PrometheusAddressAnnotationKey: prom.URL,
+		translate.PrometheusQueryAnnotationKey:   `sum(rate({{.Metric}}{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`,
+		translate.PollingIntervalAnnotationKey:   "1",
 	})
 	wantQuery := fmt.Sprintf(`sum(rate(http_requests{namespace=%q,revision=%q}[1m]))`, ns, name)
 
@@ -147,11 +147,11 @@ func TestPrometheusUnreachable(t *testing.T) {
 	l.Close() // closed: connections are refused
 	const name = "down-00001"
 	e.Revision(t, ns, name, map[string]string{
-		autoscaling.MetricAnnotationKey: "queue_depth",
-		autoscaling.TargetAnnotationKey: "3",
-		translate.PrometheusAddressKey:  address,
-		translate.PrometheusQueryKey:    `sum(queue_depth{revision="{{.Revision}}"})`,
-		translate.PollingIntervalKey:    "1",
+		autoscaling.MetricAnnotationKey:          "queue_depth",
+		autoscaling.TargetAnnotationKey:          "3",
+		translate.PrometheusAddressAnnotationKey: address,
+		translate.PrometheusQueryAnnotationKey:   `sum(queue_depth{revision="{{.Revision}}"})`,
+		translate.PollingIntervalAnnotationKey:   "1",
 	})
 	e.ScaledObject(t, ns, name, createTimeout)
 

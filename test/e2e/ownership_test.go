@@ -158,7 +158,7 @@ func TestBringYourOwnScaledObject(t *testing.T) {
 	ns := e.Namespace(t)
 	ctx := context.Background()
 	const name = "byo-00001"
-	e.RevisionWith(t, ns, name, map[string]string{translate.AutoCreateKey: "false"}, harness.CPURequest)
+	e.RevisionWith(t, ns, name, map[string]string{translate.AutoCreateAnnotationKey: "false"}, harness.CPURequest)
 
 	pa := e.PACondition(t, ns, name, "Active", harness.ControllerTimeout, func(c *apis.Condition) bool {
 		return c.IsUnknown() && c.Reason == "WaitingForScaledObject"

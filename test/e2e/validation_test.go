@@ -40,7 +40,7 @@ func TestInvalidAnnotationFixed(t *testing.T) {
 	ns := e.Namespace(t)
 	ctx := context.Background()
 	const bad, good = "bad-00001", "good-00001"
-	e.RevisionWith(t, ns, bad, map[string]string{translate.MetricTypeKey: "Average"}, harness.CPURequest)
+	e.RevisionWith(t, ns, bad, map[string]string{translate.MetricTypeAnnotationKey: "Average"}, harness.CPURequest)
 	e.RevisionWith(t, ns, good, nil, harness.CPURequest)
 
 	pa := e.PACondition(t, ns, bad, "Ready", harness.ControllerTimeout, func(c *apis.Condition) bool {
@@ -60,7 +60,7 @@ func TestInvalidAnnotationFixed(t *testing.T) {
 
 	// Fix the annotation on the PA (as a new revision would carry it).
 	pa = e.PodAutoscaler(t, ns, bad)
-	pa.Annotations[translate.MetricTypeKey] = translate.Utilization
+	pa.Annotations[translate.MetricTypeAnnotationKey] = translate.Utilization
 	if _, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Update(ctx, pa, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}

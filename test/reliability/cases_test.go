@@ -48,10 +48,10 @@ const promAddress = "http://prometheus.monitoring.svc:9090"
 // annotations set ("" removes one).
 func custom(extra map[string]string) map[string]string {
 	m := map[string]string{
-		autoscaling.MetricAnnotationKey: "http_requests_per_second",
-		autoscaling.TargetAnnotationKey: "10",
-		translate.PrometheusQueryKey:    `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`,
-		translate.PrometheusAddressKey:  promAddress,
+		autoscaling.MetricAnnotationKey:          "http_requests_per_second",
+		autoscaling.TargetAnnotationKey:          "10",
+		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`,
+		translate.PrometheusAddressAnnotationKey: promAddress,
 	}
 	for k, v := range extra {
 		if v == "" {
@@ -113,211 +113,211 @@ func invalidCases() []invalidCase {
 		anns: map[string]string{autoscaling.ScaleDownDelayAnnotationKey: "soon"},
 	}, {
 		name: "unknown metric-type",
-		anns: map[string]string{translate.MetricTypeKey: "Average"},
+		anns: map[string]string{translate.MetricTypeAnnotationKey: "Average"},
 	}, {
 		name: "Value for cpu",
-		anns: map[string]string{translate.MetricTypeKey: "Value", autoscaling.TargetAnnotationKey: "5"},
+		anns: map[string]string{translate.MetricTypeAnnotationKey: "Value", autoscaling.TargetAnnotationKey: "5"},
 	}, {
 		name: "Value for memory",
-		anns: map[string]string{autoscaling.MetricAnnotationKey: "memory", translate.MetricTypeKey: "Value"},
+		anns: map[string]string{autoscaling.MetricAnnotationKey: "memory", translate.MetricTypeAnnotationKey: "Value"},
 	}, {
 		name: "Utilization for a custom metric",
-		anns: custom(map[string]string{translate.MetricTypeKey: "Utilization"}),
+		anns: custom(map[string]string{translate.MetricTypeAnnotationKey: "Utilization"}),
 	}, {
 		name: "cpu AverageValue without target",
-		anns: map[string]string{translate.MetricTypeKey: "AverageValue"},
+		anns: map[string]string{translate.MetricTypeAnnotationKey: "AverageValue"},
 	}, {
 		name: "activation threshold on cpu",
-		anns: map[string]string{translate.ActivationThresholdKey: "1"},
+		anns: map[string]string{translate.ActivationThresholdAnnotationKey: "1"},
 	}, {
 		name: "custom metric without query",
-		anns: custom(map[string]string{translate.PrometheusQueryKey: ""}),
+		anns: custom(map[string]string{translate.PrometheusQueryAnnotationKey: ""}),
 	}, {
 		name: "custom metric without target",
 		anns: custom(map[string]string{autoscaling.TargetAnnotationKey: ""}),
 	}, {
 		name: "custom metric without any address",
-		anns: custom(map[string]string{translate.PrometheusAddressKey: ""}),
+		anns: custom(map[string]string{translate.PrometheusAddressAnnotationKey: ""}),
 	}, {
 		name: "address that is not http",
-		anns: custom(map[string]string{translate.PrometheusAddressKey: "ftp://prom:21"}),
+		anns: custom(map[string]string{translate.PrometheusAddressAnnotationKey: "ftp://prom:21"}),
 	}, {
 		name: "address without host",
-		anns: custom(map[string]string{translate.PrometheusAddressKey: "http://"}),
+		anns: custom(map[string]string{translate.PrometheusAddressAnnotationKey: "http://"}),
 	}, {
 		name: "address with credentials",
-		anns: custom(map[string]string{translate.PrometheusAddressKey: "http://u:p@prom:9090"}),
+		anns: custom(map[string]string{translate.PrometheusAddressAnnotationKey: "http://u:p@prom:9090"}),
 	}, {
 		name: "template that does not parse",
-		anns: custom(map[string]string{translate.PrometheusQueryKey: "sum({{.Revision)"}),
+		anns: custom(map[string]string{translate.PrometheusQueryAnnotationKey: "sum({{.Revision)"}),
 	}, {
 		name: "template with an unknown field",
-		anns: custom(map[string]string{translate.PrometheusQueryKey: "sum(x{a=\"{{.Secret}}\"})"}),
+		anns: custom(map[string]string{translate.PrometheusQueryAnnotationKey: "sum(x{a=\"{{.Secret}}\"})"}),
 	}, {
 		name: "template calling a function",
-		anns: custom(map[string]string{translate.PrometheusQueryKey: `{{printf "%s" .Revision}}`}),
+		anns: custom(map[string]string{translate.PrometheusQueryAnnotationKey: `{{printf "%s" .Revision}}`}),
 	}, {
 		name: "template with an unbounded range",
-		anns: custom(map[string]string{translate.PrometheusQueryKey: `{{range 1000000000}}x{{end}}`}),
+		anns: custom(map[string]string{translate.PrometheusQueryAnnotationKey: `{{range 1000000000}}x{{end}}`}),
 	}, {
 		name: "template defining templates",
-		anns: custom(map[string]string{translate.PrometheusQueryKey: `{{define "a"}}{{template "a"}}{{end}}{{template "a"}}`}),
+		anns: custom(map[string]string{translate.PrometheusQueryAnnotationKey: `{{define "a"}}{{template "a"}}{{end}}{{template "a"}}`}),
 	}, {
 		name: "template using a label the revision lacks",
-		anns: custom(map[string]string{translate.PrometheusQueryKey: `sum(x{service="{{.Service}}"})`}),
+		anns: custom(map[string]string{translate.PrometheusQueryAnnotationKey: `sum(x{service="{{.Service}}"})`}),
 	}, {
 		name: "bad trigger name",
-		anns: custom(map[string]string{translate.PrometheusTriggerNameKey: "my trigger"}),
+		anns: custom(map[string]string{translate.PrometheusTriggerNameAnnotationKey: "my trigger"}),
 	}, {
 		name: "bad activation threshold",
-		anns: custom(map[string]string{translate.ActivationThresholdKey: "-1"}),
+		anns: custom(map[string]string{translate.ActivationThresholdAnnotationKey: "-1"}),
 	}, {
 		name: "auth name without modes",
-		anns: custom(map[string]string{translate.PrometheusAuthNameKey: "creds"}),
+		anns: custom(map[string]string{translate.PrometheusAuthNameAnnotationKey: "creds"}),
 	}, {
 		name: "auth modes without name",
-		anns: custom(map[string]string{translate.PrometheusAuthModesKey: "basic"}),
+		anns: custom(map[string]string{translate.PrometheusAuthModesAnnotationKey: "basic"}),
 	}, {
 		name: "auth kind without name",
-		anns: custom(map[string]string{translate.PrometheusAuthKindKey: "TriggerAuthentication", translate.PrometheusAuthModesKey: "basic"}),
+		anns: custom(map[string]string{translate.PrometheusAuthKindAnnotationKey: "TriggerAuthentication", translate.PrometheusAuthModesAnnotationKey: "basic"}),
 	}, {
 		name: "unknown auth kind",
-		anns: custom(map[string]string{translate.PrometheusAuthNameKey: "c", translate.PrometheusAuthModesKey: "basic", translate.PrometheusAuthKindKey: "Secret"}),
+		anns: custom(map[string]string{translate.PrometheusAuthNameAnnotationKey: "c", translate.PrometheusAuthModesAnnotationKey: "basic", translate.PrometheusAuthKindAnnotationKey: "Secret"}),
 	}, {
 		name: "unknown auth mode",
-		anns: custom(map[string]string{translate.PrometheusAuthNameKey: "c", translate.PrometheusAuthModesKey: "basic,oauth"}),
+		anns: custom(map[string]string{translate.PrometheusAuthNameAnnotationKey: "c", translate.PrometheusAuthModesAnnotationKey: "basic,oauth"}),
 	}, {
 		name: "cluster trigger authentication not allowed by default",
-		anns: custom(map[string]string{translate.PrometheusAuthNameKey: "admin-creds", translate.PrometheusAuthModesKey: "bearer", translate.PrometheusAuthKindKey: "ClusterTriggerAuthentication"}),
+		anns: custom(map[string]string{translate.PrometheusAuthNameAnnotationKey: "admin-creds", translate.PrometheusAuthModesAnnotationKey: "bearer", translate.PrometheusAuthKindAnnotationKey: "ClusterTriggerAuthentication"}),
 	}, {
 		name: "cluster trigger authentication outside the allow-list",
-		anns: custom(map[string]string{translate.PrometheusAuthNameKey: "admin-creds", translate.PrometheusAuthModesKey: "bearer", translate.PrometheusAuthKindKey: "ClusterTriggerAuthentication"}),
+		anns: custom(map[string]string{translate.PrometheusAuthNameAnnotationKey: "admin-creds", translate.PrometheusAuthModesAnnotationKey: "bearer", translate.PrometheusAuthKindAnnotationKey: "ClusterTriggerAuthentication"}),
 		keda: map[string]string{config.ClusterTriggerAuthAllowedKey: "shared-prom"},
 	}, {
 		name: "extra triggers that are not JSON",
-		anns: map[string]string{translate.ExtraTriggersKey: `[{"type":`},
+		anns: map[string]string{translate.ExtraTriggersAnnotationKey: `[{"type":`},
 	}, {
 		name: "extra triggers with a misspelt field",
-		anns: map[string]string{translate.ExtraTriggersKey: `[{"type":"prometheus","metdata":{}}]`},
+		anns: map[string]string{translate.ExtraTriggersAnnotationKey: `[{"type":"prometheus","metdata":{}}]`},
 	}, {
 		name: "extra trigger without type",
-		anns: map[string]string{translate.ExtraTriggersKey: `[{"metadata":{}}]`},
+		anns: map[string]string{translate.ExtraTriggersAnnotationKey: `[{"metadata":{}}]`},
 	}, {
 		name: "extra trigger with Utilization on an external metric",
-		anns: map[string]string{translate.ExtraTriggersKey: `[{"type":"prometheus","metricType":"Utilization","metadata":{}}]`},
+		anns: map[string]string{translate.ExtraTriggersAnnotationKey: `[{"type":"prometheus","metricType":"Utilization","metadata":{}}]`},
 	}, {
 		name: "extra trigger borrowing a cluster trigger authentication",
-		anns: map[string]string{translate.ExtraTriggersKey: `[{"type":"prometheus","metadata":{},"authenticationRef":{"name":"root","kind":"ClusterTriggerAuthentication"}}]`},
+		anns: map[string]string{translate.ExtraTriggersAnnotationKey: `[{"type":"prometheus","metadata":{},"authenticationRef":{"name":"root","kind":"ClusterTriggerAuthentication"}}]`},
 	}, {
 		name: "extra trigger with a duplicate name",
-		anns: custom(map[string]string{translate.ExtraTriggersKey: `[{"type":"prometheus","name":"http_requests_per_second","metadata":{}}]`}),
+		anns: custom(map[string]string{translate.ExtraTriggersAnnotationKey: `[{"type":"prometheus","name":"http_requests_per_second","metadata":{}}]`}),
 	}, {
 		name: "scaling modifiers that are not JSON",
-		anns: custom(map[string]string{translate.ScalingModifiersKey: `formula: a+b`}),
+		anns: custom(map[string]string{translate.ScalingModifiersAnnotationKey: `formula: a+b`}),
 	}, {
 		name: "scaling modifiers without formula",
-		anns: custom(map[string]string{translate.ScalingModifiersKey: `{"target":"2"}`}),
+		anns: custom(map[string]string{translate.ScalingModifiersAnnotationKey: `{"target":"2"}`}),
 	}, {
 		name: "formula naming an unknown trigger",
-		anns: custom(map[string]string{translate.ScalingModifiersKey: `{"formula":"http_requests_per_second + queue","target":"2"}`}),
+		anns: custom(map[string]string{translate.ScalingModifiersAnnotationKey: `{"formula":"http_requests_per_second + queue","target":"2"}`}),
 	}, {
 		name: "formula building a huge range",
-		anns: custom(map[string]string{translate.ScalingModifiersKey: `{"formula":"len(1..1000000000) + http_requests_per_second","target":"2"}`}),
+		anns: custom(map[string]string{translate.ScalingModifiersAnnotationKey: `{"formula":"len(1..1000000000) + http_requests_per_second","target":"2"}`}),
 	}, {
 		name: "formula repeating strings",
-		anns: custom(map[string]string{translate.ScalingModifiersKey: `{"formula":"float(len(repeat(\"x\", 1000000000)))","target":"2"}`}),
+		anns: custom(map[string]string{translate.ScalingModifiersAnnotationKey: `{"formula":"float(len(repeat(\"x\", 1000000000)))","target":"2"}`}),
 	}, {
 		name: "formula mapping over a collection",
-		anns: custom(map[string]string{translate.ScalingModifiersKey: `{"formula":"sum(map([1,2], # * http_requests_per_second))","target":"2"}`}),
+		anns: custom(map[string]string{translate.ScalingModifiersAnnotationKey: `{"formula":"sum(map([1,2], # * http_requests_per_second))","target":"2"}`}),
 	}, {
 		name: "override formula building a huge range",
-		anns: custom(map[string]string{translate.OverrideKey: `{"spec":{"advanced":{"scalingModifiers":{"formula":"len(1..1000000000)","target":"2"}}}}`}),
+		anns: custom(map[string]string{translate.OverrideAnnotationKey: `{"spec":{"advanced":{"scalingModifiers":{"formula":"len(1..1000000000)","target":"2"}}}}`}),
 	}, {
 		name: "formula without target",
-		anns: custom(map[string]string{translate.ScalingModifiersKey: `{"formula":"http_requests_per_second"}`}),
+		anns: custom(map[string]string{translate.ScalingModifiersAnnotationKey: `{"formula":"http_requests_per_second"}`}),
 	}, {
 		name: "scale-up rules that are not JSON",
-		anns: map[string]string{translate.ScaleUpRulesKey: `fast`},
+		anns: map[string]string{translate.ScaleUpRulesAnnotationKey: `fast`},
 	}, {
 		name: "scale-down rules with bad policies",
-		anns: map[string]string{translate.ScaleDownRulesKey: `{"stabilizationWindowSeconds":4000,"selectPolicy":"Most","policies":[{"type":"Nodes","value":0,"periodSeconds":0}]}`},
+		anns: map[string]string{translate.ScaleDownRulesAnnotationKey: `{"stabilizationWindowSeconds":4000,"selectPolicy":"Most","policies":[{"type":"Nodes","value":0,"periodSeconds":0}]}`},
 	}, {
 		name: "scale-up rules without policies",
-		anns: map[string]string{translate.ScaleUpRulesKey: `{"stabilizationWindowSeconds":10}`},
+		anns: map[string]string{translate.ScaleUpRulesAnnotationKey: `{"stabilizationWindowSeconds":10}`},
 	}, {
 		name: "bad polling interval",
-		anns: map[string]string{translate.PollingIntervalKey: "often"},
+		anns: map[string]string{translate.PollingIntervalAnnotationKey: "often"},
 	}, {
 		name: "zero polling interval",
-		anns: map[string]string{translate.PollingIntervalKey: "0"},
+		anns: map[string]string{translate.PollingIntervalAnnotationKey: "0"},
 	}, {
 		name: "fractional cooldown",
-		anns: map[string]string{translate.CooldownPeriodKey: "1.5s"},
+		anns: map[string]string{translate.CooldownPeriodAnnotationKey: "1.5s"},
 	}, {
 		name: "negative idle replica count",
-		anns: map[string]string{translate.IdleReplicaCountKey: "-1"},
+		anns: map[string]string{translate.IdleReplicaCountAnnotationKey: "-1"},
 	}, {
 		name: "idle replica count not below min",
-		anns: custom(map[string]string{translate.IdleReplicaCountKey: "1"}),
+		anns: custom(map[string]string{translate.IdleReplicaCountAnnotationKey: "1"}),
 	}, {
 		name: "fallback threshold without replicas",
-		anns: custom(map[string]string{translate.FallbackFailureThresholdKey: "3"}),
+		anns: custom(map[string]string{translate.FallbackFailureThresholdAnnotationKey: "3"}),
 	}, {
 		name: "fallback replicas without threshold",
-		anns: custom(map[string]string{translate.FallbackReplicasKey: "3"}),
+		anns: custom(map[string]string{translate.FallbackReplicasAnnotationKey: "3"}),
 	}, {
 		name: "fallback of zero failures",
-		anns: custom(map[string]string{translate.FallbackFailureThresholdKey: "0", translate.FallbackReplicasKey: "3"}),
+		anns: custom(map[string]string{translate.FallbackFailureThresholdAnnotationKey: "0", translate.FallbackReplicasAnnotationKey: "3"}),
 	}, {
 		name: "fallback on cpu",
-		anns: map[string]string{translate.FallbackFailureThresholdKey: "3", translate.FallbackReplicasKey: "2"},
+		anns: map[string]string{translate.FallbackFailureThresholdAnnotationKey: "3", translate.FallbackReplicasAnnotationKey: "2"},
 	}, {
 		name: "paused not a bool",
-		anns: map[string]string{translate.PausedKey: "maybe"},
+		anns: map[string]string{translate.PausedAnnotationKey: "maybe"},
 	}, {
 		name: "override that is not JSON",
-		anns: map[string]string{translate.OverrideKey: `{"spec":`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"spec":`},
 	}, {
 		name: "override pointing at another deployment",
-		anns: map[string]string{translate.OverrideKey: `{"spec":{"scaleTargetRef":{"name":"payments"}}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"spec":{"scaleTargetRef":{"name":"payments"}}}`},
 	}, {
 		name: "override pointing at another kind",
-		anns: map[string]string{translate.OverrideKey: `{"spec":{"scaleTargetRef":{"kind":"StatefulSet","name":"checkout-00001-deployment"}}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"spec":{"scaleTargetRef":{"kind":"StatefulSet","name":"checkout-00001-deployment"}}}`},
 	}, {
 		name: "override moving to another namespace",
-		anns: map[string]string{translate.OverrideKey: `{"metadata":{"namespace":"kube-system"}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"metadata":{"namespace":"kube-system"}}`},
 	}, {
 		name: "override renaming the object",
-		anns: map[string]string{translate.OverrideKey: `{"metadata":{"name":"other"}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"metadata":{"name":"other"}}`},
 	}, {
 		name: "override renaming the HPA",
-		anns: map[string]string{translate.OverrideKey: `{"spec":{"advanced":{"horizontalPodAutoscalerConfig":{"name":"other"}}}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"spec":{"advanced":{"horizontalPodAutoscalerConfig":{"name":"other"}}}}`},
 	}, {
 		name: "override with owners",
-		anns: map[string]string{translate.OverrideKey: `{"metadata":{"ownerReferences":[{"apiVersion":"v1","kind":"Namespace","name":"x","uid":"u"}]}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"metadata":{"ownerReferences":[{"apiVersion":"v1","kind":"Namespace","name":"x","uid":"u"}]}}`},
 	}, {
 		name: "override with finalizers",
-		anns: map[string]string{translate.OverrideKey: `{"metadata":{"finalizers":["hold"]}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"metadata":{"finalizers":["hold"]}}`},
 	}, {
 		name: "override with a reserved label",
-		anns: map[string]string{translate.OverrideKey: `{"metadata":{"labels":{"app.kubernetes.io/part-of":"x"}}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"metadata":{"labels":{"app.kubernetes.io/part-of":"x"}}}`},
 	}, {
 		name: "override with min above max",
-		anns: map[string]string{translate.OverrideKey: `{"spec":{"minReplicaCount":5,"maxReplicaCount":2}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"spec":{"minReplicaCount":5,"maxReplicaCount":2}}`},
 	}, {
 		name: "override with a cluster trigger authentication",
-		anns: map[string]string{translate.OverrideKey: `{"spec":{"triggers":[{"type":"prometheus","metadata":{},"authenticationRef":{"name":"root","kind":"ClusterTriggerAuthentication"}}]}}`},
+		anns: map[string]string{translate.OverrideAnnotationKey: `{"spec":{"triggers":[{"type":"prometheus","metadata":{},"authenticationRef":{"name":"root","kind":"ClusterTriggerAuthentication"}}]}}`},
 	}, {
 		name: "JSON too large",
-		anns: map[string]string{translate.ExtraTriggersKey: huge},
+		anns: map[string]string{translate.ExtraTriggersAnnotationKey: huge},
 	}, {
 		name: "JSON too deep",
-		anns: map[string]string{translate.OverrideKey: deep},
+		anns: map[string]string{translate.OverrideAnnotationKey: deep},
 	}, {
 		name: "query too large",
-		anns: custom(map[string]string{translate.PrometheusQueryKey: strings.Repeat("x", maxQueryBytes+1)}),
+		anns: custom(map[string]string{translate.PrometheusQueryAnnotationKey: strings.Repeat("x", maxQueryBytes+1)}),
 	}, {
 		name: "every bad annotation is reported at once",
-		anns: custom(map[string]string{translate.MetricTypeKey: "Utilization", translate.PollingIntervalKey: "x", translate.PausedKey: "x"}),
+		anns: custom(map[string]string{translate.MetricTypeAnnotationKey: "Utilization", translate.PollingIntervalAnnotationKey: "x", translate.PausedAnnotationKey: "x"}),
 	}}
 }

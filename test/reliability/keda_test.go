@@ -53,10 +53,10 @@ func TestKEDAOperatorNotRunning(t *testing.T) {
 		{autoscaling.TargetAnnotationKey: "70", autoscaling.MaxScaleAnnotationKey: "5"},
 		{autoscaling.MetricAnnotationKey: autoscaling.Memory},
 		{
-			autoscaling.MetricAnnotationKey: "queue",
-			autoscaling.TargetAnnotationKey: "4",
-			translate.PrometheusAddressKey:  "http://prometheus.invalid:9090",
-			translate.PrometheusQueryKey:    `sum(queue{revision="{{.Revision}}"})`,
+			autoscaling.MetricAnnotationKey:          "queue",
+			autoscaling.TargetAnnotationKey:          "4",
+			translate.PrometheusAddressAnnotationKey: "http://prometheus.invalid:9090",
+			translate.PrometheusQueryAnnotationKey:   `sum(queue{revision="{{.Revision}}"})`,
 		},
 	}
 	names := revisionNames("rev", n)

@@ -63,24 +63,24 @@ func TestControllerRestartWritesNothing(t *testing.T) {
 		{autoscaling.MetricAnnotationKey: autoscaling.Memory, autoscaling.TargetAnnotationKey: "200"},
 		{autoscaling.MetricAnnotationKey: autoscaling.Memory},
 		{autoscaling.MinScaleAnnotationKey: "2", autoscaling.WindowAnnotationKey: "2m"},
-		{autoscaling.ScaleDownDelayAnnotationKey: "5m", translate.CooldownPeriodKey: "60"},
-		{translate.MetricTypeKey: translate.AverageValue, autoscaling.TargetAnnotationKey: "250"},
-		{translate.ScaleUpRulesKey: `{"policies":[{"type":"Percent","value":100,"periodSeconds":15}]}`},
+		{autoscaling.ScaleDownDelayAnnotationKey: "5m", translate.CooldownPeriodAnnotationKey: "60"},
+		{translate.MetricTypeAnnotationKey: translate.AverageValue, autoscaling.TargetAnnotationKey: "250"},
+		{translate.ScaleUpRulesAnnotationKey: `{"policies":[{"type":"Percent","value":100,"periodSeconds":15}]}`},
 		{
-			autoscaling.MetricAnnotationKey:       "queue",
-			autoscaling.TargetAnnotationKey:       "0.5",
-			translate.PrometheusAddressKey:        prom.URL,
-			translate.PrometheusQueryKey:          `sum(queue{revision="{{.Revision}}"})`,
-			translate.FallbackFailureThresholdKey: "3",
-			translate.FallbackReplicasKey:         "2",
+			autoscaling.MetricAnnotationKey:                 "queue",
+			autoscaling.TargetAnnotationKey:                 "0.5",
+			translate.PrometheusAddressAnnotationKey:        prom.URL,
+			translate.PrometheusQueryAnnotationKey:          `sum(queue{revision="{{.Revision}}"})`,
+			translate.FallbackFailureThresholdAnnotationKey: "3",
+			translate.FallbackReplicasAnnotationKey:         "2",
 		},
 		{
-			autoscaling.MetricAnnotationKey: "rps",
-			autoscaling.TargetAnnotationKey: "100",
-			translate.MetricTypeKey:         translate.Value,
-			translate.PrometheusAddressKey:  prom.URL,
-			translate.PrometheusQueryKey:    `sum(rate(requests{namespace="{{.Namespace}}"}[1m]))`,
-			translate.PollingIntervalKey:    "5",
+			autoscaling.MetricAnnotationKey:          "rps",
+			autoscaling.TargetAnnotationKey:          "100",
+			translate.MetricTypeAnnotationKey:        translate.Value,
+			translate.PrometheusAddressAnnotationKey: prom.URL,
+			translate.PrometheusQueryAnnotationKey:   `sum(rate(requests{namespace="{{.Namespace}}"}[1m]))`,
+			translate.PollingIntervalAnnotationKey:   "5",
 		},
 	}
 	names := make([]string, n)
@@ -91,8 +91,8 @@ func TestControllerRestartWritesNothing(t *testing.T) {
 	// And the states that end in an error or in somebody else's object: a
 	// bad annotation, a bring-your-own ScaledObject, one that is not owned.
 	const bad, byo, taken = "bad-00001", "byo-00001", "taken-00001"
-	e.Revision(t, ns, bad, map[string]string{translate.MetricTypeKey: "Average"})
-	e.RevisionWith(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"}, harness.CPURequest)
+	e.Revision(t, ns, bad, map[string]string{translate.MetricTypeAnnotationKey: "Average"})
+	e.RevisionWith(t, ns, byo, map[string]string{translate.AutoCreateAnnotationKey: "false"}, harness.CPURequest)
 	e.Deployment(t, ns, taken, harness.CPURequest) // KEDA's webhook reads it to admit the user's object
 	for _, name := range []string{byo, taken} {
 		e.CreateUserScaledObject(t, harness.UserScaledObject(ns, name), metav1.CreateOptions{})

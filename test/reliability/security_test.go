@@ -108,13 +108,13 @@ func TestDeniedCreate(t *testing.T) {
 
 	// Other work goes on meanwhile.
 	const invalid, byo = "invalid-00001", "byo-00001"
-	e.Revision(t, ns, invalid, map[string]string{translate.MetricTypeKey: "Average"})
+	e.Revision(t, ns, invalid, map[string]string{translate.MetricTypeAnnotationKey: "Average"})
 	// The Deployment first, as Serving makes it: KEDA's webhook reads it to
 	// admit the user's cpu trigger, which needs every container's cpu
 	// request (queue-proxy has Serving's 25m).
 	e.Deployment(t, ns, byo, harness.CPURequest)
 	e.CreateUserScaledObject(t, harness.UserScaledObject(ns, byo), metav1.CreateOptions{})
-	e.RevisionWith(t, ns, byo, map[string]string{translate.AutoCreateKey: "false"}, harness.CPURequest)
+	e.RevisionWith(t, ns, byo, map[string]string{translate.AutoCreateAnnotationKey: "false"}, harness.CPURequest)
 	e.PACondition(t, ns, invalid, "Ready", 15*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "InvalidMetricType"
 	})
@@ -210,7 +210,7 @@ func TestRefusedOverridesAndAuth(t *testing.T) {
 	retarget := `{"spec":{"scaleTargetRef":{"name":"payments"}}}`
 
 	// A new revision that retargets: refused, nothing written.
-	e.Revision(t, ns, "retarget-00001", map[string]string{translate.OverrideKey: retarget})
+	e.Revision(t, ns, "retarget-00001", map[string]string{translate.OverrideAnnotationKey: retarget})
 	pa := e.PACondition(t, ns, "retarget-00001", "Ready", 15*time.Second, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == "InvalidScaledObjectOverride"
 	})
@@ -223,7 +223,7 @@ func TestRefusedOverridesAndAuth(t *testing.T) {
 	e.RevisionWith(t, ns, "moving-00001", nil, harness.CPURequest)
 	so := e.ScaledObject(t, ns, "moving-00001", 15*time.Second)
 	for _, override := range []string{retarget, `{"metadata":{"namespace":"kube-system"}}`} {
-		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, translate.OverrideKey, override)
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, translate.OverrideAnnotationKey, override)
 		if _, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Patch(ctx, "moving-00001", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -254,13 +254,13 @@ func TestRefusedOverridesAndAuth(t *testing.T) {
 	// ClusterTriggerAuthentication: refused unless on the allow-list.
 	cta := func(name string) map[string]string {
 		return map[string]string{
-			autoscaling.MetricAnnotationKey:  "queue",
-			autoscaling.TargetAnnotationKey:  "4",
-			translate.PrometheusAddressKey:   "http://prometheus.invalid:9090",
-			translate.PrometheusQueryKey:     `sum(queue{revision="{{.Revision}}"})`,
-			translate.PrometheusAuthNameKey:  name,
-			translate.PrometheusAuthKindKey:  "ClusterTriggerAuthentication",
-			translate.PrometheusAuthModesKey: "bearer",
+			autoscaling.MetricAnnotationKey:            "queue",
+			autoscaling.TargetAnnotationKey:            "4",
+			translate.PrometheusAddressAnnotationKey:   "http://prometheus.invalid:9090",
+			translate.PrometheusQueryAnnotationKey:     `sum(queue{revision="{{.Revision}}"})`,
+			translate.PrometheusAuthNameAnnotationKey:  name,
+			translate.PrometheusAuthKindAnnotationKey:  "ClusterTriggerAuthentication",
+			translate.PrometheusAuthModesAnnotationKey: "bearer",
 		}
 	}
 	ctaRef := `{"name":"admin-creds","kind":"ClusterTriggerAuthentication"}`
@@ -269,8 +269,8 @@ func TestRefusedOverridesAndAuth(t *testing.T) {
 		anns         map[string]string
 	}{
 		{"cta-trigger-00001", "InvalidTriggerPrometheusAuthName", cta("admin-creds")},
-		{"cta-extra-00001", "InvalidExtraPrometheusTriggers", map[string]string{translate.ExtraTriggersKey: `[{"type":"prometheus","metadata":{"serverAddress":"http://p:9090","query":"up","threshold":"1"},"authenticationRef":` + ctaRef + `}]`}},
-		{"cta-override-00001", "InvalidScaledObjectOverride", map[string]string{translate.OverrideKey: `{"spec":{"triggers":[{"type":"prometheus","metadata":{"serverAddress":"http://p:9090","query":"up","threshold":"1"},"authenticationRef":` + ctaRef + `}]}}`}},
+		{"cta-extra-00001", "InvalidExtraPrometheusTriggers", map[string]string{translate.ExtraTriggersAnnotationKey: `[{"type":"prometheus","metadata":{"serverAddress":"http://p:9090","query":"up","threshold":"1"},"authenticationRef":` + ctaRef + `}]`}},
+		{"cta-override-00001", "InvalidScaledObjectOverride", map[string]string{translate.OverrideAnnotationKey: `{"spec":{"triggers":[{"type":"prometheus","metadata":{"serverAddress":"http://p:9090","query":"up","threshold":"1"},"authenticationRef":` + ctaRef + `}]}}`}},
 	}
 	for _, c := range refused {
 		e.Revision(t, ns, c.name, c.anns)

@@ -215,7 +215,7 @@ func (r *Reconciler) scaleOf(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1al
 	}
 	if so.Annotations[translate.KEDAPausedAnnotation] == "true" {
 		return deploymentScale(d, ReasonPaused, fmt.Sprintf(
-			"autoscaling is paused (%s): the Deployment keeps its replicas until the annotation is removed", translate.PausedKey)), nil
+			"autoscaling is paused (%s): the Deployment keeps its replicas until the annotation is removed", translate.PausedAnnotationKey)), nil
 	}
 	pa.Status.MarkActivating(ReasonWaitingForHPA, fmt.Sprintf("waiting for KEDA to reconcile ScaledObject %q and create HPA %q", so.Name, name))
 	return nil, nil

@@ -68,10 +68,10 @@ const (
 )
 
 var customMetric = map[string]string{
-	autoscaling.MetricAnnotationKey: "rps",
-	autoscaling.TargetAnnotationKey: "10",
-	translate.PrometheusQueryKey:    `sum(rate(http_requests_total{revision="{{.Revision}}"}[1m]))`,
-	translate.PrometheusAddressKey:  promAddr,
+	autoscaling.MetricAnnotationKey:          "rps",
+	autoscaling.TargetAnnotationKey:          "10",
+	translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests_total{revision="{{.Revision}}"}[1m]))`,
+	translate.PrometheusAddressAnnotationKey: promAddr,
 }
 
 func TestReconcile(t *testing.T) {
@@ -225,7 +225,7 @@ func TestReconcile(t *testing.T) {
 		}},
 		WantEvents: []string{
 			Eventf(corev1.EventTypeWarning, "NotOwned", `PodAutoscaler %q does not own ScaledObject %q: it writes nothing to it; delete it, or set %s to "false" to use it`,
-				testRevision, testRevision, translate.AutoCreateKey),
+				testRevision, testRevision, translate.AutoCreateAnnotationKey),
 		},
 	}, {
 		Name:         "ScaledObject create fails",
@@ -331,7 +331,7 @@ func TestReconcile(t *testing.T) {
 		Name: "invalid annotation on a running revision keeps its last good ScaledObject",
 		Objects: []runtime.Object{deployment(),
 			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(2, 2),
-				withAnnotations(map[string]string{translate.PausedKey: "perhaps"}))...),
+				withAnnotations(map[string]string{translate.PausedAnnotationKey: "perhaps"}))...),
 			scaledObject(pa()),
 			hpa(withHPAReplicas(2, 2)),
 			sks(WithSKSReady),
@@ -340,7 +340,7 @@ func TestReconcile(t *testing.T) {
 		WantErr: true,
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(append(ready, WithScaleTargetInitialized, withScales(2, 2),
-				withAnnotations(map[string]string{translate.PausedKey: "perhaps"}),
+				withAnnotations(map[string]string{translate.PausedAnnotationKey: "perhaps"}),
 				withInactive("InvalidKedaPaused", `invalid value: perhaps: autoscaling.knative.dev/keda-paused`+"\n"+`must be "true" or "false"`))...),
 		}},
 		WantEvents: []string{
@@ -592,20 +592,20 @@ func newTestReconciler(ctx context.Context, l *Listers) *Reconciler {
 var (
 	percentQuery = map[string]string{
 		autoscaling.MetricAnnotationKey: "rps", autoscaling.TargetAnnotationKey: "1",
-		translate.PrometheusAddressKey: promAddr, translate.PrometheusQueryKey: `{{printf "%s" .Revision}}`,
+		translate.PrometheusAddressAnnotationKey: promAddr, translate.PrometheusQueryAnnotationKey: `{{printf "%s" .Revision}}`,
 	}
 	percentQueryMsg = `invalid value: "{{printf \"%s\" .Revision}}": autoscaling.knative.dev/prometheus-query` + "\n" +
 		`a template may only use {{.Configuration}}, {{.Metric}}, {{.Namespace}}, {{.Revision}}, {{.Service}}; got {{printf "%s" .Revision}}`
-	byo           = map[string]string{translate.AutoCreateKey: "false"}
+	byo           = map[string]string{translate.AutoCreateAnnotationKey: "false"}
 	memoryMetric  = map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "100"}
-	paused        = map[string]string{translate.PausedKey: "true"}
+	paused        = map[string]string{translate.PausedAnnotationKey: "true"}
 	bigMax        = map[string]string{autoscaling.MaxScaleAnnotationKey: "50"}
 	typo          = map[string]string{autoscaling.GroupName + "/keda-polling-intervall": "5"}
 	missingCPUMsg = `autoscaling.knative.dev/metric scales on cpu, but container "user-container" of Deployment "test-revision-deployment" ` +
 		`requests no cpu, so the HPA could not compute a utilization and KEDA's admission webhook refuses the ScaledObject: ` +
 		`set resources.requests.cpu on that container in the Knative Service (or revision-cpu-request in config-defaults), ` +
 		`or scale on another metric`
-	badMetricType    = map[string]string{translate.MetricTypeKey: "Average"}
+	badMetricType    = map[string]string{translate.MetricTypeAnnotationKey: "Average"}
 	badMetricTypeMsg = "invalid value: Average: autoscaling.knative.dev/metric-type\nmust be Utilization, AverageValue or Value"
 )
 

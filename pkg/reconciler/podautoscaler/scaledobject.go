@@ -67,7 +67,7 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 		pa.Status.MarkResourceNotOwned("ScaledObject", desired.Name)
 		return nil, controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, "NotOwned",
 			"PodAutoscaler %q does not own ScaledObject %q: it writes nothing to it; delete it, or set %s to \"false\" to use it",
-			pa.Name, desired.Name, translate.AutoCreateKey))
+			pa.Name, desired.Name, translate.AutoCreateAnnotationKey))
 	}
 
 	want, changed := merge(so, desired)
@@ -148,7 +148,7 @@ func (r *Reconciler) findOwnScaledObject(pa *autoscalingv1alpha1.PodAutoscaler) 
 	so, err := r.soLister.ScaledObjects(pa.Namespace).Get(pa.Name)
 	if err != nil {
 		pa.Status.MarkActivating(ReasonWaitingForScaledObject, fmt.Sprintf(
-			"%s is false: waiting for a ScaledObject named %q in namespace %q", translate.AutoCreateKey, pa.Name, pa.Namespace))
+			"%s is false: waiting for a ScaledObject named %q in namespace %q", translate.AutoCreateAnnotationKey, pa.Name, pa.Namespace))
 		return nil, true
 	}
 	if msg := mismatch(pa, so); msg != "" {

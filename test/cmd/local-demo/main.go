@@ -98,13 +98,13 @@ func run() error {
 		return err
 	}
 	d, pa := deploy.Revision(namespace, revision, service, map[string]string{
-		autoscaling.MetricAnnotationKey:   "http_requests_per_second",
-		autoscaling.TargetAnnotationKey:   "10",
-		autoscaling.MinScaleAnnotationKey: "1",
-		autoscaling.MaxScaleAnnotationKey: "10",
-		autoscaling.WindowAnnotationKey:   "1m",
-		translate.PrometheusQueryKey:      `sum(rate(http_requests_total{namespace="{{.Namespace}}",service="{{.Service}}"}[1m]))`,
-		translate.PollingIntervalKey:      "5",
+		autoscaling.MetricAnnotationKey:        "http_requests_per_second",
+		autoscaling.TargetAnnotationKey:        "10",
+		autoscaling.MinScaleAnnotationKey:      "1",
+		autoscaling.MaxScaleAnnotationKey:      "10",
+		autoscaling.WindowAnnotationKey:        "1m",
+		translate.PrometheusQueryAnnotationKey: `sum(rate(http_requests_total{namespace="{{.Namespace}}",service="{{.Service}}"}[1m]))`,
+		translate.PollingIntervalAnnotationKey: "5",
 	})
 	if _, err := e.CreateRevision(ctx, d, pa); err != nil {
 		return err

@@ -92,7 +92,7 @@ func (r Revision) annotations(i int) map[string]string {
 		a[autoscaling.MetricAnnotationKey] = "http_requests_per_second"
 		a[autoscaling.TargetAnnotationKey] = "10"
 		a[autoscaling.MaxScaleAnnotationKey] = "10"
-		a[translate.PrometheusQueryKey] = `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`
+		a[translate.PrometheusQueryAnnotationKey] = `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`
 	}
 	return a
 }
