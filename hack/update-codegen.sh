@@ -42,9 +42,11 @@ KEDA_APIS="github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 KEDA_GENERATED="github.com/kedacore/keda/v2/pkg/generated"
 
 # The kinds of keda.sh/v1alpha1 (types tagged +genclient in KEDA's apis) that
-# get an injection informer. The client is generated over KEDA's whole
+# get an injection informer: only ScaledObjects are watched (the
+# controller never reads trigger authentications; KEDA resolves them).
+# The client is generated over KEDA's whole
 # clientset; informers of other kinds are removed below.
-KEEP_INFORMERS=(scaledobject triggerauthentication clustertriggerauthentication)
+KEEP_INFORMERS=(scaledobject)
 
 echo "=== Generating knative injection for ${KEDA_APIS} into ${OUTPUT_PKG}"
 

@@ -68,9 +68,10 @@ func main() {
 		}
 		port = p
 	}
+	ready := &podautoscaler.Readiness{}
 	ctx = sharedmain.WithHealthProbesDisabled(ctx)
 	ctx = injection.AddReadiness(ctx, func(w http.ResponseWriter, _ *http.Request) {
-		if ctx.Err() != nil || !podautoscaler.Synced() {
+		if ctx.Err() != nil || !ready.Ready() {
 			http.Error(w, "informers not synced", http.StatusServiceUnavailable)
 			return
 		}
@@ -81,5 +82,5 @@ func main() {
 			log.Fatalf("serving probes on %d: %v", port, err)
 		}
 	}()
-	sharedmain.MainWithContext(ctx, "autoscaler-keda", podautoscaler.NewController)
+	sharedmain.MainWithContext(ctx, "autoscaler-keda", podautoscaler.NewConstructor(ready))
 }

@@ -43,24 +43,24 @@ var (
 	}
 )
 
-// checkFormula returns why a formula is refused, or "".
-func checkFormula(formula string) string {
+// checkFormula says why a formula is refused, or nil.
+func checkFormula(formula string) error {
 	if len(formula) > maxFormulaBytes {
-		return fmt.Sprintf("formula is %d bytes; at most %d are allowed", len(formula), maxFormulaBytes)
+		return fmt.Errorf("formula is %d bytes; at most %d are allowed", len(formula), maxFormulaBytes)
 	}
 	tree, err := parser.Parse(formula)
 	if err != nil {
-		return fmt.Sprintf("formula does not parse: %v", err)
+		return fmt.Errorf("formula does not parse: %v", err)
 	}
 	v := &formulaVisitor{}
 	ast.Walk(&tree.Node, v)
 	return v.refused
 }
 
-type formulaVisitor struct{ refused string }
+type formulaVisitor struct{ refused error }
 
 func (v *formulaVisitor) Visit(node *ast.Node) {
-	if v.refused != "" {
+	if v.refused != nil {
 		return
 	}
 	switch n := (*node).(type) {
@@ -72,19 +72,19 @@ func (v *formulaVisitor) Visit(node *ast.Node) {
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
 		if !ok || !formulaFunctions[id.Value] {
-			v.refused = fmt.Sprintf("formula calls %s; only min, max, abs, ceil, floor, round, float and int are allowed", n.Callee.String())
+			v.refused = fmt.Errorf("formula calls %s; only min, max, abs, ceil, floor, round, float and int are allowed", n.Callee.String())
 		}
 	case *ast.BuiltinNode:
 		if !formulaFunctions[n.Name] {
-			v.refused = fmt.Sprintf("formula calls %s; only min, max, abs, ceil, floor, round, float and int are allowed", n.Name)
+			v.refused = fmt.Errorf("formula calls %s; only min, max, abs, ceil, floor, round, float and int are allowed", n.Name)
 		}
 	default:
-		v.refused = fmt.Sprintf("formula uses %q; only trigger names, numbers, arithmetic, comparisons, ?: and min, max, abs, ceil, floor, round, float, int are allowed", n.String())
+		v.refused = fmt.Errorf("formula uses %q; only trigger names, numbers, arithmetic, comparisons, ?: and min, max, abs, ceil, floor, round, float, int are allowed", n.String())
 	}
 }
 
 func (v *formulaVisitor) operator(op string) {
 	if !formulaOperators[op] {
-		v.refused = fmt.Sprintf("formula uses the operator %q; only arithmetic, comparison and logic operators are allowed", op)
+		v.refused = fmt.Errorf("formula uses the operator %q; only arithmetic, comparison and logic operators are allowed", op)
 	}
 }

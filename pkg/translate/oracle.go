@@ -44,8 +44,8 @@ func checkWithKEDA(so *kedav1alpha1.ScaledObject, anns map[string]string) *apis.
 	}
 	if so.IsUsingModifiers() {
 		// An override's formula has not been through checkFormula yet.
-		if why := checkFormula(so.Spec.Advanced.ScalingModifiers.Formula); why != "" {
-			return errs.Also(blame(anns, why, ScalingModifiersAnnotationKey, OverrideAnnotationKey))
+		if err := checkFormula(so.Spec.Advanced.ScalingModifiers.Formula); err != nil {
+			return errs.Also(blame(anns, err.Error(), ScalingModifiersAnnotationKey, OverrideAnnotationKey))
 		}
 		// KEDA's check rewrites the formula in place; keep ours as written.
 		if _, err := kedav1alpha1.ValidateAndCompileScalingModifiers(so.DeepCopy()); err != nil {

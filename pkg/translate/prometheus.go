@@ -182,8 +182,8 @@ func renderQuery(pa *autoscalingv1alpha1.PodAutoscaler, metric string) (string, 
 		// autoscaler-keda's only field, kept so its users' queries work as written.
 		legacyRevisionField: data.Revision,
 	}
-	if err := checkQueryNodes(tmpl.Tree.Root, values); err != "" {
-		return "", invalid(key, src, err)
+	if err := checkQueryNodes(tmpl.Tree.Root, values); err != nil {
+		return "", invalid(key, src, err.Error())
 	}
 	var out strings.Builder
 	if err := tmpl.Execute(&out, values); err != nil {
@@ -201,8 +201,8 @@ const legacyRevisionField = "revisionName"
 
 // checkQueryNodes allows text and {{.Field}} actions only, and refuses a
 // field whose value is empty for this revision (a query for service="" would
-// silently match nothing). It returns why a template is refused, or "".
-func checkQueryNodes(root *parse.ListNode, values map[string]string) string {
+// silently match nothing). It says why a template is refused, or nil.
+func checkQueryNodes(root *parse.ListNode, values map[string]string) error {
 	allowed := "a template may only use " + strings.Join(func() []string {
 		out := make([]string, len(queryFields))
 		for i, f := range queryFields {
@@ -215,24 +215,24 @@ func checkQueryNodes(root *parse.ListNode, values map[string]string) string {
 		case *parse.TextNode:
 		case *parse.ActionNode:
 			if len(n.Pipe.Decl) != 0 || len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
-				return allowed + "; got " + n.String()
+				return fmt.Errorf("%s; got %s", allowed, n.String())
 			}
 			f, ok := n.Pipe.Cmds[0].Args[0].(*parse.FieldNode)
 			if !ok || len(f.Ident) != 1 {
-				return allowed + "; got " + n.String()
+				return fmt.Errorf("%s; got %s", allowed, n.String())
 			}
 			v, known := values[f.Ident[0]]
 			if !known {
-				return allowed + "; got " + n.String()
+				return fmt.Errorf("%s; got %s", allowed, n.String())
 			}
 			if v == "" {
-				return fmt.Sprintf("uses %s, which is empty for this revision (no %s label)", n.String(), labelFor(f.Ident[0]))
+				return fmt.Errorf("uses %s, which is empty for this revision (no %s label)", n.String(), labelFor(f.Ident[0]))
 			}
 		default:
-			return allowed + "; got " + n.String()
+			return fmt.Errorf("%s; got %s", allowed, n.String())
 		}
 	}
-	return ""
+	return nil
 }
 
 func labelFor(field string) string {

@@ -17,6 +17,7 @@ limitations under the License.
 package translate
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -62,8 +63,8 @@ func checkTriggers(triggers []kedav1alpha1.ScaleTriggers, key, value string, cfg
 		if t.MetricType == autoscalingv2.UtilizationMetricType && t.Type != "cpu" && t.Type != "memory" {
 			errs = errs.Also(invalidf(key, value, "trigger %d (%s): Utilization is only for cpu and memory", i, t.Type))
 		}
-		if why := checkTriggerMetadata(t); why != "" {
-			errs = errs.Also(invalidf(key, value, "trigger %d (%s): %s", i, t.Type, why))
+		if err := checkTriggerMetadata(t); err != nil {
+			errs = errs.Also(invalidf(key, value, "trigger %d (%s): %v", i, t.Type, err))
 		}
 		if t.AuthenticationRef != nil {
 			switch t.AuthenticationRef.Kind {
@@ -92,8 +93,8 @@ func scalingModifiers(anns map[string]string) (*kedav1alpha1.ScalingModifiers, *
 	if strings.TrimSpace(sm.Formula) == "" {
 		return nil, invalid(ScalingModifiersAnnotationKey, v, "formula is required")
 	}
-	if why := checkFormula(sm.Formula); why != "" {
-		return nil, invalid(ScalingModifiersAnnotationKey, v, why)
+	if err := checkFormula(sm.Formula); err != nil {
+		return nil, invalid(ScalingModifiersAnnotationKey, v, err.Error())
 	}
 	switch sm.MetricType {
 	case "", autoscalingv2.AverageValueMetricType, autoscalingv2.ValueMetricType:
@@ -104,51 +105,51 @@ func scalingModifiers(anns map[string]string) (*kedav1alpha1.ScalingModifiers, *
 }
 
 // checkTriggerMetadata parses a cpu, memory or prometheus trigger's metadata
-// as KEDA's scaler will, and says why it would fail, or "". KEDA learns of a
+// as KEDA's scaler will, and says why it would fail, or nil. KEDA learns of a
 // bad value only when the operator builds the scaler (its cpu scaler even
 // panics on an unparsable AverageValue), long after the webhook admitted the
 // object; other trigger types are left to KEDA, whose verdict the PA mirrors.
-func checkTriggerMetadata(t kedav1alpha1.ScaleTriggers) string {
+func checkTriggerMetadata(t kedav1alpha1.ScaleTriggers) error {
 	switch t.Type {
 	case "cpu", "memory":
 		v, ok := t.Metadata["value"]
 		if !ok {
-			return "metadata.value is required"
+			return errors.New("metadata.value is required")
 		}
 		switch t.MetricType {
 		case autoscalingv2.UtilizationMetricType:
 			n, err := strconv.ParseInt(v, 10, 32)
 			if err != nil || n < 1 {
-				return fmt.Sprintf("metadata.value %q must be a whole percent of at least 1 for Utilization", v)
+				return fmt.Errorf("metadata.value %q must be a whole percent of at least 1 for Utilization", v)
 			}
 		case autoscalingv2.AverageValueMetricType:
 			q, err := resource.ParseQuantity(v)
 			if err != nil || q.Sign() <= 0 {
-				return fmt.Sprintf("metadata.value %q must be a positive quantity (such as 250m or 512Mi) for AverageValue", v)
+				return fmt.Errorf("metadata.value %q must be a positive quantity (such as 250m or 512Mi) for AverageValue", v)
 			}
 		default:
-			return fmt.Sprintf("metricType %q: KEDA's %s scaler takes Utilization or AverageValue", t.MetricType, t.Type)
+			return fmt.Errorf("metricType %q: KEDA's %s scaler takes Utilization or AverageValue", t.MetricType, t.Type)
 		}
 	case "prometheus":
 		for _, k := range []string{"serverAddress", "query", "threshold"} {
 			if strings.TrimSpace(t.Metadata[k]) == "" {
-				return fmt.Sprintf("metadata.%s is required", k)
+				return fmt.Errorf("metadata.%s is required", k)
 			}
 		}
 		for _, k := range []string{"threshold", "activationThreshold"} {
 			if v, ok := t.Metadata[k]; ok {
 				if _, err := strconv.ParseFloat(v, 64); err != nil {
-					return fmt.Sprintf("metadata.%s %q is not a number", k, v)
+					return fmt.Errorf("metadata.%s %q is not a number", k, v)
 				}
 			}
 		}
 		for _, k := range []string{"ignoreNullValues", "unsafeSsl"} {
 			if v, ok := t.Metadata[k]; ok {
 				if _, err := strconv.ParseBool(v); err != nil {
-					return fmt.Sprintf("metadata.%s %q is not true or false", k, v)
+					return fmt.Errorf("metadata.%s %q is not true or false", k, v)
 				}
 			}
 		}
 	}
-	return ""
+	return nil
 }

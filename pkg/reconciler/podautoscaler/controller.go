@@ -18,19 +18,10 @@ package podautoscaler
 
 import (
 	"context"
-	"reflect"
 	"sync/atomic"
 	"time"
 
-	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	"go.uber.org/zap"
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	apierrs "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/tools/cache"
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	sksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice"
@@ -40,11 +31,10 @@ import (
 	limitrangeinformer "knative.dev/pkg/client/injection/kube/informers/core/v1/limitrange"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
+	"knative.dev/pkg/injection"
 	"knative.dev/pkg/logging"
 	pkgreconciler "knative.dev/pkg/reconciler"
-	"knative.dev/pkg/system"
 	"knative.dev/serving/pkg/apis/autoscaling"
-	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
 	painformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler"
 	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
@@ -56,13 +46,14 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/translate"
 )
 
-// synced is set once every informer the reconciler reads has synced.
-var synced atomic.Bool
+// Readiness says whether the controller can reconcile: once every informer
+// the reconciler reads has synced. It stays false while KEDA's CRDs are
+// missing, as the ScaledObject informer cannot list then. The process's
+// readiness probe reads it.
+type Readiness struct{ synced atomic.Bool }
 
-// Synced reports whether the controller's informers have synced, which is
-// when it can reconcile: its readiness. It stays false while KEDA's CRDs are
-// missing, as the ScaledObject informer cannot list then.
-func Synced() bool { return synced.Load() }
+// Ready reports whether the informers have synced.
+func (r *Readiness) Ready() bool { return r.synced.Load() }
 
 // KEDAHPASelector selects the HPAs KEDA's operator creates: the only ones
 // this controller reads, so other HPAs cost it no memory.
@@ -77,10 +68,18 @@ const Workers = 16
 // ServingHPAAutoscaler is the Serving deployment this controller replaces.
 const ServingHPAAutoscaler = "autoscaler-hpa"
 
-// NewController wires the reconciler to its informers. The context must
-// carry KEDAHPASelector and RevisionDeploymentSelector for knative's
-// filtered informer factory.
-func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
+// NewConstructor returns the controller's constructor for sharedmain,
+// which marks ready once the informers have synced. The context must carry
+// KEDAHPASelector and RevisionDeploymentSelector for knative's filtered
+// informer factory.
+func NewConstructor(ready *Readiness) injection.ControllerConstructor {
+	return func(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
+		return newController(ctx, cmw, ready)
+	}
+}
+
+// newController wires the reconciler to its informers.
+func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness) *controller.Impl {
 	logger := logging.FromContext(ctx)
 
 	paInformer := painformer.Get(ctx)
@@ -107,7 +106,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		if cache.WaitForCacheSync(ctx.Done(), paInformer.Informer().HasSynced, sksInformer.Informer().HasSynced,
 			soInformer.Informer().HasSynced, hpaInformer.Informer().HasSynced,
 			deploymentInformer.Informer().HasSynced, limitRangeInformer.Informer().HasSynced) {
-			synced.Store(true)
+			ready.synced.Store(true)
 		}
 	}()
 
@@ -142,203 +141,9 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 
 	impl.Concurrency = Workers
 
-	paInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: onlyHPAClass,
-		Handler:    controller.HandleAll(impl.Enqueue),
-	})
-
-	// The reconcile that creates an SKS or a ScaledObject already acted on
-	// what it created: their informers' Add, before anyone else wrote a status
-	// on them, would only reconcile the PA again, and as the PA informer
-	// usually lags the reconcile's own status update, that costs a failed
-	// (409) update and a GET per new revision.
-	sksInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: pkgreconciler.ChainFilterFuncs(onlyHPAClass, controller.FilterController(&autoscalingv1alpha1.PodAutoscaler{})),
-		Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc: func(obj interface{}) {
-				if !createdWithoutStatus(obj) {
-					impl.EnqueueControllerOf(obj)
-				}
-			},
-			UpdateFunc: controller.PassNew(impl.EnqueueControllerOf),
-			DeleteFunc: impl.EnqueueControllerOf,
-		},
-	})
-
-	// A ScaledObject and an HPA are named after their revision, so their
-	// name is the PA's key, also for a bring-your-own ScaledObject that the
-	// PA does not own. Updates that change nothing this controller reads
-	// (KEDA rewrites every ScaledObject's status several times a minute, the
-	// HPA controller its metrics every 15s) are dropped here, before they
-	// cost a reconcile.
-	enqueueByName := func(obj interface{}) {
-		if m, err := metaOf(obj); err == nil {
-			impl.EnqueueKey(types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()})
-		}
-	}
-	hasHPAClassPA := func(obj interface{}) bool {
-		m, err := metaOf(obj)
-		if err != nil {
-			return false
-		}
-		pa, err := paInformer.Lister().PodAutoscalers(m.GetNamespace()).Get(m.GetName())
-		return err == nil && onlyHPAClass(pa)
-	}
-	soInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: hasHPAClassPA,
-		Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc: func(obj interface{}) {
-				if !createdWithoutStatus(obj) {
-					enqueueByName(obj)
-				}
-			},
-			UpdateFunc: func(old, cur interface{}) {
-				if scaledObjectChanged(old.(*kedav1alpha1.ScaledObject), cur.(*kedav1alpha1.ScaledObject)) {
-					enqueueByName(cur)
-				}
-			},
-			DeleteFunc: enqueueByName,
-		},
-	})
-	hpaInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: hasHPAClassPA,
-		Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc: enqueueByName,
-			UpdateFunc: func(old, cur interface{}) {
-				if hpaChanged(old.(*autoscalingv2.HorizontalPodAutoscaler), cur.(*autoscalingv2.HorizontalPodAutoscaler)) {
-					enqueueByName(cur)
-				}
-			},
-			DeleteFunc: enqueueByName,
-		},
-	})
-
-	// A revision's Deployment decides its cpu and memory triggers, and gives
-	// the scale while no HPA does (paused, or not scalable on the resource
-	// asked for). Serving labels it with the revision, the PA's name. While
-	// KEDA's HPA exists, its events already report replica changes.
-	enqueueRevision := func(obj interface{}) {
-		if m, err := metaOf(obj); err == nil {
-			impl.EnqueueKey(types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetLabels()[RevisionDeploymentSelector]})
-		}
-	}
-	hasHPAClassRevision := func(obj interface{}) bool {
-		m, err := metaOf(obj)
-		if err != nil {
-			return false
-		}
-		pa, err := paInformer.Lister().PodAutoscalers(m.GetNamespace()).Get(m.GetLabels()[RevisionDeploymentSelector])
-		return err == nil && onlyHPAClass(pa)
-	}
-	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: hasHPAClassRevision,
-		Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc: enqueueRevision,
-			UpdateFunc: func(old, cur interface{}) {
-				o, c := old.(*appsv1.Deployment), cur.(*appsv1.Deployment)
-				if deploymentChanged(o, c) {
-					enqueueRevision(cur)
-					return
-				}
-				if o.Status.Replicas != c.Status.Replicas || !reflect.DeepEqual(o.Spec.Replicas, c.Spec.Replicas) {
-					if _, err := hpaInformer.Lister().HorizontalPodAutoscalers(c.Namespace).Get(c.Labels[RevisionDeploymentSelector]); err != nil {
-						enqueueRevision(cur)
-					}
-				}
-			},
-			DeleteFunc: enqueueRevision,
-		},
-	})
-	// A LimitRange's defaults count as requests for KEDA's webhook: a change
-	// may make a namespace's cpu and memory revisions scalable, or not.
-	limitRangeInformer.Informer().AddEventHandler(controller.HandleAll(func(obj interface{}) {
-		m, err := metaOf(obj)
-		if err != nil {
-			return
-		}
-		impl.FilteredGlobalResync(func(obj interface{}) bool {
-			pa, ok := obj.(*autoscalingv1alpha1.PodAutoscaler)
-			return ok && pa.Namespace == m.GetNamespace() && onlyHPAClass(pa)
-		}, paInformer.Informer())
-	}))
+	wakeOnChanges(impl, informers{
+		pa: paInformer, sks: sksInformer, so: soInformer, hpa: hpaInformer,
+		deployment: deploymentInformer, limitRange: limitRangeInformer,
+	}, onlyHPAClass)
 	return impl
-}
-
-// deploymentChanged reports changes to what the translation reads of a
-// revision's Deployment: its containers' names, ports and resources.
-func deploymentChanged(old, cur *appsv1.Deployment) bool {
-	return !reflect.DeepEqual(old.Spec.Template.Spec.Containers, cur.Spec.Template.Spec.Containers)
-}
-
-// metaOf reads an informer object's metadata, unwrapping deletion tombstones.
-func metaOf(obj interface{}) (metav1.Object, error) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	return meta.Accessor(obj)
-}
-
-// scaledObjectChanged reports changes to what the reconciler reads of a
-// ScaledObject: its spec, labels, annotations, owners, deletion, and the
-// conditions the PA mirrors.
-func scaledObjectChanged(old, cur *kedav1alpha1.ScaledObject) bool {
-	return old.Generation != cur.Generation ||
-		!reflect.DeepEqual(old.Labels, cur.Labels) ||
-		!reflect.DeepEqual(old.Annotations, cur.Annotations) ||
-		!reflect.DeepEqual(old.OwnerReferences, cur.OwnerReferences) ||
-		!old.DeletionTimestamp.Equal(cur.DeletionTimestamp) ||
-		!reflect.DeepEqual(old.Spec, cur.Spec) ||
-		mirroredConditions(old.Status.Conditions) != mirroredConditions(cur.Status.Conditions)
-}
-
-// hpaChanged reports changes to what the reconciler reads of an HPA: its
-// replica counts and owners.
-func hpaChanged(old, cur *autoscalingv2.HorizontalPodAutoscaler) bool {
-	return old.Status.CurrentReplicas != cur.Status.CurrentReplicas ||
-		old.Status.DesiredReplicas != cur.Status.DesiredReplicas ||
-		!reflect.DeepEqual(old.OwnerReferences, cur.OwnerReferences)
-}
-
-// reportMissingKEDA says clearly, until it is fixed, that KEDA's ScaledObject
-// API is not served: the ScaledObject informer cannot sync then, so the
-// controller waits (not ready, not crashing) and starts by itself once the
-// CRDs are installed. Client-go's own messages about it are easy to miss.
-func reportMissingKEDA(ctx context.Context, disco discovery.DiscoveryInterface, every time.Duration) {
-	logger := logging.FromContext(ctx)
-	for missing := false; ; {
-		_, err := disco.ServerResourcesForGroupVersion(kedav1alpha1.SchemeGroupVersion.String())
-		switch {
-		case err == nil && missing:
-			logger.Infof("KEDA's %s API is served now; starting", kedav1alpha1.SchemeGroupVersion)
-			return
-		case err == nil:
-			return
-		case apierrs.IsNotFound(err):
-			missing = true
-			logger.Errorf("KEDA's CRDs are not installed (%s ScaledObject is not served): this controller "+
-				"waits, not ready, until they are; install KEDA v2.19 or its CRDs", kedav1alpha1.SchemeGroupVersion)
-		default:
-			logger.Warnf("Checking for KEDA's %s API: %v", kedav1alpha1.SchemeGroupVersion, err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(every):
-		}
-	}
-}
-
-// warnIfServingHPAAutoscalerRuns logs loudly when Serving's autoscaler-hpa
-// still runs: both would reconcile the same PodAutoscalers and fight.
-func warnIfServingHPAAutoscalerRuns(ctx context.Context) {
-	logger := logging.FromContext(ctx)
-	d, err := kubeclient.Get(ctx).AppsV1().Deployments(system.Namespace()).Get(ctx, ServingHPAAutoscaler, metav1.GetOptions{})
-	if err != nil {
-		return // absent, or not readable: nothing to warn about
-	}
-	if d.Spec.Replicas == nil || *d.Spec.Replicas > 0 {
-		logger.Warnf("Serving's %s deployment still runs in %s: it and this controller would both reconcile "+
-			"hpa-class PodAutoscalers. Scale it to zero (hack/swap-autoscaler-hpa.sh) before relying on this controller.",
-			ServingHPAAutoscaler, system.Namespace())
-	}
 }

@@ -71,15 +71,16 @@ func TestNewController(t *testing.T) {
 	if _, err := fakeservingclient.Get(ctx).AutoscalingV1alpha1().PodAutoscalers(testNamespace).Create(ctx, withFields, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	impl := NewController(ctx, configMaps())
+	ready := &Readiness{}
+	impl := NewConstructor(ready)(ctx, configMaps())
 	if impl == nil {
-		t.Fatal("NewController() = nil")
+		t.Fatal("NewConstructor()() = nil")
 	}
 	if impl.Concurrency != Workers {
 		t.Errorf("Concurrency = %d, want %d", impl.Concurrency, Workers)
 	}
-	if Synced() {
-		t.Error("Synced() before the informers started")
+	if ready.Ready() {
+		t.Error("Ready() before the informers started")
 	}
 	waitInformers, err := rtesting.RunAndSyncInformers(ctx, infs...)
 	if err != nil {
@@ -91,9 +92,9 @@ func TestNewController(t *testing.T) {
 		waitInformers()
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for !Synced() {
+	for !ready.Ready() {
 		if time.Now().After(deadline) {
-			t.Fatal("Synced() still false after the informers synced")
+			t.Fatal("Ready() still false after the informers synced")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -131,7 +132,7 @@ func TestWarnsWhileServingHPAAutoscalerRuns(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			NewController(ctx, configMaps())
+			NewConstructor(&Readiness{})(ctx, configMaps())
 			warned := logs.FilterMessageSnippet(ServingHPAAutoscaler).Len() > 0
 			if warned != tc.wantWarn {
 				t.Errorf("warned = %v, want %v (logs: %v)", warned, tc.wantWarn, logs.All())

@@ -151,15 +151,15 @@ func (r *Reconciler) findOwnScaledObject(pa *autoscalingv1alpha1.PodAutoscaler) 
 			"%s is false: waiting for a ScaledObject named %q in namespace %q", translate.AutoCreateAnnotationKey, pa.Name, pa.Namespace))
 		return nil, true
 	}
-	if msg := mismatch(pa, so); msg != "" {
-		pa.Status.MarkInactive(ReasonScaledObjectMismatch, msg)
+	if err := mismatch(pa, so); err != nil {
+		pa.Status.MarkInactive(ReasonScaledObjectMismatch, literal(err.Error()))
 		return nil, false
 	}
 	return so, false
 }
 
-// mismatch says how a user's ScaledObject fails to fit the revision, or "".
-func mismatch(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) string {
+// mismatch says how a user's ScaledObject fails to fit the revision, or nil.
+func mismatch(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) error {
 	want := pa.Spec.ScaleTargetRef
 	t := so.Spec.ScaleTargetRef
 	if t == nil || t.Name != want.Name || (t.Kind != "" && t.Kind != want.Kind) ||
@@ -168,17 +168,17 @@ func mismatch(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObje
 		if t != nil {
 			got = fmt.Sprintf("%s %q", kindOr(t.Kind, "Deployment"), t.Name)
 		}
-		return fmt.Sprintf("ScaledObject %q scales %s, not the revision's %s %q", so.Name, got, want.Kind, want.Name)
+		return fmt.Errorf("ScaledObject %q scales %s, not the revision's %s %q", so.Name, got, want.Kind, want.Name)
 	}
 	hpaName := "keda-hpa-" + so.Name // KEDA's default
 	if a := so.Spec.Advanced; a != nil && a.HorizontalPodAutoscalerConfig != nil && a.HorizontalPodAutoscalerConfig.Name != "" {
 		hpaName = a.HorizontalPodAutoscalerConfig.Name
 	}
 	if hpaName != translate.HPAName(pa) {
-		return fmt.Sprintf("ScaledObject %q names its HPA %q; set spec.advanced.horizontalPodAutoscalerConfig.name to %q so the revision's scale can be reported",
+		return fmt.Errorf("ScaledObject %q names its HPA %q; set spec.advanced.horizontalPodAutoscalerConfig.name to %q so the revision's scale can be reported",
 			so.Name, hpaName, translate.HPAName(pa))
 	}
-	return ""
+	return nil
 }
 
 func kindOr(kind, def string) string {
