@@ -210,11 +210,12 @@ func render(w io.Writer, rows []row, command string) {
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %d | %s | %s (%.0f) |\n", cell(r.Fault), cell(r.How), cell(r.Result), r.Objects, r.Lost, r.Duplicated, passed(r), r.Test, r.Seconds)
 	}
 	if len(bad) > 0 {
-		fmt.Fprintf(w, "\n## Bad input: every case of pkg/translate/errors_test.go on the API server\n\n")
-		fmt.Fprintf(w, "One PodAutoscaler per case (`TestInvalidAnnotations`); the API server has no Serving webhook, so\n")
-		fmt.Fprintf(w, "the keys Serving validates reach the controller too (marked where Serving's\n")
-		fmt.Fprintf(w, "`autoscaling.ValidateAnnotations` would refuse the revision first). The expected reason is\n")
-		fmt.Fprintf(w, "`translate.Reason` of the translation's own error for that PodAutoscaler.\n\n")
+		fmt.Fprintf(w, "\n## Bad input: every case of pkg/translate/translatetest on the API server\n\n")
+		fmt.Fprintf(w, "One PodAutoscaler per case, next to the Deployment the table describes (`TestInvalidAnnotations`);\n")
+		fmt.Fprintf(w, "the API server has no Serving webhook, so the keys Serving validates reach the controller too\n")
+		fmt.Fprintf(w, "(marked where Serving's `autoscaling.ValidateAnnotations` would refuse the revision first).\n")
+		fmt.Fprintf(w, "The expected reason and message are the table's reviewed ones (testdata/invalid.golden), the\n")
+		fmt.Fprintf(w, "same the unit tests of pkg/translate check.\n\n")
 		fmt.Fprintf(w, "| case | annotations | result | lost | passed |\n|---|---|---|---|---|\n")
 		for _, r := range bad {
 			fmt.Fprintf(w, "| %s | %s | %s | %d | %s |\n", cell(strings.TrimPrefix(r.Fault, badInput)), cell(r.How), cell(r.Result), r.Lost, passed(r))
