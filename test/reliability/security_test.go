@@ -19,13 +19,9 @@ limitations under the License.
 package reliability
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,8 +34,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/kubernetes/scheme"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
 
@@ -457,22 +451,11 @@ func ptrTo[T any](v T) *T { return &v }
 // configDeployment decodes the Deployment of config/500-autoscaler-keda.yaml.
 func configDeployment(t *testing.T) *appsv1.Deployment {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(deploy.RepoRoot(), "config", "500-autoscaler-keda.yaml"))
+	objs, err := deploy.Objects(filepath.Join(deploy.RepoRoot(), "config", "500-autoscaler-keda.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
-		if err != nil {
-			continue
-		}
+	for _, obj := range objs {
 		if d, ok := obj.(*appsv1.Deployment); ok {
 			return d
 		}
