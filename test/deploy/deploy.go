@@ -38,6 +38,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -105,28 +106,41 @@ func Install(ctx context.Context, c *cluster.Cluster) error {
 // multi-document YAML file, skipping the rest; ConfigMaps without a
 // namespace go to SystemNamespace.
 func ApplyFile(ctx context.Context, kube kubernetes.Interface, path string) error {
-	data, err := os.ReadFile(path)
+	objs, err := Objects(path)
 	if err != nil {
 		return err
 	}
+	for _, obj := range objs {
+		if err := create(ctx, kube, obj); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Objects decodes the Kubernetes objects of a multi-document YAML file.
+func Objects(path string) ([]k8sruntime.Object, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []k8sruntime.Object
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for {
 		doc, err := reader.Read()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return out, nil
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		if len(bytes.TrimSpace(doc)) == 0 {
 			continue
 		}
 		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := create(ctx, kube, obj); err != nil {
-			return err
-		}
+		out = append(out, obj)
 	}
 }
 

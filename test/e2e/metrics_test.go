@@ -50,19 +50,22 @@ func TestMemoryRevision(t *testing.T) {
 
 	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	if got := so.Spec.Triggers; len(got) != 1 || got[0].Type != "memory" ||
-		got[0].MetricType != autoscalingv2.AverageValueMetricType || got[0].Metadata["value"] != "200Mi" {
-		t.Errorf("triggers = %+v, want one memory trigger, AverageValue 200Mi", got)
+		got[0].MetricType != autoscalingv2.AverageValueMetricType || got[0].Metadata["value"] != "200Mi" || got[0].Metadata["containerName"] != "user-container" {
+		t.Errorf("triggers = %+v, want one memory trigger on user-container, AverageValue 200Mi", got)
 	}
 
 	hpa := e.HPA(t, ns, pa.Name, harness.KEDATimeout)
 	if !metav1.IsControlledBy(hpa, so) {
 		t.Errorf("HPA owners = %+v, want controlled by the ScaledObject", hpa.OwnerReferences)
 	}
+	// The trigger measures the serving container only (queue-proxy
+	// requests no memory), so KEDA makes a ContainerResource metric.
 	m := hpa.Spec.Metrics
-	if len(m) != 1 || m[0].Resource == nil || m[0].Resource.Name != corev1.ResourceMemory ||
-		m[0].Resource.Target.Type != autoscalingv2.AverageValueMetricType ||
-		m[0].Resource.Target.AverageValue == nil || m[0].Resource.Target.AverageValue.String() != "200Mi" {
-		t.Errorf("HPA metrics = %+v, want memory AverageValue 200Mi", m)
+	if len(m) != 1 || m[0].ContainerResource == nil || m[0].ContainerResource.Name != corev1.ResourceMemory ||
+		m[0].ContainerResource.Container != "user-container" ||
+		m[0].ContainerResource.Target.Type != autoscalingv2.AverageValueMetricType ||
+		m[0].ContainerResource.Target.AverageValue == nil || m[0].ContainerResource.Target.AverageValue.String() != "200Mi" {
+		t.Errorf("HPA metrics = %+v, want user-container's memory, AverageValue 200Mi", m)
 	}
 	e.PACondition(t, ns, pa.Name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 }

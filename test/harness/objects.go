@@ -249,16 +249,9 @@ func SOCondition(so *kedav1alpha1.ScaledObject, typ kedav1alpha1.ConditionType) 
 // ScaledObject waits for a ScaledObject.
 func (e *Env) ScaledObject(t testing.TB, ns, name string, timeout time.Duration) *kedav1alpha1.ScaledObject {
 	t.Helper()
-	var so *kedav1alpha1.ScaledObject
-	Eventually(t, timeout, "ScaledObject "+ns+"/"+name, func() (bool, string) {
-		var err error
-		so, err = e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(context.Background(), name, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		return true, ""
+	return Get(t, timeout, "ScaledObject "+ns+"/"+name, func() (*kedav1alpha1.ScaledObject, error) {
+		return e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(context.Background(), name, metav1.GetOptions{})
 	})
-	return so
 }
 
 // NoScaledObject fails t unless no ScaledObject named name exists in ns.
@@ -274,16 +267,9 @@ func (e *Env) NoScaledObject(t testing.TB, ns, name string) {
 // revision).
 func (e *Env) HPA(t testing.TB, ns, name string, timeout time.Duration) *autoscalingv2.HorizontalPodAutoscaler {
 	t.Helper()
-	var hpa *autoscalingv2.HorizontalPodAutoscaler
-	Eventually(t, timeout, "KEDA's HPA "+ns+"/"+name, func() (bool, string) {
-		var err error
-		hpa, err = e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(context.Background(), name, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		return true, ""
+	return Get(t, timeout, "KEDA's HPA "+ns+"/"+name, func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
+		return e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(context.Background(), name, metav1.GetOptions{})
 	})
-	return hpa
 }
 
 // PAEvents lists the Events on a PodAutoscaler.

@@ -72,6 +72,22 @@ func EventuallyEvery(t testing.TB, every, timeout time.Duration, what string, co
 	}
 }
 
+// Get polls get until it succeeds and returns what it got; t fails after
+// timeout with what and get's last error.
+func Get[T any](t testing.TB, timeout time.Duration, what string, get func() (T, error)) T {
+	t.Helper()
+	var got T
+	Eventually(t, timeout, what, func() (bool, string) {
+		var err error
+		got, err = get()
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	return got
+}
+
 // NotFound polls get until it returns NotFound.
 func NotFound(t testing.TB, timeout time.Duration, what string, get func() error) {
 	t.Helper()

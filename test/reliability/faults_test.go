@@ -61,45 +61,24 @@ func convergeTimeout(n int) time.Duration {
 // and the API server counts exactly one successful ScaledObject create per
 // revision.
 func TestControllerKilledDuringBurst(t *testing.T) {
-	n := pas(t)
-	r := report(t, "controller killed (SIGKILL) during a burst of new revisions",
-		fmt.Sprintf("%d revisions created 8 at a time; SIGKILL when half exist, restarted at once (lease-duration 10s)", n))
-	r.Objects = n
-	e := harness.StartForTest(t, harness.Options{Cluster: kedaForBursts, Before: setLeaderElection(burstLease)})
-	kedaRestarts := keepKEDARunning(t, e)
-	ctx := context.Background()
-	ns := e.Namespace(t)
-	names := revisionNames("burst", n)
+	b := newBurst(t, "controller killed (SIGKILL) during a burst of new revisions",
+		"SIGKILL when half exist, restarted at once (lease-duration 10s)")
+	e, n := b.e, len(b.names)
 	before := scaledObjectRequests(t, e)
-
-	created, half, done := burst(ctx, e, ns, names)
-	begin := time.Now()
-	<-half
-	sos, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b.untilHalf(t)
 	first := e.Controller
 	if err := first.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	killed := time.Now()
-	atKill := created.Load()
-	t.Logf("killed the controller %v into the burst: %d PAs created, %d ScaledObjects", killed.Sub(begin).Round(time.Millisecond), atKill, len(sos.Items))
-	p, err := deploy.Start(ctx, e.Cluster, e.Binary, deploy.Options{})
+	killed := b.hit(t, "the controller")
+	p, err := deploy.Start(context.Background(), e.Cluster, e.Binary, deploy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Controller = p
 	restarted := time.Now()
 	t.Logf("restarted in %v", restarted.Sub(killed).Round(time.Millisecond))
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("all %d PAs created %v after the start of the burst", n, time.Since(begin).Round(time.Millisecond))
-
-	st, _ := converge(t, e, ns, names, true, convergeTimeout(n))
-	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
+	b.converge(t)
 	convergedAt := time.Now()
 	leading := firstLine(t, p.LogPath, "successfully acquired lease")
 	t.Logf("converged %v after the kill; the new process led %v after the kill", time.Since(killed).Round(time.Millisecond), leading.Sub(killed).Round(time.Millisecond))
@@ -116,7 +95,7 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 	posts := int(count("create", "201"))
 	if posts > n {
 		t.Errorf("API server counted %d successful ScaledObject creates for %d revisions: %v", posts, n, d)
-		r.Duplicated += posts - n
+		b.r.Duplicated += posts - n
 	}
 	if del := count("delete", "200"); del != 0 {
 		t.Errorf("API server counted %v ScaledObject deletions", del)
@@ -126,10 +105,10 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 	if updates != 0 {
 		t.Errorf("the controller updated ScaledObjects %d times", updates)
 	}
-	w := warnings(t, e, ns)
-	t.Logf("ScaledObject requests: %v; create attempts logged: %d before the kill, %d after; Warning Events on PAs: %v; KEDA restarts: %s", d, sum(c1), sum(c2), w, kedaRestarts())
-	r.Result = fmt.Sprintf("killed with %d/%d PAs and %d ScaledObjects created; the new process led after %.1fs (lease expiry); all converged %.1fs after the kill (%.1fs after the restart); API server: %d ScaledObject creates (201), %v refused as existing (409), no delete; no ScaledObject update; Warning Events on PAs: %s; KEDA operator restarts: %s",
-		atKill, n, len(sos.Items), leading.Sub(killed).Seconds(), convergedAt.Sub(killed).Seconds(), convergedAt.Sub(restarted).Seconds(), posts, count("create", "409"), counts(w), kedaRestarts()) + alreadyExistsBug(w)
+	w := warnings(t, e, b.ns)
+	t.Logf("ScaledObject requests: %v; create attempts logged: %d before the kill, %d after; Warning Events on PAs: %v; KEDA restarts: %s", d, sum(c1), sum(c2), w, b.kedaRestarts())
+	b.r.Result = fmt.Sprintf("%s; the new process led after %.1fs (lease expiry); all converged %.1fs after the kill (%.1fs after the restart); API server: %d ScaledObject creates (201), %v refused as existing (409), no delete; no ScaledObject update; Warning Events on PAs: %s; KEDA operator restarts: %s",
+		b.atHit, leading.Sub(killed).Seconds(), convergedAt.Sub(killed).Seconds(), convergedAt.Sub(restarted).Seconds(), posts, count("create", "409"), counts(w), b.kedaRestarts()) + alreadyExistsBug(w)
 }
 
 // TestAPIServerKilledDuringConvergence: kube-apiserver is killed with
@@ -138,43 +117,22 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 // certificates; the controller, KEDA and kube-controller-manager ride it
 // out and every revision converges, nothing duplicated or lost.
 func TestAPIServerKilledDuringConvergence(t *testing.T) {
-	n := pas(t)
-	r := report(t, "kube-apiserver killed (SIGKILL) and restarted while revisions converge",
-		fmt.Sprintf("%d revisions created 8 at a time; kube-apiserver SIGKILLed when half exist, down 5 s, restarted on the same etcd", n))
-	r.Objects = n
-	e := harness.StartForTest(t, harness.Options{Cluster: kedaForBursts, Before: setLeaderElection(burstLease)})
-	kedaRestarts := keepKEDARunning(t, e)
-	ctx := context.Background()
-	ns := e.Namespace(t)
-	names := revisionNames("burst", n)
+	b := newBurst(t, "kube-apiserver killed (SIGKILL) and restarted while revisions converge",
+		"kube-apiserver SIGKILLed when half exist, down 5 s, restarted on the same etcd")
+	e, n := b.e, len(b.names)
 	pid := e.Controller.PID()
-
-	created, half, done := burst(ctx, e, ns, names)
-	begin := time.Now()
-	<-half
-	sos, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b.untilHalf(t)
 	if err := e.Cluster.KillAPIServer(); err != nil {
 		t.Fatal(err)
 	}
-	killed := time.Now()
-	atKill := created.Load()
-	t.Logf("killed kube-apiserver %v into the burst: %d PAs created, %d ScaledObjects", killed.Sub(begin).Round(time.Millisecond), atKill, len(sos.Items))
+	killed := b.hit(t, "kube-apiserver")
 	time.Sleep(5 * time.Second)
-	if err := e.Cluster.StartAPIServer(ctx); err != nil {
+	if err := e.Cluster.StartAPIServer(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	back := time.Now()
 	t.Logf("kube-apiserver ready again %v after the kill", back.Sub(killed).Round(time.Millisecond))
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("all %d PAs created %v after the start of the burst", n, time.Since(begin).Round(time.Millisecond))
-
-	st, _ := converge(t, e, ns, names, true, convergeTimeout(n))
-	r.Lost, r.Duplicated = st.want-st.converged, st.duplicated
+	b.converge(t)
 	convergedAt := time.Now()
 	t.Logf("converged %v after kube-apiserver was back", convergedAt.Sub(back).Round(time.Millisecond))
 	if e.Controller.PID() != pid {
@@ -190,27 +148,81 @@ func TestAPIServerKilledDuringConvergence(t *testing.T) {
 		t.Errorf("the controller updated ScaledObjects %d times", updates)
 	}
 	c := creates(t, e.Controller.LogPath)
-	w := warnings(t, e, ns)
-	t.Logf("controller: %d create attempts logged for %d revisions; leadership lost %d times; Warning Events on PAs: %v; KEDA restarts: %s", sum(c), n, lost, w, kedaRestarts())
-	r.Result = fmt.Sprintf("killed with %d/%d PAs and %d ScaledObjects created; API server back after %.1fs; same controller process (leadership lost and taken back %d times); all converged %.1fs after the API server was back; %d create attempts logged for %d ScaledObjects, no update; Warning Events on PAs: %s; KEDA operator restarts: %s",
-		atKill, n, len(sos.Items), back.Sub(killed).Seconds(), lost, convergedAt.Sub(back).Seconds(), sum(c), n, counts(w), kedaRestarts()) + alreadyExistsBug(w)
+	w := warnings(t, e, b.ns)
+	t.Logf("controller: %d create attempts logged for %d revisions; leadership lost %d times; Warning Events on PAs: %v; KEDA restarts: %s", sum(c), n, lost, w, b.kedaRestarts())
+	b.r.Result = fmt.Sprintf("%s; API server back after %.1fs; same controller process (leadership lost and taken back %d times); all converged %.1fs after the API server was back; %d create attempts logged for %d ScaledObjects, no update; Warning Events on PAs: %s; KEDA operator restarts: %s",
+		b.atHit, back.Sub(killed).Seconds(), lost, convergedAt.Sub(back).Seconds(), sum(c), n, counts(w), b.kedaRestarts()) + alreadyExistsBug(w)
 }
 
-// burst creates the revisions in the background: created counts the PAs
-// created, half closes when half of them exist (the creation goes on), done
-// yields the burst's error.
-func burst(ctx context.Context, e *harness.Env, ns string, names []string) (*atomic.Int32, <-chan struct{}, <-chan error) {
-	created := new(atomic.Int32)
-	half := make(chan struct{})
-	done := make(chan error, 1)
+// burstRun is what the burst tests share: an env of their own with KEDA
+// tuned for bursts and short leases, KEDA's operator restarted when it
+// crashes, and $RELIABILITY_PAS revisions created in the background, 8 at
+// a time, with the fault hitting when half of them exist.
+type burstRun struct {
+	e            *harness.Env
+	r            *result
+	ns           string
+	names        []string
+	kedaRestarts func() string
+
+	created   *atomic.Int32
+	half      chan struct{}
+	done      chan error
+	begin     time.Time
+	sosAtHalf int    // ScaledObjects when half the PAs existed
+	atHit     string // what existed when the fault hit, for the report
+}
+
+func newBurst(t *testing.T, fault, how string) *burstRun {
+	n := pas(t)
+	b := &burstRun{r: report(t, fault, fmt.Sprintf("%d revisions created 8 at a time; %s", n, how))}
+	b.r.Objects = n
+	b.e = harness.StartForTest(t, harness.Options{Cluster: kedaForBursts, Before: setLeaderElection(burstLease)})
+	b.kedaRestarts = keepKEDARunning(t, b.e)
+	b.ns = b.e.Namespace(t)
+	b.names = revisionNames("burst", n)
+	return b
+}
+
+// untilHalf starts the burst and returns once half the PAs exist (the
+// creation goes on).
+func (b *burstRun) untilHalf(t *testing.T) {
+	b.created, b.half, b.done = new(atomic.Int32), make(chan struct{}), make(chan error, 1)
+	b.begin = time.Now()
 	go func() {
-		done <- e.Revisions(ctx, ns, names, nil, harness.CPURequest, func(int) {
-			if int(created.Add(1)) == (len(names)+1)/2 {
-				close(half)
+		b.done <- b.e.Revisions(context.Background(), b.ns, b.names, nil, harness.CPURequest, func(int) {
+			if int(b.created.Add(1)) == (len(b.names)+1)/2 {
+				close(b.half)
 			}
 		})
 	}()
-	return created, half, done
+	<-b.half
+	sos, err := b.e.KEDA.KedaV1alpha1().ScaledObjects(b.ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.sosAtHalf = len(sos.Items)
+}
+
+// hit records, right after the fault hit what, when and how many PAs
+// existed.
+func (b *burstRun) hit(t *testing.T, what string) time.Time {
+	at := time.Now()
+	pas := b.created.Load()
+	b.atHit = fmt.Sprintf("killed with %d/%d PAs and %d ScaledObjects created", pas, len(b.names), b.sosAtHalf)
+	t.Logf("killed %s %v into the burst: %d PAs created, %d ScaledObjects", what, at.Sub(b.begin).Round(time.Millisecond), pas, b.sosAtHalf)
+	return at
+}
+
+// converge waits for the rest of the burst and for every revision to
+// converge, and records what was lost or duplicated.
+func (b *burstRun) converge(t *testing.T) {
+	if err := <-b.done; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("all %d PAs created %v after the start of the burst", len(b.names), time.Since(b.begin).Round(time.Millisecond))
+	st, _ := converge(t, b.e, b.ns, b.names, true, convergeTimeout(len(b.names)))
+	b.r.Lost, b.r.Duplicated = st.want-st.converged, st.duplicated
 }
 
 // keepKEDARunning restarts KEDA's operator whenever it exits, as the

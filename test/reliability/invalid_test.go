@@ -21,211 +21,192 @@ package reliability
 import (
 	"context"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
+	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
-	"github.com/serving-keda/serving-keda/pkg/translate"
-	"github.com/serving-keda/serving-keda/test/cluster"
+	"github.com/serving-keda/serving-keda/pkg/translate/translatetest"
 	"github.com/serving-keda/serving-keda/test/deploy"
+	"github.com/serving-keda/serving-keda/test/harness"
 )
 
-// TestInvalidCasesMirrorTranslate fails when pkg/translate/errors_test.go
-// gains, loses or renames a case that invalidCases does not mirror.
-func TestInvalidCasesMirrorTranslate(t *testing.T) {
-	path := filepath.Join(deploy.RepoRoot(), "pkg", "translate", "errors_test.go")
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	ast.Inspect(f, func(n ast.Node) bool {
-		if fd, ok := n.(*ast.FuncDecl); ok && fd.Name.Name != "TestScaledObjectErrors" {
-			return false
-		}
-		kv, ok := n.(*ast.KeyValueExpr)
-		if !ok {
-			return true
-		}
-		if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "name" {
-			if lit, ok := kv.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				s, _ := strconv.Unquote(lit.Value)
-				want = append(want, s)
-			}
-		}
-		return true
-	})
-	var got []string
-	for _, c := range invalidCases() {
-		got = append(got, c.name)
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) == 0 {
-		t.Errorf("invalidCases (cases_test.go) does not mirror TestScaledObjectErrors in %s:\n got %q\nwant %q", path, got, want)
-	}
-}
+// goldenNamespace is the namespace pkg/translate's TestInvalidCases puts
+// the revision in; the one golden message naming the namespace names it.
+const goldenNamespace = "shop"
 
-// TestInvalidAnnotations: every case of pkg/translate/errors_test.go, as a
+// TestInvalidAnnotations: every case of pkg/translate/translatetest, as a
 // PodAutoscaler on the real API server (which has no Serving webhook here,
-// so the keys Serving validates reach the controller too), gets Ready=False
-// with the reason translate.Reason gives for its error, a message naming
-// each key at fault, a Warning Event with that reason, and no ScaledObject.
-// Cases that need other config maps run in a second round under them.
+// so the keys Serving validates reach the controller too) next to the
+// Deployment the table describes, gets Ready=False with the table's
+// reviewed reason and message, a Warning Event with that reason and
+// message, and no ScaledObject. Each case has a namespace of its own (the
+// messages name the revision the table names); cases that need other
+// config maps run in a later round under them.
 func TestInvalidAnnotations(t *testing.T) {
-	e := sharedEnv(t)
+	e := shared.Get(t)
 	ctx := context.Background()
-	ns := e.namespace(t)
-	cases := invalidCases()
+	golden := translatetest.Golden()
 
 	// Rounds of cases by the config maps they need, default first.
 	type round struct {
 		autoscaler, keda map[string]string
-		idx              []int
+		cases            []int
 	}
 	var rounds []*round
 	byConfig := map[string]*round{}
-	for i, c := range cases {
-		key := fmt.Sprint(c.autoscaler, c.keda)
+	for i, c := range translatetest.Cases {
+		key := fmt.Sprint(c.Autoscaler, c.KEDA)
 		rd := byConfig[key]
 		if rd == nil {
-			rd = &round{autoscaler: c.autoscaler, keda: c.keda}
+			rd = &round{autoscaler: c.Autoscaler, keda: c.KEDA}
 			byConfig[key] = rd
 			rounds = append(rounds, rd)
 		}
-		rd.idx = append(rd.idx, i)
+		rd.cases = append(rd.cases, i)
 	}
-	restore := e.saveConfigMaps(t, asconfig.ConfigName, config.KEDAConfigName)
+	restore := e.SaveConfigMaps(t, asconfig.ConfigName, config.KEDAConfigName)
 	defer func() {
 		restore()
-		e.restartController(t)
+		e.RestartController(t, deploy.Options{})
 	}()
 
 	for _, rd := range rounds {
 		if rd.autoscaler != nil || rd.keda != nil {
 			// A controller reads both config maps before it starts, so a
 			// restart makes sure no PA of this round meets the old ones.
-			if err := e.setConfigMap(ctx, asconfig.ConfigName, rd.autoscaler); err != nil {
+			if err := e.SetConfigMap(ctx, asconfig.ConfigName, rd.autoscaler); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.setConfigMap(ctx, config.KEDAConfigName, rd.keda); err != nil {
+			if err := e.SetConfigMap(ctx, config.KEDAConfigName, rd.keda); err != nil {
 				t.Fatal(err)
 			}
-			e.restartController(t)
+			e.RestartController(t, deploy.Options{})
 		}
-		cfg := e.controllerConfig(t)
 		type want struct {
-			c      invalidCase
-			anns   map[string]string // the PA's, with its class
-			name   string
-			err    error
-			reason string
+			c    translatetest.Case
+			ns   string
+			anns map[string]string // the PA's, with its class
+			translatetest.Want
 		}
 		var wants []want
-		for _, i := range rd.idx {
-			c := cases[i]
-			name := fmt.Sprintf("inv-%02d", i)
-			_, pa := deploy.Revision(ns, name, "demo", c.anns)
-			if c.name == lacksServiceLabel {
-				delete(pa.Labels, serving.ServiceLabelKey)
+		for _, i := range rd.cases {
+			c := translatetest.Cases[i]
+			w, ok := golden[c.Name]
+			if !ok {
+				t.Fatalf("%s: no golden reason and message", c.Name)
 			}
-			created, err := e.createRevision(ctx, nil, pa)
+			ns := fmt.Sprintf("invalid-%02d", i)
+			if err := e.Cluster.CreateNamespace(ctx, ns); err != nil {
+				t.Fatal(err)
+			}
+			pa := translatetest.PodAutoscaler(ns, c.Annotations, c.DropLabels...)
+			pa.UID = ""
+			created, err := e.CreateRevision(ctx, tableDeployment(ns, pa), pa)
 			if err != nil {
-				t.Fatalf("%s: the API server refused the PodAutoscaler: %v", c.name, err)
+				t.Fatalf("%s: the API server refused the revision: %v", c.Name, err)
 			}
-			so, terr := translate.ScaledObject(translate.Input{PA: created, Config: cfg})
-			if terr == nil {
-				t.Errorf("%s: translate.ScaledObject accepts it under the cluster's config maps (%+v)", c.name, so.Spec)
-				continue
-			}
-			wants = append(wants, want{c: c, anns: created.Annotations, name: name, err: terr, reason: translate.Reason(terr)})
+			w.Message = strings.ReplaceAll(w.Message, strconv.Quote(goldenNamespace), strconv.Quote(ns))
+			wants = append(wants, want{c: c, ns: ns, anns: created.Annotations, Want: w})
 		}
 
 		// One wait for the whole round, then one verdict per case.
-		done := map[string]bool{}
-		eventuallyEvery(t, 250*time.Millisecond, 90*time.Second, "every invalid PA refused", func() (bool, string) {
-			pas, err := e.serving.AutoscalingV1alpha1().PodAutoscalers(ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				return false, err.Error()
-			}
-			evs, err := e.kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				return false, err.Error()
-			}
-			byName := map[string]*autoscalingv1alpha1.PodAutoscaler{}
-			for i := range pas.Items {
-				byName[pas.Items[i].Name] = &pas.Items[i]
-			}
-			events := map[string]bool{}
-			for _, ev := range evs.Items {
-				if ev.Type == corev1.EventTypeWarning && ev.InvolvedObject.Kind == "PodAutoscaler" {
-					events[ev.InvolvedObject.Name+" "+ev.Reason] = true
-				}
-			}
+		harness.EventuallyEvery(t, 250*time.Millisecond, 90*time.Second, "every invalid PA refused", func() (bool, string) {
 			var missing []string
 			for _, w := range wants {
-				pa := byName[w.name]
-				ready := pa.Status.GetCondition(apis.ConditionReady)
-				if ready != nil && ready.IsFalse() && ready.Reason == w.reason && events[w.name+" "+w.reason] {
-					done[w.name] = true
-					continue
+				pa, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(w.ns).Get(ctx, translatetest.Revision, metav1.GetOptions{})
+				if err != nil {
+					return false, err.Error()
 				}
-				missing = append(missing, fmt.Sprintf("%s (%s, want %s; event %v)", w.c.name, condition(pa, "Ready"), w.reason, events[w.name+" "+w.reason]))
+				if ready := pa.Status.GetCondition(apis.ConditionReady); ready == nil || !ready.IsFalse() || ready.Reason != w.Reason {
+					missing = append(missing, fmt.Sprintf("%s (%s, want %s)", w.c.Name, harness.Condition(pa, "Ready"), w.Reason))
+				}
 			}
 			return len(missing) == 0, fmt.Sprintf("%d waiting: %s", len(missing), strings.Join(missing, "; "))
 		})
 
 		for _, w := range wants {
-			t.Run(w.c.name, func(t *testing.T) {
-				servingRejects := autoscaling.ValidateAnnotations(ctx, cfg.Autoscaler, w.anns) != nil
-				r := report(t, "invalid annotation: "+w.c.name, describeAnnotations(w.c, servingRejects))
+			t.Run(w.c.Name, func(t *testing.T) {
+				r := report(t, "invalid annotation: "+w.c.Name, describeCase(ctx, w.c, w.anns))
 				r.Objects = 1
-				pa := e.podAutoscaler(t, ns, w.name)
+				pa := e.PodAutoscaler(t, w.ns, translatetest.Revision)
 				ready := pa.Status.GetCondition(apis.ConditionReady)
-				for _, k := range translate.Keys(w.err) {
-					if !strings.Contains(ready.Message, k) {
-						t.Errorf("Ready message %q does not name %s", ready.Message, k)
-					}
-				}
-				ev := e.warningEvent(t, ns, w.name, w.reason, 5*time.Second)
-				e.noScaledObject(t, ns, w.name)
+				ev := e.WarningEvent(t, w.ns, translatetest.Revision, w.Reason, 5*time.Second)
+				e.NoScaledObject(t, w.ns, translatetest.Revision)
 				if t.Failed() {
 					r.Lost = 1
 				}
 				r.Result = fmt.Sprintf("Ready=False %s; Warning Event %s; no ScaledObject", ready.Reason, ev.Reason)
-				if !strings.Contains(ev.Message, w.err.Error()) {
-					t.Errorf("Event message %q does not hold the error %q", ev.Message, w.err.Error())
+				if !strings.Contains(ev.Message, w.Message) {
+					t.Errorf("Event message %q does not hold the reviewed message %q", ev.Message, w.Message)
 				}
-				// The condition should carry the error as it is.
-				if ready.Message != w.err.Error() {
-					bug := fmt.Sprintf("the Ready message %s is not the error %s (a %% in the value is read as a format verb)", quote(ready.Message, 300), quote(w.err.Error(), 300))
+				if ready.Message != w.Message {
+					bug := fmt.Sprintf("the Ready message %s is not the reviewed message %s", quote(ready.Message, 300), quote(w.Message, 300))
 					r.Result += "; FAILED: " + bug
 					t.Error(bug)
 				}
-				t.Logf("%s: %s", w.c.name, ready.Message)
+				t.Logf("%s: %s", w.c.Name, ready.Message)
 			})
 		}
 	}
 }
 
-// describeAnnotations renders a case's annotations (values shortened) and
-// whether Serving's own webhook would have refused them first.
-func describeAnnotations(c invalidCase, servingRejects bool) string {
+// tableDeployment is the revision's Deployment as translatetest.Workload
+// describes it (the containers, their ports and requests), with the
+// revision's labels, which the controller's Deployment informer selects on.
+func tableDeployment(ns string, pa *autoscalingv1alpha1.PodAutoscaler) *appsv1.Deployment {
+	w := translatetest.Workload()
+	request := map[corev1.ResourceName]resource.Quantity{
+		corev1.ResourceCPU:    resource.MustParse("25m"),
+		corev1.ResourceMemory: resource.MustParse("128Mi"),
+	}
+	var containers []corev1.Container
+	for _, c := range w.Containers {
+		ctr := corev1.Container{Name: c.Name, Image: "example.invalid/" + c.Name + ":latest"}
+		if c.Ports {
+			ctr.Ports = []corev1.ContainerPort{{ContainerPort: int32(8080 + len(containers))}}
+		}
+		if len(c.Sized) > 0 {
+			ctr.Resources.Requests = corev1.ResourceList{}
+			for _, r := range c.Sized {
+				ctr.Resources.Requests[r] = request[r]
+			}
+		}
+		containers = append(containers, ctr)
+	}
+	selector := map[string]string{serving.RevisionLabelKey: translatetest.Revision}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: w.Name, Labels: pa.Labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.Int32(1),
+			Selector: &metav1.LabelSelector{MatchLabels: selector},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: selector},
+				Spec:       corev1.PodSpec{Containers: containers},
+			},
+		},
+	}
+}
+
+// describeCase renders a case for the report: its annotations (values
+// shortened), config maps and dropped labels, and whether Serving's own
+// webhook would have refused the revision first.
+func describeCase(ctx context.Context, c translatetest.Case, anns map[string]string) string {
 	var parts []string
-	for k, v := range c.anns {
+	for k, v := range c.Annotations {
 		k = strings.TrimPrefix(k, autoscaling.GroupName+"/")
 		if len(v) > 40 {
 			v = fmt.Sprintf("%s… (%d bytes)", v[:40], len(v))
@@ -234,74 +215,21 @@ func describeAnnotations(c invalidCase, servingRejects bool) string {
 	}
 	sort.Strings(parts)
 	s := strings.Join(parts, ", ")
-	for _, m := range []map[string]string{c.autoscaler, c.keda} {
-		for k, v := range m {
-			s += fmt.Sprintf("; config %s=%s", k, v)
+	for _, m := range []map[string]string{c.Autoscaler, c.KEDA} {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			s += fmt.Sprintf("; config %s=%s", k, m[k])
 		}
 	}
-	if c.name == lacksServiceLabel {
-		s += "; revision without serving.knative.dev/service label"
+	for _, l := range c.DropLabels {
+		s += "; revision without label " + l
 	}
-	if servingRejects {
+	if as, err := asconfig.NewConfigFromMap(c.Autoscaler); err == nil && autoscaling.ValidateAnnotations(ctx, as, anns) != nil {
 		s += " (Serving's webhook would refuse it first)"
 	}
 	return s
-}
-
-// controllerConfig reads config-autoscaler and config-autoscaler-keda from
-// the cluster, as the controller's store does.
-func (e *env) controllerConfig(t *testing.T) *config.Config {
-	t.Helper()
-	ctx := context.Background()
-	ascm, err := e.kube.CoreV1().ConfigMaps(cluster.ServingNamespace).Get(ctx, asconfig.ConfigName, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	as, err := asconfig.NewConfigFromConfigMap(ascm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kcm, err := e.kube.CoreV1().ConfigMaps(cluster.ServingNamespace).Get(ctx, config.KEDAConfigName, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := config.NewKEDAFromConfigMap(kcm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &config.Config{Autoscaler: as, KEDA: k}
-}
-
-// restartController stops the controller (SIGTERM: it releases its leases)
-// and starts it again.
-func (e *env) restartController(t *testing.T) {
-	t.Helper()
-	if err := e.controller.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	p, err := deploy.Start(context.Background(), e.c, e.binary, deploy.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.controller = p
-}
-
-// saveConfigMaps returns a function that puts the config maps' data back.
-func (e *env) saveConfigMaps(t *testing.T, names ...string) func() {
-	t.Helper()
-	saved := map[string]map[string]string{}
-	for _, n := range names {
-		cm, err := e.kube.CoreV1().ConfigMaps(cluster.ServingNamespace).Get(context.Background(), n, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		saved[n] = cm.Data
-	}
-	return func() {
-		for n, data := range saved {
-			if err := e.setConfigMap(context.Background(), n, data); err != nil {
-				t.Errorf("restoring %s: %v", n, err)
-			}
-		}
-	}
 }
