@@ -39,7 +39,9 @@ import (
 )
 
 // TestMemoryRevision: a memory target is MiB per pod, as in Serving; KEDA
-// turns the memory trigger into an HPA with that average value.
+// turns the memory trigger, scoped to the revision's user-container (its
+// queue-proxy requests no memory), into an HPA with that average value of
+// that container's usage.
 func TestMemoryRevision(t *testing.T) {
 	e := shared.Get(t)
 	ns := e.Namespace(t)
@@ -50,8 +52,9 @@ func TestMemoryRevision(t *testing.T) {
 
 	so := e.ScaledObject(t, ns, pa.Name, createTimeout)
 	if got := so.Spec.Triggers; len(got) != 1 || got[0].Type != "memory" ||
-		got[0].MetricType != autoscalingv2.AverageValueMetricType || got[0].Metadata["value"] != "200Mi" {
-		t.Errorf("triggers = %+v, want one memory trigger, AverageValue 200Mi", got)
+		got[0].MetricType != autoscalingv2.AverageValueMetricType || got[0].Metadata["value"] != "200Mi" ||
+		got[0].Metadata["containerName"] != "user-container" {
+		t.Errorf("triggers = %+v, want one memory trigger, AverageValue 200Mi, containerName user-container", got)
 	}
 
 	hpa := e.HPA(t, ns, pa.Name, harness.KEDATimeout)
@@ -59,10 +62,11 @@ func TestMemoryRevision(t *testing.T) {
 		t.Errorf("HPA owners = %+v, want controlled by the ScaledObject", hpa.OwnerReferences)
 	}
 	m := hpa.Spec.Metrics
-	if len(m) != 1 || m[0].Resource == nil || m[0].Resource.Name != corev1.ResourceMemory ||
-		m[0].Resource.Target.Type != autoscalingv2.AverageValueMetricType ||
-		m[0].Resource.Target.AverageValue == nil || m[0].Resource.Target.AverageValue.String() != "200Mi" {
-		t.Errorf("HPA metrics = %+v, want memory AverageValue 200Mi", m)
+	if len(m) != 1 || m[0].ContainerResource == nil || m[0].ContainerResource.Name != corev1.ResourceMemory ||
+		m[0].ContainerResource.Container != "user-container" ||
+		m[0].ContainerResource.Target.Type != autoscalingv2.AverageValueMetricType ||
+		m[0].ContainerResource.Target.AverageValue == nil || m[0].ContainerResource.Target.AverageValue.String() != "200Mi" {
+		t.Errorf("HPA metrics = %+v, want ContainerResource memory of user-container, AverageValue 200Mi", m)
 	}
 	e.PACondition(t, ns, pa.Name, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 }
