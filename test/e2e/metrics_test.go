@@ -39,7 +39,9 @@ import (
 )
 
 // TestMemoryRevision: a memory target is MiB per pod, as in Serving; KEDA
-// turns the memory trigger into an HPA with that average value.
+// turns the memory trigger, scoped to the revision's user-container (its
+// queue-proxy requests no memory), into an HPA with that average value of
+// that container's usage.
 func TestMemoryRevision(t *testing.T) {
 	e := shared.Get(t)
 	ns := e.Namespace(t)
