@@ -89,7 +89,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 	ctx, cancel := context.WithTimeout(ctx, pkgreconciler.DefaultTimeout)
 	defer cancel()
 
-	d := r.workloads.deployment(pa)
+	d := r.workloads.deployment(ctx, pa)
 	desired, err := translate.ScaledObject(translate.Input{
 		PA:          pa,
 		Config:      config.FromContext(ctx),

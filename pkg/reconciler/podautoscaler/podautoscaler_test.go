@@ -36,6 +36,7 @@ import (
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	"knative.dev/pkg/apis"
+	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/logging"
@@ -585,7 +586,9 @@ func newTestReconciler(ctx context.Context, l *Listers) *Reconciler {
 		kedaClient: kedaclient.Get(ctx),
 		soLister:   l.GetScaledObjectLister(),
 		hpaLister:  l.GetHorizontalPodAutoscalerLister(),
-		workloads:  workloads{deployments: l.GetDeploymentLister(), limitRanges: l.GetLimitRangeLister()},
+		workloads: workloads{
+			deployments: l.GetDeploymentLister(), limitRanges: l.GetLimitRangeLister(), kube: fakekubeclient.Get(ctx),
+		},
 	}
 }
 
