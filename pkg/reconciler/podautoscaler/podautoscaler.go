@@ -30,6 +30,7 @@ import (
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	kedalisters "github.com/kedacore/keda/v2/pkg/generated/listers/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
@@ -38,6 +39,7 @@ import (
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
 	"knative.dev/pkg/ptr"
 	pkgreconciler "knative.dev/pkg/reconciler"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
@@ -162,12 +164,34 @@ func (r *Reconciler) serveUnscaled(ctx context.Context, pa *autoscalingv1alpha1.
 		Type: ConditionScaledObjectReady, Status: corev1.ConditionFalse, Severity: apis.ConditionSeverityWarning,
 		Reason: translate.ReasonMissingResourceRequest, Message: msg,
 	})
+	if err := r.holdMinScale(ctx, pa, d); err != nil {
+		return err
+	}
 	scale := deploymentScale(d, translate.ReasonMissingResourceRequest, "not autoscaled: "+msg)
 	if err := r.reconcileSKSStatus(ctx, pa, scale); err != nil {
 		return err
 	}
 	return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, translate.ReasonMissingResourceRequest,
 		"PodAutoscaler %s/%s: %s", pa.Namespace, pa.Name, msg))
+}
+
+// holdMinScale raises a Deployment that nothing autoscales to min-scale:
+// Serving creates it at initial-scale, and under Serving's HPA class the
+// HPA would hold min-scale even without a metric. It never scales down.
+func (r *Reconciler) holdMinScale(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, d *appsv1.Deployment) error {
+	minScale, _ := pa.ScaleBounds(config.FromContext(ctx).Autoscaler)
+	if d == nil || ptr.Int32Value(d.Spec.Replicas) >= minScale {
+		return nil
+	}
+	logging.FromContext(ctx).Infof("Scaling Deployment %q from %d to min-scale %d: nothing autoscales it", d.Name, ptr.Int32Value(d.Spec.Replicas), minScale)
+	scale := &autoscalingv1.Scale{
+		ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: d.Namespace, ResourceVersion: d.ResourceVersion},
+		Spec:       autoscalingv1.ScaleSpec{Replicas: minScale},
+	}
+	if _, err := r.workloads.kube.AppsV1().Deployments(d.Namespace).UpdateScale(ctx, d.Name, scale, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("failed to scale Deployment %q to min-scale %d: %w", d.Name, minScale, err)
+	}
+	return nil
 }
 
 // scaleSource is where the PA's scale comes from: KEDA's HPA, or the

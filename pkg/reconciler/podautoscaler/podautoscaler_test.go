@@ -24,6 +24,7 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
@@ -405,6 +406,28 @@ func TestReconcile(t *testing.T) {
 			Eventf(corev1.EventTypeWarning, "MissingResourceRequest", "PodAutoscaler %s/%s: %s", testNamespace, testRevision, missingCPUMsg),
 		},
 	}, {
+		Name: "an unscalable revision is held at min-scale, as the HPA would hold it",
+		Objects: []runtime.Object{
+			deployment(withoutUserRequests), pa(withAnnotations(minTwo)), sksOf(pa(withAnnotations(minTwo)), WithSKSReady),
+		},
+		Key:     key(),
+		WantErr: true,
+		WantUpdates: []ktesting.UpdateActionImpl{{
+			Subresource: "scale",
+			Object: &autoscalingv1.Scale{
+				ObjectMeta: metav1.ObjectMeta{Name: deployName, Namespace: testNamespace},
+				Spec:       autoscalingv1.ScaleSpec{Replicas: 2},
+			},
+		}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(minTwo), withScales(1, 1),
+				withCondition(ConditionScaledObjectReady, corev1.ConditionFalse, apis.ConditionSeverityWarning, "MissingResourceRequest", missingCPUMsg),
+				withActiveReason("MissingResourceRequest", "not autoscaled: "+missingCPUMsg))...),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "MissingResourceRequest", "PodAutoscaler %s/%s: %s", testNamespace, testRevision, missingCPUMsg),
+		},
+	}, {
 		Name:        "cpu revision before its Deployment is seen: waits, SKS made, nothing else written",
 		Objects:     []runtime.Object{pa()},
 		Key:         key(),
@@ -602,6 +625,7 @@ var (
 	byo           = map[string]string{translate.AutoCreateAnnotationKey: "false"}
 	memoryMetric  = map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "100"}
 	paused        = map[string]string{translate.PausedAnnotationKey: "true"}
+	minTwo        = map[string]string{autoscaling.MinScaleAnnotationKey: "2"}
 	bigMax        = map[string]string{autoscaling.MaxScaleAnnotationKey: "50"}
 	typo          = map[string]string{autoscaling.GroupName + "/keda-polling-intervall": "5"}
 	missingCPUMsg = `autoscaling.knative.dev/metric scales on cpu, but container "user-container" of Deployment "test-revision-deployment" ` +
