@@ -30,11 +30,11 @@ import (
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
 	kedalisters "github.com/kedacore/keda/v2/pkg/generated/listers/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	autoscalingv2listers "k8s.io/client-go/listers/autoscaling/v2"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
@@ -184,11 +184,11 @@ func (r *Reconciler) holdMinScale(ctx context.Context, pa *autoscalingv1alpha1.P
 		return nil
 	}
 	logging.FromContext(ctx).Infof("Scaling Deployment %q from %d to min-scale %d: nothing autoscales it", d.Name, ptr.Int32Value(d.Spec.Replicas), minScale)
-	scale := &autoscalingv1.Scale{
-		ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: d.Namespace, ResourceVersion: d.ResourceVersion},
-		Spec:       autoscalingv1.ScaleSpec{Replicas: minScale},
-	}
-	if _, err := r.workloads.kube.AppsV1().Deployments(d.Namespace).UpdateScale(ctx, d.Name, scale, metav1.UpdateOptions{}); err != nil {
+	// A merge patch of the scale subresource, as kubectl scale does: it
+	// touches nothing but the replica count.
+	patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, minScale)
+	if _, err := r.workloads.kube.AppsV1().Deployments(d.Namespace).Patch(ctx, d.Name, types.MergePatchType,
+		[]byte(patch), metav1.PatchOptions{}, "scale"); err != nil {
 		return fmt.Errorf("failed to scale Deployment %q to min-scale %d: %w", d.Name, minScale, err)
 	}
 	return nil

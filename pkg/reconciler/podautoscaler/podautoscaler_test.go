@@ -24,7 +24,6 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
@@ -412,12 +411,11 @@ func TestReconcile(t *testing.T) {
 		},
 		Key:     key(),
 		WantErr: true,
-		WantUpdates: []ktesting.UpdateActionImpl{{
-			Subresource: "scale",
-			Object: &autoscalingv1.Scale{
-				ObjectMeta: metav1.ObjectMeta{Name: deployName, Namespace: testNamespace},
-				Spec:       autoscalingv1.ScaleSpec{Replicas: 2},
-			},
+		WantPatches: []ktesting.PatchActionImpl{{
+			ActionImpl: ktesting.ActionImpl{Namespace: testNamespace, Subresource: "scale"},
+			Name:       deployName,
+			PatchType:  types.MergePatchType,
+			Patch:      []byte(`{"spec":{"replicas":2}}`),
 		}},
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(append(ready, withAnnotations(minTwo), withScales(1, 1),
