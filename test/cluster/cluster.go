@@ -148,10 +148,12 @@ type Cluster struct {
 	KEDAOperator      *Process
 	// KEDAWebhook is KEDA's admission webhook (nil with SkipKEDAWebhook or
 	// SkipKEDACRDs), KEDAWebhookURL the ScaledObject URL registered for
-	// it, KEDAWebhookCertDir its ca.crt, tls.crt and tls.key.
-	KEDAWebhook        *Process
-	KEDAWebhookURL     string
-	KEDAWebhookCertDir string
+	// it, KEDAWebhookCertDir its ca.crt, tls.crt and tls.key,
+	// KEDAWebhookMetricsAddr its Prometheus metrics (127.0.0.1:port).
+	KEDAWebhook            *Process
+	KEDAWebhookURL         string
+	KEDAWebhookCertDir     string
+	KEDAWebhookMetricsAddr string
 	// KEDAMetricsServiceAddr is the KEDA operator's gRPC metrics service
 	// (127.0.0.1:port), for a KEDA metrics adapter.
 	KEDAMetricsServiceAddr string
