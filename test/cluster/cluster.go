@@ -124,6 +124,12 @@ type Options struct {
 	// (failurePolicy Fail), whenever KEDA's CRDs are installed, with or
 	// without the operator, as KEDA's Helm chart installs it.
 	SkipKEDAWebhook bool
+	// KEDAWebhookArgs are added to the webhook's flags, e.g.
+	// --cache-miss-to-direct-client (off by default, as in KEDA: the
+	// webhook then reads a target Deployment from its informer cache, and
+	// refuses a ScaledObject written just after its Deployment with
+	// "deployments.apps ... not found" a few percent of the time here).
+	KEDAWebhookArgs []string
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration

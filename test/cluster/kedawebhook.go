@@ -122,6 +122,7 @@ func (c *Cluster) startKEDAWebhook(ctx context.Context, bin string) error {
 		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(ports[1]),
 		"--health-probe-bind-address=" + probe,
 	}
+	args = append(args, c.opts.KEDAWebhookArgs...)
 	env := []string{
 		"POD_NAMESPACE=" + ns,
 		"KEDA_CLUSTER_OBJECT_NAMESPACE=" + ns,
