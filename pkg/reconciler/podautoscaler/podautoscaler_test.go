@@ -242,6 +242,20 @@ func TestReconcile(t *testing.T) {
 			Eventf(corev1.EventTypeWarning, "FailedCreate", `failed to create ScaledObject %q: inducing failure for create scaledobjects`, testRevision),
 		},
 	}, {
+		Name:    "KEDA's webhook has not seen the new Deployment yet: a quiet requeue, no FailedCreate",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{func(action ktesting.Action) (bool, runtime.Object, error) {
+			if action.Matches("create", "scaledobjects") {
+				return true, nil, apierrs.NewForbidden(kedav1alpha1.Resource("scaledobjects"), testRevision, fmt.Errorf(
+					`admission webhook "vscaledobject.kb.io" denied the request: deployments.apps %q not found`, deployName))
+			}
+			return false, nil, nil
+		}},
+		WantCreates: []runtime.Object{scaledObject(pa())},
+		// controller.NewRequeueAfter: an error for the row, no Event.
+		WantErr: true,
+	}, {
 		Name:    "create finds the object exists (lagging informer): read it and carry on",
 		Objects: []runtime.Object{deployment(), pa()},
 		Key:     key(),
