@@ -27,7 +27,9 @@ limitations under the License.
 //     main module pins, all Established;
 //   - namespaces knative-serving and keda;
 //   - the KEDA operator, out of cluster;
-//   - KEDA's admission webhook, registered for ScaledObjects (kedawebhook.go).
+//   - KEDA's admission webhook, registered for ScaledObjects (kedawebhook.go);
+//   - with Options.Serving, Knative Serving's controller and webhook and what
+//     they need (serving.go).
 //
 // Pods stay Pending (there are no nodes). Every component logs to a file in
 // LogDir; KeepLogsOnFailure (or StartForTest) prints where, and the tail of
@@ -125,6 +127,13 @@ type Options struct {
 	// without the operator, as KEDA's Helm chart installs it.
 	SkipKEDAWebhook bool
 
+	// Serving starts Knative Serving's controller and webhook (serving.go)
+	// with their CRDs, config maps, webhook configurations and Services, so
+	// that a Knative Service yields its Revision, Deployment and
+	// PodAutoscaler. Their binaries are built on request only
+	// (make cluster-serving).
+	Serving bool
+
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
 }
@@ -157,6 +166,13 @@ type Cluster struct {
 	KEDAMetricsServiceAddr string
 	// KEDACertDir holds ca.crt, tls.crt and tls.key given to KEDA.
 	KEDACertDir string
+	// ServingController and ServingWebhook are Serving's processes (nil
+	// without Options.Serving); ServingWebhookPort is the webhook's port on
+	// 127.0.0.1, which the ExternalName Service knative-serving/webhook and
+	// the webhook configurations name.
+	ServingController  *Process
+	ServingWebhook     *Process
+	ServingWebhookPort int
 	// StartDuration is how long Start took.
 	StartDuration time.Duration
 
@@ -195,6 +211,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	startWebhook := !opts.SkipKEDACRDs && !opts.SkipKEDAWebhook
 	if startWebhook {
 		names = append(names, KEDAWebhooks)
+	}
+	if opts.Serving {
+		names = append(names, ServingWebhook, ServingController)
 	}
 	bins, err := binaries(opts.BinDir, names...)
 	if err != nil {
@@ -243,6 +262,13 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		if crdPaths, err = withoutKEDACRDs(ctx, crdPaths); err != nil {
 			return nil, err
 		}
+	}
+	if opts.Serving {
+		more, err := ServingCRDPaths(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("finding Serving's CRDs: %w", err)
+		}
+		crdPaths = append(crdPaths, more...)
 	}
 	crdPaths = append(crdPaths, opts.CRDPaths...)
 
@@ -365,6 +391,13 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			return nil, err
 		}
 		opts.logf("cluster: KEDA operator ready in %v", time.Since(t0).Round(time.Millisecond))
+	}
+	// Serving last, so it stops first: its controller writes nothing once
+	// the rest goes.
+	if opts.Serving {
+		if err := c.startServing(ctx, bins[ServingWebhook], bins[ServingController]); err != nil {
+			return nil, err
+		}
 	}
 	c.StartDuration = time.Since(begin)
 	opts.logf("cluster: started in %v; kubeconfig %s; logs in %s", c.StartDuration.Round(time.Millisecond), c.kubeconfig, c.logDir)
