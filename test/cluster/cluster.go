@@ -31,7 +31,8 @@ limitations under the License.
 //   - with Options.Serving, Knative Serving's controller and webhook and what
 //     they need (serving.go).
 //
-// Pods stay Pending (there are no nodes). Every component logs to a file in
+// Pods stay Pending (there are no nodes) unless Options.Kwok runs kwok with
+// a fake Node (kwok.go). Every component logs to a file in
 // LogDir; KeepLogsOnFailure (or StartForTest) prints where, and the tail of
 // each log, when the test fails.
 package cluster
@@ -133,6 +134,16 @@ type Options struct {
 	// PodAutoscaler. Their binaries are built on request only
 	// (make cluster-serving).
 	Serving bool
+	// Kwok starts kwok with one fake Node (kwok.go) so that pods become
+	// Running and Ready with an IP; the harness binds Pending pods to it,
+	// and kube-controller-manager also runs KwokControllers. kwok is built
+	// on request only (make cluster-serving).
+	Kwok bool
+	// KEDAAdapter starts KEDA's metrics adapter (adapter.go), serving
+	// external.metrics.k8s.io through the API server's aggregation layer
+	// from the operator's metrics; with HPAController the HPA controller
+	// scales on KEDA's metrics. Built by make cluster-serving.
+	KEDAAdapter bool
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
@@ -173,6 +184,10 @@ type Cluster struct {
 	ServingController  *Process
 	ServingWebhook     *Process
 	ServingWebhookPort int
+	// Kwok is kwok's process (nil without Options.Kwok), KEDAAdapter
+	// KEDA's metrics adapter's (nil without Options.KEDAAdapter).
+	Kwok        *Process
+	KEDAAdapter *Process
 	// StartDuration is how long Start took.
 	StartDuration time.Duration
 
@@ -184,6 +199,7 @@ type Cluster struct {
 	apiDown     bool // kube-apiserver stopped on purpose (StopAPIServer, KillAPIServer)
 	logsHandled bool
 	stopped     bool
+	stopBinder  func() // ends kwok's pod binder
 }
 
 func (o *Options) logf(format string, args ...any) {
@@ -214,6 +230,15 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	}
 	if opts.Serving {
 		names = append(names, ServingWebhook, ServingController)
+	}
+	if opts.Kwok {
+		names = append(names, Kwok)
+	}
+	if opts.KEDAAdapter {
+		if opts.SkipKEDA {
+			return nil, errors.New("KEDAAdapter needs KEDA's operator (SkipKEDA or SkipKEDACRDs is set)")
+		}
+		names = append(names, KEDAAdapter)
 	}
 	bins, err := binaries(opts.BinDir, names...)
 	if err != nil {
@@ -317,13 +342,22 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	args.Set("service-account-key-file", filepath.Join(apiCertDir, "sa-signer.crt"))
 	args.Set("service-account-signing-key-file", filepath.Join(apiCertDir, "sa-signer.key"))
 	args.Set("advertise-address", "127.0.0.1")
-	keys := make([]string, 0, len(opts.APIServerFlags))
-	for k := range opts.APIServerFlags {
+	apiFlags := map[string]string{}
+	if opts.KEDAAdapter {
+		if apiFlags, err = aggregationFlags(filepath.Join(c.workDir, "front-proxy")); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range opts.APIServerFlags {
+		apiFlags[strings.TrimLeft(k, "-")] = v
+	}
+	keys := make([]string, 0, len(apiFlags))
+	for k := range apiFlags {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		args.Set(strings.TrimLeft(k, "-"), opts.APIServerFlags[k])
+		args.Set(k, apiFlags[k])
 	}
 	if c.config, err = c.env.Start(); err != nil {
 		return nil, fmt.Errorf("starting etcd and kube-apiserver (envtest): %w", err)
@@ -351,6 +385,12 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	if opts.HPAController {
 		controllers = append(controllers, "horizontal-pod-autoscaler-controller")
 	}
+	if opts.Serving {
+		controllers = append(controllers, ServingControllers...)
+	}
+	if opts.Kwok {
+		controllers = append(controllers, KwokControllers...)
+	}
 	kcmArgs := append([]string{
 		"--kubeconfig=" + c.kubeconfig,
 		"--leader-elect=false",
@@ -376,6 +416,14 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		}
 	}
 
+	if opts.Kwok {
+		t0 = time.Now()
+		if err := c.startKwok(ctx, bins[Kwok]); err != nil {
+			return nil, err
+		}
+		opts.logf("cluster: kwok and its Node %s ready in %v", KwokNode, time.Since(t0).Round(time.Millisecond))
+	}
+
 	// The webhook first: it must judge the first ScaledObject write, and
 	// it stops after the operator (reverse start order).
 	if startWebhook {
@@ -391,6 +439,13 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			return nil, err
 		}
 		opts.logf("cluster: KEDA operator ready in %v", time.Since(t0).Round(time.Millisecond))
+	}
+	if opts.KEDAAdapter {
+		t0 = time.Now()
+		if err := c.startKEDAAdapter(ctx, bins[KEDAAdapter]); err != nil {
+			return nil, err
+		}
+		opts.logf("cluster: KEDA's metrics adapter available through the aggregation layer in %v", time.Since(t0).Round(time.Millisecond))
 	}
 	// Serving last, so it stops first: its controller writes nothing once
 	// the rest goes.
@@ -678,7 +733,11 @@ func (c *Cluster) Stop() error {
 	}
 	c.stopped = true
 	procs := append([]*Process{}, c.procs...)
+	stopBinder := c.stopBinder
 	c.mu.Unlock()
+	if stopBinder != nil {
+		stopBinder()
+	}
 	begin := time.Now()
 	defer func() { c.opts.logf("cluster: stopped in %v", time.Since(begin).Round(time.Millisecond)) }()
 

@@ -80,6 +80,12 @@ import (
 // 127.0.0.1 (METRICS_PROMETHEUS_HOST) and nothing is pointed at any
 // address other than loopback.
 
+// ServingControllers are the kube-controller-manager controllers
+// Options.Serving adds: the Endpoints and EndpointSlices of a revision's
+// private Service, which Serving's SKS reconciler reads (empty while its
+// pods are not Ready).
+var ServingControllers = []string{"endpoints-controller", "endpointslice-controller"}
+
 // ServingQueueImage is the queue-proxy image written into config-deployment:
 // a dev.local reference, which Serving never resolves (its default
 // registries-skipping-tag-resolving), never pulled (no kubelet runs).
@@ -180,6 +186,9 @@ func (c *Cluster) startServing(ctx context.Context, webhookBin, controllerBin st
 	if err != nil {
 		return err
 	}
+	wh.mu.Lock()
+	wh.killOnStop = true // its lame duck lasts 45 s; it keeps no state
+	wh.mu.Unlock()
 	c.mu.Lock()
 	c.ServingWebhook = wh
 	c.mu.Unlock()
