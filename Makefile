@@ -25,7 +25,7 @@ BENCH_FLAGS   ?=
 E2E_TIMEOUT   ?= 40m
 OUTPUT        ?= _output
 
-.PHONY: all build test test-unit test-integration verify vet cluster run fuzz bench bench-unit codegen deps clean
+.PHONY: all build test test-unit test-integration verify vet cluster cluster-serving run fuzz bench bench-unit codegen deps clean
 
 all: build
 
@@ -56,6 +56,12 @@ vet:
 ## cluster: build (once, cached outside the tree) etcd, kube-apiserver, kube-controller-manager and KEDA
 cluster:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks
+
+## cluster-serving: also build (once, cached) Serving's controller, webhook and
+## activator, KEDA's metrics adapter and kwok, for the tests that start from a
+## Knative Service (they skip without them; not part of make test yet)
+cluster-serving: cluster
+	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok
 
 ## test-integration: the control-plane tests (build tag integration)
 test-integration: cluster

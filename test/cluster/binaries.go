@@ -29,6 +29,10 @@ const (
 	KubeVersion = "v1.34.3"
 	EtcdVersion = "v3.6.4"
 	KEDAVersion = "v2.19.0"
+	// ServingVersion is knative.dev/serving's version, as the main module
+	// and hack/cluster/serving pin it.
+	ServingVersion = "v0.48.0"
+	KwokVersion    = "v0.7.0"
 )
 
 // Names of the binaries, as hack/build-cluster.sh names them (without version).
@@ -39,6 +43,13 @@ const (
 	KEDAOperator          = "keda-operator"
 	KEDAAdapter           = "keda-adapter"
 	KEDAWebhooks          = "keda-webhooks"
+	// Built on request only (hack/build-cluster.sh NAME, or make
+	// cluster-serving): Serving itself and kwok.
+	ServingController    = "serving-controller"
+	ServingWebhook       = "serving-webhook"
+	ServingActivator     = "serving-activator"
+	ServingAutoscalerHPA = "serving-autoscaler-hpa"
+	Kwok                 = "kwok"
 )
 
 // versionOf maps a binary name to the version it is cached under.
@@ -49,6 +60,11 @@ var versionOf = map[string]string{
 	KEDAOperator:          KEDAVersion,
 	KEDAAdapter:           KEDAVersion,
 	KEDAWebhooks:          KEDAVersion,
+	ServingController:     ServingVersion,
+	ServingWebhook:        ServingVersion,
+	ServingActivator:      ServingVersion,
+	ServingAutoscalerHPA:  ServingVersion,
+	Kwok:                  KwokVersion,
 }
 
 // CacheDir is $SERVING_KEDA_CACHE, or $HOME/.cache/serving-keda: the cache
@@ -106,4 +122,16 @@ func binaries(binDir string, names ...string) (map[string]string, error) {
 		out[n] = p
 	}
 	return out, errors.Join(errs...)
+}
+
+// ServingBinaries is nil when the binaries Options.Serving starts are in
+// binDir ("" means DefaultBinDir); otherwise its error names the missing
+// ones and how to build them. make test does not build them yet, so the
+// tests that start Serving skip on it.
+func ServingBinaries(binDir string) error {
+	_, err := binaries(binDir, ServingWebhook, ServingController)
+	if err != nil {
+		return fmt.Errorf("%w (make cluster-serving builds them all)", err)
+	}
+	return nil
 }

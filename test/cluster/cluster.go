@@ -27,9 +27,12 @@ limitations under the License.
 //     main module pins, all Established;
 //   - namespaces knative-serving and keda;
 //   - the KEDA operator, out of cluster;
-//   - KEDA's admission webhook, registered for ScaledObjects (kedawebhook.go).
+//   - KEDA's admission webhook, registered for ScaledObjects (kedawebhook.go);
+//   - with Options.Serving, Knative Serving's controller and webhook and what
+//     they need (serving.go).
 //
-// Pods stay Pending (there are no nodes). Every component logs to a file in
+// Pods stay Pending (there are no nodes) unless Options.Kwok runs kwok with
+// a fake Node (kwok.go). Every component logs to a file in
 // LogDir; KeepLogsOnFailure (or StartForTest) prints where, and the tail of
 // each log, when the test fails.
 package cluster
@@ -131,6 +134,23 @@ type Options struct {
 	// "deployments.apps ... not found" a few percent of the time here).
 	KEDAWebhookArgs []string
 
+	// Serving starts Knative Serving's controller and webhook (serving.go)
+	// with their CRDs, config maps, webhook configurations and Services, so
+	// that a Knative Service yields its Revision, Deployment and
+	// PodAutoscaler. Their binaries are built on request only
+	// (make cluster-serving).
+	Serving bool
+	// Kwok starts kwok with one fake Node (kwok.go) so that pods become
+	// Running and Ready with an IP; the harness binds Pending pods to it,
+	// and kube-controller-manager also runs KwokControllers. kwok is built
+	// on request only (make cluster-serving).
+	Kwok bool
+	// KEDAAdapter starts KEDA's metrics adapter (adapter.go), serving
+	// external.metrics.k8s.io through the API server's aggregation layer
+	// from the operator's metrics; with HPAController the HPA controller
+	// scales on KEDA's metrics. Built by make cluster-serving.
+	KEDAAdapter bool
+
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
 }
@@ -165,6 +185,17 @@ type Cluster struct {
 	KEDAMetricsServiceAddr string
 	// KEDACertDir holds ca.crt, tls.crt and tls.key given to KEDA.
 	KEDACertDir string
+	// ServingController and ServingWebhook are Serving's processes (nil
+	// without Options.Serving); ServingWebhookPort is the webhook's port on
+	// 127.0.0.1, which the ExternalName Service knative-serving/webhook and
+	// the webhook configurations name.
+	ServingController  *Process
+	ServingWebhook     *Process
+	ServingWebhookPort int
+	// Kwok is kwok's process (nil without Options.Kwok), KEDAAdapter
+	// KEDA's metrics adapter's (nil without Options.KEDAAdapter).
+	Kwok        *Process
+	KEDAAdapter *Process
 	// StartDuration is how long Start took.
 	StartDuration time.Duration
 
@@ -176,6 +207,7 @@ type Cluster struct {
 	apiDown     bool // kube-apiserver stopped on purpose (StopAPIServer, KillAPIServer)
 	logsHandled bool
 	stopped     bool
+	stopBinder  func() // ends kwok's pod binder
 }
 
 func (o *Options) logf(format string, args ...any) {
@@ -203,6 +235,18 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	startWebhook := !opts.SkipKEDACRDs && !opts.SkipKEDAWebhook
 	if startWebhook {
 		names = append(names, KEDAWebhooks)
+	}
+	if opts.Serving {
+		names = append(names, ServingWebhook, ServingController)
+	}
+	if opts.Kwok {
+		names = append(names, Kwok)
+	}
+	if opts.KEDAAdapter {
+		if opts.SkipKEDA {
+			return nil, errors.New("KEDAAdapter needs KEDA's operator (SkipKEDA or SkipKEDACRDs is set)")
+		}
+		names = append(names, KEDAAdapter)
 	}
 	bins, err := binaries(opts.BinDir, names...)
 	if err != nil {
@@ -252,6 +296,13 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			return nil, err
 		}
 	}
+	if opts.Serving {
+		more, err := ServingCRDPaths(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("finding Serving's CRDs: %w", err)
+		}
+		crdPaths = append(crdPaths, more...)
+	}
 	crdPaths = append(crdPaths, opts.CRDPaths...)
 
 	// etcd + kube-apiserver (+ CRDs), through envtest.
@@ -299,13 +350,22 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	args.Set("service-account-key-file", filepath.Join(apiCertDir, "sa-signer.crt"))
 	args.Set("service-account-signing-key-file", filepath.Join(apiCertDir, "sa-signer.key"))
 	args.Set("advertise-address", "127.0.0.1")
-	keys := make([]string, 0, len(opts.APIServerFlags))
-	for k := range opts.APIServerFlags {
+	apiFlags := map[string]string{}
+	if opts.KEDAAdapter {
+		if apiFlags, err = aggregationFlags(filepath.Join(c.workDir, "front-proxy")); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range opts.APIServerFlags {
+		apiFlags[strings.TrimLeft(k, "-")] = v
+	}
+	keys := make([]string, 0, len(apiFlags))
+	for k := range apiFlags {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		args.Set(strings.TrimLeft(k, "-"), opts.APIServerFlags[k])
+		args.Set(k, apiFlags[k])
 	}
 	if c.config, err = c.env.Start(); err != nil {
 		return nil, fmt.Errorf("starting etcd and kube-apiserver (envtest): %w", err)
@@ -333,6 +393,12 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	if opts.HPAController {
 		controllers = append(controllers, "horizontal-pod-autoscaler-controller")
 	}
+	if opts.Serving {
+		controllers = append(controllers, ServingControllers...)
+	}
+	if opts.Kwok {
+		controllers = append(controllers, KwokControllers...)
+	}
 	kcmArgs := append([]string{
 		"--kubeconfig=" + c.kubeconfig,
 		"--leader-elect=false",
@@ -358,6 +424,14 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		}
 	}
 
+	if opts.Kwok {
+		t0 = time.Now()
+		if err := c.startKwok(ctx, bins[Kwok]); err != nil {
+			return nil, err
+		}
+		opts.logf("cluster: kwok and its Node %s ready in %v", KwokNode, time.Since(t0).Round(time.Millisecond))
+	}
+
 	// The webhook first: it must judge the first ScaledObject write, and
 	// it stops after the operator (reverse start order).
 	if startWebhook {
@@ -373,6 +447,20 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			return nil, err
 		}
 		opts.logf("cluster: KEDA operator ready in %v", time.Since(t0).Round(time.Millisecond))
+	}
+	if opts.KEDAAdapter {
+		t0 = time.Now()
+		if err := c.startKEDAAdapter(ctx, bins[KEDAAdapter]); err != nil {
+			return nil, err
+		}
+		opts.logf("cluster: KEDA's metrics adapter available through the aggregation layer in %v", time.Since(t0).Round(time.Millisecond))
+	}
+	// Serving last, so it stops first: its controller writes nothing once
+	// the rest goes.
+	if opts.Serving {
+		if err := c.startServing(ctx, bins[ServingWebhook], bins[ServingController]); err != nil {
+			return nil, err
+		}
 	}
 	c.StartDuration = time.Since(begin)
 	opts.logf("cluster: started in %v; kubeconfig %s; logs in %s", c.StartDuration.Round(time.Millisecond), c.kubeconfig, c.logDir)
@@ -653,7 +741,11 @@ func (c *Cluster) Stop() error {
 	}
 	c.stopped = true
 	procs := append([]*Process{}, c.procs...)
+	stopBinder := c.stopBinder
 	c.mu.Unlock()
+	if stopBinder != nil {
+		stopBinder()
+	}
 	begin := time.Now()
 	defer func() { c.opts.logf("cluster: stopped in %v", time.Since(begin).Round(time.Millisecond)) }()
 

@@ -45,6 +45,10 @@ type Process struct {
 	mu      sync.Mutex
 	err     error
 	stopped bool
+	// killOnStop makes Stop a Kill: for a process whose SIGTERM starts a
+	// drain longer than a test should wait (Serving's webhook fails its
+	// readiness for 45 s before it exits) and that keeps no state.
+	killOnStop bool
 }
 
 // startProcess starts path with args; env entries ("K=V") are added to the
@@ -118,12 +122,17 @@ func (p *Process) Exited() (bool, error) {
 }
 
 // Stop sends SIGTERM to the process group, waits up to 10 s, then SIGKILLs
-// it. Stopping an exited process is a no-op. The exit status of a process
+// it (a process marked to be killed on stop gets SIGKILL at once).
+// Stopping an exited process is a no-op. The exit status of a process
 // that Stop ended is not an error.
 func (p *Process) Stop() error {
 	p.mu.Lock()
 	p.stopped = true
+	kill := p.killOnStop
 	p.mu.Unlock()
+	if kill {
+		return p.Kill()
+	}
 	if done, _ := p.Exited(); done {
 		return nil
 	}

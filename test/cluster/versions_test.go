@@ -50,6 +50,11 @@ func TestVersionsMatchBuildModules(t *testing.T) {
 		{"hack/cluster/kube/go.mod", "k8s.io/kubernetes", KubeVersion},
 		{"hack/cluster/etcd/go.mod", "go.etcd.io/etcd/server/v3", EtcdVersion},
 		{"hack/cluster/keda/go.mod", "github.com/kedacore/keda/v2", KEDAVersion},
+		{"hack/cluster/serving/go.mod", "knative.dev/serving", ServingVersion},
+		{"hack/cluster/kwok/go.mod", "sigs.k8s.io/kwok", KwokVersion},
+		// Serving's CRDs, config maps and webhook configurations come from
+		// the main module's pin: same version as Serving's binaries.
+		{"go.mod", "knative.dev/serving", ServingVersion},
 		// The KEDA CRDs come from the main module's pin: same version as
 		// the operator binary.
 		{"go.mod", "github.com/kedacore/keda/v2", KEDAVersion},

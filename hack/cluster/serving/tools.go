@@ -16,10 +16,16 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package tools pins the command hack/build-cluster.sh builds from this
-// module: Serving's autoscaler-hpa at the version the main module pins.
+// Package tools pins the commands hack/build-cluster.sh builds from this
+// module, at the version the main module pins: Serving's autoscaler-hpa (the
+// component this project replaces, for the benchmark) and Serving's
+// controller, webhook and activator (Serving itself on the local control
+// plane, test/cluster's Serving option).
 package tools
 
 import (
+	_ "knative.dev/serving/cmd/activator"
 	_ "knative.dev/serving/cmd/autoscaler-hpa"
+	_ "knative.dev/serving/cmd/controller"
+	_ "knative.dev/serving/cmd/webhook"
 )

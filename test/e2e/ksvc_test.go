@@ -1,0 +1,404 @@
+//go:build integration
+
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	"knative.dev/pkg/apis"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/apis/serving"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+
+	"github.com/serving-keda/serving-keda/pkg/translate"
+	"github.com/serving-keda/serving-keda/test/cluster"
+	"github.com/serving-keda/serving-keda/test/harness"
+	"github.com/serving-keda/serving-keda/test/harness/prometheus"
+)
+
+// servingTimeout bounds the wait for what Serving's controller makes from a
+// ksvc (Configuration, Revision, Deployment, PodAutoscaler): a few
+// reconciles, each through the API server and Serving's webhook.
+const servingTimeout = 30 * time.Second
+
+// TestKnativeServicePrometheus starts from what a user applies, a Knative
+// Service of the HPA class scaled on a Prometheus metric, on a control
+// plane running Serving's real controller and webhook: Serving makes the
+// Configuration, the Revision, its Deployment (user-container and
+// queue-proxy) and its PodAutoscaler; this controller the ScaledObject and
+// the ServerlessService; KEDA the HPA. Deleting the ksvc collects them all.
+// Pods stay Pending (no nodes), so the Revision is not Ready: that needs
+// kwok (issue 12).
+func TestKnativeServicePrometheus(t *testing.T) {
+	if err := cluster.ServingBinaries(""); err != nil {
+		t.Skipf("Serving's binaries are not built: %v", err)
+	}
+	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true}})
+	ctx := context.Background()
+	ns := e.Namespace(t)
+	prom := prometheus.StartForTest(t, 5)
+
+	const (
+		name     = "hello"
+		revision = name + "-00001"
+		image    = "dev.local/hello:v1" // Serving resolves no dev.local tag
+	)
+	anns := map[string]string{
+		autoscaling.ClassAnnotationKey:           autoscaling.HPA,
+		autoscaling.MetricAnnotationKey:          "http_requests",
+		autoscaling.TargetAnnotationKey:          "10",
+		autoscaling.MinScaleAnnotationKey:        "1",
+		autoscaling.MaxScaleAnnotationKey:        "3",
+		translate.PrometheusAddressAnnotationKey: prom.URL,
+		translate.PrometheusQueryAnnotationKey:   `sum(rate({{.Metric}}{namespace="{{.Namespace}}",service="{{.Service}}",revision="{{.Revision}}"}[1m]))`,
+		translate.PollingIntervalAnnotationKey:   "1",
+	}
+	ksvc := &servingv1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: servingv1.ServiceSpec{ConfigurationSpec: servingv1.ConfigurationSpec{Template: servingv1.RevisionTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Annotations: anns},
+			Spec: servingv1.RevisionSpec{PodSpec: corev1.PodSpec{Containers: []corev1.Container{{
+				Image: image,
+				Ports: []corev1.ContainerPort{{ContainerPort: 8080}},
+			}}}},
+		}}},
+	}
+	created, err := e.Serving.ServingV1().Services(ns).Create(ctx, ksvc, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("creating ksvc: %v", err)
+	}
+	// Serving's defaulting webhook ran: the container got its name.
+	if c := created.Spec.Template.Spec.Containers; len(c) != 1 || c[0].Name != "user-container" {
+		t.Errorf("ksvc containers after admission = %+v, want one named user-container (Serving's defaulting)", c)
+	}
+
+	// Serving: ksvc -> Configuration -> Revision -> Deployment + PA.
+	cfg := harness.Get(t, servingTimeout, "Configuration "+ns+"/"+name, func() (*servingv1.Configuration, error) {
+		return e.Serving.ServingV1().Configurations(ns).Get(ctx, name, metav1.GetOptions{})
+	})
+	if !metav1.IsControlledBy(cfg, created) {
+		t.Errorf("Configuration owners = %+v, want controlled by the ksvc", cfg.OwnerReferences)
+	}
+	rev := harness.Get(t, servingTimeout, "Revision "+ns+"/"+revision, func() (*servingv1.Revision, error) {
+		return e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
+	})
+	if !metav1.IsControlledBy(rev, cfg) {
+		t.Errorf("Revision owners = %+v, want controlled by the Configuration", rev.OwnerReferences)
+	}
+	for k, v := range anns {
+		if rev.Annotations[k] != v {
+			t.Errorf("Revision annotation %s = %q, want %q (from the template)", k, rev.Annotations[k], v)
+		}
+	}
+	if rev.Labels[serving.ServiceLabelKey] != name || rev.Labels[serving.ConfigurationLabelKey] != name {
+		t.Errorf("Revision labels = %v, want service and configuration %s", rev.Labels, name)
+	}
+
+	dep := harness.Get(t, servingTimeout, "Deployment "+ns+"/"+revision+"-deployment", func() (*appsv1.Deployment, error) {
+		return e.Kube.AppsV1().Deployments(ns).Get(ctx, revision+"-deployment", metav1.GetOptions{})
+	})
+	if !metav1.IsControlledBy(dep, rev) {
+		t.Errorf("Deployment owners = %+v, want controlled by the Revision", dep.OwnerReferences)
+	}
+	if dep.Spec.Replicas == nil || *dep.Spec.Replicas != 1 {
+		t.Errorf("Deployment replicas = %v, want 1 (config-autoscaler initial-scale)", dep.Spec.Replicas)
+	}
+	containers := map[string]string{}
+	for _, c := range dep.Spec.Template.Spec.Containers {
+		containers[c.Name] = c.Image
+	}
+	if len(containers) != 2 || containers["user-container"] != image || containers["queue-proxy"] != cluster.ServingQueueImage {
+		t.Errorf("Deployment containers (name: image) = %v, want user-container: %s and queue-proxy: %s", containers, image, cluster.ServingQueueImage)
+	}
+
+	pa := harness.Get(t, servingTimeout, "PodAutoscaler "+ns+"/"+revision, func() (*autoscalingv1alpha1.PodAutoscaler, error) {
+		return e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
+	})
+	if !metav1.IsControlledBy(pa, rev) {
+		t.Errorf("PodAutoscaler owners = %+v, want controlled by the Revision", pa.OwnerReferences)
+	}
+	if pa.Class() != autoscaling.HPA || pa.Spec.ScaleTargetRef.Kind != "Deployment" || pa.Spec.ScaleTargetRef.Name != dep.Name {
+		t.Errorf("PodAutoscaler class %q, scale target %+v; want %s and Deployment %s", pa.Class(), pa.Spec.ScaleTargetRef, autoscaling.HPA, dep.Name)
+	}
+
+	// This controller: the ScaledObject (its query rendered from the labels
+	// Serving set) and the ServerlessService, in Serve mode.
+	so := e.ScaledObject(t, ns, revision, createTimeout)
+	if !metav1.IsControlledBy(so, pa) {
+		t.Errorf("ScaledObject owners = %+v, want controlled by the PodAutoscaler", so.OwnerReferences)
+	}
+	wantQuery := fmt.Sprintf(`sum(rate(http_requests{namespace=%q,service=%q,revision=%q}[1m]))`, ns, name, revision)
+	if so.Spec.ScaleTargetRef == nil || so.Spec.ScaleTargetRef.Name != dep.Name {
+		t.Errorf("ScaledObject scaleTargetRef = %+v, want Deployment %s", so.Spec.ScaleTargetRef, dep.Name)
+	}
+	if so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount != 1 || so.Spec.MaxReplicaCount == nil || *so.Spec.MaxReplicaCount != 3 {
+		t.Errorf("ScaledObject replicas min %v max %v, want 1 and 3", so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount)
+	}
+	if got := so.Spec.Triggers; len(got) != 1 || got[0].Type != "prometheus" ||
+		got[0].Metadata["serverAddress"] != prom.URL || got[0].Metadata["query"] != wantQuery || got[0].Metadata["threshold"] != "10" {
+		t.Errorf("triggers = %+v, want one prometheus trigger querying %s at %s, threshold 10", got, wantQuery, prom.URL)
+	}
+	sks := harness.Get(t, harness.ControllerTimeout, "ServerlessService "+ns+"/"+revision, func() (*netv1alpha1.ServerlessService, error) {
+		return e.Networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, revision, metav1.GetOptions{})
+	})
+	if sks.Spec.Mode != netv1alpha1.SKSOperationModeServe {
+		t.Errorf("SKS mode = %q, want Serve", sks.Spec.Mode)
+	}
+
+	// KEDA: the HPA, on the Deployment Serving made, and KEDA queries the
+	// fake Prometheus with the rendered query.
+	hpa := e.HPA(t, ns, revision, harness.KEDATimeout)
+	if !metav1.IsControlledBy(hpa, so) {
+		t.Errorf("HPA owners = %+v, want controlled by the ScaledObject", hpa.OwnerReferences)
+	}
+	if hpa.Spec.ScaleTargetRef.Kind != "Deployment" || hpa.Spec.ScaleTargetRef.Name != dep.Name ||
+		hpa.Spec.MinReplicas == nil || *hpa.Spec.MinReplicas != 1 || hpa.Spec.MaxReplicas != 3 {
+		t.Errorf("HPA target %+v, replicas %v-%d; want Deployment %s, 1-3", hpa.Spec.ScaleTargetRef, hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas, dep.Name)
+	}
+	if m := hpa.Spec.Metrics; len(m) != 1 || m[0].Type != autoscalingv2.ExternalMetricSourceType {
+		t.Errorf("HPA metrics = %+v, want one external metric", m)
+	}
+	harness.Eventually(t, harness.KEDATimeout, "KEDA queries the fake Prometheus with the rendered query", func() (bool, string) {
+		for _, q := range prom.Queries() {
+			if q.Query == wantQuery {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("queries so far: %+v", prom.Queries())
+	})
+	harness.Eventually(t, harness.KEDATimeout, "ScaledObject Ready", func() (bool, string) {
+		got, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, revision, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		ready := got.Status.Conditions.GetReadyCondition()
+		return ready.IsTrue(), harness.SOCondition(got, kedav1alpha1.ConditionReady)
+	})
+	// Pods stay Pending: what Serving says of the Revision, for the log.
+	rev, _ = e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
+	if c := rev.Status.GetCondition("Ready"); c != nil {
+		t.Logf("Revision Ready=%s reason=%q message=%q (pods Pending without nodes)", c.Status, c.Reason, c.Message)
+	}
+
+	// Deleting the ksvc collects everything down to KEDA's HPA.
+	if err := e.Serving.ServingV1().Services(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const gcTimeout = 30 * time.Second
+	harness.NotFound(t, gcTimeout, "Revision "+revision, func() error {
+		_, err := e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
+		return err
+	})
+	harness.NotFound(t, gcTimeout, "ScaledObject "+revision, func() error {
+		_, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, revision, metav1.GetOptions{})
+		return err
+	})
+	harness.NotFound(t, gcTimeout, "HPA "+revision, func() error {
+		_, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
+		return err
+	})
+	harness.NotFound(t, gcTimeout, "Deployment "+dep.Name, func() error {
+		_, err := e.Kube.AppsV1().Deployments(ns).Get(ctx, dep.Name, metav1.GetOptions{})
+		return err
+	})
+}
+
+// TestKnativeServiceReady: with kwok's fake Node the revision's pod runs
+// (kwok plays the kubelet; no container starts), its Service gets
+// Endpoints, Serving's SKS becomes Ready, the real HPA controller writes
+// the HPA's replicas (its metric stays unavailable: no metrics adapter yet),
+// this controller reports them on the PA and Serving marks the Revision
+// Ready. The ksvc itself stays Ready=Unknown: no networking layer runs.
+func TestKnativeServiceReady(t *testing.T) {
+	if err := cluster.ServingBinaries(""); err != nil {
+		t.Skipf("Serving's binaries are not built: %v", err)
+	}
+	if _, err := cluster.BinaryPath("", cluster.Kwok); err != nil {
+		t.Skipf("kwok is not built: %v", err)
+	}
+	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true, Kwok: true, HPAController: true}})
+	ctx := context.Background()
+	ns := e.Namespace(t)
+	prom := prometheus.StartForTest(t, 5)
+
+	const (
+		name     = "ready"
+		revision = name + "-00001"
+	)
+	ksvc := &servingv1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: servingv1.ServiceSpec{ConfigurationSpec: servingv1.ConfigurationSpec{Template: servingv1.RevisionTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
+				autoscaling.ClassAnnotationKey:           autoscaling.HPA,
+				autoscaling.MetricAnnotationKey:          "http_requests",
+				autoscaling.TargetAnnotationKey:          "10",
+				translate.PrometheusAddressAnnotationKey: prom.URL,
+				translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+			}},
+			Spec: servingv1.RevisionSpec{PodSpec: corev1.PodSpec{Containers: []corev1.Container{{Image: "dev.local/hello:v1"}}}},
+		}}},
+	}
+	if _, err := e.Serving.ServingV1().Services(ns).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating ksvc: %v", err)
+	}
+	const readyTimeout = 90 * time.Second
+	harness.Eventually(t, readyTimeout, "a Running and Ready pod of "+revision, func() (bool, string) {
+		pods, err := e.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: serving.RevisionLabelKey + "=" + revision})
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, p := range pods.Items {
+			for _, c := range p.Status.Conditions {
+				if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "" {
+					return true, ""
+				}
+			}
+		}
+		return false, fmt.Sprintf("%d pods, none Running and Ready with an IP", len(pods.Items))
+	})
+	harness.Eventually(t, readyTimeout, "SKS "+revision+" Ready", func() (bool, string) {
+		sks, err := e.Networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, revision, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		c := sks.Status.GetCondition("Ready")
+		return sks.IsReady(), fmt.Sprintf("Ready: %+v", c)
+	})
+	e.PACondition(t, ns, revision, "Ready", readyTimeout, (*apis.Condition).IsTrue)
+	harness.Eventually(t, readyTimeout, "Revision "+revision+" Ready", func() (bool, string) {
+		rev, err := e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		c := rev.Status.GetCondition("Ready")
+		return c.IsTrue(), fmt.Sprintf("Ready: %+v", c)
+	})
+	// The ksvc: its Configuration is Ready, its Route never is (no
+	// networking layer reconciles the Ingress).
+	got := harness.Get(t, readyTimeout, "ksvc "+name+" ConfigurationsReady", func() (*servingv1.Service, error) {
+		got, err := e.Serving.ServingV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		if c := got.Status.GetCondition(servingv1.ServiceConditionConfigurationsReady); !c.IsTrue() {
+			return nil, fmt.Errorf("ConfigurationsReady: %+v", c)
+		}
+		return got, nil
+	})
+	if c := got.Status.GetCondition(servingv1.ServiceConditionRoutesReady); c.IsTrue() {
+		t.Errorf("ksvc RoutesReady = %+v, want not True without a networking layer", c)
+	}
+	t.Logf("ksvc Ready: %+v; RoutesReady: %+v", got.Status.GetCondition("Ready"), got.Status.GetCondition(servingv1.ServiceConditionRoutesReady))
+}
+
+// TestKnativeServiceScales: the whole loop from a ksvc. The load is the
+// fake Prometheus's value; KEDA's operator reads it, its metrics adapter
+// serves it through the aggregation layer, kube-controller-manager's HPA
+// controller computes the replicas and kwok runs the pods: the
+// Deployment Serving made goes 1 -> 3 -> 1 (target 10 per pod, the value
+// 25 then 5; a 6 s window).
+func TestKnativeServiceScales(t *testing.T) {
+	if err := cluster.ServingBinaries(""); err != nil {
+		t.Skipf("Serving's binaries are not built: %v", err)
+	}
+	for _, b := range []string{cluster.Kwok, cluster.KEDAAdapter} {
+		if _, err := cluster.BinaryPath("", b); err != nil {
+			t.Skipf("%s is not built: %v", b, err)
+		}
+	}
+	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{
+		Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true,
+		ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
+	}})
+	ctx := context.Background()
+	ns := e.Namespace(t)
+	prom := prometheus.StartForTest(t, 5)
+
+	const (
+		name     = "scales"
+		revision = name + "-00001"
+	)
+	ksvc := &servingv1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: servingv1.ServiceSpec{ConfigurationSpec: servingv1.ConfigurationSpec{Template: servingv1.RevisionTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
+				autoscaling.ClassAnnotationKey:           autoscaling.HPA,
+				autoscaling.MetricAnnotationKey:          "http_requests",
+				autoscaling.TargetAnnotationKey:          "10",
+				autoscaling.MinScaleAnnotationKey:        "1",
+				autoscaling.MaxScaleAnnotationKey:        "5",
+				autoscaling.WindowAnnotationKey:          "6s",
+				translate.PrometheusAddressAnnotationKey: prom.URL,
+				translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+				translate.PollingIntervalAnnotationKey:   "1",
+			}},
+			Spec: servingv1.RevisionSpec{PodSpec: corev1.PodSpec{Containers: []corev1.Container{{Image: "dev.local/hello:v1"}}}},
+		}}},
+	}
+	if _, err := e.Serving.ServingV1().Services(ns).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating ksvc: %v", err)
+	}
+	dep := revision + "-deployment"
+	replicas := func(want int32, timeout time.Duration) {
+		t.Helper()
+		start := time.Now()
+		harness.Eventually(t, timeout, fmt.Sprintf("Deployment %s at %d ready replicas", dep, want), func() (bool, string) {
+			d, err := e.Kube.AppsV1().Deployments(ns).Get(ctx, dep, metav1.GetOptions{})
+			if err != nil {
+				return false, err.Error()
+			}
+			hpa, _ := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
+			why := fmt.Sprintf("spec %v, ready %d", d.Spec.Replicas, d.Status.ReadyReplicas)
+			if hpa != nil {
+				why += fmt.Sprintf("; HPA desired %d current %d, conditions %+v", hpa.Status.DesiredReplicas, hpa.Status.CurrentReplicas, hpa.Status.Conditions)
+			}
+			return d.Spec.Replicas != nil && *d.Spec.Replicas == want && d.Status.ReadyReplicas == want, why
+		})
+		t.Logf("%d ready replicas after %v", want, time.Since(start).Round(100*time.Millisecond))
+	}
+	replicas(1, 90*time.Second)
+	e.PACondition(t, ns, revision, "Ready", 60*time.Second, (*apis.Condition).IsTrue)
+
+	prom.Set(25) // ceil(25 / 10) = 3 pods
+	replicas(3, 60*time.Second)
+	prom.Set(5)
+	replicas(1, 60*time.Second)
+	// The PA reports the HPA's scale (the HPA's status, a moment after the
+	// Deployment's).
+	harness.Eventually(t, harness.KEDATimeout, "PA "+revision+" actualScale 1", func() (bool, string) {
+		pa, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		if pa.Status.ActualScale == nil {
+			return false, "no actualScale"
+		}
+		return *pa.Status.ActualScale == 1, fmt.Sprintf("actualScale %d", *pa.Status.ActualScale)
+	})
+}
