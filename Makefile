@@ -25,7 +25,7 @@ BENCH_FLAGS   ?=
 E2E_TIMEOUT   ?= 40m
 OUTPUT        ?= _output
 
-.PHONY: all build test test-unit test-integration verify vet cluster cluster-serving run fuzz bench bench-unit codegen deps clean
+.PHONY: all build test test-unit test-integration release-check verify vet cluster cluster-serving run fuzz bench bench-unit codegen deps clean
 
 all: build
 
@@ -39,6 +39,7 @@ test:
 	@hack/phase.sh unit $(MAKE) --no-print-directory test-unit
 	@hack/phase.sh cluster-binaries $(MAKE) --no-print-directory cluster
 	@hack/phase.sh integration $(MAKE) --no-print-directory test-integration
+	@hack/phase.sh release $(MAKE) --no-print-directory release-check
 
 ## test-unit: fast tests, no cluster (translation, reconciler TableTests, config, manifests, fuzz seeds)
 test-unit:
@@ -66,6 +67,13 @@ cluster-serving: cluster
 ## test-integration: the control-plane tests (build tag integration)
 test-integration: cluster
 	$(GO) test -tags integration -count=1 -timeout $(E2E_TIMEOUT) ./test/...
+
+## release-check: build release.yaml offline (hack/release.sh --local: ko and a
+## registry on 127.0.0.1, both built from the Go module proxy) and have the local
+## control plane accept each object (server-side dry-run apply)
+release-check: cluster
+	hack/release.sh --local -o $(OUTPUT)/release.yaml
+	RELEASE_YAML=$(CURDIR)/$(OUTPUT)/release.yaml $(GO) test -tags integration -count=1 -run '^TestReleaseYAML$$' -v ./test/release/
 
 ## run: the local demo; Ctrl-C stops and cleans up everything it started
 run: cluster

@@ -15,7 +15,10 @@
 # limitations under the License.
 
 # update-deps.sh tidies go.mod/go.sum, re-creates vendor/ and regenerates the
-# licence files of the vendored modules under third_party/VENDOR-LICENSE.
+# licence files of the vendored modules under third_party/VENDOR-LICENSE, and
+# the copy the image ships: cmd/autoscaler-keda/kodata (ko puts it at
+# /var/run/ko), with the project's LICENSE. Real files, not Knative's
+# symlinks to ../../../: ko v0.19 refuses kodata symlinks that leave kodata.
 # It can be run from any directory. Modules come from the Go module proxy
 # configured in the environment (GOPROXY) or the local module cache.
 
@@ -25,6 +28,7 @@ set -o pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${REPO_ROOT}"
+KODATA=cmd/autoscaler-keda/kodata
 
 echo "=== go mod tidy"
 go mod tidy
@@ -34,6 +38,10 @@ go mod vendor
 
 echo "=== third_party/VENDOR-LICENSE"
 go run ./hack/third-party-licenses -vendor vendor -out third_party/VENDOR-LICENSE
+
+echo "=== ${KODATA}"
+go run ./hack/third-party-licenses -vendor vendor -out "${KODATA}/third_party/VENDOR-LICENSE"
+cp LICENSE "${KODATA}/LICENSE"
 
 # The OpenTelemetry modules must stay at the versions knative.dev/pkg pins:
 # mixing newer ones panics at start-up with "conflicting Schema URL".

@@ -15,8 +15,8 @@
 # limitations under the License.
 
 # verify-deps.sh checks, without modifying the tree, that go.mod/go.sum are
-# tidy and that vendor/ and third_party/VENDOR-LICENSE match what
-# hack/update-deps.sh would write. Needs the modules in the module cache (or
+# tidy and that vendor/, third_party/VENDOR-LICENSE and the image's licences
+# in cmd/autoscaler-keda/kodata match what hack/update-deps.sh would write. Needs the modules in the module cache (or
 # the module proxy).
 
 set -o errexit
@@ -45,5 +45,11 @@ diff -Nqr vendor "${TMP}/vendor" || fail "vendor/ is out of date."
 echo "=== third_party/VENDOR-LICENSE"
 go run ./hack/third-party-licenses -vendor vendor -out "${TMP}/VENDOR-LICENSE" >/dev/null
 diff -Nqr third_party/VENDOR-LICENSE "${TMP}/VENDOR-LICENSE" || fail "third_party/VENDOR-LICENSE is out of date."
+
+echo "=== cmd/autoscaler-keda/kodata"
+mkdir -p "${TMP}/kodata/third_party"
+cp -r "${TMP}/VENDOR-LICENSE" "${TMP}/kodata/third_party/VENDOR-LICENSE"
+cp LICENSE "${TMP}/kodata/LICENSE"
+diff -Nqr cmd/autoscaler-keda/kodata "${TMP}/kodata" || fail "cmd/autoscaler-keda/kodata is out of date."
 
 echo "=== dependencies are up to date."

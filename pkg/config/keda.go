@@ -19,6 +19,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	cm "knative.dev/pkg/configmap"
+	"knative.dev/serving/pkg/apis/autoscaling"
 )
 
 // KEDAConfigName is the name of this project's config map in the system namespace.
@@ -41,7 +43,19 @@ const (
 	CooldownPeriodKey            = "cooldown-period"
 	FallbackFailureThresholdKey  = "fallback-failure-threshold"
 	FallbackReplicasKey          = "fallback-replicas"
+	ClassesKey                   = "pod-autoscaler-classes"
 )
+
+// KEDAClass is this project's own PodAutoscaler class, for clusters where
+// Serving's autoscaler-hpa keeps hpa.autoscaling.knative.dev. It lies outside
+// knative.dev, whose classes Serving's webhook limits to its own two, and
+// outside keda.sh, which is KEDA's to name; like Serving's classes it reads
+// <autoscaler>.autoscaling.<owner's domain>.
+const KEDAClass = "keda.autoscaling.serving-keda.dev"
+
+// Classes are the PodAutoscaler classes this controller can reconcile; it
+// treats both alike.
+var Classes = []string{autoscaling.HPA, KEDAClass}
 
 // KEDA is the parsed config-autoscaler-keda.
 type KEDA struct {
@@ -68,6 +82,10 @@ type KEDA struct {
 	// triggers support it a KEDA fallback; a zero threshold means no fallback.
 	FallbackFailureThreshold int32
 	FallbackReplicas         int32
+
+	// Classes are the PodAutoscaler classes reconciled, a subset of Classes.
+	// By default only the HPA class, as a drop-in for Serving's autoscaler-hpa.
+	Classes sets.Set[string]
 }
 
 // DefaultKEDA returns the configuration used when the config map is empty.
@@ -75,6 +93,7 @@ func DefaultKEDA() *KEDA {
 	return &KEDA{
 		AutoCreate:                           true,
 		AllowedClusterTriggerAuthentications: sets.New[string](),
+		Classes:                              sets.New(autoscaling.HPA),
 	}
 }
 
@@ -92,7 +111,7 @@ func NewKEDAFromMap(data map[string]string) (*KEDA, error) {
 		return nil, err
 	}
 	c := DefaultKEDA()
-	var allowed []string
+	var allowed, classes []string
 	if err := cm.Parse(data,
 		cm.AsString(PrometheusAddressKey, &c.PrometheusAddress),
 		cm.AsBool(AutoCreateKey, &c.AutoCreate),
@@ -101,10 +120,17 @@ func NewKEDAFromMap(data map[string]string) (*KEDA, error) {
 		cm.AsDuration(CooldownPeriodKey, &c.CooldownPeriod),
 		cm.AsInt32(FallbackFailureThresholdKey, &c.FallbackFailureThreshold),
 		cm.AsInt32(FallbackReplicasKey, &c.FallbackReplicas),
+		asList(ClassesKey, &classes),
 	); err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", KEDAConfigName, err)
 	}
 	c.AllowedClusterTriggerAuthentications = sets.New(allowed...)
+	if _, set := data[ClassesKey]; set {
+		if err := checkClasses(classes); err != nil {
+			return nil, err
+		}
+		c.Classes = sets.New(classes...)
+	}
 
 	if c.PrometheusAddress != "" {
 		if err := ValidateServerAddress(c.PrometheusAddress); err != nil {
@@ -160,6 +186,20 @@ func resolveLegacyKeys(data map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
+// checkClasses accepts a non-empty list of the classes this controller knows.
+func checkClasses(classes []string) error {
+	if len(classes) == 0 {
+		return fmt.Errorf("%s: %s is empty: list at least one of %s", KEDAConfigName, ClassesKey, strings.Join(Classes, ", "))
+	}
+	for _, c := range classes {
+		if !slices.Contains(Classes, c) {
+			return fmt.Errorf("%s: %s: %q is not a class this controller reconciles; use %s",
+				KEDAConfigName, ClassesKey, c, strings.Join(Classes, " or "))
+		}
+	}
+	return nil
+}
+
 // maxPeriod bounds the polling interval and cooldown period: a day is far
 // beyond any useful value and keeps the seconds within int32.
 const maxPeriod = 24 * time.Hour
@@ -175,6 +215,7 @@ func (c *KEDA) SortedAllowedClusterTriggerAuthentications() []string {
 func (c *KEDA) DeepCopy() *KEDA {
 	out := *c
 	out.AllowedClusterTriggerAuthentications = c.AllowedClusterTriggerAuthentications.Clone()
+	out.Classes = c.Classes.Clone()
 	return &out
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/util/sets"
 	cmtesting "knative.dev/pkg/configmap/testing"
+	"knative.dev/serving/pkg/apis/autoscaling"
 )
 
 func TestKEDAConfigMapExample(t *testing.T) {
@@ -64,8 +65,10 @@ func TestNewKEDAFromMap(t *testing.T) {
 			CooldownPeriodKey:            "2m",
 			FallbackFailureThresholdKey:  "3",
 			FallbackReplicasKey:          "4",
+			ClassesKey:                   "keda.autoscaling.serving-keda.dev, hpa.autoscaling.knative.dev",
 		},
 		want: &KEDA{
+			Classes:                              sets.New(KEDAClass, autoscaling.HPA),
 			PrometheusAddress:                    "https://prom.monitoring:9090/api",
 			AllowedClusterTriggerAuthentications: sets.New("shared-prom", "team-b"),
 			PollingInterval:                      15 * time.Second,
@@ -116,6 +119,45 @@ func TestNewKEDAFromMap(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want, +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestClasses(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		want    sets.Set[string]
+		wantErr string
+	}{{
+		value: "keda.autoscaling.serving-keda.dev",
+		want:  sets.New(KEDAClass),
+	}, {
+		value: "hpa.autoscaling.knative.dev\nkeda.autoscaling.serving-keda.dev\n",
+		want:  sets.New(autoscaling.HPA, KEDAClass),
+	}, {
+		value:   "kpa.autoscaling.knative.dev",
+		wantErr: `config-autoscaler-keda: pod-autoscaler-classes: "kpa.autoscaling.knative.dev" is not a class this controller reconciles; use hpa.autoscaling.knative.dev or keda.autoscaling.serving-keda.dev`,
+	}, {
+		value:   "keda",
+		wantErr: `config-autoscaler-keda: pod-autoscaler-classes: "keda" is not a class this controller reconciles; use hpa.autoscaling.knative.dev or keda.autoscaling.serving-keda.dev`,
+	}, {
+		value:   " , ",
+		wantErr: "config-autoscaler-keda: pod-autoscaler-classes is empty: list at least one of hpa.autoscaling.knative.dev, keda.autoscaling.serving-keda.dev",
+	}} {
+		t.Run(tc.value, func(t *testing.T) {
+			got, err := NewKEDAFromMap(map[string]string{ClassesKey: tc.value})
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("error = %v, want %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Classes.Equal(tc.want) {
+				t.Errorf("Classes = %v, want %v", sets.List(got.Classes), sets.List(tc.want))
 			}
 		})
 	}

@@ -18,11 +18,18 @@ package podautoscaler
 
 import (
 	"context"
+	"reflect"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	sksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
@@ -33,8 +40,7 @@ import (
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/injection"
 	"knative.dev/pkg/logging"
-	pkgreconciler "knative.dev/pkg/reconciler"
-	"knative.dev/serving/pkg/apis/autoscaling"
+	"knative.dev/pkg/logging/logkey"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
 	painformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler"
 	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
@@ -78,6 +84,27 @@ func NewConstructor(ready *Readiness) injection.ControllerConstructor {
 	}
 }
 
+// eventRecorder is the context's event recorder, else one recording to the
+// API server, as knative's generated controllers make it.
+func eventRecorder(ctx context.Context) record.EventRecorder {
+	if recorder := controller.GetEventRecorder(ctx); recorder != nil {
+		return recorder
+	}
+	logger := logging.FromContext(ctx)
+	broadcaster := record.NewBroadcaster()
+	watches := []watch.Interface{
+		broadcaster.StartLogging(logger.Named("event-broadcaster").Infof),
+		broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kubeclient.Get(ctx).CoreV1().Events("")}),
+	}
+	go func() {
+		<-ctx.Done()
+		for _, w := range watches {
+			w.Stop()
+		}
+	}()
+	return broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "podautoscaler-controller"})
+}
+
 // newController wires the reconciler to its informers.
 func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness) *controller.Impl {
 	logger := logging.FromContext(ctx)
@@ -100,7 +127,6 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 			logger.Warnw("Informer already started, its cache keeps whole objects", zap.Error(err))
 		}
 	}
-	warnIfServingHPAAutoscalerRuns(ctx)
 	go reportMissingKEDA(ctx, kubeclient.Get(ctx).Discovery(), time.Minute)
 	go func() {
 		if cache.WaitForCacheSync(ctx.Done(), paInformer.Informer().HasSynced, sksInformer.Informer().HasSynced,
@@ -109,8 +135,6 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 			ready.synced.Store(true)
 		}
 	}()
-
-	onlyHPAClass := pkgreconciler.AnnotationFilterFunc(autoscaling.ClassAnnotationKey, autoscaling.HPA, false)
 
 	r := &Reconciler{
 		Base: &areconciler.Base{
@@ -129,23 +153,37 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		},
 	}
 
-	impl := pareconciler.NewImpl(ctx, r, autoscaling.HPA, func(impl *controller.Impl) controller.Options {
-		resync := func(string, interface{}) {
-			impl.FilteredGlobalResync(onlyHPAClass, paInformer.Informer())
+	classes := &classReconciler{lister: paInformer.Lister(), byClass: map[string]controller.Reconciler{}}
+	var implRef atomic.Pointer[controller.Impl]
+	store := config.NewStore(logger.Named("config-store"), func(_ string, value interface{}) {
+		// The start-up warning, and again whenever the HPA class is added:
+		// only then would Serving's autoscaler-hpa and this controller fight.
+		if k, ok := value.(*config.KEDA); ok && classes.setClasses(k.Classes) {
+			warnIfServingHPAAutoscalerRuns(ctx)
 		}
-		store := config.NewStore(logger.Named("config-store"), resync)
-		store.WatchConfigs(cmw)
-		return controller.Options{
-			ConfigStore:       store,
-			PromoteFilterFunc: onlyHPAClass,
+		if impl := implRef.Load(); impl != nil {
+			impl.FilteredGlobalResync(classes.reconciles, paInformer.Informer())
 		}
 	})
+	store.WatchConfigs(cmw)
+	classes.store = store
+
+	name := strings.ReplaceAll(reflect.TypeOf(Reconciler{}).PkgPath()+".Reconciler", "/", ".")
+	logger = logger.With(zap.String(logkey.ControllerType, name),
+		zap.String(logkey.Kind, "autoscaling.internal.knative.dev.PodAutoscaler"))
+	recorder := eventRecorder(ctx)
+	for _, class := range config.Classes {
+		classes.byClass[class] = pareconciler.NewReconciler(ctx, logger, servingclient.Get(ctx), paInformer.Lister(),
+			recorder, r, class, controller.Options{ConfigStore: sharedSnapshot{store}})
+	}
+	impl := controller.NewContext(ctx, classes, controller.ControllerOptions{WorkQueueName: name, Logger: logger})
+	implRef.Store(impl)
 
 	impl.Concurrency = Workers
 
 	wakeOnChanges(impl, informers{
 		pa: paInformer, sks: sksInformer, so: soInformer, hpa: hpaInformer,
 		deployment: deploymentInformer, limitRange: limitRangeInformer,
-	}, onlyHPAClass)
+	}, classes.reconciles)
 	return impl
 }

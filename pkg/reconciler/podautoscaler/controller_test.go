@@ -37,6 +37,7 @@ import (
 	"knative.dev/pkg/ptr"
 	rtesting "knative.dev/pkg/reconciler/testing"
 	"knative.dev/pkg/system"
+	"knative.dev/serving/pkg/apis/autoscaling"
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	fakeservingclient "knative.dev/serving/pkg/client/injection/client/fake"
 	fakepainformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler/fake"
@@ -52,9 +53,13 @@ import (
 )
 
 func configMaps() configmap.Watcher {
+	return configMapsWith(nil)
+}
+
+func configMapsWith(keda map[string]string) configmap.Watcher {
 	return configmap.NewStaticWatcher(
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: asconfig.ConfigName}},
-		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: config.KEDAConfigName}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: config.KEDAConfigName}, Data: keda},
 	)
 }
 
@@ -112,11 +117,17 @@ func TestWarnsWhileServingHPAAutoscalerRuns(t *testing.T) {
 		name     string
 		replicas *int32
 		present  bool
+		keda     map[string]string
 		wantWarn bool
 	}{
 		{name: "absent", present: false, wantWarn: false},
 		{name: "running", present: true, replicas: ptr.Int32(1), wantWarn: true},
 		{name: "scaled to zero", present: true, replicas: ptr.Int32(0), wantWarn: false},
+		{name: "running, both classes", present: true, replicas: ptr.Int32(1),
+			keda: map[string]string{config.ClassesKey: autoscaling.HPA + "," + config.KEDAClass}, wantWarn: true},
+		// Serving's autoscaler-hpa keeps the HPA class: no conflict.
+		{name: "running, KEDA class only", present: true, replicas: ptr.Int32(1),
+			keda: map[string]string{config.ClassesKey: config.KEDAClass}, wantWarn: false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			core, logs := observer.New(zap.WarnLevel)
@@ -132,7 +143,7 @@ func TestWarnsWhileServingHPAAutoscalerRuns(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			NewConstructor(&Readiness{})(ctx, configMaps())
+			NewConstructor(&Readiness{})(ctx, configMapsWith(tc.keda))
 			warned := logs.FilterMessageSnippet(ServingHPAAutoscaler).Len() > 0
 			if warned != tc.wantWarn {
 				t.Errorf("warned = %v, want %v (logs: %v)", warned, tc.wantWarn, logs.All())

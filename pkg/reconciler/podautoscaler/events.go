@@ -50,15 +50,15 @@ type informers struct {
 
 // wakeOnChanges enqueues a PA when something it is reconciled from changes,
 // and only then: most updates to these objects change nothing it reads.
-func wakeOnChanges(impl *controller.Impl, inf informers, onlyHPAClass func(interface{}) bool) {
+func wakeOnChanges(impl *controller.Impl, inf informers, ours func(interface{}) bool) {
 	inf.pa.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: onlyHPAClass,
+		FilterFunc: ours,
 		Handler:    controller.HandleAll(impl.Enqueue),
 	})
-	wakeOnSKS(impl, inf, onlyHPAClass)
-	wakeByName(impl, inf, onlyHPAClass)
-	wakeOnDeployments(impl, inf, onlyHPAClass)
-	wakeOnLimitRanges(impl, inf, onlyHPAClass)
+	wakeOnSKS(impl, inf, ours)
+	wakeByName(impl, inf, ours)
+	wakeOnDeployments(impl, inf, ours)
+	wakeOnLimitRanges(impl, inf, ours)
 }
 
 // The reconcile that creates an SKS or a ScaledObject already acted on
@@ -66,9 +66,9 @@ func wakeOnChanges(impl *controller.Impl, inf informers, onlyHPAClass func(inter
 // on them, would only reconcile the PA again, and as the PA informer
 // usually lags the reconcile's own status update, that costs a failed
 // (409) update and a GET per new revision.
-func wakeOnSKS(impl *controller.Impl, inf informers, onlyHPAClass func(interface{}) bool) {
+func wakeOnSKS(impl *controller.Impl, inf informers, ours func(interface{}) bool) {
 	inf.sks.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: pkgreconciler.ChainFilterFuncs(onlyHPAClass, controller.FilterController(&autoscalingv1alpha1.PodAutoscaler{})),
+		FilterFunc: pkgreconciler.ChainFilterFuncs(ours, controller.FilterController(&autoscalingv1alpha1.PodAutoscaler{})),
 		Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc: func(obj interface{}) {
 				if !createdWithoutStatus(obj) {
@@ -87,7 +87,7 @@ func wakeOnSKS(impl *controller.Impl, inf informers, onlyHPAClass func(interface
 // (KEDA rewrites every ScaledObject's status several times a minute, the
 // HPA controller its metrics every 15s) are dropped here, before they
 // cost a reconcile.
-func wakeByName(impl *controller.Impl, inf informers, onlyHPAClass func(interface{}) bool) {
+func wakeByName(impl *controller.Impl, inf informers, ours func(interface{}) bool) {
 	enqueueByName := func(obj interface{}) {
 		if m, err := metaOf(obj); err == nil {
 			impl.EnqueueKey(types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()})
@@ -99,7 +99,7 @@ func wakeByName(impl *controller.Impl, inf informers, onlyHPAClass func(interfac
 			return false
 		}
 		pa, err := inf.pa.Lister().PodAutoscalers(m.GetNamespace()).Get(m.GetName())
-		return err == nil && onlyHPAClass(pa)
+		return err == nil && ours(pa)
 	}
 	inf.so.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: hasHPAClassPA,
@@ -135,7 +135,7 @@ func wakeByName(impl *controller.Impl, inf informers, onlyHPAClass func(interfac
 // the scale while no HPA does (paused, or not scalable on the resource
 // asked for). Serving labels it with the revision, the PA's name. While
 // KEDA's HPA exists, its events already report replica changes.
-func wakeOnDeployments(impl *controller.Impl, inf informers, onlyHPAClass func(interface{}) bool) {
+func wakeOnDeployments(impl *controller.Impl, inf informers, ours func(interface{}) bool) {
 	enqueueRevision := func(obj interface{}) {
 		if m, err := metaOf(obj); err == nil {
 			impl.EnqueueKey(types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetLabels()[RevisionDeploymentSelector]})
@@ -147,7 +147,7 @@ func wakeOnDeployments(impl *controller.Impl, inf informers, onlyHPAClass func(i
 			return false
 		}
 		pa, err := inf.pa.Lister().PodAutoscalers(m.GetNamespace()).Get(m.GetLabels()[RevisionDeploymentSelector])
-		return err == nil && onlyHPAClass(pa)
+		return err == nil && ours(pa)
 	}
 	inf.deployment.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: hasHPAClassRevision,
@@ -172,7 +172,7 @@ func wakeOnDeployments(impl *controller.Impl, inf informers, onlyHPAClass func(i
 
 // A LimitRange's defaults count as requests for KEDA's webhook: a change
 // may make a namespace's cpu and memory revisions scalable, or not.
-func wakeOnLimitRanges(impl *controller.Impl, inf informers, onlyHPAClass func(interface{}) bool) {
+func wakeOnLimitRanges(impl *controller.Impl, inf informers, ours func(interface{}) bool) {
 	inf.limitRange.Informer().AddEventHandler(controller.HandleAll(func(obj interface{}) {
 		m, err := metaOf(obj)
 		if err != nil {
@@ -180,7 +180,7 @@ func wakeOnLimitRanges(impl *controller.Impl, inf informers, onlyHPAClass func(i
 		}
 		impl.FilteredGlobalResync(func(obj interface{}) bool {
 			pa, ok := obj.(*autoscalingv1alpha1.PodAutoscaler)
-			return ok && pa.Namespace == m.GetNamespace() && onlyHPAClass(pa)
+			return ok && pa.Namespace == m.GetNamespace() && ours(pa)
 		}, inf.pa.Informer())
 	}))
 }

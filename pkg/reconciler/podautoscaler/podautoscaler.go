@@ -42,6 +42,7 @@ import (
 	"knative.dev/pkg/logging"
 	"knative.dev/pkg/ptr"
 	pkgreconciler "knative.dev/pkg/reconciler"
+	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
@@ -93,11 +94,17 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 
 	d := r.workloads.deployment(ctx, pa)
 	desired, err := translate.ScaledObject(translate.Input{
-		PA:          pa,
+		PA:          asHPAClass(pa),
 		Config:      config.FromContext(ctx),
 		Workload:    r.workloads.describe(d),
 		Established: r.established(pa),
 	})
+	if desired != nil {
+		if _, copied := desired.Annotations[autoscaling.ClassAnnotationKey]; copied {
+			// The ScaledObject copies the revision's annotations: its own class.
+			desired.Annotations[autoscaling.ClassAnnotationKey] = pa.Annotations[autoscaling.ClassAnnotationKey]
+		}
+	}
 	var unscalable *translate.ResourceRequestError
 	switch {
 	case errors.Is(err, translate.ErrWorkloadUnknown):
