@@ -37,7 +37,7 @@ build:
 test:
 	@hack/phase.sh verify $(MAKE) --no-print-directory verify
 	@hack/phase.sh unit $(MAKE) --no-print-directory test-unit
-	@hack/phase.sh cluster-binaries $(MAKE) --no-print-directory cluster
+	@hack/phase.sh cluster-binaries $(MAKE) --no-print-directory cluster-serving
 	@hack/phase.sh integration $(MAKE) --no-print-directory test-integration
 	@hack/phase.sh release $(MAKE) --no-print-directory release-check
 
@@ -60,7 +60,7 @@ cluster:
 
 ## cluster-serving: also build (once, cached) Serving's controller, webhook and
 ## activator, KEDA's metrics adapter and kwok, for the tests that start from a
-## Knative Service (they skip without them; not part of make test yet)
+## Knative Service (make test builds them; a cold build adds about 28 minutes)
 cluster-serving: cluster
 	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok
 

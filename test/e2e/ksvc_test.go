@@ -57,7 +57,7 @@ const servingTimeout = 30 * time.Second
 // kwok (issue 12).
 func TestKnativeServicePrometheus(t *testing.T) {
 	if err := cluster.ServingBinaries(""); err != nil {
-		t.Skipf("Serving's binaries are not built: %v", err)
+		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
 	}
 	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true}})
 	ctx := context.Background()
@@ -237,10 +237,10 @@ func TestKnativeServicePrometheus(t *testing.T) {
 // Ready. The ksvc itself stays Ready=Unknown: no networking layer runs.
 func TestKnativeServiceReady(t *testing.T) {
 	if err := cluster.ServingBinaries(""); err != nil {
-		t.Skipf("Serving's binaries are not built: %v", err)
+		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
 	}
 	if _, err := cluster.BinaryPath("", cluster.Kwok); err != nil {
-		t.Skipf("kwok is not built: %v", err)
+		t.Fatalf("kwok is not built (make cluster-serving): %v", err)
 	}
 	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true, Kwok: true, HPAController: true}})
 	ctx := context.Background()
@@ -325,11 +325,11 @@ func TestKnativeServiceReady(t *testing.T) {
 // 25 then 5; a 6 s window).
 func TestKnativeServiceScales(t *testing.T) {
 	if err := cluster.ServingBinaries(""); err != nil {
-		t.Skipf("Serving's binaries are not built: %v", err)
+		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
 	}
 	for _, b := range []string{cluster.Kwok, cluster.KEDAAdapter} {
 		if _, err := cluster.BinaryPath("", b); err != nil {
-			t.Skipf("%s is not built: %v", b, err)
+			t.Fatalf("%s is not built (make cluster-serving): %v", b, err)
 		}
 	}
 	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{
