@@ -290,6 +290,9 @@ func TestKnativeServiceReady(t *testing.T) {
 		c := sks.Status.GetCondition("Ready")
 		return sks.IsReady(), fmt.Sprintf("Ready: %+v", c)
 	})
+	harness.Get(t, servingTimeout, "PodAutoscaler "+ns+"/"+revision, func() (*autoscalingv1alpha1.PodAutoscaler, error) {
+		return e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
+	})
 	e.PACondition(t, ns, revision, "Ready", readyTimeout, (*apis.Condition).IsTrue)
 	harness.Eventually(t, readyTimeout, "Revision "+revision+" Ready", func() (bool, string) {
 		rev, err := e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
@@ -401,4 +404,95 @@ func TestKnativeServiceScales(t *testing.T) {
 		}
 		return *pa.Status.ActualScale == 1, fmt.Sprintf("actualScale %d", *pa.Status.ActualScale)
 	})
+}
+
+// TestKnativeServiceBadAnnotation: an annotation Serving's webhook lets
+// through but this controller refuses: the PA's reason and message become
+// the Revision's Active condition (Serving propagates the PA's Ready
+// condition), no ScaledObject is written, and the ksvc is not Ready.
+//
+// Found here, not yet decided (issue 12): within a second Serving also
+// fails the Revision for good, ResourcesAvailable=False
+// ProgressDeadlineExceeded "Initial scale was never achieved", although
+// its pod runs: the PA is Ready=False, names its service and is not
+// ScaleTargetInitialized (PropagateAutoscalerStatus). The ksvc and the
+// Configuration then say only that ("Revision ... failed with message:
+// Initial scale was never achieved"), not which annotation is wrong.
+func TestKnativeServiceBadAnnotation(t *testing.T) {
+	if err := cluster.ServingBinaries(""); err != nil {
+		t.Skipf("Serving's binaries are not built: %v", err)
+	}
+	if _, err := cluster.BinaryPath("", cluster.Kwok); err != nil {
+		t.Skipf("kwok is not built: %v", err)
+	}
+	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true, Kwok: true, HPAController: true}})
+	ctx := context.Background()
+	ns := e.Namespace(t)
+	prom := prometheus.StartForTest(t, 5)
+
+	const (
+		name     = "bad"
+		revision = name + "-00001"
+		reason   = "InvalidKedaPollingInterval"
+	)
+	ksvc := &servingv1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: servingv1.ServiceSpec{ConfigurationSpec: servingv1.ConfigurationSpec{Template: servingv1.RevisionTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
+				autoscaling.ClassAnnotationKey:           autoscaling.HPA,
+				autoscaling.MetricAnnotationKey:          "http_requests",
+				autoscaling.TargetAnnotationKey:          "10",
+				translate.PrometheusAddressAnnotationKey: prom.URL,
+				translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+				translate.PollingIntervalAnnotationKey:   "soon",
+			}},
+			Spec: servingv1.RevisionSpec{PodSpec: corev1.PodSpec{Containers: []corev1.Container{{Image: "dev.local/hello:v1"}}}},
+		}}},
+	}
+	if _, err := e.Serving.ServingV1().Services(ns).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating ksvc (Serving's webhook should let a keda-* value through): %v", err)
+	}
+	const timeout = 60 * time.Second
+	harness.Get(t, servingTimeout, "PodAutoscaler "+ns+"/"+revision, func() (*autoscalingv1alpha1.PodAutoscaler, error) {
+		return e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
+	})
+	pa := e.PACondition(t, ns, revision, "Ready", timeout, (*apis.Condition).IsFalse)
+	if c := pa.Status.GetCondition("Ready"); c.Reason != reason {
+		t.Errorf("PA Ready reason = %q (%s), want %s", c.Reason, c.Message, reason)
+	}
+	paMsg := pa.Status.GetCondition("Ready").Message
+	rev := harness.Get(t, timeout, "Revision "+revision+" Active=False with the PA's reason", func() (*servingv1.Revision, error) {
+		rev, err := e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		if c := rev.Status.GetCondition(servingv1.RevisionConditionActive); !c.IsFalse() || c.Reason != reason {
+			return nil, fmt.Errorf("Active: %+v", c)
+		}
+		return rev, nil
+	})
+	if c := rev.Status.GetCondition(servingv1.RevisionConditionActive); c.Message != paMsg {
+		t.Errorf("Revision Active message = %q, want the PA's %q", c.Message, paMsg)
+	}
+	t.Logf("Revision conditions: %+v", rev.Status.Conditions)
+	e.NoScaledObject(t, ns, revision)
+	// The ksvc fails; the annotation's reason is on the Revision's Active
+	// condition and the PA only (see above).
+	ksvcGot := harness.Get(t, timeout, "ksvc "+name+" Ready=False", func() (*servingv1.Service, error) {
+		got, err := e.Serving.ServingV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		if c := got.Status.GetCondition("Ready"); !c.IsFalse() {
+			return nil, fmt.Errorf("Ready: %+v", c)
+		}
+		return got, nil
+	})
+	t.Logf("ksvc conditions: %+v", ksvcGot.Status.Conditions)
+	if cfg, err := e.Serving.ServingV1().Configurations(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
+		t.Logf("Configuration conditions: %+v", cfg.Status.Conditions)
+	}
+	if rev, err := e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{}); err == nil {
+		t.Logf("Revision conditions at the end: %+v", rev.Status.Conditions)
+	}
 }
