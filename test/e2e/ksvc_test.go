@@ -32,7 +32,6 @@ import (
 	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
-	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 
@@ -41,11 +40,6 @@ import (
 	"github.com/serving-keda/serving-keda/test/harness"
 	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
-
-// servingTimeout bounds the wait for what Serving's controller makes from a
-// ksvc (Configuration, Revision, Deployment, PodAutoscaler): a few
-// reconciles, each through the API server and Serving's webhook.
-const servingTimeout = 30 * time.Second
 
 // TestKnativeServicePrometheus starts from what a user applies, a Knative
 // Service of the HPA class scaled on a Prometheus metric, on a control
@@ -67,7 +61,7 @@ func TestKnativeServicePrometheus(t *testing.T) {
 	const (
 		name     = "hello"
 		revision = name + "-00001"
-		image    = "dev.local/hello:v1" // Serving resolves no dev.local tag
+		image    = harness.KnativeServiceImage
 	)
 	anns := map[string]string{
 		autoscaling.ClassAnnotationKey:           autoscaling.HPA,
@@ -99,13 +93,13 @@ func TestKnativeServicePrometheus(t *testing.T) {
 	}
 
 	// Serving: ksvc -> Configuration -> Revision -> Deployment + PA.
-	cfg := harness.Get(t, servingTimeout, "Configuration "+ns+"/"+name, func() (*servingv1.Configuration, error) {
+	cfg := harness.Get(t, harness.ServingTimeout, "Configuration "+ns+"/"+name, func() (*servingv1.Configuration, error) {
 		return e.Serving.ServingV1().Configurations(ns).Get(ctx, name, metav1.GetOptions{})
 	})
 	if !metav1.IsControlledBy(cfg, created) {
 		t.Errorf("Configuration owners = %+v, want controlled by the ksvc", cfg.OwnerReferences)
 	}
-	rev := harness.Get(t, servingTimeout, "Revision "+ns+"/"+revision, func() (*servingv1.Revision, error) {
+	rev := harness.Get(t, harness.ServingTimeout, "Revision "+ns+"/"+revision, func() (*servingv1.Revision, error) {
 		return e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
 	})
 	if !metav1.IsControlledBy(rev, cfg) {
@@ -120,7 +114,7 @@ func TestKnativeServicePrometheus(t *testing.T) {
 		t.Errorf("Revision labels = %v, want service and configuration %s", rev.Labels, name)
 	}
 
-	dep := harness.Get(t, servingTimeout, "Deployment "+ns+"/"+revision+"-deployment", func() (*appsv1.Deployment, error) {
+	dep := harness.Get(t, harness.ServingTimeout, "Deployment "+ns+"/"+revision+"-deployment", func() (*appsv1.Deployment, error) {
 		return e.Kube.AppsV1().Deployments(ns).Get(ctx, revision+"-deployment", metav1.GetOptions{})
 	})
 	if !metav1.IsControlledBy(dep, rev) {
@@ -137,9 +131,7 @@ func TestKnativeServicePrometheus(t *testing.T) {
 		t.Errorf("Deployment containers (name: image) = %v, want user-container: %s and queue-proxy: %s", containers, image, cluster.ServingQueueImage)
 	}
 
-	pa := harness.Get(t, servingTimeout, "PodAutoscaler "+ns+"/"+revision, func() (*autoscalingv1alpha1.PodAutoscaler, error) {
-		return e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
-	})
+	pa := e.ServingPodAutoscaler(t, ns, revision)
 	if !metav1.IsControlledBy(pa, rev) {
 		t.Errorf("PodAutoscaler owners = %+v, want controlled by the Revision", pa.OwnerReferences)
 	}
@@ -251,22 +243,12 @@ func TestKnativeServiceReady(t *testing.T) {
 		name     = "ready"
 		revision = name + "-00001"
 	)
-	ksvc := &servingv1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: servingv1.ServiceSpec{ConfigurationSpec: servingv1.ConfigurationSpec{Template: servingv1.RevisionTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
-				autoscaling.ClassAnnotationKey:           autoscaling.HPA,
-				autoscaling.MetricAnnotationKey:          "http_requests",
-				autoscaling.TargetAnnotationKey:          "10",
-				translate.PrometheusAddressAnnotationKey: prom.URL,
-				translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
-			}},
-			Spec: servingv1.RevisionSpec{PodSpec: corev1.PodSpec{Containers: []corev1.Container{{Image: "dev.local/hello:v1"}}}},
-		}}},
-	}
-	if _, err := e.Serving.ServingV1().Services(ns).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating ksvc: %v", err)
-	}
+	e.CreateKnativeService(t, harness.KnativeService(ns, name, map[string]string{
+		autoscaling.MetricAnnotationKey:          "http_requests",
+		autoscaling.TargetAnnotationKey:          "10",
+		translate.PrometheusAddressAnnotationKey: prom.URL,
+		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+	}))
 	const readyTimeout = 90 * time.Second
 	harness.Eventually(t, readyTimeout, "a Running and Ready pod of "+revision, func() (bool, string) {
 		pods, err := e.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: serving.RevisionLabelKey + "=" + revision})
@@ -290,18 +272,9 @@ func TestKnativeServiceReady(t *testing.T) {
 		c := sks.Status.GetCondition("Ready")
 		return sks.IsReady(), fmt.Sprintf("Ready: %+v", c)
 	})
-	harness.Get(t, servingTimeout, "PodAutoscaler "+ns+"/"+revision, func() (*autoscalingv1alpha1.PodAutoscaler, error) {
-		return e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
-	})
+	e.ServingPodAutoscaler(t, ns, revision)
 	e.PACondition(t, ns, revision, "Ready", readyTimeout, (*apis.Condition).IsTrue)
-	harness.Eventually(t, readyTimeout, "Revision "+revision+" Ready", func() (bool, string) {
-		rev, err := e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		c := rev.Status.GetCondition("Ready")
-		return c.IsTrue(), fmt.Sprintf("Ready: %+v", c)
-	})
+	e.RevisionCondition(t, ns, revision, servingv1.RevisionConditionReady, readyTimeout, (*apis.Condition).IsTrue)
 	// The ksvc: its Configuration is Ready, its Route never is (no
 	// networking layer reconciles the Ingress).
 	got := harness.Get(t, readyTimeout, "ksvc "+name+" ConfigurationsReady", func() (*servingv1.Service, error) {
@@ -347,26 +320,16 @@ func TestKnativeServiceScales(t *testing.T) {
 		name     = "scales"
 		revision = name + "-00001"
 	)
-	ksvc := &servingv1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: servingv1.ServiceSpec{ConfigurationSpec: servingv1.ConfigurationSpec{Template: servingv1.RevisionTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
-				autoscaling.ClassAnnotationKey:           autoscaling.HPA,
-				autoscaling.MetricAnnotationKey:          "http_requests",
-				autoscaling.TargetAnnotationKey:          "10",
-				autoscaling.MinScaleAnnotationKey:        "1",
-				autoscaling.MaxScaleAnnotationKey:        "5",
-				autoscaling.WindowAnnotationKey:          "6s",
-				translate.PrometheusAddressAnnotationKey: prom.URL,
-				translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
-				translate.PollingIntervalAnnotationKey:   "1",
-			}},
-			Spec: servingv1.RevisionSpec{PodSpec: corev1.PodSpec{Containers: []corev1.Container{{Image: "dev.local/hello:v1"}}}},
-		}}},
-	}
-	if _, err := e.Serving.ServingV1().Services(ns).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating ksvc: %v", err)
-	}
+	e.CreateKnativeService(t, harness.KnativeService(ns, name, map[string]string{
+		autoscaling.MetricAnnotationKey:          "http_requests",
+		autoscaling.TargetAnnotationKey:          "10",
+		autoscaling.MinScaleAnnotationKey:        "1",
+		autoscaling.MaxScaleAnnotationKey:        "5",
+		autoscaling.WindowAnnotationKey:          "6s",
+		translate.PrometheusAddressAnnotationKey: prom.URL,
+		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+		translate.PollingIntervalAnnotationKey:   "1",
+	}))
 	dep := revision + "-deployment"
 	replicas := func(want int32, timeout time.Duration) {
 		t.Helper()
@@ -435,41 +398,22 @@ func TestKnativeServiceBadAnnotation(t *testing.T) {
 		revision = name + "-00001"
 		reason   = "InvalidKedaPollingInterval"
 	)
-	ksvc := &servingv1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: servingv1.ServiceSpec{ConfigurationSpec: servingv1.ConfigurationSpec{Template: servingv1.RevisionTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
-				autoscaling.ClassAnnotationKey:           autoscaling.HPA,
-				autoscaling.MetricAnnotationKey:          "http_requests",
-				autoscaling.TargetAnnotationKey:          "10",
-				translate.PrometheusAddressAnnotationKey: prom.URL,
-				translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
-				translate.PollingIntervalAnnotationKey:   "soon",
-			}},
-			Spec: servingv1.RevisionSpec{PodSpec: corev1.PodSpec{Containers: []corev1.Container{{Image: "dev.local/hello:v1"}}}},
-		}}},
-	}
-	if _, err := e.Serving.ServingV1().Services(ns).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating ksvc (Serving's webhook should let a keda-* value through): %v", err)
-	}
+	e.CreateKnativeService(t, harness.KnativeService(ns, name, map[string]string{
+		autoscaling.MetricAnnotationKey:          "http_requests",
+		autoscaling.TargetAnnotationKey:          "10",
+		translate.PrometheusAddressAnnotationKey: prom.URL,
+		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+		translate.PollingIntervalAnnotationKey:   "soon",
+	}))
 	const timeout = 60 * time.Second
-	harness.Get(t, servingTimeout, "PodAutoscaler "+ns+"/"+revision, func() (*autoscalingv1alpha1.PodAutoscaler, error) {
-		return e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
-	})
+	e.ServingPodAutoscaler(t, ns, revision)
 	pa := e.PACondition(t, ns, revision, "Ready", timeout, (*apis.Condition).IsFalse)
 	if c := pa.Status.GetCondition("Ready"); c.Reason != reason {
 		t.Errorf("PA Ready reason = %q (%s), want %s", c.Reason, c.Message, reason)
 	}
 	paMsg := pa.Status.GetCondition("Ready").Message
-	rev := harness.Get(t, timeout, "Revision "+revision+" Active=False with the PA's reason", func() (*servingv1.Revision, error) {
-		rev, err := e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{})
-		if err != nil {
-			return nil, err
-		}
-		if c := rev.Status.GetCondition(servingv1.RevisionConditionActive); !c.IsFalse() || c.Reason != reason {
-			return nil, fmt.Errorf("Active: %+v", c)
-		}
-		return rev, nil
+	rev := e.RevisionCondition(t, ns, revision, servingv1.RevisionConditionActive, timeout, func(c *apis.Condition) bool {
+		return c.IsFalse() && c.Reason == reason
 	})
 	if c := rev.Status.GetCondition(servingv1.RevisionConditionActive); c.Message != paMsg {
 		t.Errorf("Revision Active message = %q, want the PA's %q", c.Message, paMsg)
