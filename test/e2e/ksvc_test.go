@@ -29,6 +29,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
@@ -439,4 +440,66 @@ func TestKnativeServiceBadAnnotation(t *testing.T) {
 	if rev, err := e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{}); err == nil {
 		t.Logf("Revision conditions at the end: %+v", rev.Status.Conditions)
 	}
+}
+
+// TestKnativeServiceSecondRevision: a template change makes a second
+// Revision with its own PodAutoscaler, ScaledObject and HPA; the first
+// keeps its own while its PA exists (Serving keeps old revisions; without
+// a networking layer the Route never moves traffic). What happens to the
+// first revision's scale once it is unreachable is logged, not asserted
+// (issue 12).
+func TestKnativeServiceSecondRevision(t *testing.T) {
+	if err := cluster.ServingBinaries(""); err != nil {
+		t.Skipf("Serving's binaries are not built: %v", err)
+	}
+	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true}})
+	ctx := context.Background()
+	ns := e.Namespace(t)
+	prom := prometheus.StartForTest(t, 5)
+
+	const name = "two"
+	anns := map[string]string{
+		autoscaling.MetricAnnotationKey:          "http_requests",
+		autoscaling.TargetAnnotationKey:          "10",
+		translate.PrometheusAddressAnnotationKey: prom.URL,
+		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+	}
+	e.CreateKnativeService(t, harness.KnativeService(ns, name, anns))
+	first := e.ScaledObject(t, ns, name+"-00001", harness.ServingTimeout)
+
+	// The user changes the target: Serving makes two-00002.
+	err := harness.Poll(ctx, 200*time.Millisecond, 10*time.Second, func() (bool, string) {
+		ksvc, err := e.Serving.ServingV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		ksvc.Spec.Template.Annotations[autoscaling.TargetAnnotationKey] = "20"
+		if _, err := e.Serving.ServingV1().Services(ns).Update(ctx, ksvc, metav1.UpdateOptions{}); err != nil {
+			return false, err.Error() // a conflict with Serving's own status writes: again
+		}
+		return true, ""
+	})
+	if err != nil {
+		t.Fatalf("updating the ksvc's template: %v", err)
+	}
+	second := e.ScaledObject(t, ns, name+"-00002", harness.ServingTimeout)
+	if got := second.Spec.Triggers; len(got) != 1 || got[0].Metadata["threshold"] != "20" ||
+		got[0].Metadata["query"] != `sum(rate(http_requests{revision="two-00002"}[1m]))` {
+		t.Errorf("second revision's triggers = %+v, want threshold 20 and its own revision in the query", got)
+	}
+	e.HPA(t, ns, name+"-00002", harness.KEDATimeout)
+
+	// The first revision's ScaledObject is still the one written for it.
+	got, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name+"-00001", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("first revision's ScaledObject: %v", err)
+	}
+	if got.UID != first.UID || got.Spec.Triggers[0].Metadata["threshold"] != "10" {
+		t.Errorf("first revision's ScaledObject = uid %s threshold %s, want uid %s threshold 10 (untouched)",
+			got.UID, got.Spec.Triggers[0].Metadata["threshold"], first.UID)
+	}
+	pa1 := e.PodAutoscaler(t, ns, name+"-00001")
+	rev1, _ := e.Serving.ServingV1().Revisions(ns).Get(ctx, name+"-00001", metav1.GetOptions{})
+	t.Logf("first revision: PA reachability %q, routingState %q, ScaledObject minReplicaCount %d",
+		pa1.Spec.Reachability, rev1.Labels[serving.RoutingStateLabelKey], ptr.Deref(got.Spec.MinReplicaCount, -1))
 }
