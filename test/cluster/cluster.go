@@ -127,6 +127,12 @@ type Options struct {
 	// (failurePolicy Fail), whenever KEDA's CRDs are installed, with or
 	// without the operator, as KEDA's Helm chart installs it.
 	SkipKEDAWebhook bool
+	// KEDAWebhookArgs are added to the webhook's flags, e.g.
+	// --cache-miss-to-direct-client (off by default, as in KEDA: the
+	// webhook then reads a target Deployment from its informer cache, and
+	// refuses a ScaledObject written just after its Deployment with
+	// "deployments.apps ... not found" a few percent of the time here).
+	KEDAWebhookArgs []string
 
 	// Serving starts Knative Serving's controller and webhook (serving.go)
 	// with their CRDs, config maps, webhook configurations and Services, so
@@ -168,10 +174,12 @@ type Cluster struct {
 	KEDAOperator      *Process
 	// KEDAWebhook is KEDA's admission webhook (nil with SkipKEDAWebhook or
 	// SkipKEDACRDs), KEDAWebhookURL the ScaledObject URL registered for
-	// it, KEDAWebhookCertDir its ca.crt, tls.crt and tls.key.
-	KEDAWebhook        *Process
-	KEDAWebhookURL     string
-	KEDAWebhookCertDir string
+	// it, KEDAWebhookCertDir its ca.crt, tls.crt and tls.key,
+	// KEDAWebhookMetricsAddr its Prometheus metrics (127.0.0.1:port).
+	KEDAWebhook            *Process
+	KEDAWebhookURL         string
+	KEDAWebhookCertDir     string
+	KEDAWebhookMetricsAddr string
 	// KEDAMetricsServiceAddr is the KEDA operator's gRPC metrics service
 	// (127.0.0.1:port), for a KEDA metrics adapter.
 	KEDAMetricsServiceAddr string

@@ -106,21 +106,12 @@ func TestControlPlane(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	labels := map[string]string{"app": name}
-	if _, err := kube.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name:      "app",
-					Image:     "example.invalid/app:latest",
-					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}},
-				}}},
-			},
-		},
-	}, metav1.CreateOptions{}); err != nil {
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	dep.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}}
+	dep.Spec.Template.Labels = dep.Spec.Selector.MatchLabels
+	dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: "app", Image: "example.invalid/app:latest",
+		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}}}}
+	if _, err := kube.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	sos := kedaClient.KedaV1alpha1().ScaledObjects(ns)

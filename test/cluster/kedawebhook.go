@@ -32,6 +32,8 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedaclientset "github.com/kedacore/keda/v2/pkg/generated/clientset/versioned"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -120,6 +122,7 @@ func (c *Cluster) startKEDAWebhook(ctx context.Context, bin string) error {
 		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(ports[1]),
 		"--health-probe-bind-address=" + probe,
 	}
+	args = append(args, c.opts.KEDAWebhookArgs...)
 	env := []string{
 		"POD_NAMESPACE=" + ns,
 		"KEDA_CLUSTER_OBJECT_NAMESPACE=" + ns,
@@ -132,6 +135,7 @@ func (c *Cluster) startKEDAWebhook(ctx context.Context, bin string) error {
 	c.KEDAWebhook = p
 	c.KEDAWebhookURL = "https://127.0.0.1:" + strconv.Itoa(port) + KEDAScaledObjectWebhookPath
 	c.KEDAWebhookCertDir = certDir
+	c.KEDAWebhookMetricsAddr = "127.0.0.1:" + strconv.Itoa(ports[1])
 	c.mu.Unlock()
 
 	// Serving: its readiness probe (a ping: up once the manager runs) and
@@ -264,4 +268,74 @@ func (c *Cluster) waitKEDAWebhookConsulted(ctx context.Context) error {
 			err, last, tailFile(c.KEDAWebhook.LogPath, 20))
 	}
 	return nil
+}
+
+// Counters of KEDA's webhook, from its own metrics.
+const (
+	kedaWebhookValidationsMetric = "keda_webhook_scaled_object_validations_total"
+	kedaWebhookErrorsMetric      = "keda_webhook_scaled_object_validation_errors_total"
+)
+
+// KEDAWebhookCounts is what KEDA's webhook counted for the ScaledObjects
+// of one namespace since it started.
+type KEDAWebhookCounts struct {
+	// Validations is how many ScaledObject creates and updates it judged:
+	// above 0 once a write in the namespace went through KEDA's checks.
+	Validations float64
+	// Errors counts the validation errors it recorded, by KEDA's reason
+	// (missing-requests, other-hpa, scale-to-zero-requirements-not-met, ...).
+	// KEDA v2.19 counts "incorrect-replicas" without refusing, and refuses
+	// some writes (a target it cannot read) without counting them.
+	Errors map[string]float64
+}
+
+// KEDAWebhookCounts reads keda_webhook_scaled_object_validations_total and
+// keda_webhook_scaled_object_validation_errors_total for namespace from
+// the webhook's metrics endpoint.
+func (c *Cluster) KEDAWebhookCounts(ctx context.Context, namespace string) (KEDAWebhookCounts, error) {
+	out := KEDAWebhookCounts{Errors: map[string]float64{}}
+	c.mu.Lock()
+	addr := c.KEDAWebhookMetricsAddr
+	c.mu.Unlock()
+	if addr == "" {
+		return out, errors.New("KEDA's admission webhook is not running")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	if err != nil {
+		return out, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return out, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return out, fmt.Errorf("GET %s/metrics: %s", addr, resp.Status)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return out, fmt.Errorf("parsing the webhook's metrics: %w", err)
+	}
+	for name, fam := range families {
+		if name != kedaWebhookValidationsMetric && name != kedaWebhookErrorsMetric {
+			continue
+		}
+		for _, m := range fam.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["namespace"] != namespace {
+				continue
+			}
+			v := m.GetCounter().GetValue()
+			if name == kedaWebhookValidationsMetric {
+				out.Validations += v
+			} else {
+				out.Errors[labels["reason"]] += v
+			}
+		}
+	}
+	return out, nil
 }

@@ -185,6 +185,19 @@ func TestKEDAWebhook(t *testing.T) {
 		t.Errorf("webhook log %s does not show the refusal:\n%s", c.KEDAWebhook.LogPath, tailFile(c.KEDAWebhook.LogPath, 20))
 	}
 
+	// KEDA's own counters: every write above was judged, two refused for
+	// missing requests.
+	counts, err := c.KEDAWebhookCounts(ctx, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Validations < 3 || counts.Errors["missing-requests"] < 2 {
+		t.Errorf("webhook counts in %s = %+v, want at least 3 validations and 2 missing-requests errors", ns, counts)
+	}
+	if other, err := c.KEDAWebhookCounts(ctx, "nowhere"); err != nil || other.Validations != 0 || len(other.Errors) != 0 {
+		t.Errorf("webhook counts in an unused namespace = %+v, %v; want none", other, err)
+	}
+
 	// Stopped with the cluster.
 	p := c.KEDAWebhook
 	if err := c.Stop(); err != nil {

@@ -48,10 +48,12 @@ import (
 )
 
 // realInstall is the shared env and a namespace for one test; when the test
-// ends it checks that KEDA's webhook admitted every ScaledObject the
-// controller wrote there: with failurePolicy Fail a refusal shows as a
-// FailedCreate condition on the PA and as a Warning Event quoting the
-// webhook (an update refused is retried and evented the same way).
+// ends it checks that KEDA's webhook judged and admitted every ScaledObject
+// the controller wrote there: KEDA's own counters show a validation per
+// ScaledObject at least and no validation error, and, as with failurePolicy
+// Fail a refusal shows as a FailedCreate condition on the PA and as a
+// Warning Event quoting the webhook (an update refused is retried and
+// evented the same way), there are none.
 func realInstall(t *testing.T) (*harness.Env, string) {
 	t.Helper()
 	e := shared.Get(t)
@@ -88,6 +90,25 @@ func checkAdmitted(t *testing.T, e *harness.Env, ns string) {
 			t.Errorf("Event %s %s on %s %s (x%d): %s", ev.Type, ev.Reason, ev.InvolvedObject.Kind, ev.InvolvedObject.Name, ev.Count, ev.Message)
 		}
 	}
+	sos, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Errorf("listing ScaledObjects: %v", err)
+		return
+	}
+	counts, err := e.Cluster.KEDAWebhookCounts(ctx, ns)
+	if err != nil {
+		t.Errorf("reading KEDA's webhook counters: %v", err)
+		return
+	}
+	if counts.Validations < float64(len(sos.Items)) {
+		t.Errorf("KEDA's webhook judged %v writes for %d ScaledObjects in %s: some were not validated", counts.Validations, len(sos.Items), ns)
+	}
+	for reason, n := range counts.Errors {
+		if n > 0 && reason != "incorrect-replicas" { // counted but not refused by KEDA v2.19
+			t.Errorf("KEDA's webhook counted %v validation errors %q in %s", n, reason, ns)
+		}
+	}
+	t.Logf("KEDA's webhook in %s: %v validations for %d ScaledObjects, errors %v", ns, counts.Validations, len(sos.Items), counts.Errors)
 }
 
 // markSKSReady writes the SKS status Serving's ServerlessService
@@ -236,8 +257,11 @@ func TestRealInstallCPUWithoutRequest(t *testing.T) {
 		return pa.Status.ServiceName == name, fmt.Sprintf("serviceName %q", pa.Status.ServiceName)
 	})
 
-	// Nothing was written for KEDA to refuse.
+	// Nothing was written for KEDA to refuse, or even to judge.
 	time.Sleep(time.Second)
+	if counts, err := e.Cluster.KEDAWebhookCounts(ctx, ns); err != nil || counts.Validations != 0 {
+		t.Errorf("KEDA's webhook counts in %s = %+v, %v; want no validation", ns, counts, err)
+	}
 	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("ScaledObject for a revision without a cpu request: err = %v, want NotFound", err)
 	}

@@ -81,6 +81,7 @@ var wantClusterGrants = grants(
 	"networking.internal.knative.dev", "serverlessservices", "get,list,watch,create,update", "",
 	"", "events", "create,patch", "",
 	"apps", "deployments", "get,list,watch", "",
+	"apps", "deployments/scale", "patch", "",
 	"", "limitranges", "get,list,watch", "",
 )
 

@@ -371,7 +371,7 @@ func TestLeastPrivilege(t *testing.T) {
 		{"create", "keda.sh", "triggerauthentications", "", "user-ns"},
 		{"create", "keda.sh", "clustertriggerauthentications", "", ""},
 		{"update", "apps", "deployments", "", "user-ns"},
-		{"patch", "apps", "deployments", "scale", "user-ns"},
+		{"update", "apps", "deployments", "scale", "user-ns"},
 		{"create", "", "pods", "", "user-ns"},
 		{"create", "autoscaling", "horizontalpodautoscalers", "", "user-ns"},
 		{"get", "", "configmaps", "", "user-ns"},
@@ -388,12 +388,16 @@ func TestLeastPrivilege(t *testing.T) {
 		{"update", "autoscaling.internal.knative.dev", "podautoscalers", "status", "user-ns"},
 		{"watch", "autoscaling", "horizontalpodautoscalers", "", ""},
 		{"update", "coordination.k8s.io", "leases", "", cluster.ServingNamespace},
+		// Raising a revision KEDA cannot scale to its min-scale.
+		{"patch", "apps", "deployments", "scale", "user-ns"},
+		{"watch", "apps", "deployments", "", ""},
+		{"watch", "", "limitranges", "", ""},
 	} {
 		if !can(a) {
 			t.Errorf("%s %s/%s in %s: denied, but the controller needs it", a.verb, a.resource, a.sub, orAll(a.ns))
 		}
 	}
-	r.Result = fmt.Sprintf("denied: %s; allowed (as needed): create scaledobjects, update podautoscalers/status, watch HPAs, update leases in knative-serving", strings.Join(slices.DeleteFunc(denied, func(s string) bool { return s == "" }), "; "))
+	r.Result = fmt.Sprintf("denied: %s; allowed (as needed): create scaledobjects, update podautoscalers/status, watch HPAs, Deployments and LimitRanges, patch deployments/scale (min-scale of a revision KEDA cannot scale), update leases in knative-serving", strings.Join(slices.DeleteFunc(denied, func(s string) bool { return s == "" }), "; "))
 }
 
 func checkDenied(t *testing.T, allowed bool, what string) string {

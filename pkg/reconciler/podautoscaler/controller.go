@@ -124,7 +124,9 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		kedaClient: kedaclient.Get(ctx),
 		soLister:   soInformer.Lister(),
 		hpaLister:  hpaInformer.Lister(),
-		workloads:  workloads{deployments: deploymentInformer.Lister(), limitRanges: limitRangeInformer.Lister()},
+		workloads: workloads{
+			deployments: deploymentInformer.Lister(), limitRanges: limitRangeInformer.Lister(), kube: kubeclient.Get(ctx),
+		},
 	}
 
 	impl := pareconciler.NewImpl(ctx, r, autoscaling.HPA, func(impl *controller.Impl) controller.Options {

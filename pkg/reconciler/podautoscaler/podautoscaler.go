@@ -34,10 +34,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	autoscalingv2listers "k8s.io/client-go/listers/autoscaling/v2"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
 	"knative.dev/pkg/ptr"
 	pkgreconciler "knative.dev/pkg/reconciler"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
@@ -89,7 +91,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 	ctx, cancel := context.WithTimeout(ctx, pkgreconciler.DefaultTimeout)
 	defer cancel()
 
-	d := r.workloads.deployment(pa)
+	d := r.workloads.deployment(ctx, pa)
 	desired, err := translate.ScaledObject(translate.Input{
 		PA:          pa,
 		Config:      config.FromContext(ctx),
@@ -162,12 +164,34 @@ func (r *Reconciler) serveUnscaled(ctx context.Context, pa *autoscalingv1alpha1.
 		Type: ConditionScaledObjectReady, Status: corev1.ConditionFalse, Severity: apis.ConditionSeverityWarning,
 		Reason: translate.ReasonMissingResourceRequest, Message: msg,
 	})
+	if err := r.holdMinScale(ctx, pa, d); err != nil {
+		return err
+	}
 	scale := deploymentScale(d, translate.ReasonMissingResourceRequest, "not autoscaled: "+msg)
 	if err := r.reconcileSKSStatus(ctx, pa, scale); err != nil {
 		return err
 	}
 	return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, translate.ReasonMissingResourceRequest,
 		"PodAutoscaler %s/%s: %s", pa.Namespace, pa.Name, msg))
+}
+
+// holdMinScale raises a Deployment that nothing autoscales to min-scale:
+// Serving creates it at initial-scale, and under Serving's HPA class the
+// HPA would hold min-scale even without a metric. It never scales down.
+func (r *Reconciler) holdMinScale(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, d *appsv1.Deployment) error {
+	minScale, _ := pa.ScaleBounds(config.FromContext(ctx).Autoscaler)
+	if d == nil || ptr.Int32Value(d.Spec.Replicas) >= minScale {
+		return nil
+	}
+	logging.FromContext(ctx).Infof("Scaling Deployment %q from %d to min-scale %d: nothing autoscales it", d.Name, ptr.Int32Value(d.Spec.Replicas), minScale)
+	// A merge patch of the scale subresource, as kubectl scale does: it
+	// touches nothing but the replica count.
+	patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, minScale)
+	if _, err := r.workloads.kube.AppsV1().Deployments(d.Namespace).Patch(ctx, d.Name, types.MergePatchType,
+		[]byte(patch), metav1.PatchOptions{}, "scale"); err != nil {
+		return fmt.Errorf("failed to scale Deployment %q to min-scale %d: %w", d.Name, minScale, err)
+	}
+	return nil
 }
 
 // scaleSource is where the PA's scale comes from: KEDA's HPA, or the

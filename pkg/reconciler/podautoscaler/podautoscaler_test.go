@@ -36,6 +36,7 @@ import (
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	"knative.dev/pkg/apis"
+	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/logging"
@@ -241,6 +242,20 @@ func TestReconcile(t *testing.T) {
 			Eventf(corev1.EventTypeWarning, "FailedCreate", `failed to create ScaledObject %q: inducing failure for create scaledobjects`, testRevision),
 		},
 	}, {
+		Name:    "KEDA's webhook has not seen the new Deployment yet: a quiet requeue, no FailedCreate",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{func(action ktesting.Action) (bool, runtime.Object, error) {
+			if action.Matches("create", "scaledobjects") {
+				return true, nil, apierrs.NewForbidden(kedav1alpha1.Resource("scaledobjects"), testRevision, fmt.Errorf(
+					`admission webhook "vscaledobject.kb.io" denied the request: deployments.apps %q not found`, deployName))
+			}
+			return false, nil, nil
+		}},
+		WantCreates: []runtime.Object{scaledObject(pa())},
+		// controller.NewRequeueAfter: an error for the row, no Event.
+		WantErr: true,
+	}, {
 		Name:    "create finds the object exists (lagging informer): read it and carry on",
 		Objects: []runtime.Object{deployment(), pa()},
 		Key:     key(),
@@ -397,6 +412,27 @@ func TestReconcile(t *testing.T) {
 		WantErr: true,
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(append(ready, WithScaleTargetInitialized, withScales(1, 1),
+				withCondition(ConditionScaledObjectReady, corev1.ConditionFalse, apis.ConditionSeverityWarning, "MissingResourceRequest", missingCPUMsg),
+				withActiveReason("MissingResourceRequest", "not autoscaled: "+missingCPUMsg))...),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "MissingResourceRequest", "PodAutoscaler %s/%s: %s", testNamespace, testRevision, missingCPUMsg),
+		},
+	}, {
+		Name: "an unscalable revision is held at min-scale, as the HPA would hold it",
+		Objects: []runtime.Object{
+			deployment(withoutUserRequests), pa(withAnnotations(minTwo)), sksOf(pa(withAnnotations(minTwo)), WithSKSReady),
+		},
+		Key:     key(),
+		WantErr: true,
+		WantPatches: []ktesting.PatchActionImpl{{
+			ActionImpl: ktesting.ActionImpl{Namespace: testNamespace, Subresource: "scale"},
+			Name:       deployName,
+			PatchType:  types.MergePatchType,
+			Patch:      []byte(`{"spec":{"replicas":2}}`),
+		}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, withAnnotations(minTwo), withScales(1, 1),
 				withCondition(ConditionScaledObjectReady, corev1.ConditionFalse, apis.ConditionSeverityWarning, "MissingResourceRequest", missingCPUMsg),
 				withActiveReason("MissingResourceRequest", "not autoscaled: "+missingCPUMsg))...),
 		}},
@@ -585,7 +621,9 @@ func newTestReconciler(ctx context.Context, l *Listers) *Reconciler {
 		kedaClient: kedaclient.Get(ctx),
 		soLister:   l.GetScaledObjectLister(),
 		hpaLister:  l.GetHorizontalPodAutoscalerLister(),
-		workloads:  workloads{deployments: l.GetDeploymentLister(), limitRanges: l.GetLimitRangeLister()},
+		workloads: workloads{
+			deployments: l.GetDeploymentLister(), limitRanges: l.GetLimitRangeLister(), kube: fakekubeclient.Get(ctx),
+		},
 	}
 }
 
@@ -599,6 +637,7 @@ var (
 	byo           = map[string]string{translate.AutoCreateAnnotationKey: "false"}
 	memoryMetric  = map[string]string{autoscaling.MetricAnnotationKey: "memory", autoscaling.TargetAnnotationKey: "100"}
 	paused        = map[string]string{translate.PausedAnnotationKey: "true"}
+	minTwo        = map[string]string{autoscaling.MinScaleAnnotationKey: "2"}
 	bigMax        = map[string]string{autoscaling.MaxScaleAnnotationKey: "50"}
 	typo          = map[string]string{autoscaling.GroupName + "/keda-polling-intervall": "5"}
 	missingCPUMsg = `autoscaling.knative.dev/metric scales on cpu, but container "user-container" of Deployment "test-revision-deployment" ` +

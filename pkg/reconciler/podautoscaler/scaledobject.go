@@ -19,6 +19,8 @@ package podautoscaler
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -51,6 +53,12 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 			// The informer lags (after a broken watch, for one): read the
 			// object that exists and carry on as if the lister had it.
 			so, err = r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Get(ctx, desired.Name, metav1.GetOptions{})
+		case kedaCacheLags(cerr, desired):
+			// KEDA's webhook reads the scale target from its own informer
+			// cache, which may not hold a Deployment Serving created a
+			// moment ago: it answers "not found". Not a failure to report.
+			logger.Infof("KEDA's webhook has not seen Deployment %q yet; retrying", desired.Spec.ScaleTargetRef.Name)
+			return nil, controller.NewRequeueAfter(time.Second)
 		default:
 			msg := fmt.Sprintf("failed to create ScaledObject %q: %v", desired.Name, cerr)
 			pa.Status.MarkInactive("FailedCreate", literal(msg))
@@ -81,6 +89,14 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 	}
 	warnUnknownKeys(ctx, pa)
 	return so, nil
+}
+
+// kedaCacheLags tells KEDA's admission webhook refusing so because its
+// cache lacks the scale target, which the controller has just seen.
+func kedaCacheLags(err error, so *kedav1alpha1.ScaledObject) bool {
+	t := so.Spec.ScaleTargetRef
+	return t != nil && strings.Contains(err.Error(), "admission webhook") &&
+		strings.Contains(err.Error(), fmt.Sprintf("deployments.apps %q not found", t.Name))
 }
 
 // ReasonUnknownAnnotation is the reason of the Warning Event for an

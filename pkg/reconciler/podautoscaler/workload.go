@@ -17,9 +17,14 @@ limitations under the License.
 package podautoscaler
 
 import (
+	"context"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
 	appsv1listers "k8s.io/client-go/listers/apps/v1"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
@@ -37,17 +42,27 @@ const RevisionDeploymentSelector = serving.RevisionLabelKey
 type workloads struct {
 	deployments appsv1listers.DeploymentLister
 	limitRanges corev1listers.LimitRangeLister
+	// kube reads a Deployment the informer has not delivered yet.
+	kube kubernetes.Interface
 }
 
-// deployment returns the Deployment pa scales, or nil while it is not in
-// the cache (its informer event wakes the PA).
-func (w workloads) deployment(pa *autoscalingv1alpha1.PodAutoscaler) *appsv1.Deployment {
+// deployment returns the Deployment pa scales, or nil while it does not
+// exist (its informer event wakes the PA). Serving creates it before the
+// PA, but the two informers race: one GET when the cache lags is cheaper
+// than a status write that says "waiting" and a second reconcile.
+func (w workloads) deployment(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) *appsv1.Deployment {
 	ref := pa.Spec.ScaleTargetRef
 	if ref.Kind != "Deployment" || (ref.APIVersion != "" && ref.APIVersion != "apps/v1") {
 		return nil
 	}
 	d, err := w.deployments.Deployments(pa.Namespace).Get(ref.Name)
-	if err != nil {
+	if err == nil {
+		return d
+	}
+	if !apierrs.IsNotFound(err) || w.kube == nil {
+		return nil
+	}
+	if d, err = w.kube.AppsV1().Deployments(pa.Namespace).Get(ctx, ref.Name, metav1.GetOptions{}); err != nil {
 		return nil
 	}
 	return d
