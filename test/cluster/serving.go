@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -97,6 +98,12 @@ const (
 	ServingWebhookService = "webhook"
 	ActivatorService      = "activator-service"
 )
+
+// servingControllerProbesPort is where Serving's controller serves its
+// health probes (knative.dev/pkg's injection.HealthCheckDefaultPort, on
+// every interface; no flag or variable changes it): one Serving control
+// plane at a time on a machine.
+const servingControllerProbesPort = 8080
 
 // servingWebhookProbeClass is a class Serving's webhook refuses
 // (validateClass: a *.knative.dev class other than KPA and HPA); the harness
@@ -198,6 +205,14 @@ func (c *Cluster) startServing(ctx context.Context, webhookBin, controllerBin st
 	c.opts.logf("cluster: Serving's webhook ready and consulted in %v (port %d)", time.Since(t0).Round(time.Millisecond), webhookPort)
 
 	t0 = time.Now()
+	// Its probes' port is fixed (knative.dev/pkg's 8080, no flag): say so
+	// rather than let the controller die of it, or the readiness check
+	// below ask another process.
+	l, err := net.Listen("tcp", ":"+strconv.Itoa(servingControllerProbesPort))
+	if err != nil {
+		return fmt.Errorf("Serving's controller serves its probes on port %d, which is in use (another Serving control plane?): %w", servingControllerProbesPort, err)
+	}
+	l.Close()
 	ctl, err := c.StartProcess(ServingController, controllerBin,
 		[]string{"--kubeconfig=" + c.kubeconfig},
 		append(append([]string{}, env...),
@@ -372,7 +387,7 @@ func waitServingController(ctx context.Context, p *Process, timeout time.Duratio
 			last = errors.New(`no "Starting controllers..." in the log yet`)
 			return false, nil
 		}
-		resp, err := hc.Get("http://127.0.0.1:8080/readiness")
+		resp, err := hc.Get("http://127.0.0.1:" + strconv.Itoa(servingControllerProbesPort) + "/readiness")
 		if err != nil {
 			last = err
 			return false, nil
