@@ -64,9 +64,11 @@ cluster:
 cluster-serving: cluster
 	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok
 
-## test-integration: the control-plane tests (build tag integration)
+## test-integration: the control-plane tests (build tag integration), one
+## package at a time: Serving's controller needs port 8080, which one
+## reliability test also checks, and 2 cores run one control plane best
 test-integration: cluster
-	$(GO) test -tags integration -count=1 -timeout $(E2E_TIMEOUT) ./test/...
+	$(GO) test -tags integration -count=1 -p 1 -timeout $(E2E_TIMEOUT) ./test/...
 
 ## release-check: build release.yaml offline (hack/release.sh --local: ko and a
 ## registry on 127.0.0.1, both built from the Go module proxy) and have the local
