@@ -103,8 +103,8 @@ func TestKEDAClass(t *testing.T) {
 // revision is handled by exactly one of them. The HPA-class revision gets
 // the HPA autoscaler-hpa writes (controlled by its PodAutoscaler) and no
 // ScaledObject; the KEDA-class revision gets a ScaledObject and KEDA's HPA,
-// and autoscaler-hpa writes nothing for it. Skipped unless autoscaler-hpa
-// is built (hack/build-cluster.sh serving-autoscaler-hpa, ~3 minutes).
+// and autoscaler-hpa writes nothing for it. Needs autoscaler-hpa, which
+// make cluster-serving builds (hack/build-cluster.sh serving-autoscaler-hpa).
 func TestKEDAClassBesideAutoscalerHPA(t *testing.T) {
 	ctx := context.Background()
 	servingDir, err := cluster.ModuleDir(ctx, "knative.dev/serving")
@@ -113,7 +113,7 @@ func TestKEDAClassBesideAutoscalerHPA(t *testing.T) {
 	}
 	binary := filepath.Join(cluster.DefaultBinDir(), "serving-autoscaler-hpa-"+filepath.Base(servingDir)[len("serving@"):])
 	if _, err := os.Stat(binary); err != nil {
-		t.Skipf("Serving's autoscaler-hpa is not built (%v): hack/build-cluster.sh serving-autoscaler-hpa", err)
+		t.Fatalf("Serving's autoscaler-hpa is not built (%v): make cluster-serving", err)
 	}
 	e := harness.StartForTest(t, harness.Options{Before: func(ctx context.Context, e *harness.Env) error {
 		return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ClassesKey: config.KEDAClass})
