@@ -59,10 +59,10 @@ cluster:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks
 
 ## cluster-serving: also build (once, cached) Serving's controller, webhook and
-## activator, KEDA's metrics adapter and kwok, for the tests that start from a
+## activator, its autoscaler-hpa, KEDA's metrics adapter and kwok, for the tests that start from a
 ## Knative Service (make test builds them; a cold build adds about 28 minutes)
 cluster-serving: cluster
-	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok
+	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok serving-autoscaler-hpa
 
 ## test-integration: the control-plane tests (build tag integration), one
 ## package at a time: Serving's controller needs port 8080, which one
@@ -75,7 +75,7 @@ test-integration: cluster
 ## control plane accept each object (server-side dry-run apply)
 release-check: cluster
 	hack/release.sh --local -o $(OUTPUT)/release.yaml
-	RELEASE_YAML=$(CURDIR)/$(OUTPUT)/release.yaml $(GO) test -tags integration -count=1 -run '^TestReleaseYAML$$' -v ./test/release/
+	RELEASE_YAML=$(CURDIR)/$(OUTPUT)/release.yaml $(GO) test -tags integration,release -count=1 -run '^TestReleaseYAML$$' -v ./test/release/
 
 ## run: the local demo; Ctrl-C stops and cleans up everything it started
 run: cluster

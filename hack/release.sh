@@ -27,7 +27,10 @@
 #             image made here (an empty static layer with /etc/passwd, user
 #             65532:65532, as ko's default base) and build for linux/amd64
 #             only. The registry is stopped when the script ends. Used by CI
-#             (make release-check), whose images only need a digest.
+#             (make release-check), whose images only need a digest. The
+#             build is reproducible, but ko records the base image's name,
+#             with the registry's random port, in the manifest: so the
+#             digest differs from run to run.
 #
 # Environment:
 #   KO_DOCKER_REPO  where ko pushes the image (required without --local)
@@ -58,7 +61,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     -o) OUT="$(realpath -m "$2")"; shift 2 ;;
     --local) LOCAL=true; shift ;;
-    -h|--help) sed -n '17,42p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '17,45p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done

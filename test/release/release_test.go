@@ -1,4 +1,4 @@
-//go:build integration
+//go:build release
 
 /*
 Copyright 2026 The serving-keda Authors
@@ -54,7 +54,7 @@ var digestRef = regexp.MustCompile(`^[^/\s]+/[^\s@]+/autoscaler-keda@sha256:[0-9
 func TestReleaseYAML(t *testing.T) {
 	path := os.Getenv("RELEASE_YAML")
 	if path == "" {
-		t.Skip("RELEASE_YAML is not set: `make release-check` builds release.yaml with hack/release.sh --local and runs this test")
+		t.Fatal("RELEASE_YAML is not set: `make release-check` builds release.yaml with hack/release.sh --local and runs this test")
 	}
 	objs := readObjects(t, path)
 

@@ -106,13 +106,13 @@ func readLog(t *testing.T, path string) []logEntry {
 	return out
 }
 
-// creates counts, per ScaledObject name, the "Creating ScaledObject" lines
+// creates counts, per ScaledObject name, the "Created ScaledObject" lines
 // of a controller log.
 func creates(t *testing.T, path string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, le := range readLog(t, path) {
-		if name, ok := strings.CutPrefix(le.Message, "Creating ScaledObject "); ok {
+		if name, ok := strings.CutPrefix(le.Message, "Created ScaledObject "); ok {
 			out[strings.Trim(name, `"`)]++
 		}
 	}

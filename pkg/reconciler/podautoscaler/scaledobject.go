@@ -47,6 +47,7 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 		created, cerr := r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Create(ctx, desired, metav1.CreateOptions{})
 		switch {
 		case cerr == nil:
+			logger.Infof("Created ScaledObject %q", desired.Name)
 			warnUnknownKeys(ctx, pa)
 			return created, nil
 		case apierrs.IsAlreadyExists(cerr):
