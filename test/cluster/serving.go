@@ -236,7 +236,7 @@ func (c *Cluster) startServing(ctx context.Context, webhookBin, controllerBin st
 // as it is): config-deployment gets ServingQueueImage, every webhook's
 // service reference the webhook's port.
 func (c *Cluster) applyServingFile(ctx context.Context, path string, webhookPort int) error {
-	objs, err := decodeObjects(path)
+	objs, err := DecodeObjects(path)
 	if err != nil {
 		return err
 	}
@@ -402,9 +402,9 @@ func waitServingController(ctx context.Context, p *Process, timeout time.Duratio
 	return nil
 }
 
-// decodeObjects decodes the Kubernetes objects of a multi-document YAML file
-// with client-go's scheme.
-func decodeObjects(path string) ([]k8sruntime.Object, error) {
+// DecodeObjects decodes the Kubernetes objects of a multi-document YAML file
+// with client-go's scheme, skipping documents of comments only.
+func DecodeObjects(path string) ([]k8sruntime.Object, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

@@ -21,12 +21,9 @@ limitations under the License.
 package deploy
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,9 +36,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/harness/probe"
@@ -118,30 +113,10 @@ func ApplyFile(ctx context.Context, kube kubernetes.Interface, path string) erro
 	return nil
 }
 
-// Objects decodes the Kubernetes objects of a multi-document YAML file.
+// Objects decodes the Kubernetes objects of a multi-document YAML file
+// (config/'s manifests).
 func Objects(path string) ([]k8sruntime.Object, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []k8sruntime.Object
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		} else if err != nil {
-			return nil, err
-		}
-		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
-		}
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, obj)
-	}
+	return cluster.DecodeObjects(path)
 }
 
 func create(ctx context.Context, kube kubernetes.Interface, obj any) error {
