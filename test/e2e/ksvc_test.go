@@ -21,6 +21,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +35,7 @@ import (
 	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 
@@ -51,10 +54,7 @@ import (
 // Pods stay Pending (no nodes), so the Revision is not Ready: that needs
 // kwok (issue 12).
 func TestKnativeServicePrometheus(t *testing.T) {
-	if err := cluster.ServingBinaries(""); err != nil {
-		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
-	}
-	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true}})
+	e := harness.StartServing(t, harness.ServingObjects)
 	ctx := context.Background()
 	ns := e.Namespace(t)
 	prom := prometheus.StartForTest(t, 5)
@@ -229,13 +229,7 @@ func TestKnativeServicePrometheus(t *testing.T) {
 // this controller reports them on the PA and Serving marks the Revision
 // Ready. The ksvc itself stays Ready=Unknown: no networking layer runs.
 func TestKnativeServiceReady(t *testing.T) {
-	if err := cluster.ServingBinaries(""); err != nil {
-		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
-	}
-	if _, err := cluster.BinaryPath("", cluster.Kwok); err != nil {
-		t.Fatalf("kwok is not built (make cluster-serving): %v", err)
-	}
-	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true, Kwok: true, HPAController: true}})
+	e := harness.StartServing(t, harness.ServingPods)
 	ctx := context.Background()
 	ns := e.Namespace(t)
 	prom := prometheus.StartForTest(t, 5)
@@ -294,25 +288,19 @@ func TestKnativeServiceReady(t *testing.T) {
 	t.Logf("ksvc Ready: %+v; RoutesReady: %+v", got.Status.GetCondition("Ready"), got.Status.GetCondition(servingv1.ServiceConditionRoutesReady))
 }
 
-// TestKnativeServiceScales: the whole loop from a ksvc. The load is the
-// fake Prometheus's value; KEDA's operator reads it, its metrics adapter
-// serves it through the aggregation layer, kube-controller-manager's HPA
-// controller computes the replicas and kwok runs the pods: the
-// Deployment Serving made goes 1 -> 3 -> 1 (target 10 per pod, the value
-// 25 then 5; a 6 s window).
+// TestKnativeServiceScales: the whole loop from a ksvc, up, down and up
+// again on a custom metric, the scenario of Serving's hpa e2e test
+// (TestHPAAutoscaleUpDownUp) and autoscaler-keda's (TestUpDownCustomMetric),
+// which drive real traffic. Here the load is the fake Prometheus's value;
+// KEDA's operator reads it, its metrics adapter serves it through the
+// aggregation layer, kube-controller-manager's HPA controller computes the
+// replicas and kwok runs the pods. Target 10 per pod, min-scale 1,
+// max-scale 5, a 6 s window: the value 25 takes the Deployment Serving made
+// 1 -> 3, the value 0 back to 1 (min-scale, not 0), the value 100 up to 5
+// (max-scale, not 10). Every replica count the Deployment asks for, as a
+// watch sees it, stays within [1, 5].
 func TestKnativeServiceScales(t *testing.T) {
-	if err := cluster.ServingBinaries(""); err != nil {
-		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
-	}
-	for _, b := range []string{cluster.Kwok, cluster.KEDAAdapter} {
-		if _, err := cluster.BinaryPath("", b); err != nil {
-			t.Fatalf("%s is not built (make cluster-serving): %v", b, err)
-		}
-	}
-	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{
-		Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true,
-		ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
-	}})
+	e := harness.StartServing(t, harness.ServingLoop)
 	ctx := context.Background()
 	ns := e.Namespace(t)
 	prom := prometheus.StartForTest(t, 5)
@@ -321,6 +309,7 @@ func TestKnativeServiceScales(t *testing.T) {
 		name     = "scales"
 		revision = name + "-00001"
 	)
+	history := e.WatchReplicas(t, ns, revision)
 	e.CreateKnativeService(t, harness.KnativeService(ns, name, map[string]string{
 		autoscaling.MetricAnnotationKey:          "http_requests",
 		autoscaling.TargetAnnotationKey:          "10",
@@ -331,43 +320,176 @@ func TestKnativeServiceScales(t *testing.T) {
 		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
 		translate.PollingIntervalAnnotationKey:   "1",
 	}))
-	dep := revision + "-deployment"
-	replicas := func(want int32, timeout time.Duration) {
+	// The PA reports the HPA's scale (the HPA's status, a moment after the
+	// Deployment's).
+	actualScale := func(want int32) {
 		t.Helper()
-		start := time.Now()
-		harness.Eventually(t, timeout, fmt.Sprintf("Deployment %s at %d ready replicas", dep, want), func() (bool, string) {
-			d, err := e.Kube.AppsV1().Deployments(ns).Get(ctx, dep, metav1.GetOptions{})
+		harness.Eventually(t, harness.KEDATimeout, fmt.Sprintf("PA %s actualScale %d", revision, want), func() (bool, string) {
+			pa, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
 			if err != nil {
 				return false, err.Error()
 			}
-			hpa, _ := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
-			why := fmt.Sprintf("spec %v, ready %d", d.Spec.Replicas, d.Status.ReadyReplicas)
-			if hpa != nil {
-				why += fmt.Sprintf("; HPA desired %d current %d, conditions %+v", hpa.Status.DesiredReplicas, hpa.Status.CurrentReplicas, hpa.Status.Conditions)
+			if pa.Status.ActualScale == nil {
+				return false, "no actualScale"
 			}
-			return d.Spec.Replicas != nil && *d.Spec.Replicas == want && d.Status.ReadyReplicas == want, why
+			return *pa.Status.ActualScale == want, fmt.Sprintf("actualScale %d", *pa.Status.ActualScale)
 		})
-		t.Logf("%d ready replicas after %v", want, time.Since(start).Round(100*time.Millisecond))
 	}
-	replicas(1, 90*time.Second)
+	e.WaitReplicas(t, ns, revision, 1, 90*time.Second)
 	e.PACondition(t, ns, revision, "Ready", 60*time.Second, (*apis.Condition).IsTrue)
 
 	prom.Set(25) // ceil(25 / 10) = 3 pods
-	replicas(3, 60*time.Second)
-	prom.Set(5)
-	replicas(1, 60*time.Second)
-	// The PA reports the HPA's scale (the HPA's status, a moment after the
-	// Deployment's).
-	harness.Eventually(t, harness.KEDATimeout, "PA "+revision+" actualScale 1", func() (bool, string) {
-		pa, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
+	e.WaitReplicas(t, ns, revision, 3, 60*time.Second)
+	prom.Set(0) // no pod wanted: min-scale holds 1
+	e.WaitReplicas(t, ns, revision, 1, 60*time.Second)
+	actualScale(1)
+
+	prom.Set(100) // 10 pods wanted: max-scale holds 5
+	e.WaitReplicas(t, ns, revision, 5, 60*time.Second)
+	actualScale(5)
+	// The HPA says why it stops there.
+	harness.Eventually(t, 30*time.Second, "HPA "+revision+" ScalingLimited TooManyReplicas", func() (bool, string) {
+		hpa, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
-		if pa.Status.ActualScale == nil {
-			return false, "no actualScale"
+		for _, c := range hpa.Status.Conditions {
+			if c.Type == autoscalingv2.ScalingLimited {
+				return c.Status == corev1.ConditionTrue && c.Reason == "TooManyReplicas", fmt.Sprintf("ScalingLimited %s %s: %s", c.Status, c.Reason, c.Message)
+			}
 		}
-		return *pa.Status.ActualScale == 1, fmt.Sprintf("actualScale %d", *pa.Status.ActualScale)
+		return false, fmt.Sprintf("conditions %+v", hpa.Status.Conditions)
 	})
+	history.CheckBounds(t, 0, 1, 5)
+}
+
+// TestKnativeServiceTrafficSplit: two revisions both in the ksvc's traffic
+// (50/50 by revision name) and only the loaded one scales, the scenario of
+// autoscaler-keda's TestMultiRevisionScalingCM. Serving's labeler reads
+// the Route's spec.traffic, so both revisions are labeled routingState
+// active and both PAs Reachable although no networking layer runs (the
+// Route itself never becomes Ready). Each ScaledObject queries its own
+// revision and the fake Prometheus answers each query with that
+// revision's load: load on the second takes it from its min-scale 2 to its
+// max-scale 4 while the first stays at its min-scale 1 (its HPA reads the
+// metric, 0); load moved to the first takes it to 3 while the second falls
+// back to 2, not below.
+func TestKnativeServiceTrafficSplit(t *testing.T) {
+	e := harness.StartServing(t, harness.ServingLoop)
+	ctx := context.Background()
+	ns := e.Namespace(t)
+	prom := prometheus.StartForTest(t, 0)
+
+	const (
+		name   = "pair"
+		first  = name + "-00001"
+		second = name + "-00002"
+	)
+	var (
+		mu   sync.Mutex
+		load = map[string]float64{}
+	)
+	prom.SetFunc(func(query string, _ time.Time) float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		for rev, v := range load {
+			if strings.Contains(query, `revision="`+rev+`"`) {
+				return v
+			}
+		}
+		return 0
+	})
+	setLoad := func(onFirst, onSecond float64) {
+		mu.Lock()
+		defer mu.Unlock()
+		load[first], load[second] = onFirst, onSecond
+	}
+	history1, history2 := e.WatchReplicas(t, ns, first), e.WatchReplicas(t, ns, second)
+
+	e.CreateKnativeService(t, harness.KnativeService(ns, name, map[string]string{
+		autoscaling.MetricAnnotationKey:          "http_requests",
+		autoscaling.TargetAnnotationKey:          "10",
+		autoscaling.MinScaleAnnotationKey:        "1",
+		autoscaling.MaxScaleAnnotationKey:        "4",
+		autoscaling.WindowAnnotationKey:          "6s",
+		translate.PrometheusAddressAnnotationKey: prom.URL,
+		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+		translate.PollingIntervalAnnotationKey:   "1",
+	}))
+	e.ScaledObject(t, ns, first, harness.ServingTimeout)
+	// A second revision, named, with min-scale 2, and the traffic split
+	// between both by name.
+	e.UpdateKnativeService(t, ns, name, func(ksvc *servingv1.Service) {
+		ksvc.Spec.Template.Name = second
+		ksvc.Spec.Template.Annotations[autoscaling.MinScaleAnnotationKey] = "2"
+		ksvc.Spec.Traffic = []servingv1.TrafficTarget{
+			{RevisionName: first, Percent: ptr.To[int64](50)},
+			{RevisionName: second, Percent: ptr.To[int64](50)},
+		}
+	})
+	for _, rev := range []string{first, second} {
+		e.RevisionRouting(t, ns, rev, servingv1.RoutingStateActive, autoscalingv1alpha1.ReachabilityReachable, harness.ServingTimeout)
+	}
+	for rev, min := range map[string]int32{first: 1, second: 2} {
+		so := e.ScaledObject(t, ns, rev, harness.ServingTimeout)
+		query := fmt.Sprintf(`sum(rate(http_requests{revision=%q}[1m]))`, rev)
+		if ptr.Deref(so.Spec.MinReplicaCount, -1) != min || ptr.Deref(so.Spec.MaxReplicaCount, -1) != 4 ||
+			len(so.Spec.Triggers) != 1 || so.Spec.Triggers[0].Metadata["query"] != query {
+			t.Errorf("%s's ScaledObject: replicas %v-%v, triggers %+v; want %d-4 and one trigger querying %s",
+				rev, so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount, so.Spec.Triggers, min, query)
+		}
+	}
+	e.WaitReplicas(t, ns, first, 1, 90*time.Second)
+	e.WaitReplicas(t, ns, second, 2, 90*time.Second)
+	route, err := e.Serving.ServingV1().Routes(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Route traffic: spec %+v, status %+v; Ready %+v", route.Spec.Traffic, route.Status.Traffic, route.Status.GetCondition("Ready"))
+
+	// Load on the second only.
+	mark1, mark2 := history1.Mark(), history2.Mark()
+	setLoad(0, 100) // the second wants 10 pods: max-scale holds 4
+	e.WaitReplicas(t, ns, second, 4, 60*time.Second)
+	// The first's HPA reads its metric (0) all along, and keeps it at 1.
+	hpa1 := harness.Get(t, harness.KEDATimeout, "HPA "+first+" ScalingActive", func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
+		hpa, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, first, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range hpa.Status.Conditions {
+			if c.Type == autoscalingv2.ScalingActive && c.Status == corev1.ConditionTrue {
+				return hpa, nil
+			}
+		}
+		return nil, fmt.Errorf("conditions %+v", hpa.Status.Conditions)
+	})
+	if hpa1.Status.DesiredReplicas != 1 {
+		t.Errorf("HPA %s desired %d, want 1 (no load on it)", first, hpa1.Status.DesiredReplicas)
+	}
+	history1.CheckBounds(t, mark1, 1, 1)
+	history2.CheckBounds(t, mark2, 2, 4)
+
+	// The load moves to the first.
+	mark1, mark2 = history1.Mark(), history2.Mark()
+	setLoad(25, 0) // the first wants 3; the second none: min-scale holds 2
+	e.WaitReplicas(t, ns, first, 3, 60*time.Second)
+	e.WaitReplicas(t, ns, second, 2, 60*time.Second)
+	history1.CheckBounds(t, mark1, 1, 4)
+	history2.CheckBounds(t, mark2, 2, 4)
+
+	// Each revision's query reached the fake Prometheus on its own.
+	asked := map[string]bool{}
+	for _, q := range prom.Queries() {
+		asked[q.Query] = true
+	}
+	for _, rev := range []string{first, second} {
+		if q := fmt.Sprintf(`sum(rate(http_requests{revision=%q}[1m]))`, rev); !asked[q] {
+			t.Errorf("the fake Prometheus was never asked %s; asked %v", q, asked)
+		}
+	}
+	history1.CheckBounds(t, 0, 1, 4)
+	history2.CheckBounds(t, 0, 2, 4)
 }
 
 // TestKnativeServiceBadAnnotation: an annotation Serving's webhook lets
@@ -383,13 +505,7 @@ func TestKnativeServiceScales(t *testing.T) {
 // Configuration then say only that ("Revision ... failed with message:
 // Initial scale was never achieved"), not which annotation is wrong.
 func TestKnativeServiceBadAnnotation(t *testing.T) {
-	if err := cluster.ServingBinaries(""); err != nil {
-		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
-	}
-	if _, err := cluster.BinaryPath("", cluster.Kwok); err != nil {
-		t.Fatalf("kwok is not built (make cluster-serving): %v", err)
-	}
-	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true, Kwok: true, HPAController: true}})
+	e := harness.StartServing(t, harness.ServingPods)
 	ctx := context.Background()
 	ns := e.Namespace(t)
 	prom := prometheus.StartForTest(t, 5)
@@ -443,63 +559,122 @@ func TestKnativeServiceBadAnnotation(t *testing.T) {
 }
 
 // TestKnativeServiceSecondRevision: a template change makes a second
-// Revision with its own PodAutoscaler, ScaledObject and HPA; the first
-// keeps its own while its PA exists (Serving keeps old revisions; without
-// a networking layer the Route never moves traffic). What happens to the
-// first revision's scale once it is unreachable is logged, not asserted
-// (issue 12).
+// Revision with its own PodAutoscaler, ScaledObject and HPA, and the Route
+// moves all traffic to it. The test plays the networking layer (it marks
+// every Ingress ready, harness.PlayNetworking), so the Route becomes Ready
+// and Serving's labeler moves the first revision to routingState reserve;
+// Serving then sets its PA's reachability Unreachable. The first revision
+// keeps its ScaledObject (the same object and trigger) but min-scale no
+// longer holds it: minReplicaCount and KEDA's HPA's minReplicas fall from
+// 2 to 1 and, with no load, its Deployment follows, 2 -> 1. That is what
+// Serving's HPA class does (min-scale ignored when unreachable, the HPA's
+// minReplicas then unset, so 1); neither scales it to zero.
 func TestKnativeServiceSecondRevision(t *testing.T) {
-	if err := cluster.ServingBinaries(""); err != nil {
-		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
-	}
-	e := harness.StartForTest(t, harness.Options{Cluster: cluster.Options{Serving: true}})
+	e := harness.StartServing(t, harness.ServingLoop)
 	ctx := context.Background()
 	ns := e.Namespace(t)
-	prom := prometheus.StartForTest(t, 5)
+	e.PlayNetworking(t, ns)
+	prom := prometheus.StartForTest(t, 0)
 
-	const name = "two"
-	anns := map[string]string{
+	const (
+		name   = "two"
+		first  = name + "-00001"
+		second = name + "-00002"
+	)
+	e.CreateKnativeService(t, harness.KnativeService(ns, name, map[string]string{
 		autoscaling.MetricAnnotationKey:          "http_requests",
 		autoscaling.TargetAnnotationKey:          "10",
+		autoscaling.MinScaleAnnotationKey:        "2",
+		autoscaling.WindowAnnotationKey:          "6s",
 		translate.PrometheusAddressAnnotationKey: prom.URL,
 		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+		translate.PollingIntervalAnnotationKey:   "1",
+	}))
+	firstSO := e.ScaledObject(t, ns, first, harness.ServingTimeout)
+	if got := ptr.Deref(firstSO.Spec.MinReplicaCount, -1); got != 2 {
+		t.Errorf("first revision's ScaledObject minReplicaCount = %d, want 2 (min-scale)", got)
 	}
-	e.CreateKnativeService(t, harness.KnativeService(ns, name, anns))
-	first := e.ScaledObject(t, ns, name+"-00001", harness.ServingTimeout)
+	e.WaitReplicas(t, ns, first, 2, 90*time.Second)
+	e.RevisionRouting(t, ns, first, servingv1.RoutingStateActive, autoscalingv1alpha1.ReachabilityReachable, harness.ServingTimeout)
+	ksvcReady := func(wantTraffic string) {
+		t.Helper()
+		harness.Get(t, 60*time.Second, "ksvc "+name+" Ready, all traffic to "+wantTraffic, func() (*servingv1.Service, error) {
+			got, err := e.Serving.ServingV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			tr := got.Status.Traffic
+			if !got.IsReady() || len(tr) != 1 || tr[0].RevisionName != wantTraffic || ptr.Deref(tr[0].Percent, 0) != 100 {
+				return nil, fmt.Errorf("Ready %+v, traffic %+v", got.Status.GetCondition("Ready"), tr)
+			}
+			return got, nil
+		})
+	}
+	ksvcReady(first)
 
 	// The user changes the target: Serving makes two-00002.
-	err := harness.Poll(ctx, 200*time.Millisecond, 10*time.Second, func() (bool, string) {
-		ksvc, err := e.Serving.ServingV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
+	e.UpdateKnativeService(t, ns, name, func(ksvc *servingv1.Service) {
 		ksvc.Spec.Template.Annotations[autoscaling.TargetAnnotationKey] = "20"
-		if _, err := e.Serving.ServingV1().Services(ns).Update(ctx, ksvc, metav1.UpdateOptions{}); err != nil {
-			return false, err.Error() // a conflict with Serving's own status writes: again
-		}
-		return true, ""
 	})
-	if err != nil {
-		t.Fatalf("updating the ksvc's template: %v", err)
-	}
-	second := e.ScaledObject(t, ns, name+"-00002", harness.ServingTimeout)
-	if got := second.Spec.Triggers; len(got) != 1 || got[0].Metadata["threshold"] != "20" ||
+	secondSO := e.ScaledObject(t, ns, second, harness.ServingTimeout)
+	if got := secondSO.Spec.Triggers; len(got) != 1 || got[0].Metadata["threshold"] != "20" ||
 		got[0].Metadata["query"] != `sum(rate(http_requests{revision="two-00002"}[1m]))` {
 		t.Errorf("second revision's triggers = %+v, want threshold 20 and its own revision in the query", got)
 	}
-	e.HPA(t, ns, name+"-00002", harness.KEDATimeout)
+	e.HPA(t, ns, second, harness.KEDATimeout)
 
 	// The first revision's ScaledObject is still the one written for it.
-	got, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name+"-00001", metav1.GetOptions{})
+	got, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, first, metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("first revision's ScaledObject: %v", err)
 	}
-	if got.UID != first.UID || got.Spec.Triggers[0].Metadata["threshold"] != "10" {
+	if got.UID != firstSO.UID || got.Spec.Triggers[0].Metadata["threshold"] != "10" {
 		t.Errorf("first revision's ScaledObject = uid %s threshold %s, want uid %s threshold 10 (untouched)",
-			got.UID, got.Spec.Triggers[0].Metadata["threshold"], first.UID)
+			got.UID, got.Spec.Triggers[0].Metadata["threshold"], firstSO.UID)
 	}
-	pa1 := e.PodAutoscaler(t, ns, name+"-00001")
-	rev1, _ := e.Serving.ServingV1().Revisions(ns).Get(ctx, name+"-00001", metav1.GetOptions{})
-	t.Logf("first revision: PA reachability %q, routingState %q, ScaledObject minReplicaCount %d",
-		pa1.Spec.Reachability, rev1.Labels[serving.RoutingStateLabelKey], ptr.Deref(got.Spec.MinReplicaCount, -1))
+
+	// Once the second is Ready the Route sends it all traffic; the first
+	// is out of it.
+	e.WaitReplicas(t, ns, second, 2, 90*time.Second)
+	ksvcReady(second)
+	e.RevisionRouting(t, ns, second, servingv1.RoutingStateActive, autoscalingv1alpha1.ReachabilityReachable, harness.ServingTimeout)
+	e.RevisionRouting(t, ns, first, servingv1.RoutingStateReserve, autoscalingv1alpha1.ReachabilityUnreachable, harness.ServingTimeout)
+
+	// Its ScaledObject stays, the same object with the same trigger, at
+	// minReplicaCount 1; KEDA's HPA follows; the Deployment goes to 1.
+	got = harness.Get(t, harness.ControllerTimeout, "first revision's ScaledObject at minReplicaCount 1", func() (*kedav1alpha1.ScaledObject, error) {
+		so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, first, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		if m := ptr.Deref(so.Spec.MinReplicaCount, -1); m != 1 {
+			return nil, fmt.Errorf("minReplicaCount %d", m)
+		}
+		return so, nil
+	})
+	if got.UID != firstSO.UID || len(got.Spec.Triggers) != 1 || got.Spec.Triggers[0].Metadata["threshold"] != "10" ||
+		got.Spec.Triggers[0].Metadata["query"] != `sum(rate(http_requests{revision="two-00001"}[1m]))` {
+		t.Errorf("first revision's ScaledObject = uid %s triggers %+v, want uid %s and its own trigger, threshold 10",
+			got.UID, got.Spec.Triggers, firstSO.UID)
+	}
+	harness.Eventually(t, harness.KEDATimeout, "HPA "+first+" minReplicas 1", func() (bool, string) {
+		hpa, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, first, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return ptr.Deref(hpa.Spec.MinReplicas, -1) == 1, fmt.Sprintf("minReplicas %d", ptr.Deref(hpa.Spec.MinReplicas, -1))
+	})
+	e.WaitReplicas(t, ns, first, 1, 60*time.Second)
+	sks := harness.Get(t, harness.ControllerTimeout, "ServerlessService "+first, func() (*netv1alpha1.ServerlessService, error) {
+		return e.Networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, first, metav1.GetOptions{})
+	})
+	if sks.Spec.Mode != netv1alpha1.SKSOperationModeServe {
+		t.Errorf("first revision's SKS mode = %q, want Serve (never scaled to zero)", sks.Spec.Mode)
+	}
+	// The routed revision keeps its min-scale.
+	if so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, second, metav1.GetOptions{}); err != nil || ptr.Deref(so.Spec.MinReplicaCount, -1) != 2 {
+		t.Errorf("second revision's ScaledObject: %v, minReplicaCount %v; want 2", err, so.Spec.MinReplicaCount)
+	}
+	pa1 := e.PodAutoscaler(t, ns, first)
+	t.Logf("first revision's PA: conditions %+v, desired %v actual %v", pa1.Status.Conditions, pa1.Status.DesiredScale, pa1.Status.ActualScale)
 }

@@ -19,15 +19,22 @@ package harness
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+
+	"github.com/serving-keda/serving-keda/test/cluster"
 )
 
 // Knative Services, for an Env whose cluster runs Serving
@@ -95,4 +102,256 @@ func (e *Env) RevisionCondition(t testing.TB, ns, revision string, typ apis.Cond
 		}
 		return rev, nil
 	})
+}
+
+// ServingParts chooses what runs around Serving in a test that starts from
+// a ksvc; each level adds to the one before.
+type ServingParts int
+
+const (
+	// ServingObjects is Serving's controller and webhook: a ksvc yields its
+	// Configuration, Revision, Deployment and PodAutoscaler, but pods stay
+	// Pending (no nodes) and no Revision becomes Ready.
+	ServingObjects ServingParts = iota
+	// ServingPods adds kwok's Node and kube-controller-manager's HPA
+	// controller: pods run (no container starts) and Revisions become
+	// Ready; the HPA has no metric to scale on.
+	ServingPods
+	// ServingLoop adds KEDA's metrics adapter and a 3 s HPA sync period:
+	// the HPA scales the Deployment on the fake Prometheus's value.
+	ServingLoop
+)
+
+// ServingOptions are the Options of an Env running parts; t fails when a
+// binary they need is not built (make cluster-serving builds them all).
+func ServingOptions(t testing.TB, parts ServingParts) Options {
+	t.Helper()
+	if err := cluster.ServingBinaries(""); err != nil {
+		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
+	}
+	var opts cluster.Options
+	opts.Serving = true
+	var need []string
+	if parts >= ServingPods {
+		opts.Kwok, opts.HPAController = true, true
+		need = append(need, cluster.Kwok)
+	}
+	if parts >= ServingLoop {
+		opts.KEDAAdapter = true
+		opts.ControllerManagerArgs = []string{"--horizontal-pod-autoscaler-sync-period=3s"}
+		need = append(need, cluster.KEDAAdapter)
+	}
+	for _, b := range need {
+		if _, err := cluster.BinaryPath("", b); err != nil {
+			t.Fatalf("%s is not built (make cluster-serving): %v", b, err)
+		}
+	}
+	return Options{Cluster: opts}
+}
+
+// StartServing starts an Env of t's own running parts (StartForTest).
+func StartServing(t testing.TB, parts ServingParts) *Env {
+	t.Helper()
+	return StartForTest(t, ServingOptions(t, parts))
+}
+
+// UpdateKnativeService applies change to the ksvc as it is now, again on a
+// conflict (Serving writes its status meanwhile).
+func (e *Env) UpdateKnativeService(t testing.TB, ns, name string, change func(*servingv1.Service)) *servingv1.Service {
+	t.Helper()
+	ctx := context.Background()
+	var got *servingv1.Service
+	err := Poll(ctx, 200*time.Millisecond, 10*time.Second, func() (bool, string) {
+		ksvc, err := e.Serving.ServingV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		change(ksvc)
+		if got, err = e.Serving.ServingV1().Services(ns).Update(ctx, ksvc, metav1.UpdateOptions{}); err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	if err != nil {
+		t.Fatalf("updating ksvc %s/%s: %v", ns, name, err)
+	}
+	return got
+}
+
+// RevisionRouting waits until Serving has labeled a revision with the
+// routing state state and given its PodAutoscaler the reachability reach
+// (active: Reachable, reserve: Unreachable), and returns both.
+func (e *Env) RevisionRouting(t testing.TB, ns, revision string, state servingv1.RoutingState, reach autoscalingv1alpha1.ReachabilityType, timeout time.Duration) (*servingv1.Revision, *autoscalingv1alpha1.PodAutoscaler) {
+	t.Helper()
+	ctx := context.Background()
+	var rev *servingv1.Revision
+	var pa *autoscalingv1alpha1.PodAutoscaler
+	Eventually(t, timeout, fmt.Sprintf("Revision %s/%s routingState %s, PA reachability %s", ns, revision, state, reach), func() (bool, string) {
+		var err error
+		if rev, err = e.Serving.ServingV1().Revisions(ns).Get(ctx, revision, metav1.GetOptions{}); err != nil {
+			return false, err.Error()
+		}
+		if pa, err = e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{}); err != nil {
+			return false, err.Error()
+		}
+		return rev.GetRoutingState() == state && pa.Spec.Reachability == reach,
+			fmt.Sprintf("routingState %q, reachability %q", rev.Labels[serving.RoutingStateLabelKey], pa.Spec.Reachability)
+	})
+	return rev, pa
+}
+
+// WaitReplicas waits until a revision's Deployment has want replicas, in
+// its spec and ready, saying what the revision's HPA reported while it
+// waits, and logs how long that took.
+func (e *Env) WaitReplicas(t testing.TB, ns, revision string, want int32, timeout time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	dep := revision + "-deployment"
+	start := time.Now()
+	Eventually(t, timeout, fmt.Sprintf("Deployment %s/%s at %d ready replicas", ns, dep, want), func() (bool, string) {
+		d, err := e.Kube.AppsV1().Deployments(ns).Get(ctx, dep, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		why := fmt.Sprintf("spec %v, ready %d", ptr.Deref(d.Spec.Replicas, -1), d.Status.ReadyReplicas)
+		if hpa, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{}); err == nil {
+			why += fmt.Sprintf("; HPA desired %d current %d, conditions %+v", hpa.Status.DesiredReplicas, hpa.Status.CurrentReplicas, hpa.Status.Conditions)
+		}
+		return d.Spec.Replicas != nil && *d.Spec.Replicas == want && d.Status.ReadyReplicas == want, why
+	})
+	t.Logf("%s: %d ready replicas after %v", dep, want, time.Since(start).Round(100*time.Millisecond))
+}
+
+// ReplicaHistory is every replica count a revision's Deployment asked for
+// (spec.replicas, each change once, in order), as a watch saw them.
+type ReplicaHistory struct {
+	what   string
+	mu     sync.Mutex
+	values []int32
+}
+
+// WatchReplicas records a revision's Deployment's spec.replicas from now
+// until t ends; the Deployment need not exist yet.
+func (e *Env) WatchReplicas(t testing.TB, ns, revision string) *ReplicaHistory {
+	t.Helper()
+	dep := revision + "-deployment"
+	h := &ReplicaHistory{what: "Deployment " + ns + "/" + dep}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		rv := ""
+		for ctx.Err() == nil {
+			w, err := e.Kube.AppsV1().Deployments(ns).Watch(ctx, metav1.ListOptions{
+				FieldSelector: "metadata.name=" + dep, ResourceVersion: rv,
+			})
+			if err != nil {
+				select {
+				case <-ctx.Done():
+				case <-time.After(200 * time.Millisecond):
+				}
+				continue
+			}
+			for ev := range w.ResultChan() {
+				d, ok := ev.Object.(*appsv1.Deployment)
+				if !ok {
+					// A watch error (its resource version expired): from now.
+					rv = ""
+					break
+				}
+				rv = d.ResourceVersion
+				h.record(ptr.Deref(d.Spec.Replicas, 1))
+			}
+			w.Stop()
+		}
+	}()
+	return h
+}
+
+func (h *ReplicaHistory) record(v int32) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if n := len(h.values); n == 0 || h.values[n-1] != v {
+		h.values = append(h.values, v)
+	}
+}
+
+// Values returns the replica counts so far.
+func (h *ReplicaHistory) Values() []int32 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]int32(nil), h.values...)
+}
+
+// Mark is the position now in Values, for a check of what follows.
+func (h *ReplicaHistory) Mark() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.values)
+}
+
+// CheckBounds fails t unless the replica counts from position from on
+// (from Mark; 0 for all, the one current at from included) stayed at most
+// max and, once they reached min, never fell below it (a new revision
+// starts at initial-scale, below a higher min-scale, until it is raised).
+func (h *ReplicaHistory) CheckBounds(t testing.TB, from int, min, max int32) {
+	t.Helper()
+	values := h.Values()
+	if from > 0 {
+		from-- // the count current at the mark
+	}
+	if from > len(values) {
+		from = len(values)
+	}
+	reached := false
+	for _, v := range values[from:] {
+		if v > max || (reached && v < min) {
+			t.Errorf("%s replicas went %v, want within [%d, %d] (below %d only before first reaching it)", h.what, values[from:], min, max, min)
+			return
+		}
+		reached = reached || v >= min
+	}
+	t.Logf("%s replicas went %v", h.what, values[from:])
+}
+
+// PlayNetworking stands in for a networking layer in ns until t ends: it
+// writes on every Ingress the status a networking layer writes once it has
+// programmed it (load balancer ready at an internal name, network
+// configured, at the Ingress's generation). No traffic flows; Serving's
+// Routes, and so ksvcs, become Ready, and Serving's labeler then moves a
+// revision the Route no longer names to routingState reserve.
+func (e *Env) PlayNetworking(t testing.TB, ns string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			list, err := e.Networking.NetworkingV1alpha1().Ingresses(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				continue
+			}
+			for i := range list.Items {
+				ing := &list.Items[i]
+				if ing.IsReady() {
+					continue
+				}
+				ing.Status.InitializeConditions()
+				lb := []netv1alpha1.LoadBalancerIngressStatus{{DomainInternal: "ingress.knative-serving.svc.cluster.local"}}
+				ing.Status.MarkLoadBalancerReady(lb, lb)
+				ing.Status.MarkNetworkConfigured()
+				ing.Status.ObservedGeneration = ing.Generation
+				if _, err := e.Networking.NetworkingV1alpha1().Ingresses(ns).UpdateStatus(ctx, ing, metav1.UpdateOptions{}); err != nil && ctx.Err() == nil {
+					t.Logf("playing the networking layer: Ingress %s: %v", ing.Name, err)
+				}
+			}
+		}
+	}()
 }
