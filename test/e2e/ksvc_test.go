@@ -368,7 +368,7 @@ func TestKnativeServiceScales(t *testing.T) {
 // autoscaler-keda's TestMultiRevisionScalingCM. Serving's labeler reads
 // the Route's spec.traffic, so both revisions are labeled routingState
 // active and both PAs Reachable although no networking layer runs (the
-// Route itself never becomes Ready). Each ScaledObject queries its own
+// Route assigns the split, AllTrafficAssigned, but never becomes Ready). Each ScaledObject queries its own
 // revision and the fake Prometheus answers each query with that
 // revision's load: load on the second takes it from its min-scale 2 to its
 // max-scale 4 while the first stays at its min-scale 1 (its HPA reads the
@@ -441,11 +441,26 @@ func TestKnativeServiceTrafficSplit(t *testing.T) {
 	}
 	e.WaitReplicas(t, ns, first, 1, 90*time.Second)
 	e.WaitReplicas(t, ns, second, 2, 90*time.Second)
-	route, err := e.Serving.ServingV1().Routes(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
+	// Serving's Route assigns the split, though no networking layer makes
+	// it Ready.
+	route := harness.Get(t, 30*time.Second, "Route "+name+" traffic assigned 50/50", func() (*servingv1.Route, error) {
+		r, err := e.Serving.ServingV1().Routes(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		split := map[string]int64{}
+		for _, tt := range r.Status.Traffic {
+			split[tt.RevisionName] += ptr.Deref(tt.Percent, 0)
+		}
+		if c := r.Status.GetCondition(servingv1.RouteConditionAllTrafficAssigned); !c.IsTrue() || len(split) != 2 || split[first] != 50 || split[second] != 50 {
+			return nil, fmt.Errorf("traffic %v, AllTrafficAssigned %+v", split, c)
+		}
+		return r, nil
+	})
+	if c := route.Status.GetCondition(servingv1.RouteConditionReady); c.IsTrue() {
+		t.Errorf("Route Ready = %+v, want not True without a networking layer", c)
 	}
-	t.Logf("Route traffic: spec %+v, status %+v; Ready %+v", route.Spec.Traffic, route.Status.Traffic, route.Status.GetCondition("Ready"))
+	t.Logf("Route Ready: %+v", route.Status.GetCondition(servingv1.RouteConditionReady))
 
 	// Load on the second only.
 	mark1, mark2 := history1.Mark(), history2.Mark()
@@ -676,5 +691,5 @@ func TestKnativeServiceSecondRevision(t *testing.T) {
 		t.Errorf("second revision's ScaledObject: %v, minReplicaCount %v; want 2", err, so.Spec.MinReplicaCount)
 	}
 	pa1 := e.PodAutoscaler(t, ns, first)
-	t.Logf("first revision's PA: conditions %+v, desired %v actual %v", pa1.Status.Conditions, pa1.Status.DesiredScale, pa1.Status.ActualScale)
+	t.Logf("first revision's PA: conditions %+v, desired %d actual %d", pa1.Status.Conditions, ptr.Deref(pa1.Status.DesiredScale, -1), ptr.Deref(pa1.Status.ActualScale, -1))
 }
