@@ -178,6 +178,10 @@ func run(interval time.Duration) (retErr error) {
 		},
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			o.logf("interrupted during start-up; everything started is stopped")
+			return nil
+		}
 		return err
 	}
 	logDir := e.Cluster.LogDir()
