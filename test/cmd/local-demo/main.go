@@ -39,6 +39,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	"knative.dev/serving/pkg/apis/serving"
 
@@ -90,6 +91,10 @@ var loadProfile = profile{
 func main() {
 	interval := flag.Duration("interval", 5*time.Second, "how often to print the objects")
 	flag.Parse()
+	// The API server's deprecation warnings (the harness writes Endpoints
+	// for Serving) and Serving's warnings on the sample ksvc's defaults
+	// would interleave with the demo's tables.
+	rest.SetDefaultWarningHandler(rest.NoWarnings{})
 	if err := run(*interval); err != nil {
 		fmt.Fprintln(os.Stderr, "local-demo:", err)
 		os.Exit(1)
@@ -170,7 +175,15 @@ func run(interval time.Duration) (retErr error) {
 			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true,
 			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
 			KeepLogs:              true,
-			Logf:                  func(format string, args ...any) { o.logf(format, args...) },
+			Logf: func(format string, args ...any) {
+				msg := fmt.Sprintf(format, args...)
+				if ctx.Err() != nil {
+					// After Ctrl-C a start-up error is the interruption,
+					// not worth the tails of every log it appends.
+					msg, _, _ = strings.Cut(msg, "\n")
+				}
+				o.logf("%s", msg)
+			},
 		},
 		Before: func(ctx context.Context, e *harness.Env) error {
 			o.logf("config/ installed; starting autoscaler-keda under its ServiceAccount, prometheus-address %s", prom.URL)
