@@ -13,7 +13,7 @@
 # limitations under the License.
 
 # The two commands a newcomer needs:
-#   make run    local control plane + KEDA + this controller + a sample revision
+#   make run    the whole loop: a sample Knative Service scaling with a load the demo drives
 #   make test   every test: unit, codegen check, and the control-plane tests
 
 GO            ?= go
@@ -77,8 +77,10 @@ release-check: cluster
 	hack/release.sh --local -o $(OUTPUT)/release.yaml
 	RELEASE_YAML=$(CURDIR)/$(OUTPUT)/release.yaml $(GO) test -tags integration,release -count=1 -run '^TestReleaseYAML$$' -v ./test/release/
 
-## run: the local demo; Ctrl-C stops and cleans up everything it started
-run: cluster
+## run: the local demo: the control plane with Serving, kwok, KEDA (operator,
+## webhook, metrics adapter) and the HPA controller, a sample ksvc and a load
+## that rises and falls; Ctrl-C stops and cleans up everything it started
+run: cluster-serving
 	$(GO) build -o $(OUTPUT)/local-demo ./test/cmd/local-demo
 	$(OUTPUT)/local-demo
 

@@ -65,6 +65,12 @@ func (c *Cluster) startKwok(ctx context.Context, bin string) error {
 		"--manage-all-nodes=true",
 		"--cidr=" + KwokPodCIDR,
 		"--node-ip=127.0.0.1",
+		// Renew the Node's Lease (and pick the 20-45 s status heartbeat):
+		// without this flag kwok v0.7.0 renews no Lease and, its default
+		// node stages being chosen the wrong way round, heartbeats every
+		// 10-20 minutes, so the node lifecycle controller marks the Node
+		// NotReady after its 50 s grace period and every pod Ready=False.
+		"--node-lease-duration-seconds=40",
 	}
 	p, err := c.StartProcess(Kwok, bin, args, nil)
 	if err != nil {

@@ -14,223 +14,414 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command local-demo is `make run`: a local control plane (etcd,
-// kube-apiserver, kube-controller-manager), KEDA's operator and this
-// controller, with a sample revision scaled on a Prometheus metric. It
-// prints the objects and the KUBECONFIG to inspect them with, and runs
-// until Ctrl-C, then stops everything it started.
+// Command local-demo is `make run`: the whole loop on one machine. It
+// starts the local control plane with Knative Serving's controller and
+// webhook, kwok's fake Node, KEDA's operator, admission webhook and metrics
+// adapter, kube-controller-manager's HPA controller and this controller;
+// applies a Knative Service of the HPA class scaled on a Prometheus metric;
+// drives that metric (a fake Prometheus) up and down; and prints what
+// `kubectl get ksvc,scaledobjects,hpa,pods -n demo` shows as the replicas
+// follow. It runs until Ctrl-C, then stops everything it started.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"knative.dev/pkg/ptr"
+	"k8s.io/client-go/rest"
 	"knative.dev/serving/pkg/apis/autoscaling"
+	"knative.dev/serving/pkg/apis/serving"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
-	"github.com/serving-keda/serving-keda/test/deploy"
 	"github.com/serving-keda/serving-keda/test/harness"
 	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
 
 const (
-	namespace = "demo"
-	service   = "hello"
-	revision  = "hello-00001"
+	namespace  = "demo"
+	service    = "hello"
+	revision   = service + "-00001"
+	deployment = revision + "-deployment"
+
+	// The sample ksvc's scale: ceil(load / target) pods within [1, 5].
+	target   = 10
+	minScale = 1
+	maxScale = 5
+
+	// stepTimeout bounds each wait for what Serving, this controller, KEDA
+	// and kwok make from the ksvc (seconds each on a warm machine).
+	stepTimeout = 2 * time.Minute
 )
 
+// sampleAnnotations are the sample ksvc's template annotations: the HPA
+// class (harness.KnativeService sets it), a custom metric per revision
+// (the fake Prometheus answers the load to this revision's query), and a
+// short window and polling interval so the replicas move within seconds.
+var sampleAnnotations = map[string]string{
+	autoscaling.MetricAnnotationKey:        "http_requests_per_second",
+	autoscaling.TargetAnnotationKey:        fmt.Sprint(target),
+	autoscaling.MinScaleAnnotationKey:      fmt.Sprint(minScale),
+	autoscaling.MaxScaleAnnotationKey:      fmt.Sprint(maxScale),
+	autoscaling.WindowAnnotationKey:        "6s",
+	translate.PrometheusQueryAnnotationKey: `sum(rate(http_requests_total{namespace="{{.Namespace}}",revision="{{.Revision}}"}[1m]))`,
+	translate.PollingIntervalAnnotationKey: "2",
+}
+
+// loadProfile is the load the demo drives: a short low start, then high
+// and low in turn, each long enough for the HPA to follow (a few seconds
+// of KEDA polling, HPA sync and window each way).
+var loadProfile = profile{
+	first:  []step{{value: 5, length: 20 * time.Second}},
+	repeat: []step{{value: 45, length: 60 * time.Second}, {value: 5, length: 60 * time.Second}},
+}
+
 func main() {
-	if err := run(); err != nil {
+	interval := flag.Duration("interval", 5*time.Second, "how often to print the objects")
+	flag.Parse()
+	// The API server's deprecation warnings (the harness writes Endpoints
+	// for Serving) and Serving's warnings on the sample ksvc's defaults
+	// would interleave with the demo's tables.
+	rest.SetDefaultWarningHandler(rest.NoWarnings{})
+	if err := run(*interval); err != nil {
 		fmt.Fprintln(os.Stderr, "local-demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// out serialises the demo's output: progress lines and tables come from
+// several goroutines.
+type out struct {
+	mu    sync.Mutex
+	start time.Time
+}
+
+func (o *out) logf(format string, args ...any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fmt.Printf("[%s] ==> %s\n", elapsed(time.Since(o.start)), fmt.Sprintf(format, args...))
+}
+
+func (o *out) block(s string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fmt.Print(s)
+}
+
+// elapsed renders a duration as 1m05s.
+func elapsed(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+func run(interval time.Duration) (retErr error) {
+	o := &out{start: time.Now()}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logf := func(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
 
-	// The sample metric: a request rate that drifts between 5 and 30, so
-	// KEDA has a real metric to read.
+	if err := checkBinaries(); err != nil {
+		return err
+	}
+
+	// The controller binary builds (seconds with a warm build cache) while
+	// the control plane starts; harness.Start waits for it.
+	buildCtx, cancelBuild := context.WithCancel(ctx)
+	built := make(chan struct{})
+	go func() {
+		defer close(built)
+		t0 := time.Now()
+		if _, err := harness.ControllerBinary(buildCtx); err == nil {
+			o.logf("autoscaler-keda built (go build ./cmd/autoscaler-keda) in %v", time.Since(t0).Round(100*time.Millisecond))
+		}
+	}()
+	defer func() {
+		cancelBuild()
+		<-built
+		harness.Cleanup()
+	}()
+
 	prom, err := prometheus.Start(0)
 	if err != nil {
 		return err
 	}
 	defer prom.Close()
-	prom.SetFunc(func(_ string, now time.Time) float64 { return 17.5 + 12.5*math.Sin(float64(now.Unix())/60) })
-	logf("a Prometheus-compatible endpoint for the sample metric answers at %s", prom.URL)
+	var load loadValue
+	// Only this revision's query gets the load: a second revision (edit the
+	// ksvc's template) reads 0 and stays at min-scale.
+	prom.SetFunc(func(query string, _ time.Time) float64 {
+		if strings.Contains(query, `revision="`+revision+`"`) {
+			return load.get()
+		}
+		return 0
+	})
+	o.logf("a fake Prometheus answers at %s; its value is the load", prom.URL)
 
-	logf("starting etcd, kube-apiserver, kube-controller-manager and KEDA's operator; installing config/; building and starting autoscaler-keda under its ServiceAccount")
-	defer harness.Cleanup()
+	o.logf("starting the local control plane: etcd, kube-apiserver, kube-controller-manager (with the HPA controller), kwok, " +
+		"KEDA's admission webhook, operator and metrics adapter, Serving's webhook and controller (about a minute warm)")
 	e, err := harness.Start(ctx, harness.Options{
-		// The HPA controller fills the HPA's replica counts from the
-		// Deployment; with no metrics API it cannot change them, which is
-		// fine for a demo.
-		Cluster: cluster.Options{Logf: logf, KeepLogs: true, HPAController: true},
+		Cluster: cluster.Options{
+			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true,
+			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
+			KeepLogs:              true,
+			Logf: func(format string, args ...any) {
+				msg := fmt.Sprintf(format, args...)
+				if ctx.Err() != nil {
+					// After Ctrl-C a start-up error is the interruption,
+					// not worth the tails of every log it appends.
+					msg, _, _ = strings.Cut(msg, "\n")
+				}
+				o.logf("%s", msg)
+			},
+		},
 		Before: func(ctx context.Context, e *harness.Env) error {
+			o.logf("config/ installed; starting autoscaler-keda under its ServiceAccount, prometheus-address %s", prom.URL)
 			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.PrometheusAddressKey: prom.URL})
 		},
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			o.logf("interrupted during start-up; everything started is stopped")
+			return nil
+		}
 		return err
 	}
+	logDir := e.Cluster.LogDir()
 	defer func() {
-		logf("stopping everything the demo started")
+		if ctx.Err() != nil {
+			fmt.Println()
+			o.logf("interrupted")
+		}
+		o.logf("stopping everything the demo started")
 		if err := e.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop:", err)
+			fmt.Fprintln(os.Stderr, "local-demo: stop:", err)
 		}
+		if retErr != nil && ctx.Err() == nil {
+			if herr := e.Cluster.Healthy(); herr != nil {
+				fmt.Fprintln(os.Stderr, "local-demo: components that exited:", herr)
+			}
+		}
+		o.logf("stopped; the components' logs are kept in %s", logDir)
 	}()
+	o.logf("autoscaler-keda is ready")
 
-	logf("creating the sample revision %s/%s (its Deployment and PodAutoscaler, as Serving would)", namespace, revision)
-	if err := e.Cluster.CreateNamespace(ctx, namespace); err != nil {
-		return err
-	}
-	d, pa := deploy.Revision(namespace, revision, service, map[string]string{
-		autoscaling.MetricAnnotationKey:        "http_requests_per_second",
-		autoscaling.TargetAnnotationKey:        "10",
-		autoscaling.MinScaleAnnotationKey:      "1",
-		autoscaling.MaxScaleAnnotationKey:      "10",
-		autoscaling.WindowAnnotationKey:        "1m",
-		translate.PrometheusQueryAnnotationKey: `sum(rate(http_requests_total{namespace="{{.Namespace}}",service="{{.Service}}"}[1m]))`,
-		translate.PollingIntervalAnnotationKey: "5",
-	})
-	if _, err := e.CreateRevision(ctx, d, pa); err != nil {
-		return err
-	}
-	if err := harness.Poll(ctx, 200*time.Millisecond, 60*time.Second, func() (bool, string) {
-		_, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
-		return err == nil, fmt.Sprint(err)
-	}); err != nil {
-		return fmt.Errorf("KEDA's HPA %s/%s: %w", namespace, revision, err)
-	}
-	if err := markSKSReady(ctx, e); err != nil {
-		return err
-	}
-	logf("waiting for the PodAutoscaler to become Ready (KEDA queries the metric, the HPA controller syncs)")
-	if err := harness.Poll(ctx, 500*time.Millisecond, 90*time.Second, func() (bool, string) {
-		pa, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
+	if err := sampleService(ctx, o, e); err != nil {
+		if ctx.Err() != nil {
+			return nil
 		}
-		return pa.IsReady(), harness.Condition(pa, "Ready")
-	}); err != nil {
-		fmt.Println("    the PodAutoscaler is not Ready:", err)
-	}
-
-	fmt.Println()
-	if err := printObjects(ctx, e); err != nil {
 		return err
 	}
-	fmt.Printf(`
-The local control plane runs. In another shell:
+
+	o.block(fmt.Sprintf(`
+The whole loop runs. In another shell:
 
   export KUBECONFIG=%s
-  kubectl get scaledobjects,hpa,podautoscalers -n %s
+  kubectl get ksvc,scaledobjects,hpa,pods -n %s
   kubectl get podautoscaler %s -n %s -o yaml
 
-Component logs are in %s (the controller's is autoscaler-keda*.log).
+Component logs: %s (the controller's is autoscaler-keda.log).
+The load below is the fake Prometheus's value; the HPA wants ceil(load / %d) pods, between %d and %d.
 Press Ctrl-C to stop everything.
-`, e.Cluster.Kubeconfig(), namespace, revision, namespace, e.Cluster.LogDir())
 
-	ticker := time.NewTicker(30 * time.Second)
+`, e.Cluster.Kubeconfig(), namespace, revision, namespace, logDir, target, minScale, maxScale))
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	loopCtx, cancelLoop := context.WithCancel(ctx)
+	defer cancelLoop()
+	wg.Add(2)
+	go func() { defer wg.Done(); driveLoad(loopCtx, o, &load) }()
+	go func() { defer wg.Done(); watchReplicas(loopCtx, o, e) }()
+
+	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
+		if err := e.Cluster.Healthy(); err != nil {
+			return err
+		}
+		text, err := getTables(ctx, e.Kube.CoreV1().RESTClient(), namespace, demoResources)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			o.logf("listing the objects: %v", err)
+		default:
+			o.block(fmt.Sprintf("--- [%s] kubectl get ksvc,scaledobjects,hpa,pods -n %s (load %g)\n%s\n",
+				elapsed(time.Since(o.start)), namespace, load.get(), text))
+		}
 		select {
 		case <-ctx.Done():
-			fmt.Println()
 			return nil
 		case <-ticker.C:
-			if err := e.Cluster.Healthy(); err != nil {
-				return err
-			}
 		}
 	}
 }
 
-// markSKSReady does what Serving's ServerlessService reconciler (not part
-// of this control plane) does once the revision's endpoints exist.
-func markSKSReady(ctx context.Context, e *harness.Env) error {
-	skss := e.Networking.NetworkingV1alpha1().ServerlessServices(namespace)
-	err := harness.Poll(ctx, 200*time.Millisecond, 30*time.Second, func() (bool, string) {
-		sks, err := skss.Get(ctx, revision, metav1.GetOptions{})
-		if err == nil {
-			sks.Status.InitializeConditions()
-			sks.Status.ServiceName = revision
-			sks.Status.PrivateServiceName = revision + "-private"
-			sks.Status.MarkEndpointsReady()
-			sks.Status.ObservedGeneration = sks.Generation
-			_, err = skss.UpdateStatus(ctx, sks, metav1.UpdateOptions{})
+// checkBinaries fails early, naming the make target, when a binary the
+// whole loop needs is not built.
+func checkBinaries() error {
+	var errs []error
+	if err := cluster.ServingBinaries(""); err != nil {
+		errs = append(errs, err)
+	}
+	for _, b := range []string{cluster.Kwok, cluster.KEDAAdapter} {
+		if _, err := cluster.BinaryPath("", b); err != nil {
+			errs = append(errs, err)
 		}
-		return err == nil, fmt.Sprint(err)
-	})
-	if err != nil {
-		return fmt.Errorf("marking the ServerlessService ready: %w", err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w\n(make run builds them: make cluster-serving)", err)
 	}
 	return nil
 }
 
-// printObjects prints what `kubectl get scaledobjects,hpa,podautoscalers`
-// shows, so the demo needs no kubectl.
-func printObjects(ctx context.Context, e *harness.Env) error {
-	kube, keda, sv := e.Kube, e.KEDA, e.Serving
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
-	sos, err := keda.KedaV1alpha1().ScaledObjects(namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
+// sampleService applies the sample ksvc and reports, step by step, what
+// Serving, this controller, KEDA and kwok make of it, until the revision
+// is Ready.
+func sampleService(ctx context.Context, o *out, e *harness.Env) error {
+	if err := e.Cluster.CreateNamespace(ctx, namespace); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "NAME\tSCALETARGETNAME\tMIN\tMAX\tTRIGGERS\tREADY\tACTIVE")
-	for _, so := range sos.Items {
-		var types []string
-		for _, t := range so.Spec.Triggers {
-			types = append(types, t.Type)
+	ksvc := harness.KnativeService(namespace, service, sampleAnnotations)
+	if _, err := e.Serving.ServingV1().Services(namespace).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("creating the sample ksvc: %w", err)
+	}
+	o.logf("applied ksvc %s/%s (class %s, metric %s, target %d, scale %d-%d); Serving's webhook admitted it",
+		namespace, service, autoscaling.HPA, sampleAnnotations[autoscaling.MetricAnnotationKey], target, minScale, maxScale)
+
+	steps := []struct {
+		what string
+		cond harness.Cond
+	}{{
+		"Serving's controller made Revision " + revision + ", its Deployment and its PodAutoscaler",
+		func() (bool, string) {
+			_, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
+			return err == nil, fmt.Sprint(err)
+		},
+	}, {
+		"autoscaler-keda wrote ScaledObject " + revision,
+		func() (bool, string) {
+			_, err := e.KEDA.KedaV1alpha1().ScaledObjects(namespace).Get(ctx, revision, metav1.GetOptions{})
+			return err == nil, fmt.Sprint(err)
+		},
+	}, {
+		"KEDA's operator made HPA " + revision,
+		func() (bool, string) {
+			_, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
+			return err == nil, fmt.Sprint(err)
+		},
+	}, {
+		"the pod is bound to kwok's Node and Running (no container runs)",
+		func() (bool, string) {
+			pods, err := e.Kube.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: serving.RevisionLabelKey + "=" + revision})
+			if err != nil {
+				return false, err.Error()
+			}
+			for _, p := range pods.Items {
+				if p.Status.Phase == corev1.PodRunning {
+					return true, ""
+				}
+			}
+			return false, fmt.Sprintf("%d pods, none Running", len(pods.Items))
+		},
+	}, {
+		"Revision " + revision + " is Ready (its PodAutoscaler reports KEDA's HPA)",
+		func() (bool, string) {
+			rev, err := e.Serving.ServingV1().Revisions(namespace).Get(ctx, revision, metav1.GetOptions{})
+			if err != nil {
+				return false, err.Error()
+			}
+			c := rev.Status.GetCondition("Ready")
+			return c.IsTrue(), fmt.Sprintf("Ready: %+v", c)
+		},
+	}}
+	for _, s := range steps {
+		if err := harness.Poll(ctx, 200*time.Millisecond, stepTimeout, s.cond); err != nil {
+			return fmt.Errorf("waiting until %s: %w", s.what, err)
 		}
-		ready, active := "Unknown", "Unknown"
-		for _, cnd := range so.Status.Conditions {
-			switch cnd.Type {
-			case "Ready":
-				ready = string(cnd.Status)
-			case "Active":
-				active = string(cnd.Status)
+		o.logf("%s", s.what)
+	}
+	return nil
+}
+
+// loadValue is the current load, read by the fake Prometheus.
+type loadValue struct {
+	mu sync.Mutex
+	v  float64
+}
+
+func (l *loadValue) get() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.v
+}
+
+func (l *loadValue) set(v float64) {
+	l.mu.Lock()
+	l.v = v
+	l.mu.Unlock()
+}
+
+// driveLoad sets the load along loadProfile until ctx ends, saying what it
+// sets and how many pods that asks for.
+func driveLoad(ctx context.Context, o *out, load *loadValue) {
+	start := time.Now()
+	last := -1
+	for {
+		i, s := loadProfile.at(time.Since(start))
+		if i != last {
+			last = i
+			load.set(s.value)
+			o.logf("load: %g for %v (wants %d pods)", s.value, s.length, desiredPods(s.value))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// desiredPods is what the HPA computes from the load: ceil(load / target)
+// within [minScale, maxScale].
+func desiredPods(load float64) int {
+	n := int(math.Ceil(load / target))
+	return min(max(n, minScale), maxScale)
+}
+
+// watchReplicas prints every change of the Deployment's wanted and ready
+// replicas, and when the first scale-up happened.
+func watchReplicas(ctx context.Context, o *out, e *harness.Env) {
+	var lastSpec, lastReady int32 = -1, -1
+	scaledUp := false
+	for {
+		d, err := e.Kube.AppsV1().Deployments(namespace).Get(ctx, deployment, metav1.GetOptions{})
+		if err == nil && d.Spec.Replicas != nil {
+			spec, ready := *d.Spec.Replicas, d.Status.ReadyReplicas
+			if spec != lastSpec || ready != lastReady {
+				o.logf("Deployment %s: %d replicas wanted, %d ready", deployment, spec, ready)
+				if !scaledUp && spec > minScale && lastSpec != -1 {
+					scaledUp = true
+					o.logf("first scale-up (%d -> %d), %s after the demo started", lastSpec, spec, elapsed(time.Since(o.start)))
+				}
+				lastSpec, lastReady = spec, ready
 			}
 		}
-		fmt.Fprintf(w, "scaledobject.keda.sh/%s\t%s\t%d\t%d\t%s\t%s\t%s\n", so.Name, so.Spec.ScaleTargetRef.Name,
-			ptr.Int32Value(so.Spec.MinReplicaCount), ptr.Int32Value(so.Spec.MaxReplicaCount), strings.Join(types, ","), ready, active)
-	}
-	fmt.Fprintln(w)
-	hpas, err := kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "NAME\tREFERENCE\tMINPODS\tMAXPODS\tREPLICAS")
-	for _, h := range hpas.Items {
-		fmt.Fprintf(w, "horizontalpodautoscaler.autoscaling/%s\t%s/%s\t%d\t%d\t%d\n", h.Name, h.Spec.ScaleTargetRef.Kind, h.Spec.ScaleTargetRef.Name,
-			ptr.Int32Value(h.Spec.MinReplicas), h.Spec.MaxReplicas, h.Status.CurrentReplicas)
-	}
-	fmt.Fprintln(w)
-	pas, err := sv.AutoscalingV1alpha1().PodAutoscalers(namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "NAME\tDESIREDSCALE\tACTUALSCALE\tREADY\tREASON")
-	for _, pa := range pas.Items {
-		ready, reason := "Unknown", ""
-		if cnd := pa.Status.GetCondition("Ready"); cnd != nil {
-			ready, reason = string(cnd.Status), cnd.Reason
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
 		}
-		fmt.Fprintf(w, "podautoscaler.autoscaling.internal.knative.dev/%s\t%d\t%d\t%s\t%s\n", pa.Name,
-			ptr.Int32Value(pa.Status.DesiredScale), ptr.Int32Value(pa.Status.ActualScale), ready, reason)
 	}
-	return w.Flush()
 }
