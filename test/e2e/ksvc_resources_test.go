@@ -269,6 +269,7 @@ func resourcePodUsage(t *testing.T, e *harness.Env, ns, revision string, n int, 
 		raw, err := e.Kube.CoreV1().RESTClient().Get().
 			AbsPath("/apis/metrics.k8s.io/v1beta1/namespaces", ns, "pods").
 			Param("labelSelector", serving.RevisionLabelKey+"="+revision).
+			SetHeader("Accept", "application/json").
 			DoRaw(ctx)
 		if err != nil {
 			return false, err.Error()
