@@ -79,6 +79,12 @@ func (c *Cluster) startKwok(ctx context.Context, bin string) error {
 		"--manage-all-nodes=true",
 		"--cidr=" + KwokPodCIDR,
 		"--node-ip=127.0.0.1",
+		// kwok's own default when a configuration file sets it: a Node
+		// Lease renewed every 10 s and status heartbeats. With 0 (the
+		// flag's default) kwok renews neither within the node lifecycle
+		// controller's 50 s grace period: the Node turns NotReady and its
+		// pods unready about a minute after start, again and again.
+		"--node-lease-duration-seconds=40",
 	}
 	nodeAnns := map[string]string{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"}
 	var daemon corev1.NodeDaemonEndpoints
