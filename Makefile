@@ -61,7 +61,7 @@ cluster:
 ## cluster-serving: also build (once, cached) Serving's controller, webhook and
 ## activator, its autoscaler-hpa, KEDA's metrics adapter, kwok and metrics-server, for the tests
 ## that start from a Knative Service (make test builds them; a cold build adds about 28 minutes
-## plus metrics-server's METRICS_COLD)
+## plus about 6 for metrics-server)
 cluster-serving: cluster
 	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok serving-autoscaler-hpa metrics-server
 

@@ -35,7 +35,7 @@
 # integration suite (load 10-16): keda-adapter 630 s, serving-controller
 # 569 s, then serving-webhook 20 s and serving-activator 9 s (they share
 # the controller's packages), kwok 478 s (its own k8s 0.33 packages),
-# metrics-server METRICS_COLD s (its own k8s 0.36 packages).
+# metrics-server 347 s (its own k8s 0.36 packages).
 # Run it under `nice` on a shared machine.
 set -euo pipefail
 
