@@ -264,7 +264,9 @@ func resourcePodUsage(t *testing.T, e *harness.Env, ns, revision string, n int, 
 	t.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	wantCPU := want.CPU.MilliValue()
+	// In nanocores, as metrics-server reports cpu (10000702n): MilliValue
+	// would round that up to 11m.
+	wantCPU := want.CPU.ScaledValue(resource.Nano)
 	harness.EventuallyEvery(t, time.Second, time.Minute, fmt.Sprintf("metrics.k8s.io: %d pods of %s with user-container at cpu %s, memory %s", n, revision, want.CPU.String(), want.Memory.String()), func() (bool, string) {
 		raw, err := e.Kube.CoreV1().RESTClient().Get().
 			AbsPath("/apis/metrics.k8s.io/v1beta1/namespaces", ns, "pods").
@@ -287,7 +289,7 @@ func resourcePodUsage(t *testing.T, e *harness.Env, ns, revision string, n int, 
 				}
 				cpu, mem := c.Usage[corev1.ResourceCPU], c.Usage[corev1.ResourceMemory]
 				seen = append(seen, fmt.Sprintf("%s: cpu %s memory %s (window %s)", p.Metadata.Name, cpu.String(), mem.String(), p.Window.Duration))
-				if d := cpu.MilliValue() - wantCPU; d*20 <= wantCPU && -d*20 <= wantCPU && mem.Cmp(want.Memory) == 0 {
+				if d := cpu.ScaledValue(resource.Nano) - wantCPU; d*20 <= wantCPU && -d*20 <= wantCPU && mem.Cmp(want.Memory) == 0 {
 					ok++
 				}
 			}
