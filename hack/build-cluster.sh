@@ -6,7 +6,8 @@
 # also Serving's autoscaler-hpa, the component this project replaces, for the
 # side-by-side benchmark (test/cmd/bench), and Serving itself (controller,
 # webhook, activator) and kwok (fake Nodes) for the tests that start from a
-# Knative Service.
+# Knative Service, and metrics-server (metrics.k8s.io from kwok's simulated
+# kubelet resource metrics) for the cpu and memory ones.
 #
 # Binaries go to a cache OUTSIDE the repository, keyed by version, so every
 # clone on the same machine reuses them:
@@ -22,8 +23,9 @@
 #   default: all of them, the KEDA adapter last (the tests do not need it).
 #   On request only, after the others: serving-autoscaler-hpa,
 #   serving-controller, serving-webhook, serving-activator (Serving's
-#   commands at the version go.mod pins, hack/cluster/serving) and kwok
-#   (hack/cluster/kwok, with kwok's own Kubernetes dependencies).
+#   commands at the version go.mod pins, hack/cluster/serving), kwok
+#   (hack/cluster/kwok, with kwok's own Kubernetes dependencies) and
+#   metrics-server (hack/cluster/metrics-server, with its own).
 #   hack/build-cluster.sh --print-dir   prints the binaries directory and exits.
 #
 # Cold builds on 2 cores take roughly: etcd 1 min, kube-apiserver 8 min,
@@ -32,7 +34,8 @@
 # serving-autoscaler-hpa 3 min; measured with nice -n 19 beside a running
 # integration suite (load 10-16): keda-adapter 630 s, serving-controller
 # 569 s, then serving-webhook 20 s and serving-activator 9 s (they share
-# the controller's packages), kwok 478 s (its own k8s 0.33 packages).
+# the controller's packages), kwok 478 s (its own k8s 0.33 packages),
+# metrics-server 347 s (its own k8s 0.36 packages).
 # Run it under `nice` on a shared machine.
 set -euo pipefail
 
@@ -47,7 +50,7 @@ if [[ "${1:-}" == "--print-dir" ]]; then
 fi
 
 ALL=(etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter)
-ON_REQUEST=(serving-autoscaler-hpa serving-controller serving-webhook serving-activator kwok)
+ON_REQUEST=(serving-autoscaler-hpa serving-controller serving-webhook serving-activator kwok metrics-server)
 if [[ $# -gt 0 ]]; then
   # Keep the given order, but build the on-request binaries last.
   WANT=()
@@ -118,6 +121,11 @@ for name in "${WANT[@]}"; do
     kwok)
       v="$(module_version "${MODS}/kwok" sigs.k8s.io/kwok)"
       build kwok "${v}" "${MODS}/kwok" sigs.k8s.io/kwok/cmd/kwok
+      ;;
+    metrics-server)
+      v="$(module_version "${MODS}/metrics-server" sigs.k8s.io/metrics-server)"
+      build metrics-server "${v}" "${MODS}/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server \
+        "-X k8s.io/client-go/pkg/version.gitVersion=${v}"
       ;;
     *)
       echo "unknown binary: ${name} (want one of: ${ALL[*]} ${ON_REQUEST[*]})" >&2

@@ -33,6 +33,9 @@ const (
 	// and hack/cluster/serving pin it.
 	ServingVersion = "v0.48.0"
 	KwokVersion    = "v0.7.0"
+	// MetricsServerVersion is sigs.k8s.io/metrics-server's, as
+	// hack/cluster/metrics-server pins it.
+	MetricsServerVersion = "v0.9.0"
 )
 
 // Names of the binaries, as hack/build-cluster.sh names them (without version).
@@ -44,12 +47,13 @@ const (
 	KEDAAdapter           = "keda-adapter"
 	KEDAWebhooks          = "keda-webhooks"
 	// Built on request only (hack/build-cluster.sh NAME, or make
-	// cluster-serving): Serving itself and kwok.
+	// cluster-serving): Serving itself, kwok and metrics-server.
 	ServingController    = "serving-controller"
 	ServingWebhook       = "serving-webhook"
 	ServingActivator     = "serving-activator"
 	ServingAutoscalerHPA = "serving-autoscaler-hpa"
 	Kwok                 = "kwok"
+	MetricsServer        = "metrics-server"
 )
 
 // versionOf maps a binary name to the version it is cached under.
@@ -65,6 +69,7 @@ var versionOf = map[string]string{
 	ServingActivator:      ServingVersion,
 	ServingAutoscalerHPA:  ServingVersion,
 	Kwok:                  KwokVersion,
+	MetricsServer:         MetricsServerVersion,
 }
 
 // CacheDir is $SERVING_KEDA_CACHE, or $HOME/.cache/serving-keda: the cache

@@ -29,7 +29,9 @@ limitations under the License.
 //   - the KEDA operator, out of cluster;
 //   - KEDA's admission webhook, registered for ScaledObjects (kedawebhook.go);
 //   - with Options.Serving, Knative Serving's controller and webhook and what
-//     they need (serving.go).
+//     they need (serving.go);
+//   - with Options.MetricsServer, metrics-server serving metrics.k8s.io from
+//     kwok's simulated usage (metricsserver.go).
 //
 // Pods stay Pending (there are no nodes) unless Options.Kwok runs kwok with
 // a fake Node (kwok.go). Every component logs to a file in
@@ -150,6 +152,12 @@ type Options struct {
 	// from the operator's metrics; with HPAController the HPA controller
 	// scales on KEDA's metrics. Built by make cluster-serving.
 	KEDAAdapter bool
+	// MetricsServer starts metrics-server (metricsserver.go), serving
+	// metrics.k8s.io through the aggregation layer from the resource
+	// metrics kwok simulates for its Node (SetKwokUsage), so that with
+	// HPAController the HPA controller scales on cpu and memory. Needs
+	// Kwok. Built by make cluster-serving.
+	MetricsServer bool
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
@@ -196,6 +204,9 @@ type Cluster struct {
 	// KEDA's metrics adapter's (nil without Options.KEDAAdapter).
 	Kwok        *Process
 	KEDAAdapter *Process
+	// MetricsServer is metrics-server's process (nil without
+	// Options.MetricsServer).
+	MetricsServer *Process
 	// StartDuration is how long Start took.
 	StartDuration time.Duration
 
@@ -208,6 +219,7 @@ type Cluster struct {
 	logsHandled bool
 	stopped     bool
 	stopBinder  func() // ends kwok's pod binder
+	kwokPort    int    // kwok's server, with Options.MetricsServer
 }
 
 func (o *Options) logf(format string, args ...any) {
@@ -247,6 +259,12 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			return nil, errors.New("KEDAAdapter needs KEDA's operator (SkipKEDA or SkipKEDACRDs is set)")
 		}
 		names = append(names, KEDAAdapter)
+	}
+	if opts.MetricsServer {
+		if !opts.Kwok {
+			return nil, errors.New("MetricsServer needs Kwok (metrics-server scrapes kwok's Node)")
+		}
+		names = append(names, MetricsServer)
 	}
 	bins, err := binaries(opts.BinDir, names...)
 	if err != nil {
@@ -303,6 +321,13 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		}
 		crdPaths = append(crdPaths, more...)
 	}
+	if opts.MetricsServer {
+		more, err := KwokCRDPaths(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("finding kwok's CRDs: %w", err)
+		}
+		crdPaths = append(crdPaths, more...)
+	}
 	crdPaths = append(crdPaths, opts.CRDPaths...)
 
 	// etcd + kube-apiserver (+ CRDs), through envtest.
@@ -351,7 +376,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	args.Set("service-account-signing-key-file", filepath.Join(apiCertDir, "sa-signer.key"))
 	args.Set("advertise-address", "127.0.0.1")
 	apiFlags := map[string]string{}
-	if opts.KEDAAdapter {
+	if opts.KEDAAdapter || opts.MetricsServer {
 		if apiFlags, err = aggregationFlags(filepath.Join(c.workDir, "front-proxy")); err != nil {
 			return nil, err
 		}
@@ -454,6 +479,13 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			return nil, err
 		}
 		opts.logf("cluster: KEDA's metrics adapter available through the aggregation layer in %v", time.Since(t0).Round(time.Millisecond))
+	}
+	if opts.MetricsServer {
+		t0 = time.Now()
+		if err := c.startMetricsServer(ctx, bins[MetricsServer]); err != nil {
+			return nil, err
+		}
+		opts.logf("cluster: metrics-server available through the aggregation layer in %v", time.Since(t0).Round(time.Millisecond))
 	}
 	// Serving last, so it stops first: its controller writes nothing once
 	// the rest goes.

@@ -52,6 +52,7 @@ func TestVersionsMatchBuildModules(t *testing.T) {
 		{"hack/cluster/keda/go.mod", "github.com/kedacore/keda/v2", KEDAVersion},
 		{"hack/cluster/serving/go.mod", "knative.dev/serving", ServingVersion},
 		{"hack/cluster/kwok/go.mod", "sigs.k8s.io/kwok", KwokVersion},
+		{"hack/cluster/metrics-server/go.mod", "sigs.k8s.io/metrics-server", MetricsServerVersion},
 		// Serving's CRDs, config maps and webhook configurations come from
 		// the main module's pin: same version as Serving's binaries.
 		{"go.mod", "knative.dev/serving", ServingVersion},
