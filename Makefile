@@ -59,10 +59,10 @@ cluster:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks
 
 ## cluster-serving: also build (once, cached) Serving's controller, webhook and
-## activator, its autoscaler-hpa, KEDA's metrics adapter and kwok, for the tests that start from a
+## activator, its autoscaler-hpa, KEDA's metrics adapter, kwok and kubectl, for the tests that start from a
 ## Knative Service (make test builds them; a cold build adds about 28 minutes)
 cluster-serving: cluster
-	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok serving-autoscaler-hpa
+	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok serving-autoscaler-hpa kubectl
 
 ## test-integration: the control-plane tests (build tag integration), one
 ## package at a time: Serving's controller needs port 8080, which one

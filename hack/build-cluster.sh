@@ -23,7 +23,9 @@
 #   On request only, after the others: serving-autoscaler-hpa,
 #   serving-controller, serving-webhook, serving-activator (Serving's
 #   commands at the version go.mod pins, hack/cluster/serving) and kwok
-#   (hack/cluster/kwok, with kwok's own Kubernetes dependencies).
+#   (hack/cluster/kwok, with kwok's own Kubernetes dependencies); kubectl
+#   (hack/cluster/kube, the API server's version), for the tests that run
+#   hack/ scripts (test/e2e's swap test).
 #   hack/build-cluster.sh --print-dir   prints the binaries directory and exits.
 #
 # Cold builds on 2 cores take roughly: etcd 1 min, kube-apiserver 8 min,
@@ -47,7 +49,7 @@ if [[ "${1:-}" == "--print-dir" ]]; then
 fi
 
 ALL=(etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter)
-ON_REQUEST=(serving-autoscaler-hpa serving-controller serving-webhook serving-activator kwok)
+ON_REQUEST=(serving-autoscaler-hpa serving-controller serving-webhook serving-activator kwok kubectl)
 if [[ $# -gt 0 ]]; then
   # Keep the given order, but build the on-request binaries last.
   WANT=()
@@ -102,7 +104,7 @@ for name in "${WANT[@]}"; do
       v="$(module_version "${MODS}/etcd" go.etcd.io/etcd/server/v3)"
       build etcd "${v}" "${MODS}/etcd" ./cmd/etcd
       ;;
-    kube-apiserver|kube-controller-manager)
+    kube-apiserver|kube-controller-manager|kubectl)
       v="$(module_version "${MODS}/kube" k8s.io/kubernetes)"
       build "${name}" "${v}" "${MODS}/kube" "k8s.io/kubernetes/cmd/${name}" "$(kube_ldflags "${v}")"
       ;;

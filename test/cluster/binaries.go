@@ -50,6 +50,8 @@ const (
 	ServingActivator     = "serving-activator"
 	ServingAutoscalerHPA = "serving-autoscaler-hpa"
 	Kwok                 = "kwok"
+	// Kubectl is for the tests that run hack/'s scripts.
+	Kubectl = "kubectl"
 )
 
 // versionOf maps a binary name to the version it is cached under.
@@ -65,6 +67,7 @@ var versionOf = map[string]string{
 	ServingActivator:      ServingVersion,
 	ServingAutoscalerHPA:  ServingVersion,
 	Kwok:                  KwokVersion,
+	Kubectl:               KubeVersion,
 }
 
 // CacheDir is $SERVING_KEDA_CACHE, or $HOME/.cache/serving-keda: the cache
