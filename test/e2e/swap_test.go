@@ -35,6 +35,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -221,10 +222,9 @@ func TestSwapAutoscalerHPA(t *testing.T) {
 		if hpa.UID != hpaUIDs[r.revision()] {
 			t.Errorf("HPA %s has UID %s after --rollback, want %s: it was re-created", hpa.Name, hpa.UID, hpaUIDs[r.revision()])
 		}
-		for k := range hpa.Labels {
-			if strings.HasPrefix(k, "app.kubernetes.io/") || strings.HasPrefix(k, "scaledobject.keda.sh/") {
-				t.Errorf("HPA %s keeps KEDA's label %s=%s after --rollback", hpa.Name, k, hpa.Labels[k])
-			}
+		// As autoscaler-hpa makes an HPA: the PA's labels, none of KEDA's.
+		if !equality.Semantic.DeepEqual(hpa.Labels, pa.Labels) {
+			t.Errorf("HPA %s labels after --rollback = %v, want its PA's %v", hpa.Name, hpa.Labels, pa.Labels)
 		}
 		pa = e.PACondition(t, ns, r.revision(), "Ready", harness.KEDATimeout*3, (*apis.Condition).IsTrue)
 		for _, c := range pa.Status.Conditions {
@@ -310,12 +310,14 @@ type swapWatch struct {
 	floor      map[string]int32 // Deployment -> replicas before the swap
 	low        map[string]int32 // Deployment -> lowest replicas seen
 	violations []string
+	// paReady is each PA's Ready condition as it changed, for the log.
+	paReady map[string][]string
 }
 
 func watchSwap(t *testing.T, e *harness.Env, ns string, revs []swapRevision) *swapWatch {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &swapWatch{cancel: cancel, floor: map[string]int32{}, low: map[string]int32{}}
+	w := &swapWatch{cancel: cancel, floor: map[string]int32{}, low: map[string]int32{}, paReady: map[string][]string{}}
 	deps, err := e.Kube.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -327,7 +329,27 @@ func watchSwap(t *testing.T, e *harness.Env, ns string, revs []swapRevision) *sw
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.done.Add(2)
+	pas, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.done.Add(3)
+	go w.run(ctx, pas.ResourceVersion, func(ctx context.Context, rv string) (watch.Interface, error) {
+		return e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
+	}, func(ev watch.Event) {
+		pa, ok := ev.Object.(*autoscalingv1alpha1.PodAutoscaler)
+		if !ok {
+			return
+		}
+		c := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionReady)
+		if c == nil {
+			return
+		}
+		s := fmt.Sprintf("%s %s %s", time.Now().Format("15:04:05.000"), c.Status, c.Reason)
+		if h := w.paReady[pa.Name]; len(h) == 0 || !strings.HasSuffix(h[len(h)-1], fmt.Sprintf(" %s %s", c.Status, c.Reason)) {
+			w.paReady[pa.Name] = append(h, s)
+		}
+	})
 	go w.run(ctx, deps.ResourceVersion, func(ctx context.Context, rv string) (watch.Interface, error) {
 		return e.Kube.AppsV1().Deployments(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
 	}, func(ev watch.Event) {
@@ -416,6 +438,9 @@ func (w *swapWatch) check(t *testing.T, when string) {
 	}
 	sort.Strings(lows)
 	t.Logf("%s: lowest replicas seen: %s", when, strings.Join(lows, ", "))
+	for pa, h := range w.paReady {
+		t.Logf("%s: PA %s Ready: %s", when, pa, strings.Join(h, " -> "))
+	}
 }
 
 func (w *swapWatch) stop() {
