@@ -65,6 +65,12 @@ func (c *Cluster) startKwok(ctx context.Context, bin string) error {
 		"--manage-all-nodes=true",
 		"--cidr=" + KwokPodCIDR,
 		"--node-ip=127.0.0.1",
+		// kwok's own default, which an empty configuration leaves at 0: then
+		// kwok renews no Lease and updates the Node's status about once a
+		// minute, past kube-controller-manager's 50 s grace period, and the
+		// node-lifecycle controller marks the Node NotReady and every pod on
+		// it not Ready (seen in tests that run more than a minute).
+		"--node-lease-duration-seconds=40",
 	}
 	p, err := c.StartProcess(Kwok, bin, args, nil)
 	if err != nil {

@@ -177,7 +177,7 @@ func TestSwapAutoscalerHPA(t *testing.T) {
 		if so.Annotations[translate.TransferHPAOwnershipAnnotation] != "true" {
 			t.Errorf("ScaledObject %s annotations %v: no %s", so.Name, so.Annotations, translate.TransferHPAOwnershipAnnotation)
 		}
-		hpa := harness.Get(t, harness.KEDATimeout*3, "HPA "+r.revision()+" adopted by KEDA", func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
+		hpa := harness.Get(t, time.Minute, "HPA "+r.revision()+" adopted by KEDA", func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
 			return adopted(ctx, e, ns, r, so)
 		})
 		if hpa.UID != hpaUIDs[r.revision()] {
@@ -216,7 +216,8 @@ func TestSwapAutoscalerHPA(t *testing.T) {
 			t.Errorf("ScaledObject %s after --rollback: err = %v, want NotFound", r.revision(), err)
 		}
 		pa := e.PodAutoscaler(t, ns, r.revision())
-		hpa := harness.Get(t, harness.KEDATimeout*3, "HPA "+r.revision()+" given back to autoscaler-hpa", func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
+		// autoscaler-hpa may first wait for its previous pod's leases.
+		hpa := harness.Get(t, 2*time.Minute, "HPA "+r.revision()+" given back to autoscaler-hpa", func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
 			return r.settled(ctx, e, ns, pa)
 		})
 		if hpa.UID != hpaUIDs[r.revision()] {

@@ -25,7 +25,8 @@ limitations under the License.
 //
 // Usage: netns-exec --listen 127.0.0.1:PORT --socket PATH -- COMMAND [ARG...]
 //
-// It exits with COMMAND's status; SIGTERM and SIGINT are passed on to it.
+// It exits with COMMAND's status; SIGTERM and SIGINT are passed on to it,
+// and COMMAND is killed if netns-exec dies.
 package main
 
 import (
@@ -60,7 +61,11 @@ func main() {
 
 	cmd := exec.Command(flag.Arg(0), flag.Args()[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// A process group of its own: a stop signals netns-exec's group, and the
+	// command must get that signal once, from here (a second SIGTERM makes
+	// knative.dev/pkg's signal handler exit at once, before it releases its
+	// leader-election leases).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	sigs := make(chan os.Signal, 2)
 	// Registered before the start, so a stop that comes early is not lost.
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
