@@ -65,7 +65,8 @@ import (
 // (same UID again), controlled by their PodAutoscaler and rewritten by
 // autoscaler-hpa, and the ScaledObjects are gone. Throughout, watches on the
 // Deployments and HPAs see no revision's replicas below what they were and
-// no HPA deleted or created.
+// no HPA deleted or created, and one on the PodAutoscalers sees each stay
+// Ready (Active with reason AdoptingHPA until KEDA has adopted its HPA).
 //
 // On this control plane the two autoscalers are processes, not pods: the
 // Deployments autoscaler-hpa (Serving's config/hpa-autoscaling manifest) and
@@ -300,9 +301,9 @@ func adopted(ctx context.Context, e *harness.Env, ns string, r swapRevision, so 
 	return hpa, nil
 }
 
-// swapWatch watches a namespace's Deployments and HPAs for the whole swap
-// and rollback: every replica count a revision's Deployment is given, and
-// every HPA deleted or created.
+// swapWatch watches a namespace's Deployments, HPAs and PAs for the whole
+// swap and rollback: every replica count a revision's Deployment is given,
+// every HPA deleted or created, every PA's Ready condition.
 type swapWatch struct {
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -311,7 +312,8 @@ type swapWatch struct {
 	floor      map[string]int32 // Deployment -> replicas before the swap
 	low        map[string]int32 // Deployment -> lowest replicas seen
 	violations []string
-	// paReady is each PA's Ready condition as it changed, for the log.
+	// paReady is each PA's Ready and Active conditions as they changed,
+	// for the log.
 	paReady map[string][]string
 }
 
@@ -346,9 +348,16 @@ func watchSwap(t *testing.T, e *harness.Env, ns string, revs []swapRevision) *sw
 		if c == nil {
 			return
 		}
-		s := fmt.Sprintf("%s %s %s", time.Now().Format("15:04:05.000"), c.Status, c.Reason)
-		if h := w.paReady[pa.Name]; len(h) == 0 || !strings.HasSuffix(h[len(h)-1], fmt.Sprintf(" %s %s", c.Status, c.Reason)) {
-			w.paReady[pa.Name] = append(h, s)
+		if c.Status != corev1.ConditionTrue {
+			// Its HPA scales it throughout: the revision stays Ready.
+			w.violate("PA %s Ready=%s %s: %s", pa.Name, c.Status, c.Reason, c.Message)
+		}
+		state := fmt.Sprintf("Ready=%s", c.Status)
+		if a := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive); a != nil {
+			state += fmt.Sprintf(" Active=%s %s", a.Status, a.Reason)
+		}
+		if h := w.paReady[pa.Name]; len(h) == 0 || !strings.HasSuffix(h[len(h)-1], " "+state) {
+			w.paReady[pa.Name] = append(h, time.Now().Format("15:04:05.000")+" "+state)
 		}
 	})
 	go w.run(ctx, deps.ResourceVersion, func(ctx context.Context, rv string) (watch.Interface, error) {
@@ -440,7 +449,7 @@ func (w *swapWatch) check(t *testing.T, when string) {
 	sort.Strings(lows)
 	t.Logf("%s: lowest replicas seen: %s", when, strings.Join(lows, ", "))
 	for pa, h := range w.paReady {
-		t.Logf("%s: PA %s Ready: %s", when, pa, strings.Join(h, " -> "))
+		t.Logf("%s: PA %s: %s", when, pa, strings.Join(h, " -> "))
 	}
 }
 
