@@ -63,7 +63,8 @@ import (
 // controlled by the revision's ScaledObject, its metrics KEDA's), through
 // KEDA's admission webhook (failurePolicy Fail). The rollback: the HPAs stay
 // (same UID again), controlled by their PodAutoscaler and rewritten by
-// autoscaler-hpa, and the ScaledObjects are gone. Throughout, watches on the
+// autoscaler-hpa, and the ScaledObjects are gone, but for one of the user's
+// own (for a workload of theirs), left as it was. Throughout, watches on the
 // Deployments and HPAs see no revision's replicas below what they were and
 // no HPA deleted or created, and one on the PodAutoscalers sees each stay
 // Ready (Active with reason AdoptingHPA until KEDA has adopted its HPA).
@@ -158,6 +159,13 @@ func TestSwapAutoscalerHPA(t *testing.T) {
 		e.PACondition(t, ns, r.revision(), "Ready", time.Minute, (*apis.Condition).IsTrue)
 	}
 
+	// A ScaledObject of the user's own, for a workload of theirs: the
+	// rollback must leave it and its HPA alone.
+	const userApp = "user-app"
+	e.Deployment(t, ns, userApp, harness.CPURequest)
+	e.CreateUserScaledObject(t, harness.UserScaledObject(ns, userApp), metav1.CreateOptions{})
+	userHPA := e.HPA(t, ns, userApp, harness.KEDATimeout)
+
 	w := watchSwap(t, e, ns, revs)
 
 	// The swap, as a user runs it, with the manifest `ko resolve` would make.
@@ -236,6 +244,12 @@ func TestSwapAutoscalerHPA(t *testing.T) {
 		}
 	}
 	t.Logf("autoscaler-hpa owns every HPA again %v after the rollback began", time.Since(start).Round(time.Millisecond))
+	userSO, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, userApp, metav1.GetOptions{})
+	if err != nil {
+		t.Errorf("the user's own ScaledObject after --rollback: %v", err)
+	} else if h, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, userApp, metav1.GetOptions{}); err != nil || h.UID != userHPA.UID || !metav1.IsControlledBy(h, userSO) {
+		t.Errorf("the user's HPA after --rollback: %+v, err %v; want UID %s controlled by their ScaledObject", h, err, userHPA.UID)
+	}
 	time.Sleep(10 * time.Second)
 	w.check(t, "after the rollback")
 	w.stop()
