@@ -34,7 +34,8 @@
 # serving-autoscaler-hpa 3 min; measured with nice -n 19 beside a running
 # integration suite (load 10-16): keda-adapter 630 s, serving-controller
 # 569 s, then serving-webhook 20 s and serving-activator 9 s (they share
-# the controller's packages), kwok 478 s (its own k8s 0.33 packages).
+# the controller's packages), kwok 478 s (its own k8s 0.33 packages);
+# kubectl 105 s after kube-apiserver (shared packages), under load.
 # Run it under `nice` on a shared machine.
 set -euo pipefail
 
