@@ -212,7 +212,7 @@ if ${ROLLBACK}; then
     kubectl get scaledobjects.keda.sh -A -o "jsonpath=${owned}" |
       while read -r ns name pa uid api; do
         [[ -n "${uid}" ]] || continue
-        give_back "${ns}" "${name}" "${pa}" "${uid}" "${api}"
+        give_back "${ns}" "${name}" "${pa}" "${uid}" "${api}" </dev/null # stdin is the list
       done
   fi
 
