@@ -59,11 +59,11 @@ cluster:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks
 
 ## cluster-serving: also build (once, cached) Serving's controller, webhook and
-## activator, its autoscaler-hpa, KEDA's metrics adapter, kwok and metrics-server, for the tests
-## that start from a Knative Service (make test builds them; a cold build adds about 28 minutes
-## plus about 6 for metrics-server)
+## activator, its autoscaler-hpa, KEDA's metrics adapter, kwok, metrics-server and kubectl, for
+## the tests that start from a Knative Service (make test builds them; a cold build adds about 28
+## minutes plus about 6 for metrics-server)
 cluster-serving: cluster
-	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok serving-autoscaler-hpa metrics-server
+	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok serving-autoscaler-hpa metrics-server kubectl
 
 ## test-integration: the control-plane tests (build tag integration), one
 ## package at a time: Serving's controller needs port 8080, which one

@@ -24,8 +24,10 @@
 #   On request only, after the others: serving-autoscaler-hpa,
 #   serving-controller, serving-webhook, serving-activator (Serving's
 #   commands at the version go.mod pins, hack/cluster/serving), kwok
-#   (hack/cluster/kwok, with kwok's own Kubernetes dependencies) and
-#   metrics-server (hack/cluster/metrics-server, with its own).
+#   (hack/cluster/kwok, with kwok's own Kubernetes dependencies),
+#   metrics-server (hack/cluster/metrics-server, with its own) and kubectl
+#   (hack/cluster/kube, the API server's version), for the tests that run
+#   hack/ scripts (test/e2e's swap test).
 #   hack/build-cluster.sh --print-dir   prints the binaries directory and exits.
 #
 # Cold builds on 2 cores take roughly: etcd 1 min, kube-apiserver 8 min,
@@ -35,7 +37,8 @@
 # integration suite (load 10-16): keda-adapter 630 s, serving-controller
 # 569 s, then serving-webhook 20 s and serving-activator 9 s (they share
 # the controller's packages), kwok 478 s (its own k8s 0.33 packages),
-# metrics-server 347 s (its own k8s 0.36 packages).
+# metrics-server 347 s (its own k8s 0.36 packages); kubectl 105 s after
+# kube-apiserver (shared packages), under load.
 # Run it under `nice` on a shared machine.
 set -euo pipefail
 
@@ -50,7 +53,7 @@ if [[ "${1:-}" == "--print-dir" ]]; then
 fi
 
 ALL=(etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter)
-ON_REQUEST=(serving-autoscaler-hpa serving-controller serving-webhook serving-activator kwok metrics-server)
+ON_REQUEST=(serving-autoscaler-hpa serving-controller serving-webhook serving-activator kwok metrics-server kubectl)
 if [[ $# -gt 0 ]]; then
   # Keep the given order, but build the on-request binaries last.
   WANT=()
@@ -105,7 +108,7 @@ for name in "${WANT[@]}"; do
       v="$(module_version "${MODS}/etcd" go.etcd.io/etcd/server/v3)"
       build etcd "${v}" "${MODS}/etcd" ./cmd/etcd
       ;;
-    kube-apiserver|kube-controller-manager)
+    kube-apiserver|kube-controller-manager|kubectl)
       v="$(module_version "${MODS}/kube" k8s.io/kubernetes)"
       build "${name}" "${v}" "${MODS}/kube" "k8s.io/kubernetes/cmd/${name}" "$(kube_ldflags "${v}")"
       ;;

@@ -25,10 +25,19 @@
 #      `kubectl apply` of a manifest rendered beforehand by `ko resolve`);
 #   3. waits until the autoscaler-keda Deployment is available;
 #   4. prints how to roll back.
-# With --rollback it undoes that: deletes the autoscaler-keda Deployment and
-# waits for its pods to go, deletes the ScaledObjects controlled by
-# PodAutoscalers (KEDA's HPAs carry the revisions' names, which Serving's own
-# HPAs need back), and scales autoscaler-hpa up again.
+# Every existing revision keeps its HPA: the ScaledObjects autoscaler-keda
+# writes carry scaledobject.keda.sh/transfer-hpa-ownership and name the HPA
+# (the revision's name, as autoscaler-hpa names it), so KEDA adopts the very
+# HPA autoscaler-hpa made (same object, now controlled by the ScaledObject)
+# and the revisions keep their replicas.
+# With --rollback it undoes that, again without deleting any HPA: deletes
+# the autoscaler-keda Deployment and waits for its pods to go; deletes each
+# ScaledObject controlled by a PodAutoscaler with --cascade=orphan (its HPA
+# stays) and makes the PodAutoscaler the HPA's controller again, with the
+# PodAutoscaler's labels and annotations, as autoscaler-hpa creates it
+# (autoscaler-hpa refuses an HPA its PodAutoscaler does not control); removes
+# autoscaler-keda's ScaledObject* conditions from the PodAutoscalers; and
+# scales autoscaler-hpa up again, which rewrites each HPA's spec as its own.
 #
 # Usage: hack/swap-autoscaler-hpa.sh [--kubeconfig FILE] [--namespace NS]
 #          [--manifest FILE] [--timeout DURATION] [--dry-run]
@@ -123,6 +132,50 @@ wait_pods_gone() {
   done
 }
 
+# hpa_owner_patch PA UID APIVERSION LABELS ANNOTATIONS: the JSON patch that
+# gives the HPA the metadata autoscaler-hpa creates it with: the
+# PodAutoscaler as its only owner and controller, and the PodAutoscaler's
+# labels and annotations (in place of KEDA's and the ScaledObject's).
+hpa_owner_patch() {
+  printf '[{"op":"add","path":"/metadata/ownerReferences","value":[{"apiVersion":"%s","kind":"PodAutoscaler","name":"%s","uid":"%s","controller":true,"blockOwnerDeletion":true}]},' "$3" "$1" "$2"
+  printf '{"op":"add","path":"/metadata/labels","value":%s},{"op":"add","path":"/metadata/annotations","value":%s}]' "${4:-{\}}" "${5:-{\}}"
+}
+
+# give_back NS SCALEDOBJECT PA UID APIVERSION: steps 2a-2c of --rollback for
+# one ScaledObject.
+give_back() {
+  local ns="$1" so="$2" pa="$3" uid="$4" api="$5"
+  kubectl -n "${ns}" delete scaledobjects.keda.sh "${so}" --cascade=orphan --timeout="${TIMEOUT}"
+  # Serving's autoscaler-hpa names the HPA after the PodAutoscaler.
+  local owners
+  if ! owners="$(kubectl -n "${ns}" get horizontalpodautoscalers.autoscaling "${pa}" -o 'jsonpath={.metadata.ownerReferences[*].kind}' 2>/dev/null)"; then
+    log "${ns}/${pa}: no HPA; autoscaler-hpa will create one"
+  elif [[ -n "${owners}" ]]; then
+    log "${ns}/${pa}: the HPA is owned by ${owners}; left alone"
+  else
+    local labels annotations
+    labels="$(kubectl -n "${ns}" get podautoscalers.autoscaling.internal.knative.dev "${pa}" -o 'jsonpath={.metadata.labels}')"
+    annotations="$(kubectl -n "${ns}" get podautoscalers.autoscaling.internal.knative.dev "${pa}" -o 'jsonpath={.metadata.annotations}')"
+    kubectl -n "${ns}" patch horizontalpodautoscalers.autoscaling "${pa}" --type=json \
+      -p "$(hpa_owner_patch "${pa}" "${uid}" "${api}" "${labels}" "${annotations}")"
+  fi
+  # This controller's conditions, highest index first, each removal guarded
+  # by a test of the condition's type.
+  local types i=0 ops=()
+  types="$(kubectl -n "${ns}" get podautoscalers.autoscaling.internal.knative.dev "${pa}" -o 'jsonpath={range .status.conditions[*]}{.type}{"\n"}{end}' 2>/dev/null || true)"
+  while read -r t; do
+    [[ -n "${t}" ]] || continue
+    if [[ "${t}" == ScaledObject* ]]; then
+      ops=("{\"op\":\"test\",\"path\":\"/status/conditions/${i}/type\",\"value\":\"${t}\"},{\"op\":\"remove\",\"path\":\"/status/conditions/${i}\"}" ${ops[@]+"${ops[@]}"})
+    fi
+    i=$((i + 1))
+  done <<< "${types}"
+  if (( ${#ops[@]} > 0 )); then
+    kubectl -n "${ns}" patch podautoscalers.autoscaling.internal.knative.dev "${pa}" --subresource=status --type=json \
+      -p "[$(IFS=,; echo "${ops[*]}")]"
+  fi
+}
+
 command -v kubectl >/dev/null || { echo "kubectl is not on PATH" >&2; exit 1; }
 
 if ${ROLLBACK}; then
@@ -131,20 +184,35 @@ if ${ROLLBACK}; then
   run kubectl -n "${NAMESPACE}" delete deployment autoscaler-keda --ignore-not-found
   wait_pods_gone autoscaler-keda
 
-  # 2. Delete the ScaledObjects it made (controlled by a PodAutoscaler); KEDA
-  #    then removes their HPAs. ScaledObjects that users manage themselves
-  #    (scaled-object-auto-create: "false") have no such owner and stay.
-  log "deleting the ScaledObjects controlled by PodAutoscalers"
-  owned='{range .items[?(@.metadata.ownerReferences[0].kind=="PodAutoscaler")]}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}'
+  # 2. Give every revision's HPA back to its PodAutoscaler, as Serving's
+  #    autoscaler-hpa made it: the same object, never deleted, so the
+  #    revision keeps its replicas and its scaling history. For each
+  #    ScaledObject this controller made (controlled by a PodAutoscaler;
+  #    ScaledObjects that users manage themselves, scaled-object-auto-create:
+  #    "false", have no such owner and stay):
+  #    a. delete it with --cascade=orphan: the garbage collector removes the
+  #       ScaledObject from the HPA's owners instead of deleting the HPA
+  #       (KEDA's finalizer stops its scale loop and leaves the HPA alone);
+  #    b. make the PodAutoscaler the HPA's controller again, with the
+  #       PodAutoscaler's labels and annotations in place of KEDA's, as
+  #       autoscaler-hpa creates it: autoscaler-hpa refuses an HPA its
+  #       PodAutoscaler does not control ("does not own HPA"), and rewrites
+  #       the spec of one it does;
+  #    c. remove this controller's conditions (ScaledObjectReady, ...) from
+  #       the PodAutoscaler's status, which autoscaler-hpa would keep.
+  log "giving the HPAs of the ScaledObjects controlled by PodAutoscalers back to them"
+  owned='{range .items[?(@.metadata.ownerReferences[0].kind=="PodAutoscaler")]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.metadata.ownerReferences[0].name}{" "}{.metadata.ownerReferences[0].uid}{" "}{.metadata.ownerReferences[0].apiVersion}{"\n"}{end}'
   if ${DRY_RUN}; then
     run kubectl get scaledobjects.keda.sh -A -o "jsonpath=${owned}"
-    echo "# then, for each NAMESPACE NAME listed:"
-    run kubectl -n NAMESPACE delete scaledobjects.keda.sh NAME --timeout="${TIMEOUT}"
+    echo "# then, for each NAMESPACE NAME PA UID APIVERSION listed:"
+    run kubectl -n NAMESPACE delete scaledobjects.keda.sh NAME --cascade=orphan --timeout="${TIMEOUT}"
+    run kubectl -n NAMESPACE patch horizontalpodautoscalers.autoscaling PA --type=json -p "$(hpa_owner_patch PA UID APIVERSION '<PA labels>' '<PA annotations>')"
+    run kubectl -n NAMESPACE patch podautoscalers.autoscaling.internal.knative.dev PA --subresource=status --type=json -p '[...]'
   else
     kubectl get scaledobjects.keda.sh -A -o "jsonpath=${owned}" |
-      while read -r ns name; do
-        [[ -n "${name}" ]] || continue
-        kubectl -n "${ns}" delete scaledobjects.keda.sh "${name}" --timeout="${TIMEOUT}"
+      while read -r ns name pa uid api; do
+        [[ -n "${uid}" ]] || continue
+        give_back "${ns}" "${name}" "${pa}" "${uid}" "${api}" </dev/null # stdin is the list
       done
   fi
 
@@ -220,9 +288,10 @@ cat >&2 <<EOF
 
 To roll back, run
   $0 --rollback
-which deletes the autoscaler-keda Deployment, then the ScaledObjects it made
-(KEDA's HPAs carry the revisions' names, which Serving's own HPAs need), then
-runs 'kubectl -n ${NAMESPACE} scale deployment autoscaler-hpa --replicas=1'.
+which deletes the autoscaler-keda Deployment, then each ScaledObject it made
+with --cascade=orphan, gives its HPA back to the revision's PodAutoscaler
+(no HPA is deleted, no revision loses replicas), then runs
+'kubectl -n ${NAMESPACE} scale deployment autoscaler-hpa --replicas=1'.
 
 Anything that re-applies Serving's own manifests brings autoscaler-hpa back to
 its default replica count, and then both controllers fight over every

@@ -54,6 +54,8 @@ const (
 	ServingAutoscalerHPA = "serving-autoscaler-hpa"
 	Kwok                 = "kwok"
 	MetricsServer        = "metrics-server"
+	// Kubectl is for the tests that run hack/'s scripts.
+	Kubectl = "kubectl"
 )
 
 // versionOf maps a binary name to the version it is cached under.
@@ -70,6 +72,7 @@ var versionOf = map[string]string{
 	ServingAutoscalerHPA:  ServingVersion,
 	Kwok:                  KwokVersion,
 	MetricsServer:         MetricsServerVersion,
+	Kubectl:               KubeVersion,
 }
 
 // CacheDir is $SERVING_KEDA_CACHE, or $HOME/.cache/serving-keda: the cache

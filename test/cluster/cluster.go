@@ -43,6 +43,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -218,8 +219,11 @@ type Cluster struct {
 	apiDown     bool // kube-apiserver stopped on purpose (StopAPIServer, KillAPIServer)
 	logsHandled bool
 	stopped     bool
-	stopBinder  func() // ends kwok's pod binder
-	kwokPort    int    // kwok's server, with Options.MetricsServer
+	stopBinder  func()      // ends kwok's pod binder
+	kwokPort    int         // kwok's server, with Options.MetricsServer
+	localPods   []localPods // pods run as local processes (localpods.go)
+	netns       netnsState  // StartProcessInNetNS's relay (netns.go)
+	closers     []io.Closer // listeners to close on Stop
 }
 
 func (o *Options) logf(format string, args ...any) {
@@ -777,6 +781,12 @@ func (c *Cluster) Stop() error {
 	c.mu.Unlock()
 	if stopBinder != nil {
 		stopBinder()
+	}
+	c.mu.Lock()
+	closers := c.closers
+	c.mu.Unlock()
+	for _, cl := range closers {
+		_ = cl.Close()
 	}
 	begin := time.Now()
 	defer func() { c.opts.logf("cluster: stopped in %v", time.Since(begin).Round(time.Millisecond)) }()

@@ -180,14 +180,14 @@ func kwokCapacity() corev1.ResourceList {
 }
 
 // bindPending binds every unscheduled pod to KwokNode until ctx ends, as a
-// one-node kube-scheduler would.
+// one-node kube-scheduler would, except those RunPodsAsProcesses runs.
 func (c *Cluster) bindPending(ctx context.Context) {
 	for {
 		pods, err := c.client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName="})
 		if err == nil {
 			for i := range pods.Items {
 				p := &pods.Items[i]
-				if p.DeletionTimestamp != nil {
+				if p.DeletionTimestamp != nil || c.isLocalPod(p) {
 					continue
 				}
 				b := &corev1.Binding{

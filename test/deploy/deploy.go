@@ -82,13 +82,27 @@ func Install(ctx context.Context, c *cluster.Cluster) error {
 	if err != nil {
 		return err
 	}
+	if err := applyFiles(ctx, c, files); err != nil {
+		return err
+	}
+	return InstallServingConfigMaps(ctx, c)
+}
+
+// InstallServingConfigMaps creates Serving's config maps the controller
+// needs in the system namespace (existing ones are left as they are).
+func InstallServingConfigMaps(ctx context.Context, c *cluster.Cluster) error {
 	serving, err := cluster.ModuleDir(ctx, "knative.dev/serving")
 	if err != nil {
 		return err
 	}
+	var files []string
 	for _, f := range servingConfigMaps {
 		files = append(files, filepath.Join(serving, "config", "core", "configmaps", f))
 	}
+	return applyFiles(ctx, c, files)
+}
+
+func applyFiles(ctx context.Context, c *cluster.Cluster, files []string) error {
 	for _, f := range files {
 		if err := ApplyFile(ctx, c.Client(), f); err != nil {
 			return fmt.Errorf("%s: %w", f, err)

@@ -56,6 +56,11 @@ type Options struct {
 	// NoController installs config/ but starts no controller (a test that
 	// starts its own, e.g. several replicas).
 	NoController bool
+	// NoInstall installs nothing of config/ and starts no controller: for a
+	// test that installs config/ itself as a user would (the swap test runs
+	// hack/swap-autoscaler-hpa.sh). Serving's config maps the controller
+	// reads are still installed.
+	NoInstall bool
 	// Before runs once config/ is installed, before the controller starts:
 	// to change config maps it reads at start-up, or its RBAC.
 	Before func(ctx context.Context, e *Env) error
@@ -112,7 +117,12 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	if e.KEDA, err = kedaclientset.NewForConfig(cfg); err != nil {
 		return nil, err
 	}
-	if err := deploy.Install(ctx, c); err != nil {
+	if opts.NoInstall {
+		err = deploy.InstallServingConfigMaps(ctx, c)
+	} else {
+		err = deploy.Install(ctx, c)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if e.Binary, err = ControllerBinary(ctx); err != nil {
@@ -123,7 +133,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 			return nil, err
 		}
 	}
-	if !opts.NoController {
+	if !opts.NoController && !opts.NoInstall {
 		if e.Controller, err = deploy.Start(ctx, c, e.Binary, opts.Controller); err != nil {
 			return nil, err
 		}

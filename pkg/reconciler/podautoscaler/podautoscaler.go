@@ -75,6 +75,11 @@ const ReasonWaitingForDeployment = "WaitingForDeployment"
 // HPA while paused, so the scale reported is the Deployment's.
 const ReasonPaused = "Paused"
 
+// ReasonAdoptingHPA: an initialized revision whose HPA KEDA has not taken
+// over yet (the HPA Serving's autoscaler-hpa made, before the swap); the
+// scale reported is the Deployment's.
+const ReasonAdoptingHPA = "AdoptingHPA"
+
 // Reconciler implements the PodAutoscaler control loop for the HPA class.
 type Reconciler struct {
 	*areconciler.Base
@@ -226,8 +231,9 @@ func deploymentScale(d *appsv1.Deployment, reason, message string) *scaleSource 
 }
 
 // scaleOf returns the scale of the revision that so scales: its HPA's; the
-// Deployment's while KEDA is paused (it deletes the HPA then); or nil with
-// the PA marked as waiting for KEDA. KEDA creates the HPA, then reports
+// Deployment's while KEDA is paused (it deletes the HPA then) or has not
+// yet adopted the HPA of a revision initialized before (the swap from
+// autoscaler-hpa); or nil with the PA marked as waiting for KEDA. KEDA creates the HPA, then reports
 // Ready on the ScaledObject: the PA waits for both, so that its status
 // changes once, not twice; both are informer events that wake it.
 func (r *Reconciler) scaleOf(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject, d *appsv1.Deployment) (*scaleSource, error) {
@@ -247,6 +253,15 @@ func (r *Reconciler) scaleOf(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1al
 	if so.Annotations[translate.KEDAPausedAnnotation] == "true" {
 		return deploymentScale(d, ReasonPaused, fmt.Sprintf(
 			"autoscaling is paused (%s): the Deployment keeps its replicas until the annotation is removed", translate.PausedAnnotationKey)), nil
+	}
+	if pa.Status.IsScaleTargetInitialized() && d != nil {
+		// A revision scaled before its ScaledObject existed: after the swap
+		// from Serving's autoscaler-hpa, whose HPA KEDA is adopting
+		// (transfer-hpa-ownership). That HPA keeps scaling it meanwhile:
+		// it stays active, with its Deployment's scale, rather than
+		// "waiting" for an HPA it has.
+		return deploymentScale(d, ReasonAdoptingHPA, fmt.Sprintf(
+			"KEDA has not made HPA %q its own yet (ScaledObject %q); until then the scale is Deployment %q's", name, so.Name, d.Name)), nil
 	}
 	pa.Status.MarkActivating(ReasonWaitingForHPA, fmt.Sprintf("waiting for KEDA to reconcile ScaledObject %q and create HPA %q", so.Name, name))
 	return nil, nil

@@ -480,6 +480,38 @@ func TestReconcile(t *testing.T) {
 				withCondition(ConditionScaledObjectPaused, corev1.ConditionTrue, apis.ConditionSeverityInfo, "ScaledObjectPaused", "ScaledObject is paused"))...),
 		}},
 	}, {
+		// After the swap: autoscaler-hpa left the PA Ready, Active and
+		// initialized at 2 replicas, and an HPA this controller's informer
+		// does not hold (not KEDA's yet).
+		Name: "swap from autoscaler-hpa: ScaledObject created, Active with the Deployment's scale until KEDA adopts the HPA",
+		Objects: []runtime.Object{
+			deployment(withDeploymentReplicas(2, 2)),
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(2, 2))...),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantCreates: []runtime.Object{
+			scaledObject(pa()),
+		},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithScaleTargetInitialized, withScales(2, 2),
+				withActiveReason(ReasonAdoptingHPA, `KEDA has not made HPA "test-revision" its own yet (ScaledObject "test-revision"); until then the scale is Deployment "test-revision-deployment"'s`))...),
+		}},
+	}, {
+		Name: "swap from autoscaler-hpa: KEDA has adopted the HPA, its scale, Active without a reason",
+		Objects: []runtime.Object{
+			deployment(withDeploymentReplicas(2, 2)),
+			pa(append(ready, WithScaleTargetInitialized, withScales(2, 2),
+				withActiveReason(ReasonAdoptingHPA, `KEDA has not made HPA "test-revision" its own yet (ScaledObject "test-revision"); until then the scale is Deployment "test-revision-deployment"'s`))...),
+			scaledObject(pa(), withSOReady),
+			hpa(withHPAReplicas(2, 2)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(2, 2), withSOReadyCondition)...),
+		}},
+	}, {
 		Name: "running revision over a lowered max-scale-limit keeps its ScaledObject and writes nothing",
 		Ctx:  config.ToContext(context.Background(), testConfigWith(map[string]string{"max-scale-limit": "5", "max-scale": "5"}, nil)),
 		Objects: []runtime.Object{
