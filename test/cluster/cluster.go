@@ -150,6 +150,13 @@ type Options struct {
 	// from the operator's metrics; with HPAController the HPA controller
 	// scales on KEDA's metrics. Built by make cluster-serving.
 	KEDAAdapter bool
+	// Activator starts Knative's activator (activator.go), with fake pods
+	// answering HTTP on the pod IPs and a stand-in for Serving's
+	// autoscaler's stat sink, in network namespaces the harness makes; its
+	// address goes into activator-service's Endpoints. Needs Serving and
+	// Kwok, and a test running in its own network namespace. Built by make
+	// cluster-serving.
+	Activator bool
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
@@ -196,6 +203,11 @@ type Cluster struct {
 	// KEDA's metrics adapter's (nil without Options.KEDAAdapter).
 	Kwok        *Process
 	KEDAAdapter *Process
+	// Activator is Knative's activator (nil without Options.Activator),
+	// Pods the fake pods behind it.
+	Activator *Process
+	Pods      *FakePods
+	statSink  *statSink
 	// StartDuration is how long Start took.
 	StartDuration time.Duration
 
@@ -207,7 +219,8 @@ type Cluster struct {
 	apiDown     bool // kube-apiserver stopped on purpose (StopAPIServer, KillAPIServer)
 	logsHandled bool
 	stopped     bool
-	stopBinder  func() // ends kwok's pod binder
+	stopBinder  func()   // ends kwok's pod binder
+	closers     []func() // in-process servers (the activator's fake pods)
 }
 
 func (o *Options) logf(format string, args ...any) {
@@ -247,6 +260,12 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			return nil, errors.New("KEDAAdapter needs KEDA's operator (SkipKEDA or SkipKEDACRDs is set)")
 		}
 		names = append(names, KEDAAdapter)
+	}
+	if opts.Activator {
+		if !opts.Serving || !opts.Kwok {
+			return nil, errors.New("Activator needs Serving and Kwok")
+		}
+		names = append(names, ServingActivator)
 	}
 	bins, err := binaries(opts.BinDir, names...)
 	if err != nil {
@@ -459,6 +478,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	// the rest goes.
 	if opts.Serving {
 		if err := c.startServing(ctx, bins[ServingWebhook], bins[ServingController]); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Activator {
+		if err := c.startActivator(ctx, bins[ServingActivator]); err != nil {
 			return nil, err
 		}
 	}
@@ -742,9 +766,13 @@ func (c *Cluster) Stop() error {
 	c.stopped = true
 	procs := append([]*Process{}, c.procs...)
 	stopBinder := c.stopBinder
+	closers := c.closers
 	c.mu.Unlock()
 	if stopBinder != nil {
 		stopBinder()
+	}
+	for _, f := range closers {
+		f()
 	}
 	begin := time.Now()
 	defer func() { c.opts.logf("cluster: stopped in %v", time.Since(begin).Round(time.Millisecond)) }()
