@@ -69,8 +69,9 @@ import (
 // refuse 127.0.0.0/8), so Serving's SKS reconciler puts it in a
 // revision's public Endpoints in Proxy mode.
 //
-// Options.Activator refuses to run in the machine's initial network
-// namespace: it adds a veth pair and a route.
+// Options.Activator refuses to run in a network namespace with any
+// interface besides loopback (the machine's, say): it adds a veth pair and
+// a route.
 
 // Addresses of the activator's network (see above).
 const (
@@ -95,6 +96,9 @@ const (
 )
 
 var vethSeq atomic.Int32
+
+// vethPrefix names the harness's end of each veth pair.
+const vethPrefix = "skact"
 
 // FakePods answers HTTP on every pod IP of the pod range, as each pod's
 // queue-proxy would: the activator's readiness probe of queue-proxy (GET
@@ -273,30 +277,33 @@ func (c *Cluster) ActivatorURL() string {
 	return "http://" + net.JoinHostPort(ActivatorAddr, strconv.Itoa(ActivatorHTTPPort))
 }
 
-// inInitialNetNamespace reports whether this process shares PID 1's
-// network namespace (the machine's, or the container's).
-func inInitialNetNamespace() (bool, error) {
-	self, err := os.Readlink("/proc/self/ns/net")
+// inSharedNetNamespace reports whether this process's network namespace
+// has an interface other than loopback and the harness's own veths: then
+// it is the machine's (or the container's), not one made for the test.
+// (Comparing /proc/self/ns/net with PID 1's does not work under every
+// sandbox: gVisor shows the same link for both.)
+func inSharedNetNamespace() (bool, error) {
+	ifs, err := net.Interfaces()
 	if err != nil {
 		return false, err
 	}
-	init, err := os.Readlink("/proc/1/ns/net")
-	if err != nil {
-		// Not allowed to look: assume the worst.
-		return true, nil //nolint:nilerr // an unreadable PID 1 is treated as "initial".
+	for _, i := range ifs {
+		if i.Flags&net.FlagLoopback == 0 && !strings.HasPrefix(i.Name, vethPrefix) {
+			return true, nil
+		}
 	}
-	return self == init, nil
+	return false, nil
 }
 
 // startActivator builds the pod namespace and its link, serves the fake
 // pods and the stat sink there, starts the activator and waits for its
 // health, then writes its address into activator-service's Endpoints.
 func (c *Cluster) startActivator(ctx context.Context, bin string) error {
-	initial, err := inInitialNetNamespace()
+	shared, err := inSharedNetNamespace()
 	if err != nil {
 		return err
 	}
-	if initial {
+	if shared {
 		return errors.New("Options.Activator adds a veth pair and a route: run the test in its own network namespace (unshare -n)")
 	}
 	for _, tool := range []string{"ip", "unshare", "nsenter", "mount"} {
@@ -320,7 +327,7 @@ func (c *Cluster) startActivator(ctx context.Context, bin string) error {
 		return fmt.Errorf("the pod namespace's holder (pid %s) has no namespace of its own: %w", pid, err)
 	}
 	seq := vethSeq.Add(1)
-	outer, inner := fmt.Sprintf("skact%d", seq), fmt.Sprintf("skpod%d", seq)
+	outer, inner := fmt.Sprintf("%s%d", vethPrefix, seq), fmt.Sprintf("skpod%d", seq)
 	run := func(args ...string) error {
 		out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput()
 		if err != nil {

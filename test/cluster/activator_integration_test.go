@@ -77,8 +77,17 @@ func TestActivator(t *testing.T) {
 	podIP := waitPodIP(ctx, t, c, ns, rev)
 	t.Logf("revision %s's pod runs at %s", rev, podIP)
 
+	revision, err := sc.ServingV1().Revisions(ns).Get(ctx, rev, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The labels a PA gives its SKS (Serving's Base copies them): the
+	// activator watches only private Endpoints that carry the revision's UID.
 	sks := &nv1alpha1.ServerlessService{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rev, Labels: map[string]string{"serving.knative.dev/revision": rev}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rev, Labels: map[string]string{
+			"serving.knative.dev/revision":    rev,
+			"serving.knative.dev/revisionUID": string(revision.UID),
+		}},
 		Spec: nv1alpha1.ServerlessServiceSpec{
 			Mode:         nv1alpha1.SKSOperationModeProxy,
 			ObjectRef:    corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: deployment},
@@ -109,11 +118,29 @@ func TestActivator(t *testing.T) {
 		t.Errorf("public Endpoints %s/%s = %+v, want the activator's address %s alone", ns, rev, pub.Subsets, ActivatorAddr)
 	}
 
+	// The fake pod answers queue-proxy's probe on its IP, from the test's namespace too.
+	probe, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+podIP+":8012/healthz", nil)
+	probe.Header.Set("K-Network-Probe", "queue")
+	if resp, err := http.DefaultClient.Do(probe); err != nil {
+		t.Fatalf("probing the fake pod at %s: %v", podIP, err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(b) != "queue" {
+			t.Fatalf("probing the fake pod at %s: %s %q; want 200 \"queue\"", podIP, resp.Status, b)
+		}
+	}
+
 	// One request through the activator reaches the pod.
 	t0 := time.Now()
-	body, code, err := activatorGet(ctx, c, ns, rev)
+	rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
+	body, code, err := activatorGet(rctx, c, ns, rev)
+	rcancel()
 	if err != nil || code != http.StatusOK || body != "hello from "+podIP {
-		t.Fatalf("request through the activator: %d %q %v; want 200 %q", code, body, err, "hello from "+podIP)
+		//nolint:staticcheck // Serving v0.48 writes Endpoints.
+		priv, perr := kube.CoreV1().Endpoints(ns).Get(ctx, rev+"-private", metav1.GetOptions{})
+		t.Fatalf("request through the activator: %d %q %v; want 200 %q (private Endpoints %+v %v; pods probed %d times)",
+			code, body, err, "hello from "+podIP, priv.Subsets, perr, c.Pods.Probes())
 	}
 	t.Logf("first request through the activator answered in %v (pods probed %d times, stat messages %d)",
 		time.Since(t0).Round(time.Millisecond), c.Pods.Probes(), c.StatMessages())
