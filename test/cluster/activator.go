@@ -383,6 +383,11 @@ func (c *Cluster) startActivator(ctx context.Context, bin string) error {
 	c.closers = append(c.closers, func() { podsSrv.Close(); sinkSrv.Close() })
 	c.mu.Unlock()
 
+	// The activator serves its per-revision concurrency gauge only with
+	// Prometheus metrics on (config-observability's default is none).
+	if err := c.enablePrometheusMetrics(ctx); err != nil {
+		return err
+	}
 	// The activator's own /etc/hosts: Serving's autoscaler is the stat sink.
 	hosts := filepath.Join(c.workDir, "activator-hosts")
 	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n"+podNamespaceAddr+" autoscaler."+ServingNamespace+".svc.cluster.local\n"), 0o644); err != nil {
@@ -448,6 +453,23 @@ func (c *Cluster) waitActivatorHealthy(ctx context.Context) error {
 			err, last, c.StatConnections(), tailFile(c.Activator.LogPath, 20))
 	}
 	return nil
+}
+
+// enablePrometheusMetrics sets config-observability's metrics-protocol to
+// prometheus, so Serving's components (whose metrics hosts and ports the
+// harness sets) serve Prometheus metrics.
+func (c *Cluster) enablePrometheusMetrics(ctx context.Context) error {
+	cms := c.client.CoreV1().ConfigMaps(ServingNamespace)
+	cm, err := cms.Get(ctx, "config-observability", metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if cm.Data == nil {
+		cm.Data = map[string]string{}
+	}
+	cm.Data["metrics-protocol"] = "prometheus"
+	_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
+	return err
 }
 
 // publishActivator writes the activator's address into activator-service's

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -169,6 +170,12 @@ func TestActivator(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second) // they are held: no pod exists
 	served := c.Pods.Served()
+	// The activator's Prometheus endpoint reports what it holds.
+	if line, err := concurrencyLine(ctx, rev); err != nil {
+		t.Errorf("the activator's metrics: %v", err)
+	} else {
+		t.Logf("activator metrics while %d requests are held: %s", n, line)
+	}
 	scale(ctx, t, c, ns, deployment, 1)
 	wg.Wait()
 	if served != 1 {
@@ -250,4 +257,28 @@ func scale(ctx context.Context, t *testing.T, c *Cluster, ns, deployment string,
 	if _, err := c.Client().AppsV1().Deployments(ns).Patch(ctx, deployment, types.MergePatchType, []byte(patch), metav1.PatchOptions{}, "scale"); err != nil {
 		t.Fatalf("scaling %s/%s to %d: %v", ns, deployment, n, err)
 	}
+}
+
+// concurrencyLine returns the activator's kn_revision_request_concurrency
+// sample for rev.
+func concurrencyLine(ctx context.Context, rev string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s:%d/metrics", ActivatorAddr, ActivatorMetricsPort), nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "kn_revision_request_concurrency{") && strings.Contains(line, `kn_revision_name="`+rev+`"`) {
+			return line, nil
+		}
+	}
+	return "", fmt.Errorf("no kn_revision_request_concurrency sample for %s in %d bytes", rev, len(b))
 }
