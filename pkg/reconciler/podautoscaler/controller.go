@@ -180,7 +180,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	implRef.Store(impl)
 	r.demand = startDemand(ctx, demandWiring{
 		store: sharedSnapshot{store}, paLister: paInformer.Lister(), sksLister: sksInformer.Lister(),
-		kube: kubeclient.Get(ctx), impl: implRef.Load,
+		kube: kubeclient.Get(ctx), impl: implRef.Load, ready: ready.Ready,
 	})
 
 	impl.Concurrency = Workers

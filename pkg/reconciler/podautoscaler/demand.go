@@ -61,6 +61,9 @@ type demandWiring struct {
 	sksLister netlisters.ServerlessServiceLister
 	kube      kubernetes.Interface
 	impl      func() *controller.Impl
+	// ready is true once the informers, and so the config store, are
+	// loaded: before that nothing is held and nothing scraped.
+	ready func() bool
 }
 
 // startDemand starts the activators' scraper and, when the port is set, the
@@ -84,7 +87,16 @@ func startDemand(ctx context.Context, w demandWiring) func(types.NamespacedName)
 	}
 	server.Demand = scraper.Demand
 	server.Hold = func(key types.NamespacedName) bool { return w.hold(ctx, key) }
-	go scraper.Run(ctx)
+	go func() {
+		for !w.ready() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		scraper.Run(ctx)
+	}()
 
 	port := os.Getenv(ActivatorScalerPortEnv)
 	if port == "" {
@@ -159,6 +171,11 @@ func (w demandWiring) anyHeld(ctx context.Context) bool {
 
 // hold is Hold for a revision, from the informers' caches.
 func (w demandWiring) hold(ctx context.Context, key types.NamespacedName) bool {
+	if !w.ready() {
+		// A replica starting up cannot tell yet; KEDA removes a last pod
+		// only after its cooldown, longer than a start-up.
+		return false
+	}
 	cfg := config.FromContext(w.store.ToContext(ctx))
 	pa, err := w.paLister.PodAutoscalers(key.Namespace).Get(key.Name)
 	if err != nil || !translate.ScaleToZero(pa, cfg) {
