@@ -46,8 +46,11 @@ const activatorTestClass = "harness-none.serving-keda.dev"
 // product: Serving's activator healthy (connected to the stand-in stat
 // sink), a revision's SKS in Proxy mode routed through it to the fake pod
 // on its kwok IP, and requests held while the revision has no pod answered
-// once one runs.
+// once one runs. It runs in a network namespace of its own (InOwnNetNamespace).
 func TestActivator(t *testing.T) {
+	if InOwnNetNamespace(t) {
+		return
+	}
 	c := StartForTest(t, Options{Serving: true, Kwok: true, Activator: true, SkipKEDA: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
