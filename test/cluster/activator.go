@@ -406,7 +406,21 @@ func (c *Cluster) startActivator(ctx context.Context, bin string) error {
 		"PROFILING_PORT=0",
 		"CLUSTER_DOMAIN=cluster.local",
 	}
-	p, err := c.StartProcess(ServingActivator, "unshare", args, env)
+	c.activatorArgs, c.activatorEnv = args, env
+	if err := c.runActivator(ctx); err != nil {
+		return err
+	}
+	if err := c.publishActivator(ctx); err != nil {
+		return err
+	}
+	c.opts.logf("cluster: activator healthy at %s (stat sink connected) and in %s's Endpoints in %v",
+		c.ActivatorURL(), ActivatorService, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// runActivator starts the activator process and waits for its health.
+func (c *Cluster) runActivator(ctx context.Context) error {
+	p, err := c.StartProcess(ServingActivator, "unshare", c.activatorArgs, c.activatorEnv)
 	if err != nil {
 		return err
 	}
@@ -416,15 +430,32 @@ func (c *Cluster) startActivator(ctx context.Context, bin string) error {
 	c.mu.Lock()
 	c.Activator = p
 	c.mu.Unlock()
-	if err := c.waitActivatorHealthy(ctx); err != nil {
-		return err
+	return c.waitActivatorHealthy(ctx)
+}
+
+// KillActivator kills the activator at once (SIGKILL): the requests it
+// holds fail. Its address stays in activator-service's Endpoints, as a
+// pod's would until the kubelet reports it.
+func (c *Cluster) KillActivator() error {
+	c.mu.Lock()
+	p := c.Activator
+	c.mu.Unlock()
+	if p == nil {
+		return errors.New("no activator (Options.Activator)")
 	}
-	if err := c.publishActivator(ctx); err != nil {
-		return err
+	return p.Kill()
+}
+
+// RestartActivator starts a killed activator again, as its Deployment
+// would, and waits until it is healthy.
+func (c *Cluster) RestartActivator(ctx context.Context) error {
+	if c.activatorArgs == nil {
+		return errors.New("no activator (Options.Activator)")
 	}
-	c.opts.logf("cluster: activator healthy at %s (stat sink connected) and in %s's Endpoints in %v",
-		c.ActivatorURL(), ActivatorService, time.Since(t0).Round(time.Millisecond))
-	return nil
+	if done, _ := c.Activator.Exited(); !done {
+		return errors.New("the activator still runs: KillActivator first")
+	}
+	return c.runActivator(ctx)
 }
 
 // waitActivatorHealthy waits for the activator's kubelet probe to pass:

@@ -208,6 +208,8 @@ type Cluster struct {
 	Activator *Process
 	Pods      *FakePods
 	statSink  *statSink
+	// activatorArgs and activatorEnv start it again (RestartActivator).
+	activatorArgs, activatorEnv []string
 	// StartDuration is how long Start took.
 	StartDuration time.Duration
 

@@ -58,35 +58,8 @@ func TestScaleFromZero(t *testing.T) {
 	if cluster.InOwnNetNamespace(t) {
 		return
 	}
-	if err := cluster.ServingBinaries(""); err != nil {
-		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
-	}
-	for _, b := range []string{cluster.Kwok, cluster.KEDAAdapter, cluster.ServingActivator} {
-		if _, err := cluster.BinaryPath("", b); err != nil {
-			t.Fatalf("%s is not built (make cluster-serving): %v", b, err)
-		}
-	}
-	scalerPort, err := cluster.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	scalerAddress := "127.0.0.1:" + strconv.Itoa(scalerPort)
-	e := harness.StartForTest(t, harness.Options{
-		Cluster: cluster.Options{
-			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true, Activator: true,
-			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
-		},
-		Controller: deploy.Options{Env: []string{podautoscaler.ActivatorScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
-		Before: func(ctx context.Context, e *harness.Env) error {
-			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": "6s"}); err != nil {
-				return err
-			}
-			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ActivatorScalerAddressKey: scalerAddress})
-		},
-	})
+	e, ns, scalerAddress, anns := startScaleToZero(t)
 	ctx := context.Background()
-	ns := e.Namespace(t)
-	prom := prometheus.StartForTest(t, 0) // idle
 
 	const (
 		name     = "zero"
@@ -98,16 +71,6 @@ func TestScaleFromZero(t *testing.T) {
 		n             = 8
 		cycles        = 3
 	)
-	anns := map[string]string{
-		autoscaling.MetricAnnotationKey:          "http_requests",
-		autoscaling.TargetAnnotationKey:          "10",
-		autoscaling.MinScaleAnnotationKey:        "0",
-		autoscaling.MaxScaleAnnotationKey:        "3",
-		translate.PrometheusAddressAnnotationKey: prom.URL,
-		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
-		translate.PollingIntervalAnnotationKey:   "1",
-		translate.CooldownPeriodAnnotationKey:    "5",
-	}
 	e.CreateKnativeService(t, harness.KnativeService(ns, name, anns))
 	e.CreateKnativeService(t, harness.KnativeService(ns, other, anns))
 	so := e.ScaledObject(t, ns, revision, harness.ControllerTimeout)
@@ -192,6 +155,128 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 	i := int(math.Ceil(q*float64(len(s)))) - 1
 	i = max(0, min(i, len(s)-1))
 	return s[i].Round(10 * time.Millisecond)
+}
+
+// TestScaleFromZeroActivatorKilled: the activator dies (SIGKILL) while it
+// holds a cold start's requests. Those requests fail with it, as they would
+// on a cluster (the ingress retries elsewhere); what must hold is the rest:
+// once the activator is back (same address, as its Deployment would bring
+// it), the revision is not stuck: new requests through it are all answered
+// 200, and the revision goes back to zero when idle. Its own network
+// namespace.
+func TestScaleFromZeroActivatorKilled(t *testing.T) {
+	if cluster.InOwnNetNamespace(t) {
+		return
+	}
+	e, ns, _, anns := startScaleToZero(t)
+	ctx := context.Background()
+	const (
+		name     = "killed"
+		revision = name + "-00001"
+		n        = 4
+	)
+	e.CreateKnativeService(t, harness.KnativeService(ns, name, anns))
+	dep := revision + "-deployment"
+	waitReplicas(t, e, ns, dep, 0, 3*time.Minute)
+	e.PACondition(t, ns, revision, "Active", harness.ControllerTimeout, func(c *apis.Condition) bool {
+		return c.IsFalse() && c.Reason == podautoscaler.ReasonNoTraffic
+	})
+
+	// Requests held at zero; the activator dies before a pod is ready.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var lost []string
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, _, err := throughActivator(ctx, e.Cluster, ns, revision)
+			mu.Lock()
+			lost = append(lost, fmt.Sprintf("%d %v", code, err))
+			mu.Unlock()
+		}()
+	}
+	time.Sleep(500 * time.Millisecond) // held: the activator reports them within its 1 s tick
+	killed := time.Now()
+	if err := e.Cluster.KillActivator(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	t.Logf("requests held by the killed activator ended: %v", lost)
+	if err := e.Cluster.RestartActivator(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("activator back and healthy %v after the kill", time.Since(killed).Round(10*time.Millisecond))
+
+	// After the restart: new requests wake (or reach) the revision, all answered.
+	codes := make([]int, n)
+	errs := make([]error, n)
+	start := time.Now()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _, errs[i] = throughActivator(ctx, e.Cluster, ns, revision)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || codes[i] != http.StatusOK {
+			t.Errorf("request %d after the restart: %d %v; want 200", i, codes[i], errs[i])
+		}
+	}
+	t.Logf("%d requests after the restart answered in %v", n, time.Since(start).Round(10*time.Millisecond))
+	e.PACondition(t, ns, revision, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
+	waitReplicas(t, e, ns, dep, 0, 3*time.Minute)
+}
+
+// startScaleToZero starts a control plane with Serving and its activator,
+// kwok, KEDA's adapter and the HPA controller, this controller serving the
+// external-push scaler, scale to zero on (scale-to-zero-grace-period 6s);
+// it returns the annotations of a min-scale "0" revision scaled on an idle
+// Prometheus metric (KEDA polls every second, cooldown 5 s).
+func startScaleToZero(t *testing.T) (*harness.Env, string, string, map[string]string) {
+	t.Helper()
+	if err := cluster.ServingBinaries(""); err != nil {
+		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
+	}
+	for _, b := range []string{cluster.Kwok, cluster.KEDAAdapter, cluster.ServingActivator} {
+		if _, err := cluster.BinaryPath("", b); err != nil {
+			t.Fatalf("%s is not built (make cluster-serving): %v", b, err)
+		}
+	}
+	scalerPort, err := cluster.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scalerAddress := "127.0.0.1:" + strconv.Itoa(scalerPort)
+	e := harness.StartForTest(t, harness.Options{
+		Cluster: cluster.Options{
+			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true, Activator: true,
+			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
+		},
+		Controller: deploy.Options{Env: []string{podautoscaler.ActivatorScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
+		Before: func(ctx context.Context, e *harness.Env) error {
+			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": "6s"}); err != nil {
+				return err
+			}
+			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ActivatorScalerAddressKey: scalerAddress})
+		},
+	})
+	ns := e.Namespace(t)
+	prom := prometheus.StartForTest(t, 0) // idle
+
+	anns := map[string]string{
+		autoscaling.MetricAnnotationKey:          "http_requests",
+		autoscaling.TargetAnnotationKey:          "10",
+		autoscaling.MinScaleAnnotationKey:        "0",
+		autoscaling.MaxScaleAnnotationKey:        "3",
+		translate.PrometheusAddressAnnotationKey: prom.URL,
+		translate.PrometheusQueryAnnotationKey:   `sum(rate(http_requests{revision="{{.Revision}}"}[1m]))`,
+		translate.PollingIntervalAnnotationKey:   "1",
+		translate.CooldownPeriodAnnotationKey:    "5",
+	}
+	return e, ns, scalerAddress, anns
 }
 
 func hasDemandTrigger(so *kedav1alpha1.ScaledObject, address string) bool {
