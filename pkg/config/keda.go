@@ -18,6 +18,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"sort"
@@ -44,6 +45,8 @@ const (
 	FallbackFailureThresholdKey  = "fallback-failure-threshold"
 	FallbackReplicasKey          = "fallback-replicas"
 	ClassesKey                   = "pod-autoscaler-classes"
+	ActivatorScalerAddressKey    = "activator-scaler-address"
+	ActivatorScrapePeriodKey     = "activator-scrape-period"
 )
 
 // KEDAClass is this project's own PodAutoscaler class, for clusters where
@@ -86,6 +89,15 @@ type KEDA struct {
 	// Classes are the PodAutoscaler classes reconciled, a subset of Classes.
 	// By default only the HPA class, as a drop-in for Serving's autoscaler-hpa.
 	Classes sets.Set[string]
+
+	// ActivatorScalerAddress is the host:port of this controller's KEDA
+	// external-push scaler, which revisions that may go to zero through
+	// the activator get a trigger for. Empty: scale to zero through the
+	// activator is off (docs/scale-to-zero.md).
+	ActivatorScalerAddress string
+	// ActivatorScrapePeriod is how often the activators' concurrency is
+	// read while a revision is held at the activator.
+	ActivatorScrapePeriod time.Duration
 }
 
 // DefaultKEDA returns the configuration used when the config map is empty.
@@ -94,8 +106,13 @@ func DefaultKEDA() *KEDA {
 		AutoCreate:                           true,
 		AllowedClusterTriggerAuthentications: sets.New[string](),
 		Classes:                              sets.New(autoscaling.HPA),
+		ActivatorScrapePeriod:                DefaultActivatorScrapePeriod,
 	}
 }
+
+// DefaultActivatorScrapePeriod is activator-scrape-period's default: the
+// activator's own report tick.
+const DefaultActivatorScrapePeriod = time.Second
 
 // LegacyKeys are knative-extensions/autoscaler-keda's spellings of keys of
 // this config map (it is named config-autoscaler-keda too), read as aliases.
@@ -121,6 +138,8 @@ func NewKEDAFromMap(data map[string]string) (*KEDA, error) {
 		cm.AsInt32(FallbackFailureThresholdKey, &c.FallbackFailureThreshold),
 		cm.AsInt32(FallbackReplicasKey, &c.FallbackReplicas),
 		asList(ClassesKey, &classes),
+		cm.AsString(ActivatorScalerAddressKey, &c.ActivatorScalerAddress),
+		cm.AsDuration(ActivatorScrapePeriodKey, &c.ActivatorScrapePeriod),
 	); err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", KEDAConfigName, err)
 	}
@@ -141,6 +160,14 @@ func NewKEDAFromMap(data map[string]string) (*KEDA, error) {
 		if d < 0 || d.Truncate(time.Second) != d || d > maxPeriod {
 			return nil, fmt.Errorf("%s: %s=%v must be whole seconds between 0s and %v", KEDAConfigName, key, d, maxPeriod)
 		}
+	}
+	if c.ActivatorScalerAddress != "" {
+		if _, port, err := net.SplitHostPort(c.ActivatorScalerAddress); err != nil || port == "" {
+			return nil, fmt.Errorf("%s: %s=%q must be host:port", KEDAConfigName, ActivatorScalerAddressKey, c.ActivatorScalerAddress)
+		}
+	}
+	if c.ActivatorScrapePeriod < 100*time.Millisecond || c.ActivatorScrapePeriod > time.Minute {
+		return nil, fmt.Errorf("%s: %s=%v must be between 100ms and 1m", KEDAConfigName, ActivatorScrapePeriodKey, c.ActivatorScrapePeriod)
 	}
 	if c.FallbackFailureThreshold < 0 || c.FallbackReplicas < 0 {
 		return nil, fmt.Errorf("%s: %s=%d and %s=%d must not be negative", KEDAConfigName,

@@ -66,8 +66,12 @@ func TestNewKEDAFromMap(t *testing.T) {
 			FallbackFailureThresholdKey:  "3",
 			FallbackReplicasKey:          "4",
 			ClassesKey:                   "keda.autoscaling.serving-keda.dev, hpa.autoscaling.knative.dev",
+			ActivatorScalerAddressKey:    "autoscaler-keda.knative-serving.svc:9443",
+			ActivatorScrapePeriodKey:     "500ms",
 		},
 		want: &KEDA{
+			ActivatorScalerAddress:               "autoscaler-keda.knative-serving.svc:9443",
+			ActivatorScrapePeriod:                500 * time.Millisecond,
 			Classes:                              sets.New(KEDAClass, autoscaling.HPA),
 			PrometheusAddress:                    "https://prom.monitoring:9090/api",
 			AllowedClusterTriggerAuthentications: sets.New("shared-prom", "team-b"),
@@ -100,6 +104,14 @@ func TestNewKEDAFromMap(t *testing.T) {
 		name:    "fallback replicas without threshold",
 		data:    map[string]string{FallbackReplicasKey: "2"},
 		wantErr: FallbackFailureThresholdKey,
+	}, {
+		name:    "scaler address without a port",
+		data:    map[string]string{ActivatorScalerAddressKey: "autoscaler-keda.knative-serving"},
+		wantErr: `config-autoscaler-keda: activator-scaler-address="autoscaler-keda.knative-serving" must be host:port`,
+	}, {
+		name:    "scrape period too short",
+		data:    map[string]string{ActivatorScrapePeriodKey: "10ms"},
+		wantErr: "activator-scrape-period=10ms must be between 100ms and 1m",
 	}, {
 		name:    "negative fallback",
 		data:    map[string]string{FallbackFailureThresholdKey: "-2"},

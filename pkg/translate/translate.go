@@ -112,10 +112,15 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 	if maxScale == 0 {
 		maxScale = math.MaxInt32 // no limit, as in Serving's HPA class
 	}
-	// The SKS stays in Serve mode: nothing buffers requests while a revision
-	// has no pods, so, like Serving's HPA class, keep at least one. Scaling to
-	// zero is an explicit choice through keda-idle-replica-count.
+	// Without the activator nothing buffers requests while a revision has
+	// no pods, so, like Serving's HPA class, keep at least one (or go to
+	// zero by explicit choice, keda-idle-replica-count). With it
+	// (ScaleToZero), the demand trigger wakes the revision.
+	zero := ScaleToZero(pa, cfg)
 	so.Spec.MinReplicaCount = ptr.Int32(max(minScale, 1))
+	if zero {
+		so.Spec.MinReplicaCount = ptr.Int32(0)
+	}
 	so.Spec.MaxReplicaCount = ptr.Int32(maxScale)
 
 	// sources[i] is the annotation trigger i came from, for messages.
@@ -132,6 +137,10 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 	so.Spec.Triggers = append(so.Spec.Triggers, extra...)
 	for range extra {
 		sources = append(sources, ExtraTriggersAnnotationKey)
+	}
+	if zero {
+		so.Spec.Triggers = append(so.Spec.Triggers, demandTrigger(pa, cfg.KEDA))
+		sources = append(sources, autoscaling.MinScaleAnnotationKey)
 	}
 
 	behavior, err := scalingBehavior(pa, cfg.Autoscaler)
@@ -169,7 +178,16 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 	if errs = checkWithKEDA(so, anns); errs != nil {
 		return nil, errs
 	}
-	if errs = checkActivity(so, anns); errs != nil {
+	if zero {
+		if errs = checkScaleToZero(so, pa, cfg.KEDA); errs != nil {
+			return nil, errs
+		}
+		if c := so.Spec.CooldownPeriod; c != nil && *c == 0 {
+			// KEDA would remove the last pod on its first idle poll, before
+			// this controller could hold it for the activator.
+			so.Spec.CooldownPeriod = ptr.Int32(1)
+		}
+	} else if errs = checkActivity(so, anns); errs != nil {
 		return nil, errs
 	}
 	if err := scopeResourceTriggers(so.Spec.Triggers, in.Workload, func(i int) string { return sources[i] }); err != nil {

@@ -159,6 +159,13 @@ type Options struct {
 	// HPAController the HPA controller scales on cpu and memory. Needs
 	// Kwok. Built by make cluster-serving.
 	MetricsServer bool
+	// Activator starts Knative's activator (activator.go), with fake pods
+	// answering HTTP on the pod IPs and a stand-in for Serving's
+	// autoscaler's stat sink, in network namespaces the harness makes; its
+	// address goes into activator-service's Endpoints. Needs Serving and
+	// Kwok, and a test running in its own network namespace. Built by make
+	// cluster-serving.
+	Activator bool
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
@@ -208,6 +215,13 @@ type Cluster struct {
 	// MetricsServer is metrics-server's process (nil without
 	// Options.MetricsServer).
 	MetricsServer *Process
+	// Activator is Knative's activator (nil without Options.Activator),
+	// Pods the fake pods behind it.
+	Activator *Process
+	Pods      *FakePods
+	statSink  *statSink
+	// activatorArgs and activatorEnv start it again (RestartActivator).
+	activatorArgs, activatorEnv []string
 	// StartDuration is how long Start took.
 	StartDuration time.Duration
 
@@ -269,6 +283,12 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			return nil, errors.New("MetricsServer needs Kwok (metrics-server scrapes kwok's Node)")
 		}
 		names = append(names, MetricsServer)
+	}
+	if opts.Activator {
+		if !opts.Serving || !opts.Kwok {
+			return nil, errors.New("Activator needs Serving and Kwok")
+		}
+		names = append(names, ServingActivator)
 	}
 	bins, err := binaries(opts.BinDir, names...)
 	if err != nil {
@@ -495,6 +515,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	// the rest goes.
 	if opts.Serving {
 		if err := c.startServing(ctx, bins[ServingWebhook], bins[ServingController]); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Activator {
+		if err := c.startActivator(ctx, bins[ServingActivator]); err != nil {
 			return nil, err
 		}
 	}

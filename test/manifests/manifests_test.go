@@ -90,6 +90,7 @@ var wantNamespaceGrants = grants(
 	"", "configmaps", "get,list,watch", "",
 	"coordination.k8s.io", "leases", "get,create,update", "",
 	"apps", "deployments", "get", "autoscaler-hpa",
+	"", "endpoints", "get", "activator-service",
 )
 
 func grants(flat ...string) []grant {

@@ -178,6 +178,10 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	}
 	impl := controller.NewContext(ctx, classes, controller.ControllerOptions{WorkQueueName: name, Logger: logger})
 	implRef.Store(impl)
+	r.demand = startDemand(ctx, demandWiring{
+		store: sharedSnapshot{store}, paLister: paInformer.Lister(), sksLister: sksInformer.Lister(),
+		kube: kubeclient.Get(ctx), impl: implRef.Load, ready: ready.Ready,
+	})
 
 	impl.Concurrency = Workers
 

@@ -88,6 +88,19 @@ type Reconciler struct {
 	soLister   kedalisters.ScaledObjectLister
 	hpaLister  autoscalingv2listers.HorizontalPodAutoscalerLister
 	workloads  workloads
+
+	// demand is the activators' concurrency for a revision (nil: none
+	// known), for revisions that scale to zero through the activator.
+	demand func(types.NamespacedName) float64
+	// clock is time.Now unless a test sets it.
+	clock func() time.Time
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.clock != nil {
+		return r.clock()
+	}
+	return time.Now()
 }
 
 var _ pareconciler.Interface = (*Reconciler)(nil)
@@ -151,6 +164,9 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		if scale, err = r.scaleOf(pa, so, d); err != nil {
 			return err
 		}
+	}
+	if so != nil && scale != nil && desired != nil && translate.ScaleToZero(pa, config.FromContext(ctx)) {
+		return r.reconcileZero(ctx, pa, so, d, scale)
 	}
 	return r.reconcileSKSStatus(ctx, pa, scale)
 }

@@ -1,0 +1,179 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package demand
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/kedacore/keda/v2/pkg/scalers/externalscaler"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// activatorMetrics is the shape of Serving v0.48's activator's Prometheus
+// output for the gauge (other series trimmed).
+const activatorMetrics = `# HELP kn_revision_request_concurrency Concurrent requests that are routed to Activator
+# TYPE kn_revision_request_concurrency gauge
+kn_revision_request_concurrency{k8s_namespace_name="shop",kn_configuration_name="checkout",kn_revision_name="checkout-00001",kn_service_name="checkout",otel_scope_name="knative.dev/serving/pkg/activator",otel_scope_version=""} 2.5
+kn_revision_request_concurrency{k8s_namespace_name="shop",kn_configuration_name="cart",kn_revision_name="cart-00002",kn_service_name="cart",otel_scope_name="knative.dev/serving/pkg/activator",otel_scope_version=""} 0
+kn_revision_request_concurrency_other{k8s_namespace_name="shop",kn_revision_name="checkout-00001"} 99
+# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
+process_cpu_seconds_total 1.23
+`
+
+var (
+	checkout = types.NamespacedName{Namespace: "shop", Name: "checkout-00001"}
+	cart     = types.NamespacedName{Namespace: "shop", Name: "cart-00002"}
+)
+
+func TestParseConcurrency(t *testing.T) {
+	got, err := ParseConcurrency(strings.NewReader(activatorMetrics))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[types.NamespacedName]float64{checkout: 2.5, cart: 0}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want, +got):\n%s", diff)
+	}
+	if _, err := ParseConcurrency(strings.NewReader(`kn_revision_request_concurrency{k8s_namespace_name="shop} 1`)); err == nil {
+		t.Error("an unterminated label value parsed")
+	}
+}
+
+func TestScraperSumsActivatorsAndReportsChanges(t *testing.T) {
+	var second atomic.Value
+	second.Store(`kn_revision_request_concurrency{k8s_namespace_name="shop",kn_revision_name="checkout-00001"} 1` + "\n")
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, activatorMetrics) }))
+	defer a.Close()
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, second.Load().(string)) }))
+	defer b.Close()
+	var mu sync.Mutex
+	var changed []types.NamespacedName
+	s := &Scraper{
+		Targets:  func(context.Context) ([]string, error) { return []string{a.URL, b.URL}, nil },
+		Period:   func() time.Duration { return time.Second },
+		OnChange: func(k types.NamespacedName) { mu.Lock(); changed = append(changed, k); mu.Unlock() },
+	}
+	s.ScrapeOnce(context.Background())
+	if got := s.Demand(checkout); got != 3.5 {
+		t.Errorf("Demand(checkout) = %v, want 3.5 (2.5 + 1)", got)
+	}
+	if got := s.Demand(cart); got != 0 {
+		t.Errorf("Demand(cart) = %v, want 0", got)
+	}
+	if diff := cmp.Diff([]types.NamespacedName{checkout}, changed); diff != "" {
+		t.Errorf("changes after the first scrape (-want, +got):\n%s", diff)
+	}
+	// A second scrape with the same non-zero demand reports nothing.
+	changed = nil
+	s.ScrapeOnce(context.Background())
+	if len(changed) != 0 {
+		t.Errorf("changes with the same demand: %v", changed)
+	}
+	// Gone from both: zero, and a change.
+	a.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})
+	second.Store("")
+	s.ScrapeOnce(context.Background())
+	if got := s.Demand(checkout); got != 0 {
+		t.Errorf("Demand(checkout) = %v after it left, want 0", got)
+	}
+	if diff := cmp.Diff([]types.NamespacedName{checkout}, changed); diff != "" {
+		t.Errorf("changes after the demand left (-want, +got):\n%s", diff)
+	}
+}
+
+func TestServer(t *testing.T) {
+	var demand atomic.Int64
+	var hold atomic.Bool
+	s := &Server{
+		Demand: func(k types.NamespacedName) float64 {
+			if k == checkout {
+				return float64(demand.Load())
+			}
+			return 0
+		},
+		Hold: func(k types.NamespacedName) bool { return k == checkout && hold.Load() },
+		Tick: time.Hour, // only Notify wakes the stream in this test
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	s.Register(g)
+	go func() { _ = g.Serve(l) }()
+	defer g.Stop()
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := externalscaler.NewExternalScalerClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ref := &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop",
+		ScalerMetadata: map[string]string{"scalerAddress": "x:1", "namespace": "shop", "revision": "checkout-00001"}}
+
+	if r, err := client.IsActive(ctx, ref); err != nil || r.Result {
+		t.Errorf("IsActive at rest = %v, %v; want false", r, err)
+	}
+	spec, err := client.GetMetricSpec(ctx, ref)
+	if err != nil || len(spec.MetricSpecs) != 1 || spec.MetricSpecs[0].MetricName != MetricName || spec.MetricSpecs[0].TargetSizeFloat != 1 {
+		t.Errorf("GetMetricSpec = %v, %v; want one %s with target 1", spec, err, MetricName)
+	}
+
+	stream, err := client.StreamIsActive(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := func(want bool) {
+		t.Helper()
+		r, err := stream.Recv()
+		if err != nil || r.Result != want {
+			t.Fatalf("stream: %v, %v; want %v", r, err, want)
+		}
+	}
+	recv(false) // the state at once
+	demand.Store(3)
+	s.Notify()
+	recv(true)
+	if r, err := client.GetMetrics(ctx, &externalscaler.GetMetricsRequest{ScaledObjectRef: ref, MetricName: MetricName}); err != nil ||
+		len(r.MetricValues) != 1 || r.MetricValues[0].MetricValue != 3 {
+		t.Errorf("GetMetrics = %v, %v; want 3", r, err)
+	}
+	// A hold keeps it active when the demand goes: no change, no push.
+	hold.Store(true)
+	demand.Store(0)
+	s.Notify()
+	hold.Store(false)
+	s.Notify()
+	recv(false)
+	if r, err := client.IsActive(ctx, &externalscaler.ScaledObjectRef{Name: "cart-00002", Namespace: "shop"}); err != nil || r.Result {
+		t.Errorf("IsActive(cart) = %v, %v; want false", r, err)
+	}
+}

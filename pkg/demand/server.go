@@ -1,0 +1,144 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package demand
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/kedacore/keda/v2/pkg/scalers/externalscaler"
+	"google.golang.org/grpc"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/serving-keda/serving-keda/pkg/translate"
+)
+
+// MetricName is the metric the demand trigger reports to KEDA's HPA: the
+// activator's concurrency, with a target of one request per pod. It is
+// zero whenever the activator is out of the path, so it never steers the
+// HPA above the revision's own metric.
+const MetricName = "activator-demand"
+
+// Server answers KEDA's external-push scaler protocol for the demand
+// triggers (translate.DemandTriggerType). Every replica of the controller
+// runs one, from the same inputs, so KEDA gets the same answer from any.
+type Server struct {
+	externalscaler.UnimplementedExternalScalerServer
+
+	// Demand is the activators' concurrency for a revision.
+	Demand func(types.NamespacedName) float64
+	// Hold says the revision must keep its pods for now (not yet safe to
+	// remove the last one).
+	Hold func(types.NamespacedName) bool
+	// Tick is how often open streams re-evaluate: a hold ends with time.
+	Tick time.Duration
+
+	mu   sync.Mutex
+	wake chan struct{} // closed and replaced by Notify
+}
+
+var _ externalscaler.ExternalScalerServer = (*Server)(nil)
+
+// Register adds the server to a gRPC server.
+func (s *Server) Register(g *grpc.Server) { externalscaler.RegisterExternalScalerServer(g, s) }
+
+// Notify makes every open stream re-evaluate now (the demand or a hold
+// changed).
+func (s *Server) Notify() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wake != nil {
+		close(s.wake)
+	}
+	s.wake = make(chan struct{})
+}
+
+func (s *Server) waitChan() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	return s.wake
+}
+
+// Key is the revision a KEDA call is about: the trigger's metadata, else
+// the ScaledObject's own name (it is named after the revision).
+func Key(ref *externalscaler.ScaledObjectRef) types.NamespacedName {
+	key := types.NamespacedName{Namespace: ref.GetNamespace(), Name: ref.GetName()}
+	if v := ref.GetScalerMetadata()[translate.DemandNamespaceKey]; v != "" {
+		key.Namespace = v
+	}
+	if v := ref.GetScalerMetadata()[translate.DemandRevisionKey]; v != "" {
+		key.Name = v
+	}
+	return key
+}
+
+// Active is the trigger's activity: requests held at the activator, or a
+// hold.
+func (s *Server) Active(key types.NamespacedName) bool {
+	return s.Demand(key) > 0 || (s.Hold != nil && s.Hold(key))
+}
+
+// IsActive implements the polled call (KEDA's pollingInterval).
+func (s *Server) IsActive(_ context.Context, ref *externalscaler.ScaledObjectRef) (*externalscaler.IsActiveResponse, error) {
+	return &externalscaler.IsActiveResponse{Result: s.Active(Key(ref))}, nil
+}
+
+// StreamIsActive sends the activity at once, then only its changes: a push
+// costs KEDA a scale check and often a status write.
+func (s *Server) StreamIsActive(ref *externalscaler.ScaledObjectRef, stream grpc.ServerStreamingServer[externalscaler.IsActiveResponse]) error {
+	key := Key(ref)
+	tick := s.Tick
+	if tick <= 0 {
+		tick = time.Second
+	}
+	first, last := true, false
+	for {
+		wake := s.waitChan()
+		if now := s.Active(key); first || now != last {
+			if err := stream.Send(&externalscaler.IsActiveResponse{Result: now}); err != nil {
+				return err
+			}
+			first, last = false, now
+		}
+		select {
+		case <-stream.Context().Done():
+			return nil
+		case <-wake:
+		case <-time.After(tick):
+		}
+	}
+}
+
+// GetMetricSpec implements the HPA side: one metric, target 1 per pod.
+func (s *Server) GetMetricSpec(context.Context, *externalscaler.ScaledObjectRef) (*externalscaler.GetMetricSpecResponse, error) {
+	return &externalscaler.GetMetricSpecResponse{MetricSpecs: []*externalscaler.MetricSpec{{
+		MetricName: MetricName, TargetSize: 1, TargetSizeFloat: 1,
+	}}}, nil
+}
+
+// GetMetrics reports the revision's demand.
+func (s *Server) GetMetrics(_ context.Context, req *externalscaler.GetMetricsRequest) (*externalscaler.GetMetricsResponse, error) {
+	d := s.Demand(Key(req.GetScaledObjectRef()))
+	return &externalscaler.GetMetricsResponse{MetricValues: []*externalscaler.MetricValue{{
+		MetricName: MetricName, MetricValue: int64(math.Ceil(d)), MetricValueFloat: d,
+	}}}, nil
+}

@@ -1,0 +1,246 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podautoscaler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/ptr"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
+)
+
+// Scale to zero through the activator (docs/scale-to-zero.md), with the
+// KPA's rules and reasons: the SKS is in Proxy mode whenever the revision
+// should not run or has no ready pod, in Serve mode otherwise; the PA is
+// Active=False NoTraffic when idle, Unknown Queued while activating, True
+// when serving, False TimedOut when its pods never come.
+const (
+	ReasonNoTraffic = "NoTraffic"
+	ReasonQueued    = "Queued"
+	ReasonTimedOut  = "TimedOut"
+)
+
+// defaultProgressDeadline is Serving's config-deployment progress-deadline
+// default; activationTimeoutBuffer the KPA's margin on it.
+const (
+	defaultProgressDeadline = 600 * time.Second
+	activationTimeoutBuffer = 10 * time.Second
+)
+
+// kedaDefaultPollingInterval is KEDA's pollingInterval when unset.
+const kedaDefaultPollingInterval = 30 * time.Second
+
+// idleWindow is how long a revision stays idle, with the activator in its
+// path, before KEDA may remove its last pod: the KPA's lastPodMaxTimeout.
+func idleWindow(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Config) time.Duration {
+	retention := as.ScaleToZeroPodRetentionPeriod
+	if d, ok := pa.ScaleToZeroPodRetention(); ok {
+		retention = d
+	}
+	return max(as.ScaleToZeroGracePeriod, retention)
+}
+
+// Hold reports whether the demand trigger must stay active so that KEDA
+// keeps the revision's last pod, and when the hold ends by itself (zero
+// when only a change of state ends it). It reads API state only, so every
+// replica of the controller answers KEDA alike:
+//   - until the revision first reaches its initial scale (Serving's
+//     readiness of a new revision needs it);
+//   - once it is idle (Active=False NoTraffic), until the SKS is in Proxy
+//     mode with the activator's endpoints in place, and the revision has
+//     been idle for window.
+func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, now time.Time, window time.Duration) (bool, time.Time) {
+	if !pa.Status.IsScaleTargetInitialized() {
+		return true, time.Time{}
+	}
+	active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+	if active == nil || !active.IsFalse() || active.Reason != ReasonNoTraffic {
+		return false, time.Time{}
+	}
+	if sks == nil || sks.Spec.Mode != nv1alpha1.SKSOperationModeProxy ||
+		!sks.Status.GetCondition(nv1alpha1.ActivatorEndpointsPopulated).IsTrue() {
+		return true, time.Time{}
+	}
+	end := active.LastTransitionTime.Inner.Add(window)
+	return now.Before(end), end
+}
+
+// zeroState is what a scale-to-zero revision's mode and Active condition
+// are decided from.
+type zeroState struct {
+	now time.Time
+	// demand: the activator holds requests for the revision.
+	demand bool
+	// kedaActive: KEDA's ScaledObject says some trigger is active; while the
+	// hold is on (and for a polling interval after it), that may be the
+	// hold itself, and proves nothing.
+	kedaActive bool
+	// ready pods of the revision.
+	ready int32
+	// polling is KEDA's polling interval for the revision.
+	polling time.Duration
+	// window is idleWindow; deadline the activation timeout.
+	window, deadline time.Duration
+}
+
+// zeroDecision is the outcome: the SKS mode, and after how long to look
+// again (zero: no need).
+type zeroDecision struct {
+	mode    nv1alpha1.ServerlessServiceOperationMode
+	requeue time.Duration
+}
+
+// decideZero sets pa's Active condition and returns the SKS mode.
+func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, st zeroState) zeroDecision {
+	var out zeroDecision
+	hold, end := Hold(pa, sks, st.now, st.window)
+	settled := true
+	if pa.Status.IsInactive() && pa.Status.IsScaleTargetInitialized() {
+		// KEDA's condition is its own again once the hold has ended and KEDA
+		// has polled since.
+		if hold {
+			settled = false
+		} else if !end.IsZero() && st.now.Before(end.Add(st.polling)) {
+			settled = false
+			out.requeue = end.Add(st.polling).Sub(st.now)
+		}
+	}
+	if hold && !end.IsZero() {
+		out.requeue = end.Sub(st.now)
+	}
+	want := st.demand || !pa.Status.IsScaleTargetInitialized() || (st.kedaActive && settled)
+
+	active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+	timedOut := active != nil && active.IsFalse() && active.Reason == ReasonTimedOut
+	switch {
+	case want && st.ready > 0:
+		out.mode = nv1alpha1.SKSOperationModeServe
+		pa.Status.MarkActive()
+	case want && timedOut:
+		// It stays timed out until a pod is ready: KEDA keeps trying.
+		out.mode = nv1alpha1.SKSOperationModeProxy
+	case want:
+		out.mode = nv1alpha1.SKSOperationModeProxy
+		if pa.Status.CanFailActivation(st.now, st.deadline) {
+			pa.Status.MarkInactive(ReasonTimedOut, "The target could not be activated.")
+		} else {
+			pa.Status.MarkActivating(ReasonQueued, "Requests to the target are being buffered as resources are provisioned.")
+			// Look again when the activation would time out.
+			since := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+			if left := since.LastTransitionTime.Inner.Add(st.deadline).Sub(st.now); left > 0 && (out.requeue == 0 || left < out.requeue) {
+				out.requeue = left + time.Second
+			}
+		}
+	default:
+		out.mode = nv1alpha1.SKSOperationModeProxy
+		if !pa.Status.IsInactive() || timedOut {
+			pa.Status.MarkInactive(ReasonNoTraffic, "The target is not receiving traffic.")
+		}
+	}
+	return out
+}
+
+// activationDeadline is the KPA's activation timeout: the revision's
+// progress deadline plus a margin.
+func activationDeadline(pa *autoscalingv1alpha1.PodAutoscaler) time.Duration {
+	if d, ok := pa.ProgressDeadline(); ok {
+		return d + activationTimeoutBuffer
+	}
+	return defaultProgressDeadline + activationTimeoutBuffer
+}
+
+// pollingInterval is KEDA's polling interval for so.
+func pollingInterval(so *kedav1alpha1.ScaledObject) time.Duration {
+	if so != nil && so.Spec.PollingInterval != nil {
+		return time.Duration(*so.Spec.PollingInterval) * time.Second
+	}
+	return kedaDefaultPollingInterval
+}
+
+// kedaActive reads KEDA's Active condition of so.
+func kedaActive(so *kedav1alpha1.ScaledObject) bool {
+	return so != nil && find(so.Status.Conditions, kedav1alpha1.ConditionActive).Status == metav1.ConditionTrue
+}
+
+// reconcileZero manages a scale-to-zero revision's SKS and status: the
+// KPA's way, with KEDA deciding the replicas.
+func (r *Reconciler) reconcileZero(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject,
+	d *appsv1.Deployment, scale *scaleSource) error {
+	cfg := config.FromContext(ctx)
+	var ready int32
+	if d != nil {
+		ready = d.Status.ReadyReplicas
+	}
+	current, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(pa.Name)
+	if err != nil && !apierrs.IsNotFound(err) {
+		return fmt.Errorf("failed to get SKS %q: %w", pa.Name, err)
+	}
+	if current != nil && current.IsReady() && current.Status.ServiceName != "" && !pa.Status.IsScaleTargetInitialized() &&
+		ready >= initialTarget(ctx, pa) {
+		pa.Status.MarkScaleTargetInitialized()
+	}
+	demand := 0.0
+	if r.demand != nil {
+		demand = r.demand(types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name})
+	}
+	dec := decideZero(pa, current, zeroState{
+		now:        r.now(),
+		demand:     demand > 0,
+		kedaActive: kedaActive(so),
+		ready:      ready,
+		polling:    pollingInterval(so),
+		window:     idleWindow(pa, cfg.Autoscaler),
+		deadline:   activationDeadline(pa),
+	})
+	sks, err := r.ReconcileSKS(ctx, pa, dec.mode, 0) // 0: every activator
+	if apierrs.IsAlreadyExists(err) {
+		return controller.NewRequeueAfter(time.Second)
+	} else if err != nil {
+		return fmt.Errorf("error reconciling SKS: %w", err)
+	}
+	pa.Status.MetricsServiceName = sks.Status.PrivateServiceName
+	pa.Status.ServiceName = sks.Status.ServiceName
+	if sks.IsReady() {
+		pa.Status.MarkSKSReady()
+	} else {
+		pa.Status.MarkSKSNotReady("SKS Services are not ready yet")
+	}
+	pa.Status.ActualScale = ptr.Int32(ready)
+	if scale != nil && scale.known {
+		pa.Status.DesiredScale = ptr.Int32(scale.desired)
+	}
+	if d != nil && ptr.Int32Value(d.Spec.Replicas) == 0 {
+		pa.Status.DesiredScale = ptr.Int32(0)
+	}
+	if dec.requeue > 0 {
+		return controller.NewRequeueAfter(dec.requeue)
+	}
+	return nil
+}

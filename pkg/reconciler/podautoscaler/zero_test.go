@@ -1,0 +1,217 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podautoscaler
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	ktesting "k8s.io/client-go/testing"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	"knative.dev/pkg/apis"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
+	"knative.dev/pkg/ptr"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	servingclient "knative.dev/serving/pkg/client/injection/client"
+	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
+	"knative.dev/serving/pkg/reconciler/serverlessservice/resources/names"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+	. "github.com/serving-keda/serving-keda/pkg/reconciler/testing"
+
+	. "knative.dev/pkg/reconciler/testing"
+	. "knative.dev/serving/pkg/testing"
+)
+
+const testScalerAddress = "autoscaler-keda.knative-serving.svc:9443"
+
+type demandKey struct{}
+
+// withDemand is a row's context with the activators' concurrency for the
+// test revision.
+func withDemand(ctx context.Context, d float64) context.Context {
+	return context.WithValue(ctx, demandKey{}, d)
+}
+
+func TestReconcileScaleToZero(t *testing.T) {
+	now := time.Now()
+	zeroAnns := map[string]string{autoscaling.MinScaleAnnotationKey: "0"}
+	for k, v := range customMetric {
+		zeroAnns[k] = v
+	}
+	on := func() context.Context {
+		return config.ToContext(context.Background(), testConfig(map[string]string{config.ActivatorScalerAddressKey: testScalerAddress}))
+	}
+	privateSvc := names.PrivateService(testRevision)
+	ready := []PodAutoscalerOption{withAnnotations(zeroAnns), WithPASKSReady, WithPAStatusService(testRevision), WithPAMetricsService(privateSvc),
+		WithScaleTargetInitialized, withSOReadyCondition}
+	with := func(base []PodAutoscalerOption, more ...PodAutoscalerOption) []PodAutoscalerOption {
+		return append(append([]PodAutoscalerOption{}, base...), more...)
+	}
+	// so is the ScaledObject of the revision: its Prometheus trigger, then
+	// the demand trigger, minReplicaCount 0; KEDA Ready, Active as given.
+	so := func(active metav1.ConditionStatus) *kedav1alpha1.ScaledObject {
+		return scaledObject(pa(withAnnotations(zeroAnns)), withPromTrigger, withSOMin(0), func(so *kedav1alpha1.ScaledObject) {
+			so.Spec.Triggers = append(so.Spec.Triggers, kedav1alpha1.ScaleTriggers{
+				Type: "external-push", Name: "activator-demand",
+				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision},
+			})
+		}, withSOReady, withSOCondition(kedav1alpha1.ConditionActive, active, "", ""))
+	}
+	proxy := func(s *nv1alpha1.ServerlessService) {
+		s.Spec.Mode = nv1alpha1.SKSOperationModeProxy
+		s.Status.MarkActivatorEndpointsPopulated()
+	}
+	inactiveSince := func(reason string, ago time.Duration) PodAutoscalerOption {
+		return func(p *autoscalingv1alpha1.PodAutoscaler) {
+			p.Status.MarkInactive(reason, map[string]string{
+				ReasonNoTraffic: "The target is not receiving traffic.",
+				ReasonTimedOut:  "The target could not be activated.",
+			}[reason])
+			activeSince(p, now.Add(-ago))
+		}
+	}
+	queuedSince := func(ago time.Duration) PodAutoscalerOption {
+		return func(p *autoscalingv1alpha1.PodAutoscaler) {
+			p.Status.MarkActivating(ReasonQueued, "Requests to the target are being buffered as resources are provisioned.")
+			activeSince(p, now.Add(-ago))
+		}
+	}
+	atZero := withDeploymentReplicas(0, 0)
+
+	table := TableTest{{
+		Name: "serving while KEDA is active: Serve mode, Active, nothing written",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, WithTraffic, withScales(1, 1))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
+		},
+		Key: key(),
+	}, {
+		Name: "KEDA sees the revision idle: SKS to Proxy, NoTraffic (the hold begins)",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, WithTraffic, withScales(1, 1))...),
+			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, WithProxyMode)}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(1, 1), inactiveSince(ReasonNoTraffic, 0))...),
+		}},
+	}, {
+		Name: "idle, activator in the path, within the grace period: held (KEDA active is the hold), look again when it ends",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, withScales(1, 1), inactiveSince(ReasonNoTraffic, 10*time.Second))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady, proxy),
+		},
+		Key:     key(),
+		WantErr: true, // requeue after the remaining 20s of scale-to-zero-grace-period
+	}, {
+		Name: "idle past the grace period and KEDA's next poll, KEDA idle: stays in Proxy for KEDA to remove the last pod",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, withScales(1, 1), inactiveSince(ReasonNoTraffic, 2*time.Minute))...),
+			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady, proxy),
+		},
+		Key: key(),
+	}, {
+		Name: "idle past the hold, KEDA still active after its poll: the revision's own trigger, Serve and Active again",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, withScales(1, 1), inactiveSince(ReasonNoTraffic, 2*time.Minute))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady, proxy),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, proxy, func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeServe })}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(1, 1), WithTraffic)...),
+		}},
+	}, {
+		Name: "at zero without demand: nothing to do",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(atZero),
+			pa(with(ready, withScales(0, 0), inactiveSince(ReasonNoTraffic, 10*time.Minute))...),
+			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
+		},
+		Key: key(),
+	}, {
+		Name: "at zero, requests held at the activator: Activating (Queued), still Proxy",
+		Ctx:  withDemand(on(), 2),
+		Objects: []runtime.Object{deployment(atZero),
+			pa(with(ready, withScales(0, 0), inactiveSince(ReasonNoTraffic, 10*time.Minute))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
+		},
+		Key:     key(),
+		WantErr: true, // requeue at the activation deadline
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(0, 0), queuedSince(0))...),
+		}},
+	}, {
+		Name: "activating, the first pod is ready: Serve mode, Active",
+		Ctx:  withDemand(on(), 2),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, withScales(0, 0), queuedSince(5*time.Second))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady, proxy),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, proxy, func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeServe })}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(1, 1), WithTraffic)...),
+		}},
+	}, {
+		Name: "activating past the progress deadline: TimedOut",
+		Ctx:  withDemand(on(), 1),
+		Objects: []runtime.Object{deployment(func(d *appsv1.Deployment) { d.Spec.Replicas = ptr.Int32(1); d.Status.ReadyReplicas = 0 }),
+			pa(with(ready, withScales(1, 0), queuedSince(11*time.Minute))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(1, 0), inactiveSince(ReasonTimedOut, 0))...),
+		}},
+	}}
+
+	table.Test(t, MakeFactory(func(ctx context.Context, l *Listers, _ configmap.Watcher) controller.Reconciler {
+		r := newTestReconciler(ctx, l)
+		r.clock = func() time.Time { return now }
+		d, _ := ctx.Value(demandKey{}).(float64)
+		r.demand = func(types.NamespacedName) float64 { return d }
+		return pareconciler.NewReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
+			controller.GetEventRecorder(ctx), r, autoscaling.HPA, controller.Options{ConfigStore: &testConfigStore{}})
+	}))
+}
+
+// activeSince sets when the Active condition last changed (GetCondition
+// returns a copy).
+func activeSince(p *autoscalingv1alpha1.PodAutoscaler, t time.Time) {
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == autoscalingv1alpha1.PodAutoscalerConditionActive {
+			p.Status.Conditions[i].LastTransitionTime = apis.VolatileTime{Inner: metav1.NewTime(t)}
+		}
+	}
+}

@@ -1,0 +1,112 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package translate
+
+import (
+	"strconv"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	"knative.dev/pkg/apis"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+
+	"github.com/serving-keda/serving-keda/pkg/config"
+)
+
+// Scale to zero through Knative's activator (docs/scale-to-zero.md): a
+// revision that may go to zero gets minReplicaCount 0 and one more trigger,
+// KEDA's external-push scaler served by this controller, active while the
+// activator holds requests for the revision or while it is not yet safe to
+// remove the last pod.
+const (
+	// DemandTriggerName names the trigger; a revision's own triggers may
+	// not take the name.
+	DemandTriggerName = "activator-demand"
+	// DemandTriggerType is KEDA's external push scaler.
+	DemandTriggerType = "external-push"
+	// Metadata keys of the trigger: where KEDA dials, and which revision
+	// it asks about (KEDA sends the metadata with every call).
+	DemandScalerAddressKey = "scalerAddress"
+	DemandNamespaceKey     = "namespace"
+	DemandRevisionKey      = "revision"
+)
+
+// ScaleToZero reports whether pa may go to zero through the activator:
+// config-autoscaler-keda names the scaler, config-autoscaler enables scale
+// to zero, and the revision sets min-scale "0" itself. Serving's default
+// min-scale (0) is not enough: under the HPA class it has always meant 1,
+// and a revision changes behaviour only when it asks.
+func ScaleToZero(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) bool {
+	if cfg.KEDA.ActivatorScalerAddress == "" || !cfg.Autoscaler.EnableScaleToZero {
+		return false
+	}
+	_, v, ok := autoscaling.MinScaleAnnotation.Get(pa.Annotations)
+	if !ok {
+		return false
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	return err == nil && n == 0
+}
+
+// demandTrigger is the external-push trigger of a revision that may go to
+// zero.
+func demandTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) kedav1alpha1.ScaleTriggers {
+	return kedav1alpha1.ScaleTriggers{
+		Type: DemandTriggerType,
+		Name: DemandTriggerName,
+		Metadata: map[string]string{
+			DemandScalerAddressKey: cfg.ActivatorScalerAddress,
+			DemandNamespaceKey:     pa.Namespace,
+			DemandRevisionKey:      pa.Name,
+		},
+	}
+}
+
+// hasDemandTrigger reports whether so still carries the revision's demand
+// trigger (an override may replace every trigger).
+func hasDemandTrigger(so *kedav1alpha1.ScaledObject, want kedav1alpha1.ScaleTriggers) bool {
+	for _, t := range so.Spec.Triggers {
+		if t.Type == want.Type && t.Name == want.Name &&
+			t.Metadata[DemandScalerAddressKey] == want.Metadata[DemandScalerAddressKey] &&
+			t.Metadata[DemandNamespaceKey] == want.Metadata[DemandNamespaceKey] &&
+			t.Metadata[DemandRevisionKey] == want.Metadata[DemandRevisionKey] {
+			return true
+		}
+	}
+	return false
+}
+
+// checkScaleToZero refuses what would let a min-scale "0" revision reach
+// zero without the activator waking it, or never let it idle.
+func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) *apis.FieldError {
+	key, value, _ := autoscaling.MinScaleAnnotation.Get(pa.Annotations)
+	if so.IsUsingModifiers() {
+		return invalid(key, value, "scale to zero through the activator does not combine with scaling-modifiers: "+
+			"KEDA would judge activity by the formula alone, and the activator's demand could not wake the revision")
+	}
+	if !hasDemandTrigger(so, demandTrigger(pa, cfg)) {
+		return invalid(OverrideAnnotationKey, pa.Annotations[OverrideAnnotationKey], "replaces the triggers of a min-scale \"0\" revision: "+
+			"keep the "+DemandTriggerName+" trigger, or the activator cannot wake the revision")
+	}
+	for _, t := range so.Spec.Triggers {
+		if t.Type != "cpu" && t.Type != "memory" && t.Name != DemandTriggerName {
+			return nil
+		}
+	}
+	return invalid(key, value, "a revision scaled on cpu or memory alone never idles (KEDA counts those triggers always active), "+
+		"so it cannot go to zero: add a trigger that can be inactive (a custom metric, extra-prometheus-triggers)")
+}

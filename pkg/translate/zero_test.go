@@ -1,0 +1,144 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package translate
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"knative.dev/pkg/ptr"
+	"knative.dev/serving/pkg/apis/autoscaling"
+)
+
+const scalerAddress = "autoscaler-keda.knative-serving.svc:9443"
+
+func TestScaleToZero(t *testing.T) {
+	on := map[string]string{"activator-scaler-address": scalerAddress}
+	demand := kedav1alpha1.ScaleTriggers{
+		Type: "external-push", Name: "activator-demand",
+		Metadata: map[string]string{"scalerAddress": scalerAddress, "namespace": testNS, "revision": testRevision},
+	}
+	prom := promTrigger("http_requests_per_second", renderedQuery, "10", autoscalingv2.AverageValueMetricType)
+	zeroWith := func(triggers ...kedav1alpha1.ScaleTriggers) func(*kedav1alpha1.ScaledObject) {
+		return func(so *kedav1alpha1.ScaledObject) {
+			so.Spec.MinReplicaCount = ptr.Int32(0)
+			so.Spec.Triggers = triggers
+		}
+	}
+	minZero := map[string]string{autoscaling.MinScaleAnnotationKey: "0"}
+
+	for _, tc := range []struct {
+		name       string
+		anns       map[string]string
+		autoscaler map[string]string
+		keda       map[string]string
+		want       []func(*kedav1alpha1.ScaledObject)
+	}{{
+		name: "off by default: min-scale 0 means 1, no demand trigger",
+		anns: custom(minZero),
+		want: []func(*kedav1alpha1.ScaledObject){withTrigger(prom)},
+	}, {
+		name: "on: minReplicaCount 0 and the demand trigger after the revision's own",
+		anns: custom(minZero),
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demand)},
+	}, {
+		name: "legacy minScale spelling",
+		anns: custom(map[string]string{autoscaling.GroupName + "/minScale": "0"}),
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demand)},
+	}, {
+		name: "on, but min-scale unset: Serving's default 0 still means 1",
+		anns: custom(nil),
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){withTrigger(prom)},
+	}, {
+		name: "on, min-scale 2: no demand trigger",
+		anns: custom(map[string]string{autoscaling.MinScaleAnnotationKey: "2"}),
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){withTrigger(prom), func(so *kedav1alpha1.ScaledObject) { so.Spec.MinReplicaCount = ptr.Int32(2) }},
+	}, {
+		name:       "enable-scale-to-zero false: min-scale 0 means 1",
+		anns:       custom(minZero),
+		autoscaler: map[string]string{"enable-scale-to-zero": "false"},
+		keda:       on,
+		want:       []func(*kedav1alpha1.ScaledObject){withTrigger(prom)},
+	}, {
+		name: "a cooldown of 0 becomes 1s",
+		anns: custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", CooldownPeriodAnnotationKey: "0"}),
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demand), func(so *kedav1alpha1.ScaledObject) { so.Spec.CooldownPeriod = ptr.Int32(1) }},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := pa(tc.anns)
+			got, err := ScaledObject(Input{PA: p, Config: testConfig(t, tc.autoscaler, tc.keda), Workload: testWorkload()})
+			if err != nil {
+				t.Fatalf("ScaledObject() = %v", err)
+			}
+			if diff := cmp.Diff(want(p, tc.want...), got); diff != "" {
+				t.Errorf("ScaledObject() (-want, +got):\n%s", diff)
+			}
+			acceptedByKEDA(t, got)
+		})
+	}
+}
+
+func TestScaleToZeroRefused(t *testing.T) {
+	on := map[string]string{"activator-scaler-address": scalerAddress}
+	for _, tc := range []struct {
+		name       string
+		anns       map[string]string
+		wantReason string
+		wantMsg    string
+	}{{
+		name:       "cpu alone never idles",
+		anns:       map[string]string{autoscaling.MinScaleAnnotationKey: "0"},
+		wantReason: "InvalidMinScale",
+		wantMsg: "invalid value: 0: autoscaling.knative.dev/min-scale\n" +
+			`a revision scaled on cpu or memory alone never idles (KEDA counts those triggers always active), so it cannot go to zero: add a trigger that can be inactive (a custom metric, extra-prometheus-triggers)`,
+	}, {
+		name:       "scaling modifiers",
+		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", ScalingModifiersAnnotationKey: `{"formula":"http_requests_per_second * 2","target":"10"}`}),
+		wantReason: "InvalidMinScale",
+		wantMsg: "invalid value: 0: autoscaling.knative.dev/min-scale\n" +
+			`scale to zero through the activator does not combine with scaling-modifiers: ` +
+			`KEDA would judge activity by the formula alone, and the activator's demand could not wake the revision`,
+	}, {
+		name:       "an override that drops the demand trigger",
+		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", OverrideAnnotationKey: `{"spec":{"triggers":[{"type":"cpu","metricType":"Utilization","metadata":{"value":"50"}}]}}`}),
+		wantReason: "InvalidScaledObjectOverride",
+	}, {
+		name:       "a revision's own trigger named like the demand trigger",
+		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", PrometheusTriggerNameAnnotationKey: "activator-demand"}),
+		wantReason: "InvalidTriggerPrometheusName",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ScaledObject(Input{PA: pa(tc.anns), Config: testConfig(t, nil, on), Workload: testWorkload()})
+			if err == nil {
+				t.Fatalf("ScaledObject() = %+v, want an error", got.Spec)
+			}
+			if r := Reason(err); r != tc.wantReason {
+				t.Errorf("Reason = %s, want %s (error: %v)", r, tc.wantReason, err)
+			}
+			if tc.wantMsg != "" && err.Error() != tc.wantMsg {
+				t.Errorf("error =\n%s\nwant\n%s", err.Error(), tc.wantMsg)
+			}
+		})
+	}
+}
