@@ -105,48 +105,58 @@ func (c *Cluster) startKEDAAdapter(ctx context.Context, bin string) error {
 	c.KEDAAdapter = p
 	c.mu.Unlock()
 
+	// The operator's certificate names keda-operator.keda.svc, not the
+	// adapter's Service: insecureSkipTLSVerify, as KEDA's own manifests do
+	// unless cert-manager injects a CA.
+	if err := c.registerAPIService(ctx, p, externalMetricsAPIService, "external.metrics.k8s.io", KEDANamespace, KEDAAdapterService, securePort); err != nil {
+		return fmt.Errorf("KEDA's metrics adapter: %w", err)
+	}
+	return nil
+}
+
+// registerAPIService points APIService name (group, v1beta1) at a local
+// process listening on 127.0.0.1:port, through an ExternalName localhost
+// Service ns/svcName, and waits until the aggregator finds it Available.
+func (c *Cluster) registerAPIService(ctx context.Context, p *Process, name, group, ns, svcName string, port int) error {
 	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: KEDANamespace, Name: KEDAAdapterService},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svcName},
 		Spec: corev1.ServiceSpec{
 			Type:         corev1.ServiceTypeExternalName,
 			ExternalName: "localhost",
-			Ports:        []corev1.ServicePort{{Name: "https", Port: int32(securePort)}},
+			Ports:        []corev1.ServicePort{{Name: "https", Port: int32(port)}},
 		},
 	}
-	if _, err := c.client.CoreV1().Services(KEDANamespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("Service %s/%s: %w", KEDANamespace, KEDAAdapterService, err)
+	if _, err := c.client.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("Service %s/%s: %w", ns, svcName, err)
 	}
 	dc, err := dynamic.NewForConfig(c.config)
 	if err != nil {
 		return err
 	}
-	// The operator's certificate names keda-operator.keda.svc, not the
-	// adapter's Service: insecureSkipTLSVerify, as KEDA's own manifests do
-	// unless cert-manager injects a CA.
+	// The local processes' certificates name neither the Service nor a CA
+	// the aggregator knows: no caBundle.
 	apiSvc := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "apiregistration.k8s.io/v1",
 		"kind":       "APIService",
-		"metadata":   map[string]any{"name": externalMetricsAPIService},
+		"metadata":   map[string]any{"name": name},
 		"spec": map[string]any{
-			"group":   "external.metrics.k8s.io",
-			"version": "v1beta1",
-			"service": map[string]any{
-				"namespace": KEDANamespace, "name": KEDAAdapterService, "port": int64(securePort),
-			},
+			"group":                 group,
+			"version":               "v1beta1",
+			"service":               map[string]any{"namespace": ns, "name": svcName, "port": int64(port)},
 			"insecureSkipTLSVerify": true,
 			"groupPriorityMinimum":  int64(100),
 			"versionPriority":       int64(100),
 		},
 	}}
 	if _, err := dc.Resource(apiServices).Create(ctx, apiSvc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("APIService %s: %w", externalMetricsAPIService, err)
+		return fmt.Errorf("APIService %s: %w", name, err)
 	}
 	var last string
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, c.opts.StartTimeout, true, func(ctx context.Context) (bool, error) {
 		if err := p.unexpectedExit(); err != nil {
 			return false, err
 		}
-		got, err := dc.Resource(apiServices).Get(ctx, externalMetricsAPIService, metav1.GetOptions{})
+		got, err := dc.Resource(apiServices).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			last = err.Error()
 			return false, nil
@@ -163,7 +173,7 @@ func (c *Cluster) startKEDAAdapter(ctx context.Context, bin string) error {
 		return false, nil
 	})
 	if err != nil {
-		return fmt.Errorf("KEDA's metrics adapter not available through the aggregation layer: %w (last: %s)\n%s", err, last, tailFile(p.LogPath, 20))
+		return fmt.Errorf("APIService %s not available through the aggregation layer: %w (last: %s)\n%s", name, err, last, tailFile(p.LogPath, 20))
 	}
 	return nil
 }

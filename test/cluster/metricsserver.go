@@ -22,13 +22,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
-
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/dynamic"
 )
 
 // metrics-server (Options.MetricsServer): metrics.k8s.io, the resource
@@ -95,69 +88,6 @@ func (c *Cluster) startMetricsServer(ctx context.Context, bin string) error {
 	c.mu.Unlock()
 	if err := c.registerAPIService(ctx, p, resourceMetricsAPIService, "metrics.k8s.io", "kube-system", MetricsServerService, port); err != nil {
 		return fmt.Errorf("metrics-server: %w", err)
-	}
-	return nil
-}
-
-// registerAPIService points APIService name (group, v1beta1) at a local
-// process listening on 127.0.0.1:port, through an ExternalName localhost
-// Service ns/svcName, and waits until the aggregator finds it Available.
-func (c *Cluster) registerAPIService(ctx context.Context, p *Process, name, group, ns, svcName string, port int) error {
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svcName},
-		Spec: corev1.ServiceSpec{
-			Type:         corev1.ServiceTypeExternalName,
-			ExternalName: "localhost",
-			Ports:        []corev1.ServicePort{{Name: "https", Port: int32(port)}},
-		},
-	}
-	if _, err := c.client.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("Service %s/%s: %w", ns, svcName, err)
-	}
-	dc, err := dynamic.NewForConfig(c.config)
-	if err != nil {
-		return err
-	}
-	// The certificate names localhost, not the Service: no caBundle.
-	apiSvc := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apiregistration.k8s.io/v1",
-		"kind":       "APIService",
-		"metadata":   map[string]any{"name": name},
-		"spec": map[string]any{
-			"group":                 group,
-			"version":               "v1beta1",
-			"service":               map[string]any{"namespace": ns, "name": svcName, "port": int64(port)},
-			"insecureSkipTLSVerify": true,
-			"groupPriorityMinimum":  int64(100),
-			"versionPriority":       int64(100),
-		},
-	}}
-	if _, err := dc.Resource(apiServices).Create(ctx, apiSvc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("APIService %s: %w", name, err)
-	}
-	var last string
-	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, c.opts.StartTimeout, true, func(ctx context.Context) (bool, error) {
-		if err := p.unexpectedExit(); err != nil {
-			return false, err
-		}
-		got, err := dc.Resource(apiServices).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			last = err.Error()
-			return false, nil
-		}
-		conds, _, _ := unstructured.NestedSlice(got.Object, "status", "conditions")
-		for _, ci := range conds {
-			cond, _ := ci.(map[string]any)
-			if cond["type"] == "Available" {
-				last = fmt.Sprintf("Available=%v %v: %v", cond["status"], cond["reason"], cond["message"])
-				return cond["status"] == "True", nil
-			}
-		}
-		last = "no Available condition"
-		return false, nil
-	})
-	if err != nil {
-		return fmt.Errorf("APIService %s not available through the aggregation layer: %w (last: %s)\n%s", name, err, last, tailFile(p.LogPath, 20))
 	}
 	return nil
 }

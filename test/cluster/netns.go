@@ -20,12 +20,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os/exec"
 	"path/filepath"
 	"sync"
+
+	"github.com/serving-keda/serving-keda/test/cluster/relay"
 )
 
 // StartProcessInNetNS is StartProcess in a network namespace of the
@@ -102,7 +103,7 @@ func (c *Cluster) netnsRelay(ctx context.Context) (helper, socket string, err er
 						return
 					}
 					defer api.Close()
-					relayBoth(conn, api)
+					relay.Both(conn, api)
 				}()
 			}
 		}()
@@ -115,22 +116,4 @@ type netnsState struct {
 	once           sync.Once
 	helper, socket string
 	err            error
-}
-
-// relayBoth copies both ways until both directions are done.
-func relayBoth(a, b net.Conn) {
-	var wg sync.WaitGroup
-	wg.Add(2)
-	cp := func(dst, src net.Conn) {
-		defer wg.Done()
-		_, _ = io.Copy(dst, src)
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-			_ = cw.CloseWrite()
-		} else {
-			_ = dst.Close()
-		}
-	}
-	go cp(a, b)
-	go cp(b, a)
-	wg.Wait()
 }

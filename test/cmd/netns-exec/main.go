@@ -33,13 +33,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
-	"sync"
 	"syscall"
+
+	"github.com/serving-keda/serving-keda/test/cluster/relay"
 )
 
 func main() {
@@ -57,7 +57,7 @@ func main() {
 	if err != nil {
 		fatalf("listening on %s: %v", *listen, err)
 	}
-	go relay(l, *socket)
+	go serve(l, *socket)
 
 	cmd := exec.Command(flag.Arg(0), flag.Args()[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
@@ -92,9 +92,9 @@ func main() {
 	}
 }
 
-// relay accepts connections on l and pipes each to a new connection to the
+// serve accepts connections on l and pipes each to a new connection to the
 // Unix socket.
-func relay(l net.Listener, socket string) {
+func serve(l net.Listener, socket string) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -108,28 +108,9 @@ func relay(l net.Listener, socket string) {
 				return
 			}
 			defer u.Close()
-			pipe(c, u)
+			relay.Both(c, u)
 		}()
 	}
-}
-
-// pipe copies both ways until either side is done.
-func pipe(a, b net.Conn) {
-	var wg sync.WaitGroup
-	wg.Add(2)
-	cp := func(dst, src net.Conn) {
-		defer wg.Done()
-		_, _ = io.Copy(dst, src)
-		// Half-close so the other direction can finish its response.
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-			_ = cw.CloseWrite()
-		} else {
-			_ = dst.Close()
-		}
-	}
-	go cp(a, b)
-	go cp(b, a)
-	wg.Wait()
 }
 
 func fatalf(format string, args ...any) {
