@@ -30,6 +30,13 @@
 #   hack/ scripts (test/e2e's swap test).
 #   hack/build-cluster.sh --print-dir   prints the binaries directory and exits.
 #
+# Versions: SERVING_KEDA_VERSIONS names the Knative and KEDA releases to
+# build, e.g. "knative-1.21,keda-2.19"; default (unset): the pair the main
+# module pins, "knative-1.23,keda-2.21". Each release has its own wrapper
+# module, hack/cluster/serving-<knative release> and hack/cluster/keda-<KEDA
+# release>, so both pairs' binaries live side by side in the cache, each
+# under its own version. test/cluster reads the same variable.
+#
 # Cold builds on 2 cores take roughly: etcd 1 min, kube-apiserver 8 min,
 # kube-controller-manager 2 min, keda-operator 11 min, keda-webhooks 1 min
 # (after the operator, which shares its packages), keda-adapter 3 min,
@@ -53,7 +60,28 @@ if [[ "${1:-}" == "--print-dir" ]]; then
 fi
 
 ALL=(etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter)
-ON_REQUEST=(serving-autoscaler-hpa serving-controller serving-webhook serving-activator kwok metrics-server kubectl)
+ON_REQUEST=(serving-autoscaler-hpa serving-controller serving-webhook serving-activator serving-autoscaler serving-queue kwok metrics-server kubectl)
+
+# The Knative and KEDA releases, from SERVING_KEDA_VERSIONS.
+KNATIVE_RELEASE=1.23
+KEDA_RELEASE=2.21
+IFS=',' read -r -a _versions <<<"${SERVING_KEDA_VERSIONS:-}"
+for _v in ${_versions[@]+"${_versions[@]}"}; do
+  case "${_v}" in
+    knative-*) KNATIVE_RELEASE="${_v#knative-}" ;;
+    keda-*) KEDA_RELEASE="${_v#keda-}" ;;
+    "") ;;
+    *) echo "SERVING_KEDA_VERSIONS: unknown entry ${_v} (want knative-X.Y or keda-X.Y)" >&2; exit 2 ;;
+  esac
+done
+SERVING_MOD="${MODS}/serving-${KNATIVE_RELEASE}"
+KEDA_MOD="${MODS}/keda-${KEDA_RELEASE}"
+for _d in "${SERVING_MOD}" "${KEDA_MOD}"; do
+  if [[ ! -f "${_d}/go.mod" ]]; then
+    echo "no wrapper module ${_d}: supported are $(cd "${MODS}" && ls -d serving-* keda-* | tr '\n' ' ')" >&2
+    exit 2
+  fi
+done
 if [[ $# -gt 0 ]]; then
   # Keep the given order, but build the on-request binaries last.
   WANT=()
@@ -113,13 +141,13 @@ for name in "${WANT[@]}"; do
       build "${name}" "${v}" "${MODS}/kube" "k8s.io/kubernetes/cmd/${name}" "$(kube_ldflags "${v}")"
       ;;
     keda-operator|keda-webhooks|keda-adapter)
-      v="$(module_version "${MODS}/keda" github.com/kedacore/keda/v2)"
-      build "${name}" "${v}" "${MODS}/keda" "github.com/kedacore/keda/v2/cmd/${name#keda-}" \
+      v="$(module_version "${KEDA_MOD}" github.com/kedacore/keda/v2)"
+      build "${name}" "${v}" "${KEDA_MOD}" "github.com/kedacore/keda/v2/cmd/${name#keda-}" \
         "-X github.com/kedacore/keda/v2/version.Version=${v#v}"
       ;;
-    serving-autoscaler-hpa|serving-controller|serving-webhook|serving-activator)
-      v="$(module_version "${MODS}/serving" knative.dev/serving)"
-      build "${name}" "${v}" "${MODS}/serving" "knative.dev/serving/cmd/${name#serving-}"
+    serving-autoscaler-hpa|serving-controller|serving-webhook|serving-activator|serving-autoscaler|serving-queue)
+      v="$(module_version "${SERVING_MOD}" knative.dev/serving)"
+      build "${name}" "${v}" "${SERVING_MOD}" "knative.dev/serving/cmd/${name#serving-}"
       ;;
     kwok)
       v="$(module_version "${MODS}/kwok" sigs.k8s.io/kwok)"

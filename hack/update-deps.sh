@@ -49,7 +49,7 @@ KPKG_DIR="$(go list -mod=mod -m -f '{{.Dir}}' knative.dev/pkg)"
 if [[ -n "${KPKG_DIR}" && -f "${KPKG_DIR}/go.mod" ]]; then
   status=0
   while read -r mod want; do
-    have="$(go list -mod=mod -m -f '{{.Version}}' "${mod}" 2>/dev/null || true)"
+    have="$(go list -mod=mod -m -f '{{if .Replace}}{{.Replace.Version}}{{else}}{{.Version}}{{end}}' "${mod}" 2>/dev/null || true)"
     if [[ -n "${have}" && "${have}" != "${want}" ]]; then
       echo "ERROR: ${mod} is ${have}, but knative.dev/pkg pins ${want}" >&2
       status=1

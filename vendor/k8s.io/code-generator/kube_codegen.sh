@@ -27,6 +27,24 @@ set -o pipefail
 
 KUBE_CODEGEN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 
+# This file is intended for out-of-tree projects running code generators.
+# In that context, all in-tree Kubernetes types (e.g. metav1.TypeMeta,
+# resource.Quantity) live in the read-only Go module cache, so generators
+# must not attempt to write output files for them. These packages are passed
+# as --readonly-pkg to generators that support it (validation-gen, openapi-gen).
+# NOTE: These must be passed as separate arguments using an array loop, not
+# via "$(printf ...)". Double-quoting a printf command substitution collapses
+# the output into a single argument, which silently breaks flag parsing.
+KUBE_CODEGEN_READONLY_PKGS=(
+    k8s.io/apimachinery/pkg/apis/meta/v1
+    k8s.io/apimachinery/pkg/api/resource
+    k8s.io/apimachinery/pkg/runtime
+    k8s.io/apimachinery/pkg/types
+    k8s.io/apimachinery/pkg/util/intstr
+    k8s.io/apimachinery/pkg/version
+    time
+)
+
 # Callers which want a specific tag of the k8s.io/code-generator repo should
 # set the KUBE_CODEGEN_TAG to the tag name, e.g. KUBE_CODEGEN_TAG="release-1.32"
 # before sourcing this file.
@@ -179,6 +197,7 @@ function kube::codegen::gen_helpers() {
           | LC_ALL=C sort -u
     )
 
+
     if [ "${#input_pkgs[@]}" != 0 ]; then
         echo "Generating validation code for ${#input_pkgs[@]} targets"
 
@@ -188,9 +207,14 @@ function kube::codegen::gen_helpers() {
             -name zz_generated.validations.go \
             | xargs -0 rm -f
 
+        local readonly_args=()
+        for pkg in "${KUBE_CODEGEN_READONLY_PKGS[@]}"; do
+            readonly_args+=("--readonly-pkg" "${pkg}")
+        done
         "${GOBIN}/validation-gen" \
             -v "${v}" \
             --output-file zz_generated.validations.go \
+            "${readonly_args[@]}" \
             --go-header-file "${boilerplate}" \
             "${input_pkgs[@]}"
     fi
@@ -305,6 +329,7 @@ function kube::codegen::gen_openapi() {
     local out_pkg=""
     local extra_pkgs=()
     local report="/dev/null"
+    local output_model_name_file=""
     local update_report=""
     local boilerplate="${KUBE_CODEGEN_ROOT}/hack/boilerplate.go.txt"
     local v="${KUBE_VERBOSE:-0}"
@@ -327,6 +352,10 @@ function kube::codegen::gen_openapi() {
                 report="$2"
                 shift 2
                 ;;
+            "--output-model-name-file")
+              output_model_name_file="$2"
+              shift 2
+              ;;
             "--update-report")
                 update_report="true"
                 shift
@@ -386,7 +415,7 @@ function kube::codegen::gen_openapi() {
         input_pkgs+=("${pkg}")
     done < <(
         ( kube::codegen::internal::grep -l --null \
-            -e '^\s*//\s*+k8s:openapi-gen=' \
+            -e '^\s*//\s*+k8s:openapi' \
             -r "${in_dir}" \
             --include '*.go' \
             || true \
@@ -403,6 +432,15 @@ function kube::codegen::gen_openapi() {
             -name zz_generated.openapi.go \
             | xargs -0 rm -f
 
+        local readonly_args=()
+        for pkg in "${KUBE_CODEGEN_READONLY_PKGS[@]}"; do
+            readonly_args+=("--readonly-pkg" "${pkg}")
+        done
+        # These apimachinery packages are passed as explicit inputs
+        # because they contain types referenced by most API types
+        # (e.g. ObjectMeta, Quantity). openapi-gen needs them for
+        # type resolution even though they are not in the caller's
+        # input directory.
         "${GOBIN}/openapi-gen" \
             -v "${v}" \
             --output-file zz_generated.openapi.go \
@@ -410,9 +448,12 @@ function kube::codegen::gen_openapi() {
             --output-dir "${out_dir}" \
             --output-pkg "${out_pkg}" \
             --report-filename "${new_report}" \
+            --output-model-name-file="${output_model_name_file}" \
+            "${readonly_args[@]}" \
             "k8s.io/apimachinery/pkg/apis/meta/v1" \
             "k8s.io/apimachinery/pkg/runtime" \
             "k8s.io/apimachinery/pkg/version" \
+            "k8s.io/apimachinery/pkg/api/resource" \
             "${input_pkgs[@]}"
     fi
 

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -36,6 +35,13 @@ type readDirChangesW struct {
 }
 
 var defaultBufferSize = 50
+
+func isSameOrDescendantPath(path, root string) bool {
+	if path == root {
+		return true
+	}
+	return strings.HasPrefix(path, root+string(os.PathSeparator))
+}
 
 func newBackend(ev chan Event, errs chan error) (backend, error) {
 	port, err := windows.CreateIoCompletionPort(windows.InvalidHandle, 0, 0, 0)
@@ -359,22 +365,26 @@ func (w *readDirChangesW) addWatch(pathname string, flags uint64, bufsize int) e
 	} else {
 		windows.CloseHandle(ino.handle)
 	}
+	w.mu.Lock()
 	if pathname == dir {
 		watchEntry.mask |= flags
 	} else {
 		watchEntry.names[filepath.Base(pathname)] |= flags
 	}
+	w.mu.Unlock()
 
 	err = w.startRead(watchEntry)
 	if err != nil {
 		return err
 	}
 
+	w.mu.Lock()
 	if pathname == dir {
 		watchEntry.mask &= ^provisional
 	} else {
 		watchEntry.names[filepath.Base(pathname)] &= ^provisional
 	}
+	w.mu.Unlock()
 	return nil
 }
 
@@ -394,8 +404,13 @@ func (w *readDirChangesW) remWatch(pathname string) error {
 	w.mu.Lock()
 	watch := w.watches.get(ino)
 	w.mu.Unlock()
+	if watch == nil {
+		windows.CloseHandle(ino.handle)
+		return fmt.Errorf("%w: %s", ErrNonExistentWatch, pathname)
+	}
 
 	if recurse && !watch.recurse {
+		windows.CloseHandle(ino.handle)
 		return fmt.Errorf("can't use \\... with non-recursive watch %q", pathname)
 	}
 
@@ -403,16 +418,19 @@ func (w *readDirChangesW) remWatch(pathname string) error {
 	if err != nil {
 		w.sendError(os.NewSyscallError("CloseHandle", err))
 	}
-	if watch == nil {
-		return fmt.Errorf("%w: %s", ErrNonExistentWatch, pathname)
-	}
 	if pathname == dir {
-		w.sendEvent(watch.path, "", watch.mask&sysFSIGNORED)
+		w.mu.Lock()
+		mask := watch.mask
 		watch.mask = 0
+		w.mu.Unlock()
+		w.sendEvent(watch.path, "", mask&sysFSIGNORED)
 	} else {
 		name := filepath.Base(pathname)
-		w.sendEvent(filepath.Join(watch.path, name), "", watch.names[name]&sysFSIGNORED)
+		w.mu.Lock()
+		mask := watch.names[name]
 		delete(watch.names, name)
+		w.mu.Unlock()
+		w.sendEvent(filepath.Join(watch.path, name), "", mask&sysFSIGNORED)
 	}
 
 	return w.startRead(watch)
@@ -420,17 +438,23 @@ func (w *readDirChangesW) remWatch(pathname string) error {
 
 // Must run within the I/O thread.
 func (w *readDirChangesW) deleteWatch(watch *watch) {
-	for name, mask := range watch.names {
-		if mask&provisional == 0 {
-			w.sendEvent(filepath.Join(watch.path, name), "", mask&sysFSIGNORED)
+	// Snapshot+clear under the lock so concurrent WatchList() readers see a
+	// consistent state. sendEvent must run outside the lock since it can
+	// block on the user-facing Events channel.
+	w.mu.Lock()
+	names := watch.names
+	watch.names = make(map[string]uint64)
+	mask := watch.mask
+	watch.mask = 0
+	w.mu.Unlock()
+
+	for name, m := range names {
+		if m&provisional == 0 {
+			w.sendEvent(filepath.Join(watch.path, name), "", m&sysFSIGNORED)
 		}
-		delete(watch.names, name)
 	}
-	if watch.mask != 0 {
-		if watch.mask&provisional == 0 {
-			w.sendEvent(watch.path, "", watch.mask&sysFSIGNORED)
-		}
-		watch.mask = 0
+	if mask != 0 && mask&provisional == 0 {
+		w.sendEvent(watch.path, "", mask&sysFSIGNORED)
 	}
 }
 
@@ -457,9 +481,8 @@ func (w *readDirChangesW) startRead(watch *watch) error {
 	}
 
 	// We need to pass the array, rather than the slice.
-	hdr := (*reflect.SliceHeader)(unsafe.Pointer(&watch.buf))
 	rdErr := windows.ReadDirectoryChanges(watch.ino.handle,
-		(*byte)(unsafe.Pointer(hdr.Data)), uint32(hdr.Len),
+		unsafe.SliceData(watch.buf), uint32(len(watch.buf)),
 		watch.recurse, mask, nil, &watch.ov, 0)
 	if rdErr != nil {
 		err := os.NewSyscallError("ReadDirectoryChanges", rdErr)
@@ -565,12 +588,7 @@ func (w *readDirChangesW) readEvents() {
 
 			// Create a buf that is the size of the path name
 			size := int(raw.FileNameLength / 2)
-			var buf []uint16
-			// TODO: Use unsafe.Slice in Go 1.17; https://stackoverflow.com/questions/51187973
-			sh := (*reflect.SliceHeader)(unsafe.Pointer(&buf))
-			sh.Data = uintptr(unsafe.Pointer(&raw.FileName))
-			sh.Len = size
-			sh.Cap = size
+			buf := unsafe.Slice(&raw.FileName, size)
 			name := windows.UTF16ToString(buf)
 			fullname := filepath.Join(watch.path, name)
 
@@ -587,31 +605,35 @@ func (w *readDirChangesW) readEvents() {
 			case windows.FILE_ACTION_RENAMED_OLD_NAME:
 				watch.rename = name
 			case windows.FILE_ACTION_RENAMED_NEW_NAME:
-				// Update saved path of all sub-watches.
+				// Update saved path of all sub-watches and rename the
+				// names entry under the lock so WatchList() can't observe
+				// a torn state.
 				old := filepath.Join(watch.path, watch.rename)
 				w.mu.Lock()
 				for _, watchMap := range w.watches {
 					for _, ww := range watchMap {
-						if strings.HasPrefix(ww.path, old) {
+						if isSameOrDescendantPath(ww.path, old) {
 							ww.path = filepath.Join(fullname, strings.TrimPrefix(ww.path, old))
 						}
 					}
 				}
-				w.mu.Unlock()
-
 				if watch.names[watch.rename] != 0 {
 					watch.names[name] |= watch.names[watch.rename]
 					delete(watch.names, watch.rename)
 					mask = sysFSMOVESELF
 				}
+				w.mu.Unlock()
 			}
 
 			if raw.Action != windows.FILE_ACTION_RENAMED_NEW_NAME {
 				w.sendEvent(fullname, "", watch.names[name]&mask)
 			}
 			if raw.Action == windows.FILE_ACTION_REMOVED {
-				w.sendEvent(fullname, "", watch.names[name]&sysFSIGNORED)
+				w.mu.Lock()
+				ignored := watch.names[name] & sysFSIGNORED
 				delete(watch.names, name)
+				w.mu.Unlock()
+				w.sendEvent(fullname, "", ignored)
 			}
 
 			if watch.rename != "" && raw.Action == windows.FILE_ACTION_RENAMED_NEW_NAME {

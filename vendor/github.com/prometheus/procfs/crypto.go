@@ -20,7 +20,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/prometheus/procfs/internal/util"
+	"github.com/prometheus/procfs/internal/parsers"
 )
 
 // Crypto holds info parsed from /proc/crypto.
@@ -48,12 +48,14 @@ type Crypto struct {
 	Walksize    *uint64
 }
 
+var cryptoFile = "crypto"
+
 // Crypto parses an crypto-file (/proc/crypto) and returns a slice of
 // structs containing the relevant info.  More information available here:
 // https://kernel.readthedocs.io/en/sphinx-samples/crypto-API.html
 func (fs FS) Crypto() ([]Crypto, error) {
-	path := fs.proc.Path("crypto")
-	b, err := util.ReadFileNoStat(path)
+	path := fs.proc.Path(cryptoFile)
+	b, err := parsers.ReadFileNoStat(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: Cannot read file %v: %w", ErrFileRead, b, err)
 
@@ -82,6 +84,10 @@ func parseCrypto(r io.Reader) ([]Crypto, error) {
 			continue
 		}
 
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%w: parsed invalid line before name parsed: %q", ErrFileParse, text)
+		}
+
 		kv := strings.Split(text, ":")
 		if len(kv) != 2 {
 			return nil, fmt.Errorf("%w: Cannot parse line: %q", ErrFileParse, text)
@@ -106,7 +112,7 @@ func parseCrypto(r io.Reader) ([]Crypto, error) {
 
 // parseKV parses a key/value pair into the appropriate field of c.
 func (c *Crypto) parseKV(k, v string) error {
-	vp := util.NewValueParser(v)
+	vp := parsers.NewValueParser(v)
 
 	switch k {
 	case "async":

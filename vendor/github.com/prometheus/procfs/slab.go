@@ -21,7 +21,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/prometheus/procfs/internal/util"
+	"github.com/prometheus/procfs/internal/parsers"
 )
 
 var (
@@ -142,7 +142,7 @@ func (fs FS) SlabInfo() (SlabInfo, error) {
 	// TODO: Consider passing options to allow for parsing different
 	// slabinfo versions. However, slabinfo 2.1 has been stable since
 	// kernel 2.6.10 and later.
-	data, err := util.ReadFileNoStat(fs.proc.Path("slabinfo"))
+	data, err := parsers.ReadFileNoStat(fs.proc.Path("slabinfo"))
 	if err != nil {
 		return SlabInfo{}, err
 	}

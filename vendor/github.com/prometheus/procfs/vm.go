@@ -12,7 +12,6 @@
 // limitations under the License.
 
 //go:build !windows
-// +build !windows
 
 package procfs
 
@@ -22,7 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/prometheus/procfs/internal/util"
+	"github.com/prometheus/procfs/internal/parsers"
 )
 
 // The VM interface is described at
@@ -103,11 +102,11 @@ func (fs FS) VM() (*VM, error) {
 		name := filepath.Join(path, f.Name())
 		// ignore errors on read, as there are some write only
 		// in /proc/sys/vm
-		value, err := util.SysReadFile(name)
+		value, err := parsers.SysReadFile(name)
 		if err != nil {
 			continue
 		}
-		vp := util.NewValueParser(value)
+		vp := parsers.NewValueParser(value)
 
 		switch f.Name() {
 		case "admin_reserve_kbytes":
@@ -144,7 +143,7 @@ func (fs FS) VM() (*VM, error) {
 			stringSlice := strings.Fields(value)
 			pint64Slice := make([]*int64, 0, len(stringSlice))
 			for _, value := range stringSlice {
-				vp := util.NewValueParser(value)
+				vp := parsers.NewValueParser(value)
 				pint64Slice = append(pint64Slice, vp.PInt64())
 			}
 			vm.LowmemReserveRatio = pint64Slice

@@ -12,7 +12,6 @@
 // limitations under the License.
 
 //go:build !windows
-// +build !windows
 
 package procfs
 
@@ -23,7 +22,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/prometheus/procfs/internal/util"
+	"github.com/prometheus/procfs/internal/parsers"
 )
 
 // Zoneinfo holds info parsed from /proc/zoneinfo.
@@ -104,7 +103,7 @@ func parseZoneinfo(zoneinfoData []byte) ([]Zoneinfo, error) {
 			if len(parts) < 2 {
 				continue
 			}
-			vp := util.NewValueParser(parts[1])
+			vp := parsers.NewValueParser(parts[1])
 			switch parts[0] {
 			case "nr_free_pages":
 				zoneinfoElement.NrFreePages = vp.PInt64()
@@ -180,7 +179,7 @@ func parseZoneinfo(zoneinfoData []byte) ([]Zoneinfo, error) {
 				protectionValues = strings.Replace(protectionValues, ")", "", 1)
 				protectionValues = strings.TrimSpace(protectionValues)
 				protectionStringMap := strings.Split(protectionValues, ", ")
-				val, err := util.ParsePInt64s(protectionStringMap)
+				val, err := parsers.ParsePInt64s(protectionStringMap)
 				if err == nil {
 					zoneinfoElement.Protection = val
 				}

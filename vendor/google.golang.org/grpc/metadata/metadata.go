@@ -24,6 +24,7 @@ package metadata // import "google.golang.org/grpc/metadata"
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"google.golang.org/grpc/internal"
@@ -88,6 +89,76 @@ func Pairs(kv ...string) MD {
 		md[key] = append(md[key], kv[i+1])
 	}
 	return md
+}
+
+// loggableMetadataKeys is the set of metadata keys whose values are known not
+// to carry credentials or other sensitive data, and are therefore safe to print
+// verbatim in String. Values for any key not in this set are redacted. Keys are
+// in metadata's canonical lowercase form.
+//
+// The list is intentionally restricted to standardized gRPC and HTTP/2 protocol
+// headers. Everything else, including all application-defined keys, is
+// censored.
+// Note that this list might change as we add/remove support for
+// metadata types.
+var loggableMetadataKeys = map[string]bool{
+	"content-type":               true,
+	"te":                         true,
+	"user-agent":                 true,
+	"grpc-encoding":              true,
+	"grpc-accept-encoding":       true,
+	"grpc-timeout":               true,
+	"grpc-status":                true,
+	"grpc-message-type":          true,
+	"grpc-previous-rpc-attempts": true,
+	"grpc-retry-pushback-ms":     true,
+}
+
+// String implements fmt.Stringer to allow metadata to be printed when stored in
+// a context.
+//
+// To avoid accidentally leaking credentials or other sensitive data (for
+// example via log(md), or by logging a value that happens to contain metadata),
+// String reports only keys on an allowlist of standardized, non-sensitive
+// protocol headers (see loggableMetadataKeys). Every other key is omitted
+// entirely, along with its values, because a key name may itself be sensitive;
+// only the number of omitted keys is reported, as "<N redacted>". This is a
+// best-effort guard against accidents, not a security boundary: a caller that
+// genuinely wants the full contents can still print map[string][]string(md)
+// directly.
+//
+// Note that this only affects verbs that use the Stringer, such as %v and %s.
+// The %#v verb prints the underlying map with all values and is not redacted.
+// Users should not rely on the output of this method to be stable
+// # Experimental
+//
+// Notice: This API is EXPERIMENTAL and may be changed or removed in a later
+// release.
+func (md MD) String() string {
+	keys := make([]string, 0, len(md))
+	for k := range md {
+		if loggableMetadataKeys[strings.ToLower(k)] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+
+	var sb strings.Builder
+	sb.WriteString("map[")
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		fmt.Fprintf(&sb, "%s:%v", k, md[k])
+	}
+	if redacted := len(md) - len(keys); redacted > 0 {
+		if len(keys) > 0 {
+			sb.WriteByte(' ')
+		}
+		fmt.Fprintf(&sb, "<%d redacted>", redacted)
+	}
+	sb.WriteByte(']')
+	return sb.String()
 }
 
 // Len returns the number of items in md.

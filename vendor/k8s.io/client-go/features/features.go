@@ -17,10 +17,11 @@ limitations under the License.
 package features
 
 import (
-	"errors"
+	"context"
 	"sync/atomic"
 
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
 // NOTE: types Feature, FeatureSpec, prerelease (and its values)
@@ -49,7 +50,13 @@ type FeatureSpec struct {
 	LockToDefault bool
 	// PreRelease indicates the maturity level of the feature
 	PreRelease prerelease
+	// Version indicates the earliest version from which this FeatureSpec is valid.
+	// If multiple FeatureSpecs exist for a Feature, the one with the highest version that is less
+	// than or equal to the effective version of the component is used.
+	Version *version.Version
 }
+
+type VersionedSpecs []FeatureSpec
 
 // Gates indicates whether a given feature is enabled or not.
 type Gates interface {
@@ -64,6 +71,15 @@ type Registry interface {
 	// As of today, this method is used by AddFeaturesToExistingFeatureGates and
 	// ReplaceFeatureGates to take control of the features exposed by this library.
 	Add(map[Feature]FeatureSpec) error
+}
+
+// VersionedRegistry represents an external versioned feature gates registry.
+type VersionedRegistry interface {
+	// AddVersioned adds existing versioned feature gates to the provided registry.
+	//
+	// As of today, this method is used by AddVersionedFeaturesToExistingFeatureGates and
+	// ReplaceFeatureGates to take control of the features exposed by this library.
+	AddVersioned(in map[Feature]VersionedSpecs) error
 }
 
 // FeatureGates returns the feature gates exposed by this library.
@@ -85,7 +101,15 @@ func FeatureGates() Gates {
 // Usually this function is combined with ReplaceFeatureGates to take control of the
 // features exposed by this library.
 func AddFeaturesToExistingFeatureGates(registry Registry) error {
-	return registry.Add(defaultKubernetesFeatureGates)
+	return registry.Add(unversionedFeatureGates(defaultVersionedKubernetesFeatureGates))
+}
+
+// AddFeaturesToExistingFeatureGates adds the default versioned feature gates to the provided registry.
+// Usually this function is combined with ReplaceFeatureGates to take control of the
+// features exposed by this library.
+// Generally only used by k/k.
+func AddVersionedFeaturesToExistingFeatureGates(registry VersionedRegistry) error {
+	return registry.AddVersioned(defaultVersionedKubernetesFeatureGates)
 }
 
 // ReplaceFeatureGates overwrites the default implementation of the feature gates
@@ -103,7 +127,9 @@ func AddFeaturesToExistingFeatureGates(registry Registry) error {
 //	clientgofeaturegate.ReplaceFeatureGates(utilfeature.DefaultMutableFeatureGate)
 func ReplaceFeatureGates(newFeatureGates Gates) {
 	if replaceFeatureGatesWithWarningIndicator(newFeatureGates) {
-		utilruntime.HandleError(errors.New("the default feature gates implementation has already been used and now it's being overwritten. This might lead to unexpected behaviour. Check your initialization order"))
+		// TODO (?): A new API would be needed where callers pass in a context or logger.
+		// Probably not worth it.
+		utilruntime.HandleErrorWithContext(context.TODO(), nil, "The default feature gates implementation has already been used and now it's being overwritten. This might lead to unexpected behaviour. Check your initialization order.")
 	}
 }
 
@@ -121,8 +147,23 @@ func replaceFeatureGatesWithWarningIndicator(newFeatureGates Gates) bool {
 	return shouldProduceWarning
 }
 
+// unversionedFeatureGates takes the latest entry from the VersionedSpecs of each feature, and clears out the version information,
+// so that the result can be used with an unversioned feature gate.
+func unversionedFeatureGates(featureGates map[Feature]VersionedSpecs) map[Feature]FeatureSpec {
+	unversioned := map[Feature]FeatureSpec{}
+	for feature, specs := range featureGates {
+		if len(specs) == 0 {
+			continue
+		}
+		latestSpec := specs[len(specs)-1]
+		latestSpec.Version = nil // Clear version information.
+		unversioned[feature] = latestSpec
+	}
+	return unversioned
+}
+
 func init() {
-	envVarGates := newEnvVarFeatureGates(defaultKubernetesFeatureGates)
+	envVarGates := newEnvVarFeatureGates(unversionedFeatureGates(defaultVersionedKubernetesFeatureGates))
 
 	wrappedFeatureGates := &featureGatesWrapper{envVarGates}
 	featureGates.Store(wrappedFeatureGates)

@@ -530,6 +530,13 @@ func (p *Parser) parseSecondary() Node {
 			return nil
 		}
 
+	case Bytes:
+		p.next()
+		node = p.createNode(&BytesNode{Value: []byte(token.Value)}, token.Location)
+		if node == nil {
+			return nil
+		}
+
 	default:
 		if token.Is(Bracket, "[") {
 			node = p.parseArrayExpression(token)
@@ -568,10 +575,7 @@ func (p *Parser) parseCall(token Token, arguments []Node, checkOverrides bool) N
 	}
 	isOverridden = isOverridden && checkOverrides
 
-	if _, ok := predicates[token.Value]; ok && p.config != nil && p.config.Disabled[token.Value] && !isOverridden {
-		// Disabled predicate without replacement - fail immediately
-		p.error("unknown name %s", token.Value)
-	} else if b, ok := predicates[token.Value]; ok && !isOverridden {
+	if b, ok := predicates[token.Value]; ok && !isOverridden {
 		p.expect(Bracket, "(")
 
 		// In case of the pipe operator, the first argument is the left-hand side
@@ -615,9 +619,6 @@ func (p *Parser) parseCall(token Token, arguments []Node, checkOverrides bool) N
 		if node == nil {
 			return nil
 		}
-	} else if _, ok := builtin.Index[token.Value]; ok && p.config != nil && p.config.Disabled[token.Value] && !isOverridden {
-		// Disabled builtin without replacement - fail immediately
-		p.error("unknown name %s", token.Value)
 	} else if _, ok := builtin.Index[token.Value]; ok && (p.config == nil || !p.config.Disabled[token.Value]) && !isOverridden {
 		node = p.createNode(&BuiltinNode{
 			Name:      token.Value,

@@ -6,17 +6,22 @@ package fileutils
 import "mime/multipart"
 
 // File represents an uploaded file.
+//
+// Data holds the payload, and Header the multipart metadata.
+// File implements [io.ReadCloser] by delegating both methods to Data.
+//
+// The zero File is not usable: [File.Read] and [File.Close] both panic when Data is nil.
 type File struct {
 	Data   multipart.File
 	Header *multipart.FileHeader
 }
 
-// Read bytes from the file
+// Read reads bytes from the payload.
 func (f *File) Read(p []byte) (n int, err error) {
 	return f.Data.Read(p)
 }
 
-// Close the file
+// Close closes the payload.
 func (f *File) Close() error {
 	return f.Data.Close()
 }

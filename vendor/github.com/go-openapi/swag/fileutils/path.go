@@ -10,10 +10,17 @@ import (
 	"strings"
 )
 
-// GOPATHKey represents the env key for gopath
+// GOPATHKey is the name of the environment variable that holds the go search path.
 const GOPATHKey = "GOPATH"
 
-// FindInSearchPath finds a package in a provided lists of paths
+// FindInSearchPath finds a package in a list of search paths.
+//
+// searchPath lists directories separated by the OS path separator,
+// in the form accepted by [filepath.SplitList].
+// Each directory is probed for a src/pkg subdirectory.
+//
+// It returns the first match, with symlinks resolved,
+// or an empty string when the package is not found in any of the directories.
 func FindInSearchPath(searchPath, pkg string) string {
 	pathsList := filepath.SplitList(searchPath)
 	for _, path := range pathsList {
@@ -26,7 +33,9 @@ func FindInSearchPath(searchPath, pkg string) string {
 	return ""
 }
 
-// FindInGoSearchPath finds a package in the $GOPATH:$GOROOT
+// FindInGoSearchPath finds a package in $GOPATH and $GOROOT.
+//
+// It returns an empty string when the package is not found.
 //
 // Deprecated: this function is no longer relevant with modern go.
 // It uses [runtime.GOROOT] under the hood, which is deprecated as of go1.24.
@@ -34,7 +43,10 @@ func FindInGoSearchPath(pkg string) string {
 	return FindInSearchPath(FullGoSearchPath(), pkg)
 }
 
-// FullGoSearchPath gets the search paths for finding packages
+// FullGoSearchPath returns the search paths in which a package may be found.
+//
+// It joins $GOPATH, which defaults to $HOME/go when unset, with [runtime.GOROOT].
+// The two are separated by a colon, so the result is not usable on windows.
 //
 // Deprecated: this function is no longer relevant with modern go.
 // It uses [runtime.GOROOT] under the hood, which is deprecated as of go1.24.

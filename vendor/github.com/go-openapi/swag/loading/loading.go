@@ -17,7 +17,11 @@ import (
 	"strings"
 )
 
-// LoadFromFileOrHTTP loads the bytes from a file or a remote http server based on the path passed in
+// LoadFromFileOrHTTP loads the bytes from a file or a remote http server based on the path passed in.
+//
+// Security: by default a local path is read with no confinement, so a caller-controlled path
+// (including a "file://" URI or an absolute path) may read any file the process can access.
+// When the path may derive from untrusted input, confine local loading with [WithRoot].
 func LoadFromFileOrHTTP(pth string, opts ...Option) ([]byte, error) {
 	o := optionsWithDefaults(opts)
 	return LoadStrategy(pth, o.ReadFileFunc(), loadHTTPBytes(opts...), opts...)(pth)
@@ -54,11 +58,14 @@ func LoadFromFileOrHTTP(pth string, opts ...Option) ([]byte, error) {
 // - `file:///c:/folder/file` becomes `C:\folder\file`
 // - `file://c:/folder/file` is tolerated (without leading `/`) and becomes `c:\folder\file`
 func LoadStrategy(pth string, local, remote func(string) ([]byte, error), opts ...Option) func(string) ([]byte, error) {
-	if strings.HasPrefix(pth, "http") {
+	if hasHTTPScheme(pth) {
 		return remote
 	}
 	o := optionsWithDefaults(opts)
 	_, isEmbedFS := o.fs.(embed.FS)
+	// any loader backed by an fs.FS or an os.Root consumes forward-slash paths on every
+	// platform, so it must not go through the windows-native file:// preprocessing below.
+	isFSBacked := o.fs != nil || o.root != ""
 
 	return func(p string) ([]byte, error) {
 		upth, err := url.PathUnescape(p)
@@ -67,12 +74,20 @@ func LoadStrategy(pth string, local, remote func(string) ([]byte, error), opts .
 		}
 
 		cpth, hasPrefix := strings.CutPrefix(upth, "file://")
-		if !hasPrefix || isEmbedFS || runtime.GOOS != "windows" {
+		if !hasPrefix || isFSBacked || runtime.GOOS != "windows" {
 			// crude processing: trim the file:// prefix. This leaves full URIs with a host with a (mostly) unexpected result
 			// regular file path provided: just normalize slashes
 			if isEmbedFS {
-				// on windows, we need to slash the path if FS is an embed FS.
+				// embed.FS always uses "/" as separator, even on windows, and rejects leading "./" or "/".
 				return local(strings.TrimLeft(filepath.ToSlash(cpth), "./")) // remove invalid leading characters for embed FS
+			}
+
+			if isFSBacked {
+				// other fs.FS (e.g. os.DirFS) and os.Root loaders also use "/" on every platform.
+				// Path confinement is enforced by the loader, not here: the os.Root loader rebases
+				// absolute in-root paths and rejects escaping paths ("..", out-of-root absolute,
+				// escaping symlinks); an fs.FS loader rejects what its file system does not allow.
+				return local(filepath.ToSlash(cpth))
 			}
 
 			return local(filepath.FromSlash(cpth))
@@ -111,6 +126,21 @@ func LoadStrategy(pth string, local, remote func(string) ([]byte, error), opts .
 
 		return local(filepath.FromSlash(upth))
 	}
+}
+
+// hasHTTPScheme reports whether pth is an absolute URL with an http or https scheme,
+// selecting the remote loader. The comparison is case-insensitive, as URL schemes are.
+//
+// Requiring the "://" separator (rather than a bare "http" prefix) avoids misrouting a
+// local file whose name merely starts with "http" (e.g. "httpbin.json") to the remote loader.
+func hasHTTPScheme(pth string) bool {
+	for _, scheme := range [...]string{"http://", "https://"} {
+		if len(pth) >= len(scheme) && strings.EqualFold(pth[:len(scheme)], scheme) {
+			return true
+		}
+	}
+
+	return false
 }
 
 func loadHTTPBytes(opts ...Option) func(path string) ([]byte, error) {

@@ -17,9 +17,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
-
-	"github.com/grafana/regexp"
 )
 
 // Matcher describes a matches the value of a given label.

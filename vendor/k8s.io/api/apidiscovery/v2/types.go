@@ -45,7 +45,7 @@ type APIGroupDiscoveryList struct {
 // Versions are in descending order of preference, with the first version being the preferred entry.
 type APIGroupDiscovery struct {
 	v1.TypeMeta `json:",inline"`
-	// Standard object's metadata.
+	// metadata is standard object's metadata.
 	// The only field completed will be name. For instance, resourceVersion will be empty.
 	// name is the name of the API group whose discovery information is presented here.
 	// name is allowed to be "" to represent the legacy, ungroupified resources.

@@ -29,8 +29,8 @@ package v1beta1
 // AUTO-GENERATED FUNCTIONS START HERE. DO NOT EDIT.
 var map_SelfSubjectReview = map[string]string{
 	"":         "SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request. When using impersonation, users will receive the user info of the user being impersonated.  If impersonation or request header authentication is used, any extra keys will have their case ignored and returned as lowercase.",
-	"metadata": "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-	"status":   "Status is filled in by the server with the user attributes.",
+	"metadata": "metadata is the standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+	"status":   "status is filled in by the server with the user attributes.",
 }
 
 func (SelfSubjectReview) SwaggerDoc() map[string]string {
@@ -39,7 +39,7 @@ func (SelfSubjectReview) SwaggerDoc() map[string]string {
 
 var map_SelfSubjectReviewStatus = map[string]string{
 	"":         "SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.",
-	"userInfo": "User attributes of the user making this request.",
+	"userInfo": "userInfo is a set of attributes belonging to the user making this request.",
 }
 
 func (SelfSubjectReviewStatus) SwaggerDoc() map[string]string {
@@ -48,9 +48,9 @@ func (SelfSubjectReviewStatus) SwaggerDoc() map[string]string {
 
 var map_TokenReview = map[string]string{
 	"":         "TokenReview attempts to authenticate a token to a known user. Note: TokenReview requests may be cached by the webhook token authenticator plugin in the kube-apiserver.",
-	"metadata": "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-	"spec":     "Spec holds information about the request being evaluated",
-	"status":   "Status is filled in by the server and indicates whether the token can be authenticated.",
+	"metadata": "metadata is the standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+	"spec":     "spec holds information about the request being evaluated",
+	"status":   "status is filled in by the server and indicates whether the token can be authenticated.",
 }
 
 func (TokenReview) SwaggerDoc() map[string]string {
@@ -59,8 +59,8 @@ func (TokenReview) SwaggerDoc() map[string]string {
 
 var map_TokenReviewSpec = map[string]string{
 	"":          "TokenReviewSpec is a description of the token authentication request.",
-	"token":     "Token is the opaque bearer token.",
-	"audiences": "Audiences is a list of the identifiers that the resource server presented with the token identifies as. Audience-aware token authenticators will verify that the token was intended for at least one of the audiences in this list. If no audiences are provided, the audience will default to the audience of the Kubernetes apiserver.",
+	"token":     "token is the opaque bearer token.",
+	"audiences": "audiences is a list of the identifiers that the resource server presented with the token identifies as. Audience-aware token authenticators will verify that the token was intended for at least one of the audiences in this list. If no audiences are provided, the audience will default to the audience of the Kubernetes apiserver.",
 }
 
 func (TokenReviewSpec) SwaggerDoc() map[string]string {
@@ -69,10 +69,10 @@ func (TokenReviewSpec) SwaggerDoc() map[string]string {
 
 var map_TokenReviewStatus = map[string]string{
 	"":              "TokenReviewStatus is the result of the token authentication request.",
-	"authenticated": "Authenticated indicates that the token was associated with a known user.",
-	"user":          "User is the UserInfo associated with the provided token.",
-	"audiences":     "Audiences are audience identifiers chosen by the authenticator that are compatible with both the TokenReview and token. An identifier is any identifier in the intersection of the TokenReviewSpec audiences and the token's audiences. A client of the TokenReview API that sets the spec.audiences field should validate that a compatible audience identifier is returned in the status.audiences field to ensure that the TokenReview server is audience aware. If a TokenReview returns an empty status.audience field where status.authenticated is \"true\", the token is valid against the audience of the Kubernetes API server.",
-	"error":         "Error indicates that the token couldn't be checked",
+	"authenticated": "authenticated indicates that the token was associated with a known user.",
+	"user":          "user is the UserInfo associated with the provided token.",
+	"audiences":     "audiences are audience identifiers chosen by the authenticator that are compatible with both the TokenReview and token. An identifier is any identifier in the intersection of the TokenReviewSpec audiences and the token's audiences. A client of the TokenReview API that sets the spec.audiences field should validate that a compatible audience identifier is returned in the status.audiences field to ensure that the TokenReview server is audience aware. If a TokenReview returns an empty status.audience field where status.authenticated is \"true\", the token is valid against the audience of the Kubernetes API server.",
+	"error":         "error indicates that the token couldn't be checked",
 }
 
 func (TokenReviewStatus) SwaggerDoc() map[string]string {
@@ -81,10 +81,10 @@ func (TokenReviewStatus) SwaggerDoc() map[string]string {
 
 var map_UserInfo = map[string]string{
 	"":         "UserInfo holds the information about the user needed to implement the user.Info interface.",
-	"username": "The name that uniquely identifies this user among all active users.",
-	"uid":      "A unique value that identifies this user across time. If this user is deleted and another user by the same name is added, they will have different UIDs.",
-	"groups":   "The names of groups this user is a part of.",
-	"extra":    "Any additional information provided by the authenticator.",
+	"username": "username is the name that uniquely identifies this user among all active users.",
+	"uid":      "uid is a unique value that identifies this user across time. If this user is deleted and another user by the same name is added, they will have different UIDs.",
+	"groups":   "groups is the names of groups this user is a part of.",
+	"extra":    "extra is any additional information provided by the authenticator.",
 }
 
 func (UserInfo) SwaggerDoc() map[string]string {

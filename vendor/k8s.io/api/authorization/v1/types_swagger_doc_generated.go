@@ -49,9 +49,9 @@ func (LabelSelectorAttributes) SwaggerDoc() map[string]string {
 
 var map_LocalSubjectAccessReview = map[string]string{
 	"":         "LocalSubjectAccessReview checks whether or not a user or group can perform an action in a given namespace. Having a namespace scoped resource makes it much easier to grant namespace scoped policy that includes permissions checking.",
-	"metadata": "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-	"spec":     "Spec holds information about the request being evaluated.  spec.namespace must be equal to the namespace you made the request against.  If empty, it is defaulted.",
-	"status":   "Status is filled in by the server and indicates whether the request is allowed or not",
+	"metadata": "metadata is the standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+	"spec":     "spec holds information about the request being evaluated.  spec.namespace must be equal to the namespace you made the request against.  If empty, it is defaulted.",
+	"status":   "status is filled in by the server and indicates whether the request is allowed or not",
 }
 
 func (LocalSubjectAccessReview) SwaggerDoc() map[string]string {
@@ -60,8 +60,8 @@ func (LocalSubjectAccessReview) SwaggerDoc() map[string]string {
 
 var map_NonResourceAttributes = map[string]string{
 	"":     "NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface",
-	"path": "Path is the URL path of the request",
-	"verb": "Verb is the standard HTTP verb",
+	"path": "path is the URL path of the request",
+	"verb": "verb is the standard HTTP verb",
 }
 
 func (NonResourceAttributes) SwaggerDoc() map[string]string {
@@ -70,8 +70,8 @@ func (NonResourceAttributes) SwaggerDoc() map[string]string {
 
 var map_NonResourceRule = map[string]string{
 	"":                "NonResourceRule holds information that describes a rule for the non-resource",
-	"verbs":           "Verb is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  \"*\" means all.",
-	"nonResourceURLs": "NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  \"*\" means all.",
+	"verbs":           "verbs is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  \"*\" means all.",
+	"nonResourceURLs": "nonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  \"*\" means all.",
 }
 
 func (NonResourceRule) SwaggerDoc() map[string]string {
@@ -80,13 +80,13 @@ func (NonResourceRule) SwaggerDoc() map[string]string {
 
 var map_ResourceAttributes = map[string]string{
 	"":              "ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface",
-	"namespace":     "Namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces \"\" (empty) is defaulted for LocalSubjectAccessReviews \"\" (empty) is empty for cluster-scoped resources \"\" (empty) means \"all\" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview",
-	"verb":          "Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  \"*\" means all.",
-	"group":         "Group is the API Group of the Resource.  \"*\" means all.",
-	"version":       "Version is the API Version of the Resource.  \"*\" means all.",
-	"resource":      "Resource is one of the existing resource types.  \"*\" means all.",
-	"subresource":   "Subresource is one of the existing resource types.  \"\" means none.",
-	"name":          "Name is the name of the resource being requested for a \"get\" or deleted for a \"delete\". \"\" (empty) means all.",
+	"namespace":     "namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces \"\" (empty) is defaulted for LocalSubjectAccessReviews \"\" (empty) is empty for cluster-scoped resources \"\" (empty) means \"all\" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview",
+	"verb":          "verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  \"*\" means all.",
+	"group":         "group is the API Group of the Resource.  \"*\" means all.",
+	"version":       "version is the API Version of the Resource.  \"*\" means all.",
+	"resource":      "resource is one of the existing resource types.  \"*\" means all.",
+	"subresource":   "subresource is one of the existing resource types.  \"\" means none.",
+	"name":          "name is the name of the resource being requested for a \"get\" or deleted for a \"delete\". \"\" (empty) means all.",
 	"fieldSelector": "fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.",
 	"labelSelector": "labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.",
 }
@@ -97,10 +97,10 @@ func (ResourceAttributes) SwaggerDoc() map[string]string {
 
 var map_ResourceRule = map[string]string{
 	"":              "ResourceRule is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.",
-	"verbs":         "Verb is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  \"*\" means all.",
-	"apiGroups":     "APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  \"*\" means all.",
-	"resources":     "Resources is a list of resources this rule applies to.  \"*\" means all in the specified apiGroups.\n \"*/foo\" represents the subresource 'foo' for all resources in the specified apiGroups.",
-	"resourceNames": "ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  \"*\" means all.",
+	"verbs":         "verbs is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  \"*\" means all.",
+	"apiGroups":     "apiGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  \"*\" means all.",
+	"resources":     "resources is a list of resources this rule applies to.  \"*\" means all in the specified apiGroups.\n \"*/foo\" represents the subresource 'foo' for all resources in the specified apiGroups.",
+	"resourceNames": "resourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  \"*\" means all.",
 }
 
 func (ResourceRule) SwaggerDoc() map[string]string {
@@ -109,9 +109,9 @@ func (ResourceRule) SwaggerDoc() map[string]string {
 
 var map_SelfSubjectAccessReview = map[string]string{
 	"":         "SelfSubjectAccessReview checks whether or the current user can perform an action.  Not filling in a spec.namespace means \"in all namespaces\".  Self is a special case, because users should always be able to check whether they can perform an action",
-	"metadata": "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-	"spec":     "Spec holds information about the request being evaluated.  user and groups must be empty",
-	"status":   "Status is filled in by the server and indicates whether the request is allowed or not",
+	"metadata": "metadata is the standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+	"spec":     "spec holds information about the request being evaluated.  user and groups must be empty",
+	"status":   "status is filled in by the server and indicates whether the request is allowed or not",
 }
 
 func (SelfSubjectAccessReview) SwaggerDoc() map[string]string {
@@ -119,9 +119,9 @@ func (SelfSubjectAccessReview) SwaggerDoc() map[string]string {
 }
 
 var map_SelfSubjectAccessReviewSpec = map[string]string{
-	"":                      "SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set",
-	"resourceAttributes":    "ResourceAuthorizationAttributes describes information for a resource access request",
-	"nonResourceAttributes": "NonResourceAttributes describes information for a non-resource access request",
+	"":                      "SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of resourceAttributes and nonResourceAttributes must be set",
+	"resourceAttributes":    "resourceAttributes describes information for a resource access request",
+	"nonResourceAttributes": "nonResourceAttributes describes information for a non-resource access request",
 }
 
 func (SelfSubjectAccessReviewSpec) SwaggerDoc() map[string]string {
@@ -130,9 +130,9 @@ func (SelfSubjectAccessReviewSpec) SwaggerDoc() map[string]string {
 
 var map_SelfSubjectRulesReview = map[string]string{
 	"":         "SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace. The returned list of actions may be incomplete depending on the server's authorization mode, and any errors experienced during the evaluation. SelfSubjectRulesReview should be used by UIs to show/hide actions, or to quickly let an end user reason about their permissions. It should NOT Be used by external systems to drive authorization decisions as this raises confused deputy, cache lifetime/revocation, and correctness concerns. SubjectAccessReview, and LocalAccessReview are the correct way to defer authorization decisions to the API server.",
-	"metadata": "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-	"spec":     "Spec holds information about the request being evaluated.",
-	"status":   "Status is filled in by the server and indicates the set of actions a user can perform.",
+	"metadata": "metadata is the standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+	"spec":     "spec holds information about the request being evaluated.",
+	"status":   "status is filled in by the server and indicates the set of actions a user can perform.",
 }
 
 func (SelfSubjectRulesReview) SwaggerDoc() map[string]string {
@@ -141,7 +141,7 @@ func (SelfSubjectRulesReview) SwaggerDoc() map[string]string {
 
 var map_SelfSubjectRulesReviewSpec = map[string]string{
 	"":          "SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.",
-	"namespace": "Namespace to evaluate rules for. Required.",
+	"namespace": "namespace to evaluate rules for. Required.",
 }
 
 func (SelfSubjectRulesReviewSpec) SwaggerDoc() map[string]string {
@@ -150,9 +150,9 @@ func (SelfSubjectRulesReviewSpec) SwaggerDoc() map[string]string {
 
 var map_SubjectAccessReview = map[string]string{
 	"":         "SubjectAccessReview checks whether or not a user or group can perform an action.",
-	"metadata": "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-	"spec":     "Spec holds information about the request being evaluated",
-	"status":   "Status is filled in by the server and indicates whether the request is allowed or not",
+	"metadata": "metadata is the standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+	"spec":     "spec holds information about the request being evaluated",
+	"status":   "status is filled in by the server and indicates whether the request is allowed or not",
 }
 
 func (SubjectAccessReview) SwaggerDoc() map[string]string {
@@ -160,13 +160,13 @@ func (SubjectAccessReview) SwaggerDoc() map[string]string {
 }
 
 var map_SubjectAccessReviewSpec = map[string]string{
-	"":                      "SubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set",
-	"resourceAttributes":    "ResourceAuthorizationAttributes describes information for a resource access request",
-	"nonResourceAttributes": "NonResourceAttributes describes information for a non-resource access request",
-	"user":                  "User is the user you're testing for. If you specify \"User\" but not \"Groups\", then is it interpreted as \"What if User were not a member of any groups",
-	"groups":                "Groups is the groups you're testing for.",
-	"extra":                 "Extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.",
-	"uid":                   "UID information about the requesting user.",
+	"":                      "SubjectAccessReviewSpec is a description of the access request.  Exactly one of resourceAttributes and nonResourceAttributes must be set",
+	"resourceAttributes":    "resourceAttributes describes information for a resource access request",
+	"nonResourceAttributes": "nonResourceAttributes describes information for a non-resource access request",
+	"user":                  "user is the user you're testing for. If you specify \"User\" but not \"Groups\", then is it interpreted as \"What if User were not a member of any groups",
+	"groups":                "groups is the groups you're testing for.",
+	"extra":                 "extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.",
+	"uid":                   "uid information about the requesting user.",
 }
 
 func (SubjectAccessReviewSpec) SwaggerDoc() map[string]string {
@@ -175,10 +175,10 @@ func (SubjectAccessReviewSpec) SwaggerDoc() map[string]string {
 
 var map_SubjectAccessReviewStatus = map[string]string{
 	"":                "SubjectAccessReviewStatus",
-	"allowed":         "Allowed is required. True if the action would be allowed, false otherwise.",
-	"denied":          "Denied is optional. True if the action would be denied, otherwise false. If both allowed is false and denied is false, then the authorizer has no opinion on whether to authorize the action. Denied may not be true if Allowed is true.",
-	"reason":          "Reason is optional.  It indicates why a request was allowed or denied.",
-	"evaluationError": "EvaluationError is an indication that some error occurred during the authorization check. It is entirely possible to get an error and be able to continue determine authorization status in spite of it. For instance, RBAC can be missing a role, but enough roles are still present and bound to reason about the request.",
+	"allowed":         "allowed is required. True if the action would be allowed, false otherwise.",
+	"denied":          "denied is optional. True if the action would be denied, otherwise false. If both allowed is false and denied is false, then the authorizer has no opinion on whether to authorize the action. Denied may not be true if Allowed is true.",
+	"reason":          "reason is optional.  It indicates why a request was allowed or denied.",
+	"evaluationError": "evaluationError is an indication that some error occurred during the authorization check. It is entirely possible to get an error and be able to continue determine authorization status in spite of it. For instance, RBAC can be missing a role, but enough roles are still present and bound to reason about the request.",
 }
 
 func (SubjectAccessReviewStatus) SwaggerDoc() map[string]string {
@@ -187,10 +187,10 @@ func (SubjectAccessReviewStatus) SwaggerDoc() map[string]string {
 
 var map_SubjectRulesReviewStatus = map[string]string{
 	"":                 "SubjectRulesReviewStatus contains the result of a rules check. This check can be incomplete depending on the set of authorizers the server is configured with and any errors experienced during evaluation. Because authorization rules are additive, if a rule appears in a list it's safe to assume the subject has that permission, even if that list is incomplete.",
-	"resourceRules":    "ResourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.",
-	"nonResourceRules": "NonResourceRules is the list of actions the subject is allowed to perform on non-resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.",
-	"incomplete":       "Incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation.",
-	"evaluationError":  "EvaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete.",
+	"resourceRules":    "resourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.",
+	"nonResourceRules": "nonResourceRules is the list of actions the subject is allowed to perform on non-resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.",
+	"incomplete":       "incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation.",
+	"evaluationError":  "evaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete.",
 }
 
 func (SubjectRulesReviewStatus) SwaggerDoc() map[string]string {

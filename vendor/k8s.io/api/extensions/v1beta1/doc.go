@@ -18,6 +18,7 @@ limitations under the License.
 // +k8s:protobuf-gen=package
 // +k8s:openapi-gen=true
 // +k8s:prerelease-lifecycle-gen=true
+// +k8s:openapi-model-package=io.k8s.api.extensions.v1beta1
 // +k8s:validation-gen=TypeMeta
 // +k8s:validation-gen-input=k8s.io/api/extensions/v1beta1
 

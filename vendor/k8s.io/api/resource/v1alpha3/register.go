@@ -46,6 +46,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&DeviceTaintRule{},
 		&DeviceTaintRuleList{},
+		&ResourcePoolStatusRequest{},
+		&ResourcePoolStatusRequestList{},
 	)
 
 	// Add the watch version that applies

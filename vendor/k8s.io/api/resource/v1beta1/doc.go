@@ -18,6 +18,8 @@ limitations under the License.
 // +k8s:deepcopy-gen=package
 // +k8s:protobuf-gen=package
 // +k8s:prerelease-lifecycle-gen=true
+// +k8s:openapi-model-package=io.k8s.api.resource.v1beta1
+
 // +groupName=resource.k8s.io
 
 // Package v1beta1 is the v1beta1 version of the resource API.

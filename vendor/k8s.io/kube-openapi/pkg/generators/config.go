@@ -78,6 +78,17 @@ func GetOpenAPITargets(context *generator.Context, args *args.Args, boilerplate 
 	}
 }
 
+// isReadOnlyPkg checks whether pkgPath matches one of the given read-only
+// package paths.
+func isReadOnlyPkg(pkgPath string, readOnlyPkgs []string) bool {
+	for _, pkg := range readOnlyPkgs {
+		if pkgPath == pkg {
+			return true
+		}
+	}
+	return false
+}
+
 // GetModelNameTargets returns the targets for model name generation.
 func GetModelNameTargets(context *generator.Context, args *args.Args, boilerplate []byte) []generator.Target {
 	var targets []generator.Target
@@ -85,6 +96,14 @@ func GetModelNameTargets(context *generator.Context, args *args.Args, boilerplat
 		klog.V(5).Infof("Considering pkg %q", i)
 
 		pkg := context.Universe[i]
+
+		// Skip read-only packages — they are input dependencies needed
+		// for type resolution but should not have model name files
+		// generated (e.g. read-only module cache).
+		if isReadOnlyPkg(pkg.Path, args.ReadOnlyPkgs) {
+			klog.V(3).Infof("Skipping model name generation for %q: read-only package", pkg.Path)
+			continue
+		}
 
 		openAPISchemaNamePackage, err := extractOpenAPISchemaNamePackage(pkg.Comments)
 		if err != nil {

@@ -81,13 +81,11 @@ func (dbt *delegatingByGVKCache) Start(ctx context.Context) error {
 	errs := make(chan error)
 	for idx := range allCaches {
 		cache := allCaches[idx]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if err := cache.Start(ctx); err != nil {
 				errs <- err
 			}
-		}()
+		})
 	}
 
 	select {

@@ -24,10 +24,14 @@ import (
 // define some aliases for common bits of the webhook functionality
 
 // CustomDefaulter defines functions for setting defaults on resources.
-type CustomDefaulter = admission.CustomDefaulter
+//
+// Deprecated: Use admission.Defaulter instead.
+type CustomDefaulter = admission.CustomDefaulter //nolint:staticcheck
 
 // CustomValidator defines functions for validating an operation.
-type CustomValidator = admission.CustomValidator
+//
+// Deprecated: Use admission.Validator instead.
+type CustomValidator = admission.CustomValidator //nolint:staticcheck
 
 // AdmissionRequest defines the input for an admission handler.
 // It contains information to identify the object in

@@ -25,16 +25,50 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Enum verifies that the specified value is one of the valid symbols.
-// This is for string enums only.
-func Enum[T ~string](_ context.Context, op operation.Operation, fldPath *field.Path, value, _ *T, symbols sets.Set[T]) field.ErrorList {
+// Enum verifies that a given value is a member of a set of enum values.
+// Exclude Rules that apply when options are enabled or disabled are also considered.
+// If ANY exclude rule matches for a value, that value is excluded from the enum when validating.
+func Enum[T ~string](_ context.Context, op operation.Operation, fldPath *field.Path, value, _ *T, validValues sets.Set[T], exclusions []EnumExclusion[T]) field.ErrorList {
 	if value == nil {
 		return nil
 	}
-	if !symbols.Has(*value) {
-		symbolList := symbols.UnsortedList()
-		slices.Sort(symbolList)
-		return field.ErrorList{field.NotSupported[T](fldPath, *value, symbolList)}
+	if !validValues.Has(*value) || isExcluded(op, exclusions, *value) {
+		return field.ErrorList{field.NotSupported[T](fldPath, *value, supportedValues(op, validValues, exclusions))}
 	}
 	return nil
+}
+
+// supportedValues returns a sorted list of supported values.
+// Excluded enum values are not included in the list.
+func supportedValues[T ~string](op operation.Operation, values sets.Set[T], exclusions []EnumExclusion[T]) []T {
+	res := make([]T, 0, len(values))
+	for key := range values {
+		if isExcluded(op, exclusions, key) {
+			continue
+		}
+		res = append(res, key)
+	}
+	slices.Sort(res)
+	return res
+}
+
+// EnumExclusion represents a single enum exclusion rule.
+type EnumExclusion[T ~string] struct {
+	// Value specifies the enum value to be conditionally excluded.
+	Value T
+	// ExcludeWhen determines the condition for exclusion.
+	// If true, the value is excluded if the option is present.
+	// If false, the value is excluded if the option is NOT present.
+	ExcludeWhen bool
+	// Option is the name of the feature option that controls the exclusion.
+	Option string
+}
+
+func isExcluded[T ~string](op operation.Operation, exclusions []EnumExclusion[T], value T) bool {
+	for _, rule := range exclusions {
+		if rule.Value == value && rule.ExcludeWhen == op.HasOption(rule.Option) {
+			return true
+		}
+	}
+	return false
 }

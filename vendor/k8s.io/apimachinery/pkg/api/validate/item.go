@@ -26,16 +26,21 @@ import (
 // MatchItemFn takes a pointer to an item and returns true if it matches the criteria.
 type MatchItemFn[T any] func(*T) bool
 
-// SliceItem finds the first item in newList that satisfies the 'matches' predicate,
-// and if found, also looks for a matching item in oldList. It then invokes
-// 'itemValidator' on these items.
-// The fldPath passed to itemValidator is indexed to the matched item's position in newList.
-// This function processes only the *first* matching item found in newList.
-// It assumes that the 'matches' predicate targets a unique identifier (primary key) and
-// will match at most one element per list.
-// If this assumption is violated, changes in list order can lead this function
-// to have inconsistent behavior.
-// This function does not validate items that were removed (present in oldList but not in newList).
+// SliceItem finds the first item in newList that satisfies the match function,
+// and if found, also looks for a matching item in oldList. If the value of the
+// item is the same as the previous value, as per the equiv function, then no
+// validation is performed. Otherwise, it invokes 'itemValidator' on these items.
+//
+// This function processes only the *first* matching item found in newList. It
+// assumes that the match functions targets a unique identifier (primary key)
+// and will match at most one element per list. If this assumption is violated,
+// changes in list order can lead this function to have inconsistent behavior.
+//
+// The fldPath passed to itemValidator is indexed to the matched item's
+// position in newList.
+//
+// This function does not validate items that were removed (present in oldList
+// but not in newList).
 func SliceItem[TList ~[]TItem, TItem any](
 	ctx context.Context, op operation.Operation, fldPath *field.Path,
 	newList, oldList TList,

@@ -1,6 +1,3 @@
-//go:build !usegocmp
-// +build !usegocmp
-
 /*
 Copyright 2025 The Kubernetes Authors.
 
@@ -25,7 +22,7 @@ import (
 
 	"github.com/pmezard/go-difflib/difflib"
 
-	"k8s.io/apimachinery/pkg/util/dump"
+	"k8s.io/utils/dump"
 )
 
 // Diff returns a string representation of the difference between two objects.

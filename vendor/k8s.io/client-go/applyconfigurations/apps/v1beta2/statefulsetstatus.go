@@ -20,17 +20,36 @@ package v1beta2
 
 // StatefulSetStatusApplyConfiguration represents a declarative configuration of the StatefulSetStatus type for use
 // with apply.
+//
+// StatefulSetStatus represents the current state of a StatefulSet.
 type StatefulSetStatusApplyConfiguration struct {
-	ObservedGeneration *int64                                   `json:"observedGeneration,omitempty"`
-	Replicas           *int32                                   `json:"replicas,omitempty"`
-	ReadyReplicas      *int32                                   `json:"readyReplicas,omitempty"`
-	CurrentReplicas    *int32                                   `json:"currentReplicas,omitempty"`
-	UpdatedReplicas    *int32                                   `json:"updatedReplicas,omitempty"`
-	CurrentRevision    *string                                  `json:"currentRevision,omitempty"`
-	UpdateRevision     *string                                  `json:"updateRevision,omitempty"`
-	CollisionCount     *int32                                   `json:"collisionCount,omitempty"`
-	Conditions         []StatefulSetConditionApplyConfiguration `json:"conditions,omitempty"`
-	AvailableReplicas  *int32                                   `json:"availableReplicas,omitempty"`
+	// observedGeneration is the most recent generation observed for this StatefulSet. It corresponds to the
+	// StatefulSet's generation, which is updated on mutation by the API Server.
+	ObservedGeneration *int64 `json:"observedGeneration,omitempty"`
+	// replicas is the number of Pods created by the StatefulSet controller.
+	Replicas *int32 `json:"replicas,omitempty"`
+	// readyReplicas is the number of pods created by this StatefulSet controller with a Ready Condition.
+	ReadyReplicas *int32 `json:"readyReplicas,omitempty"`
+	// currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version
+	// indicated by currentRevision.
+	CurrentReplicas *int32 `json:"currentReplicas,omitempty"`
+	// updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version
+	// indicated by updateRevision.
+	UpdatedReplicas *int32 `json:"updatedReplicas,omitempty"`
+	// currentRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the
+	// sequence [0,currentReplicas).
+	CurrentRevision *string `json:"currentRevision,omitempty"`
+	// updateRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence
+	// [replicas-updatedReplicas,replicas)
+	UpdateRevision *string `json:"updateRevision,omitempty"`
+	// collisionCount is the count of hash collisions for the StatefulSet. The StatefulSet controller
+	// uses this field as a collision avoidance mechanism when it needs to create the name for the
+	// newest ControllerRevision.
+	CollisionCount *int32 `json:"collisionCount,omitempty"`
+	// Represents the latest available observations of a statefulset's current state.
+	Conditions []StatefulSetConditionApplyConfiguration `json:"conditions,omitempty"`
+	// Total number of available pods (ready for at least minReadySeconds) targeted by this StatefulSet.
+	AvailableReplicas *int32 `json:"availableReplicas,omitempty"`
 }
 
 // StatefulSetStatusApplyConfiguration constructs a declarative configuration of the StatefulSetStatus type for use with

@@ -20,7 +20,10 @@ package v1
 
 // ScaleSpecApplyConfiguration represents a declarative configuration of the ScaleSpec type for use
 // with apply.
+//
+// ScaleSpec describes the attributes of a scale subresource.
 type ScaleSpecApplyConfiguration struct {
+	// replicas is the desired number of instances for the scaled object.
 	Replicas *int32 `json:"replicas,omitempty"`
 }
 

@@ -24,10 +24,21 @@ import (
 
 // ContainerResourceMetricSourceApplyConfiguration represents a declarative configuration of the ContainerResourceMetricSource type for use
 // with apply.
+//
+// ContainerResourceMetricSource indicates how to scale on a resource metric known to
+// Kubernetes, as specified in requests and limits, describing each pod in the
+// current scale target (e.g. CPU or memory).  The values will be averaged
+// together before being compared to the target.  Such metrics are built in to
+// Kubernetes, and have special scaling options on top of those available to
+// normal per-pod metrics using the "pods" source.  Only one "target" type
+// should be set.
 type ContainerResourceMetricSourceApplyConfiguration struct {
-	Name      *v1.ResourceName                `json:"name,omitempty"`
-	Target    *MetricTargetApplyConfiguration `json:"target,omitempty"`
-	Container *string                         `json:"container,omitempty"`
+	// name is the name of the resource in question.
+	Name *v1.ResourceName `json:"name,omitempty"`
+	// target specifies the target value for the given metric
+	Target *MetricTargetApplyConfiguration `json:"target,omitempty"`
+	// container is the name of the container in the pods of the scaling target
+	Container *string `json:"container,omitempty"`
 }
 
 // ContainerResourceMetricSourceApplyConfiguration constructs a declarative configuration of the ContainerResourceMetricSource type for use with

@@ -24,10 +24,17 @@ import (
 
 // HPAScalingPolicyApplyConfiguration represents a declarative configuration of the HPAScalingPolicy type for use
 // with apply.
+//
+// HPAScalingPolicy is a single policy which must hold true for a specified past interval.
 type HPAScalingPolicyApplyConfiguration struct {
-	Type          *autoscalingv2.HPAScalingPolicyType `json:"type,omitempty"`
-	Value         *int32                              `json:"value,omitempty"`
-	PeriodSeconds *int32                              `json:"periodSeconds,omitempty"`
+	// type is used to specify the scaling policy.
+	Type *autoscalingv2.HPAScalingPolicyType `json:"type,omitempty"`
+	// value contains the amount of change which is permitted by the policy.
+	// It must be greater than zero
+	Value *int32 `json:"value,omitempty"`
+	// periodSeconds specifies the window of time for which the policy should hold true.
+	// PeriodSeconds must be greater than zero and less than or equal to 1800 (30 min).
+	PeriodSeconds *int32 `json:"periodSeconds,omitempty"`
 }
 
 // HPAScalingPolicyApplyConfiguration constructs a declarative configuration of the HPAScalingPolicy type for use with

@@ -24,13 +24,38 @@ import (
 
 // MetricSpecApplyConfiguration represents a declarative configuration of the MetricSpec type for use
 // with apply.
+//
+// MetricSpec specifies how to scale based on a single metric
+// (only `type` and one other matching field should be set at once).
 type MetricSpecApplyConfiguration struct {
-	Type              *autoscalingv2.MetricSourceType                  `json:"type,omitempty"`
-	Object            *ObjectMetricSourceApplyConfiguration            `json:"object,omitempty"`
-	Pods              *PodsMetricSourceApplyConfiguration              `json:"pods,omitempty"`
-	Resource          *ResourceMetricSourceApplyConfiguration          `json:"resource,omitempty"`
+	// type is the type of metric source.  It should be one of "ContainerResource", "External",
+	// "Object", "Pods" or "Resource", each mapping to a matching field in the object.
+	Type *autoscalingv2.MetricSourceType `json:"type,omitempty"`
+	// object refers to a metric describing a single kubernetes object
+	// (for example, hits-per-second on an Ingress object).
+	Object *ObjectMetricSourceApplyConfiguration `json:"object,omitempty"`
+	// pods refers to a metric describing each pod in the current scale target
+	// (for example, transactions-processed-per-second).  The values will be
+	// averaged together before being compared to the target value.
+	Pods *PodsMetricSourceApplyConfiguration `json:"pods,omitempty"`
+	// resource refers to a resource metric (such as those specified in
+	// requests and limits) known to Kubernetes describing each pod in the
+	// current scale target (e.g. CPU or memory). Such metrics are built in to
+	// Kubernetes, and have special scaling options on top of those available
+	// to normal per-pod metrics using the "pods" source.
+	Resource *ResourceMetricSourceApplyConfiguration `json:"resource,omitempty"`
+	// containerResource refers to a resource metric (such as those specified in
+	// requests and limits) known to Kubernetes describing a single container in
+	// each pod of the current scale target (e.g. CPU or memory). Such metrics are
+	// built in to Kubernetes, and have special scaling options on top of those
+	// available to normal per-pod metrics using the "pods" source.
 	ContainerResource *ContainerResourceMetricSourceApplyConfiguration `json:"containerResource,omitempty"`
-	External          *ExternalMetricSourceApplyConfiguration          `json:"external,omitempty"`
+	// external refers to a global metric that is not associated
+	// with any Kubernetes object. It allows autoscaling based on information
+	// coming from components running outside of cluster
+	// (for example length of queue in cloud messaging service, or
+	// QPS from loadbalancer running outside of cluster).
+	External *ExternalMetricSourceApplyConfiguration `json:"external,omitempty"`
 }
 
 // MetricSpecApplyConfiguration constructs a declarative configuration of the MetricSpec type for use with

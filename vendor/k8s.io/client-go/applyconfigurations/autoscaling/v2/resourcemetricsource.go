@@ -24,8 +24,18 @@ import (
 
 // ResourceMetricSourceApplyConfiguration represents a declarative configuration of the ResourceMetricSource type for use
 // with apply.
+//
+// ResourceMetricSource indicates how to scale on a resource metric known to
+// Kubernetes, as specified in requests and limits, describing each pod in the
+// current scale target (e.g. CPU or memory).  The values will be averaged
+// together before being compared to the target.  Such metrics are built in to
+// Kubernetes, and have special scaling options on top of those available to
+// normal per-pod metrics using the "pods" source.  Only one "target" type
+// should be set.
 type ResourceMetricSourceApplyConfiguration struct {
-	Name   *v1.ResourceName                `json:"name,omitempty"`
+	// name is the name of the resource in question.
+	Name *v1.ResourceName `json:"name,omitempty"`
+	// target specifies the target value for the given metric
 	Target *MetricTargetApplyConfiguration `json:"target,omitempty"`
 }
 

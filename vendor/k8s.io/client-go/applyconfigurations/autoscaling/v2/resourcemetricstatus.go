@@ -24,8 +24,16 @@ import (
 
 // ResourceMetricStatusApplyConfiguration represents a declarative configuration of the ResourceMetricStatus type for use
 // with apply.
+//
+// ResourceMetricStatus indicates the current value of a resource metric known to
+// Kubernetes, as specified in requests and limits, describing each pod in the
+// current scale target (e.g. CPU or memory).  Such metrics are built in to
+// Kubernetes, and have special scaling options on top of those available to
+// normal per-pod metrics using the "pods" source.
 type ResourceMetricStatusApplyConfiguration struct {
-	Name    *v1.ResourceName                     `json:"name,omitempty"`
+	// name is the name of the resource in question.
+	Name *v1.ResourceName `json:"name,omitempty"`
+	// current contains the current value for the given metric
 	Current *MetricValueStatusApplyConfiguration `json:"current,omitempty"`
 }
 

@@ -26,13 +26,38 @@ import (
 
 // CertificateSigningRequestConditionApplyConfiguration represents a declarative configuration of the CertificateSigningRequestCondition type for use
 // with apply.
+//
+// CertificateSigningRequestCondition describes a condition of a CertificateSigningRequest object
 type CertificateSigningRequestConditionApplyConfiguration struct {
-	Type               *certificatesv1.RequestConditionType `json:"type,omitempty"`
-	Status             *corev1.ConditionStatus              `json:"status,omitempty"`
-	Reason             *string                              `json:"reason,omitempty"`
-	Message            *string                              `json:"message,omitempty"`
-	LastUpdateTime     *metav1.Time                         `json:"lastUpdateTime,omitempty"`
-	LastTransitionTime *metav1.Time                         `json:"lastTransitionTime,omitempty"`
+	// type of the condition. Known conditions are "Approved", "Denied", and "Failed".
+	//
+	// An "Approved" condition is added via the /approval subresource,
+	// indicating the request was approved and should be issued by the signer.
+	//
+	// A "Denied" condition is added via the /approval subresource,
+	// indicating the request was denied and should not be issued by the signer.
+	//
+	// A "Failed" condition is added via the /status subresource,
+	// indicating the signer failed to issue the certificate.
+	//
+	// Approved and Denied conditions are mutually exclusive.
+	// Approved, Denied, and Failed conditions cannot be removed once added.
+	//
+	// Only one condition of a given type is allowed.
+	Type *certificatesv1.RequestConditionType `json:"type,omitempty"`
+	// status of the condition, one of True, False, Unknown.
+	// Approved, Denied, and Failed conditions may not be "False" or "Unknown".
+	Status *corev1.ConditionStatus `json:"status,omitempty"`
+	// reason indicates a brief reason for the request state
+	Reason *string `json:"reason,omitempty"`
+	// message contains a human readable message with details about the request state
+	Message *string `json:"message,omitempty"`
+	// lastUpdateTime is the time of the last update to this condition
+	LastUpdateTime *metav1.Time `json:"lastUpdateTime,omitempty"`
+	// lastTransitionTime is the time the condition last transitioned from one status to another.
+	// If unset, when a new condition type is added or an existing condition's status is changed,
+	// the server defaults this to the current time.
+	LastTransitionTime *metav1.Time `json:"lastTransitionTime,omitempty"`
 }
 
 // CertificateSigningRequestConditionApplyConfiguration constructs a declarative configuration of the CertificateSigningRequestCondition type for use with

@@ -24,15 +24,84 @@ import (
 
 // CertificateSigningRequestSpecApplyConfiguration represents a declarative configuration of the CertificateSigningRequestSpec type for use
 // with apply.
+//
+// CertificateSigningRequestSpec contains the certificate request.
 type CertificateSigningRequestSpecApplyConfiguration struct {
-	Request           []byte                                    `json:"request,omitempty"`
-	SignerName        *string                                   `json:"signerName,omitempty"`
-	ExpirationSeconds *int32                                    `json:"expirationSeconds,omitempty"`
-	Usages            []certificatesv1beta1.KeyUsage            `json:"usages,omitempty"`
-	Username          *string                                   `json:"username,omitempty"`
-	UID               *string                                   `json:"uid,omitempty"`
-	Groups            []string                                  `json:"groups,omitempty"`
-	Extra             map[string]certificatesv1beta1.ExtraValue `json:"extra,omitempty"`
+	// Base64-encoded PKCS#10 CSR data
+	Request []byte `json:"request,omitempty"`
+	// Requested signer for the request. It is a qualified name in the form:
+	// `scope-hostname.io/name`.
+	// If empty, it will be defaulted:
+	// 1. If it's a kubelet client certificate, it is assigned
+	// "kubernetes.io/kube-apiserver-client-kubelet".
+	// 2. If it's a kubelet serving certificate, it is assigned
+	// "kubernetes.io/kubelet-serving".
+	// 3. Otherwise, it is assigned "kubernetes.io/legacy-unknown".
+	// Distribution of trust for signers happens out of band.
+	// You can select on this field using `spec.signerName`.
+	SignerName *string `json:"signerName,omitempty"`
+	// expirationSeconds is the requested duration of validity of the issued
+	// certificate. The certificate signer may issue a certificate with a different
+	// validity duration so a client must check the delta between the notBefore and
+	// and notAfter fields in the issued certificate to determine the actual duration.
+	//
+	// The v1.22+ in-tree implementations of the well-known Kubernetes signers will
+	// honor this field as long as the requested duration is not greater than the
+	// maximum duration they will honor per the --cluster-signing-duration CLI
+	// flag to the Kubernetes controller manager.
+	//
+	// Certificate signers may not honor this field for various reasons:
+	//
+	// 1. Old signer that is unaware of the field (such as the in-tree
+	// implementations prior to v1.22)
+	// 2. Signer whose configured maximum is shorter than the requested duration
+	// 3. Signer whose configured minimum is longer than the requested duration
+	//
+	// The minimum valid value for expirationSeconds is 600, i.e. 10 minutes.
+	ExpirationSeconds *int32 `json:"expirationSeconds,omitempty"`
+	// allowedUsages specifies a set of usage contexts the key will be
+	// valid for.
+	// See:
+	// https://tools.ietf.org/html/rfc5280#section-4.2.1.3
+	// https://tools.ietf.org/html/rfc5280#section-4.2.1.12
+	//
+	// Valid values are:
+	// "signing",
+	// "digital signature",
+	// "content commitment",
+	// "key encipherment",
+	// "key agreement",
+	// "data encipherment",
+	// "cert sign",
+	// "crl sign",
+	// "encipher only",
+	// "decipher only",
+	// "any",
+	// "server auth",
+	// "client auth",
+	// "code signing",
+	// "email protection",
+	// "s/mime",
+	// "ipsec end system",
+	// "ipsec tunnel",
+	// "ipsec user",
+	// "timestamping",
+	// "ocsp signing",
+	// "microsoft sgc",
+	// "netscape sgc"
+	Usages []certificatesv1beta1.KeyUsage `json:"usages,omitempty"`
+	// Information about the requesting user.
+	// See user.Info interface for details.
+	Username *string `json:"username,omitempty"`
+	// UID information about the requesting user.
+	// See user.Info interface for details.
+	UID *string `json:"uid,omitempty"`
+	// Group information about the requesting user.
+	// See user.Info interface for details.
+	Groups []string `json:"groups,omitempty"`
+	// Extra information about the requesting user.
+	// See user.Info interface for details.
+	Extra map[string]certificatesv1beta1.ExtraValue `json:"extra,omitempty"`
 }
 
 // CertificateSigningRequestSpecApplyConfiguration constructs a declarative configuration of the CertificateSigningRequestSpec type for use with

@@ -24,9 +24,20 @@ import (
 
 // ContainerRestartRuleOnExitCodesApplyConfiguration represents a declarative configuration of the ContainerRestartRuleOnExitCodes type for use
 // with apply.
+//
+// ContainerRestartRuleOnExitCodes describes the condition
+// for handling an exited container based on its exit codes.
 type ContainerRestartRuleOnExitCodesApplyConfiguration struct {
+	// Represents the relationship between the container exit code(s) and the
+	// specified values. Possible values are:
+	// - In: the requirement is satisfied if the container exit code is in the
+	// set of specified values.
+	// - NotIn: the requirement is satisfied if the container exit code is
+	// not in the set of specified values.
 	Operator *corev1.ContainerRestartRuleOnExitCodesOperator `json:"operator,omitempty"`
-	Values   []int32                                         `json:"values,omitempty"`
+	// Specifies the set of values to check for container exit codes.
+	// At most 255 elements are allowed.
+	Values []int32 `json:"values,omitempty"`
 }
 
 // ContainerRestartRuleOnExitCodesApplyConfiguration constructs a declarative configuration of the ContainerRestartRuleOnExitCodes type for use with

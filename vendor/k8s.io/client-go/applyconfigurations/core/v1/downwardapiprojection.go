@@ -20,7 +20,12 @@ package v1
 
 // DownwardAPIProjectionApplyConfiguration represents a declarative configuration of the DownwardAPIProjection type for use
 // with apply.
+//
+// Represents downward API info for projecting into a projected volume.
+// Note that this is identical to a downwardAPI volume source without the default
+// mode.
 type DownwardAPIProjectionApplyConfiguration struct {
+	// Items is a list of DownwardAPIVolume file
 	Items []DownwardAPIVolumeFileApplyConfiguration `json:"items,omitempty"`
 }
 

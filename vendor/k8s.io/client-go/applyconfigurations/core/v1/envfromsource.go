@@ -20,10 +20,16 @@ package v1
 
 // EnvFromSourceApplyConfiguration represents a declarative configuration of the EnvFromSource type for use
 // with apply.
+//
+// EnvFromSource represents the source of a set of ConfigMaps or Secrets
 type EnvFromSourceApplyConfiguration struct {
-	Prefix       *string                               `json:"prefix,omitempty"`
+	// Optional text to prepend to the name of each environment variable.
+	// May consist of any printable ASCII characters except '='.
+	Prefix *string `json:"prefix,omitempty"`
+	// The ConfigMap to select from
 	ConfigMapRef *ConfigMapEnvSourceApplyConfiguration `json:"configMapRef,omitempty"`
-	SecretRef    *SecretEnvSourceApplyConfiguration    `json:"secretRef,omitempty"`
+	// The Secret to select from
+	SecretRef *SecretEnvSourceApplyConfiguration `json:"secretRef,omitempty"`
 }
 
 // EnvFromSourceApplyConfiguration constructs a declarative configuration of the EnvFromSource type for use with

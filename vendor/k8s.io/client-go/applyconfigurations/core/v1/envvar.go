@@ -20,9 +20,23 @@ package v1
 
 // EnvVarApplyConfiguration represents a declarative configuration of the EnvVar type for use
 // with apply.
+//
+// EnvVar represents an environment variable present in a Container.
 type EnvVarApplyConfiguration struct {
-	Name      *string                         `json:"name,omitempty"`
-	Value     *string                         `json:"value,omitempty"`
+	// Name of the environment variable.
+	// May consist of any printable ASCII characters except '='.
+	Name *string `json:"name,omitempty"`
+	// Variable references $(VAR_NAME) are expanded
+	// using the previously defined environment variables in the container and
+	// any service environment variables. If a variable cannot be resolved,
+	// the reference in the input string will be unchanged. Double $$ are reduced
+	// to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e.
+	// "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)".
+	// Escaped references will never be expanded, regardless of whether the variable
+	// exists or not.
+	// Defaults to "".
+	Value *string `json:"value,omitempty"`
+	// Source for the environment variable's value. Cannot be used if value is not empty.
 	ValueFrom *EnvVarSourceApplyConfiguration `json:"valueFrom,omitempty"`
 }
 

@@ -20,12 +20,27 @@ package v1
 
 // FlexPersistentVolumeSourceApplyConfiguration represents a declarative configuration of the FlexPersistentVolumeSource type for use
 // with apply.
+//
+// FlexPersistentVolumeSource represents a generic persistent volume resource that is
+// provisioned/attached using an exec based plugin.
 type FlexPersistentVolumeSourceApplyConfiguration struct {
-	Driver    *string                            `json:"driver,omitempty"`
-	FSType    *string                            `json:"fsType,omitempty"`
+	// driver is the name of the driver to use for this volume.
+	Driver *string `json:"driver,omitempty"`
+	// fsType is the Filesystem type to mount.
+	// Must be a filesystem type supported by the host operating system.
+	// Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
+	FSType *string `json:"fsType,omitempty"`
+	// secretRef is Optional: SecretRef is reference to the secret object containing
+	// sensitive information to pass to the plugin scripts. This may be
+	// empty if no secret object is specified. If the secret object
+	// contains more than one secret, all secrets are passed to the plugin
+	// scripts.
 	SecretRef *SecretReferenceApplyConfiguration `json:"secretRef,omitempty"`
-	ReadOnly  *bool                              `json:"readOnly,omitempty"`
-	Options   map[string]string                  `json:"options,omitempty"`
+	// readOnly is Optional: defaults to false (read/write). ReadOnly here will force
+	// the ReadOnly setting in VolumeMounts.
+	ReadOnly *bool `json:"readOnly,omitempty"`
+	// options is Optional: this field holds extra command options if any.
+	Options map[string]string `json:"options,omitempty"`
 }
 
 // FlexPersistentVolumeSourceApplyConfiguration constructs a declarative configuration of the FlexPersistentVolumeSource type for use with

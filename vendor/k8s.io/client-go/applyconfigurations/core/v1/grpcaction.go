@@ -20,8 +20,15 @@ package v1
 
 // GRPCActionApplyConfiguration represents a declarative configuration of the GRPCAction type for use
 // with apply.
+//
+// GRPCAction specifies an action involving a GRPC service.
 type GRPCActionApplyConfiguration struct {
-	Port    *int32  `json:"port,omitempty"`
+	// Port number of the gRPC service. Number must be in the range 1 to 65535.
+	Port *int32 `json:"port,omitempty"`
+	// Service is the name of the service to place in the gRPC HealthCheckRequest
+	// (see https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
+	//
+	// If this is not specified, the default behavior is defined by gRPC.
 	Service *string `json:"service,omitempty"`
 }
 

@@ -20,18 +20,43 @@ package v1
 
 // ISCSIPersistentVolumeSourceApplyConfiguration represents a declarative configuration of the ISCSIPersistentVolumeSource type for use
 // with apply.
+//
+// ISCSIPersistentVolumeSource represents an ISCSI disk.
+// ISCSI volumes can only be mounted as read/write once.
+// ISCSI volumes support ownership management and SELinux relabeling.
 type ISCSIPersistentVolumeSourceApplyConfiguration struct {
-	TargetPortal      *string                            `json:"targetPortal,omitempty"`
-	IQN               *string                            `json:"iqn,omitempty"`
-	Lun               *int32                             `json:"lun,omitempty"`
-	ISCSIInterface    *string                            `json:"iscsiInterface,omitempty"`
-	FSType            *string                            `json:"fsType,omitempty"`
-	ReadOnly          *bool                              `json:"readOnly,omitempty"`
-	Portals           []string                           `json:"portals,omitempty"`
-	DiscoveryCHAPAuth *bool                              `json:"chapAuthDiscovery,omitempty"`
-	SessionCHAPAuth   *bool                              `json:"chapAuthSession,omitempty"`
-	SecretRef         *SecretReferenceApplyConfiguration `json:"secretRef,omitempty"`
-	InitiatorName     *string                            `json:"initiatorName,omitempty"`
+	// targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port
+	// is other than default (typically TCP ports 860 and 3260).
+	TargetPortal *string `json:"targetPortal,omitempty"`
+	// iqn is Target iSCSI Qualified Name.
+	IQN *string `json:"iqn,omitempty"`
+	// lun is iSCSI Target Lun number.
+	Lun *int32 `json:"lun,omitempty"`
+	// iscsiInterface is the interface Name that uses an iSCSI transport.
+	// Defaults to 'default' (tcp).
+	ISCSIInterface *string `json:"iscsiInterface,omitempty"`
+	// fsType is the filesystem type of the volume that you want to mount.
+	// Tip: Ensure that the filesystem type is supported by the host operating system.
+	// Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
+	// More info: https://kubernetes.io/docs/concepts/storage/volumes#iscsi
+	// TODO: how do we prevent errors in the filesystem from compromising the machine
+	FSType *string `json:"fsType,omitempty"`
+	// readOnly here will force the ReadOnly setting in VolumeMounts.
+	// Defaults to false.
+	ReadOnly *bool `json:"readOnly,omitempty"`
+	// portals is the iSCSI Target Portal List. The Portal is either an IP or ip_addr:port if the port
+	// is other than default (typically TCP ports 860 and 3260).
+	Portals []string `json:"portals,omitempty"`
+	// chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
+	DiscoveryCHAPAuth *bool `json:"chapAuthDiscovery,omitempty"`
+	// chapAuthSession defines whether support iSCSI Session CHAP authentication
+	SessionCHAPAuth *bool `json:"chapAuthSession,omitempty"`
+	// secretRef is the CHAP Secret for iSCSI target and initiator authentication
+	SecretRef *SecretReferenceApplyConfiguration `json:"secretRef,omitempty"`
+	// initiatorName is the custom iSCSI Initiator Name.
+	// If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface
+	// <target portal>:<volume name> will be created for the connection.
+	InitiatorName *string `json:"initiatorName,omitempty"`
 }
 
 // ISCSIPersistentVolumeSourceApplyConfiguration constructs a declarative configuration of the ISCSIPersistentVolumeSource type for use with

@@ -20,10 +20,23 @@ package v1
 
 // KeyToPathApplyConfiguration represents a declarative configuration of the KeyToPath type for use
 // with apply.
+//
+// Maps a string key to a path within a volume.
 type KeyToPathApplyConfiguration struct {
-	Key  *string `json:"key,omitempty"`
+	// key is the key to project.
+	Key *string `json:"key,omitempty"`
+	// path is the relative path of the file to map the key to.
+	// May not be an absolute path.
+	// May not contain the path element '..'.
+	// May not start with the string '..'.
 	Path *string `json:"path,omitempty"`
-	Mode *int32  `json:"mode,omitempty"`
+	// mode is Optional: mode bits used to set permissions on this file.
+	// Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511.
+	// YAML accepts both octal and decimal values, JSON requires decimal values for mode bits.
+	// If not specified, the volume defaultMode will be used.
+	// This might be in conflict with other options that affect the file
+	// mode, like fsGroup, and the result can be other mode bits set.
+	Mode *int32 `json:"mode,omitempty"`
 }
 
 // KeyToPathApplyConfiguration constructs a declarative configuration of the KeyToPath type for use with

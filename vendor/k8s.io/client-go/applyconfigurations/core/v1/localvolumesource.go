@@ -20,8 +20,16 @@ package v1
 
 // LocalVolumeSourceApplyConfiguration represents a declarative configuration of the LocalVolumeSource type for use
 // with apply.
+//
+// Local represents directly-attached storage with node affinity
 type LocalVolumeSourceApplyConfiguration struct {
-	Path   *string `json:"path,omitempty"`
+	// path of the full path to the volume on the node.
+	// It can be either a directory or block device (disk, partition, ...).
+	Path *string `json:"path,omitempty"`
+	// fsType is the filesystem type to mount.
+	// It applies only when the Path is a block device.
+	// Must be a filesystem type supported by the host operating system.
+	// Ex. "ext4", "xfs", "ntfs". The default value is to auto-select a filesystem if unspecified.
 	FSType *string `json:"fsType,omitempty"`
 }
 

@@ -29,11 +29,20 @@ import (
 
 // NamespaceApplyConfiguration represents a declarative configuration of the Namespace type for use
 // with apply.
+//
+// Namespace provides a scope for Names.
+// Use of multiple namespaces is optional.
 type NamespaceApplyConfiguration struct {
-	metav1.TypeMetaApplyConfiguration    `json:",inline"`
+	metav1.TypeMetaApplyConfiguration `json:",inline"`
+	// Standard object's metadata.
+	// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
 	*metav1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                                 *NamespaceSpecApplyConfiguration   `json:"spec,omitempty"`
-	Status                               *NamespaceStatusApplyConfiguration `json:"status,omitempty"`
+	// Spec defines the behavior of the Namespace.
+	// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+	Spec *NamespaceSpecApplyConfiguration `json:"spec,omitempty"`
+	// Status describes the current status of a Namespace.
+	// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+	Status *NamespaceStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // Namespace constructs a declarative configuration of the Namespace type for use with
@@ -46,29 +55,14 @@ func Namespace(name string) *NamespaceApplyConfiguration {
 	return b
 }
 
-// ExtractNamespace extracts the applied configuration owned by fieldManager from
-// namespace. If no managedFields are found in namespace for fieldManager, a
-// NamespaceApplyConfiguration is returned with only the Name, Namespace (if applicable),
-// APIVersion and Kind populated. It is possible that no managed fields were found for because other
-// field managers have taken ownership of all the fields previously owned by fieldManager, or because
-// the fieldManager never owned fields any fields.
+// ExtractNamespaceFrom extracts the applied configuration owned by fieldManager from
+// namespace for the specified subresource. Pass an empty string for subresource to extract
+// the main resource. Common subresources include "status", "scale", etc.
 // namespace must be a unmodified Namespace API object that was retrieved from the Kubernetes API.
-// ExtractNamespace provides a way to perform a extract/modify-in-place/apply workflow.
+// ExtractNamespaceFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-// Experimental!
-func ExtractNamespace(namespace *corev1.Namespace, fieldManager string) (*NamespaceApplyConfiguration, error) {
-	return extractNamespace(namespace, fieldManager, "")
-}
-
-// ExtractNamespaceStatus is the same as ExtractNamespace except
-// that it extracts the status subresource applied configuration.
-// Experimental!
-func ExtractNamespaceStatus(namespace *corev1.Namespace, fieldManager string) (*NamespaceApplyConfiguration, error) {
-	return extractNamespace(namespace, fieldManager, "status")
-}
-
-func extractNamespace(namespace *corev1.Namespace, fieldManager string, subresource string) (*NamespaceApplyConfiguration, error) {
+func ExtractNamespaceFrom(namespace *corev1.Namespace, fieldManager string, subresource string) (*NamespaceApplyConfiguration, error) {
 	b := &NamespaceApplyConfiguration{}
 	err := managedfields.ExtractInto(namespace, internal.Parser().Type("io.k8s.api.core.v1.Namespace"), fieldManager, b, subresource)
 	if err != nil {
@@ -80,6 +74,27 @@ func extractNamespace(namespace *corev1.Namespace, fieldManager string, subresou
 	b.WithAPIVersion("v1")
 	return b, nil
 }
+
+// ExtractNamespace extracts the applied configuration owned by fieldManager from
+// namespace. If no managedFields are found in namespace for fieldManager, a
+// NamespaceApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// APIVersion and Kind populated. It is possible that no managed fields were found for because other
+// field managers have taken ownership of all the fields previously owned by fieldManager, or because
+// the fieldManager never owned fields any fields.
+// namespace must be a unmodified Namespace API object that was retrieved from the Kubernetes API.
+// ExtractNamespace provides a way to perform a extract/modify-in-place/apply workflow.
+// Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
+// applied if another fieldManager has updated or force applied any of the previously applied fields.
+func ExtractNamespace(namespace *corev1.Namespace, fieldManager string) (*NamespaceApplyConfiguration, error) {
+	return ExtractNamespaceFrom(namespace, fieldManager, "")
+}
+
+// ExtractNamespaceStatus extracts the applied configuration owned by fieldManager from
+// namespace for the status subresource.
+func ExtractNamespaceStatus(namespace *corev1.Namespace, fieldManager string) (*NamespaceApplyConfiguration, error) {
+	return ExtractNamespaceFrom(namespace, fieldManager, "status")
+}
+
 func (b NamespaceApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value

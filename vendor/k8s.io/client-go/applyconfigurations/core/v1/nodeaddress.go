@@ -24,9 +24,13 @@ import (
 
 // NodeAddressApplyConfiguration represents a declarative configuration of the NodeAddress type for use
 // with apply.
+//
+// NodeAddress contains information for the node's address.
 type NodeAddressApplyConfiguration struct {
-	Type    *corev1.NodeAddressType `json:"type,omitempty"`
-	Address *string                 `json:"address,omitempty"`
+	// Node address type, one of Hostname, ExternalIP or InternalIP.
+	Type *corev1.NodeAddressType `json:"type,omitempty"`
+	// The node address.
+	Address *string `json:"address,omitempty"`
 }
 
 // NodeAddressApplyConfiguration constructs a declarative configuration of the NodeAddress type for use with

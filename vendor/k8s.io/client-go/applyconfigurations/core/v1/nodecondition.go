@@ -25,13 +25,21 @@ import (
 
 // NodeConditionApplyConfiguration represents a declarative configuration of the NodeCondition type for use
 // with apply.
+//
+// NodeCondition contains condition information for a node.
 type NodeConditionApplyConfiguration struct {
-	Type               *corev1.NodeConditionType `json:"type,omitempty"`
-	Status             *corev1.ConditionStatus   `json:"status,omitempty"`
-	LastHeartbeatTime  *metav1.Time              `json:"lastHeartbeatTime,omitempty"`
-	LastTransitionTime *metav1.Time              `json:"lastTransitionTime,omitempty"`
-	Reason             *string                   `json:"reason,omitempty"`
-	Message            *string                   `json:"message,omitempty"`
+	// Type of node condition.
+	Type *corev1.NodeConditionType `json:"type,omitempty"`
+	// Status of the condition, one of True, False, Unknown.
+	Status *corev1.ConditionStatus `json:"status,omitempty"`
+	// Last time we got an update on a given condition.
+	LastHeartbeatTime *metav1.Time `json:"lastHeartbeatTime,omitempty"`
+	// Last time the condition transit from one status to another.
+	LastTransitionTime *metav1.Time `json:"lastTransitionTime,omitempty"`
+	// (brief) reason for the condition's last transition.
+	Reason *string `json:"reason,omitempty"`
+	// Human readable message indicating details about last transition.
+	Message *string `json:"message,omitempty"`
 }
 
 // NodeConditionApplyConfiguration constructs a declarative configuration of the NodeCondition type for use with

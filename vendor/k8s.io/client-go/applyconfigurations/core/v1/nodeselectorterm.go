@@ -20,9 +20,15 @@ package v1
 
 // NodeSelectorTermApplyConfiguration represents a declarative configuration of the NodeSelectorTerm type for use
 // with apply.
+//
+// A null or empty node selector term matches no objects. The requirements of
+// them are ANDed.
+// The TopologySelectorTerm type implements a subset of the NodeSelectorTerm.
 type NodeSelectorTermApplyConfiguration struct {
+	// A list of node selector requirements by node's labels.
 	MatchExpressions []NodeSelectorRequirementApplyConfiguration `json:"matchExpressions,omitempty"`
-	MatchFields      []NodeSelectorRequirementApplyConfiguration `json:"matchFields,omitempty"`
+	// A list of node selector requirements by node's fields.
+	MatchFields []NodeSelectorRequirementApplyConfiguration `json:"matchFields,omitempty"`
 }
 
 // NodeSelectorTermApplyConfiguration constructs a declarative configuration of the NodeSelectorTerm type for use with

@@ -20,8 +20,13 @@ package v1
 
 // PreferredSchedulingTermApplyConfiguration represents a declarative configuration of the PreferredSchedulingTerm type for use
 // with apply.
+//
+// An empty preferred scheduling term matches all objects with implicit weight 0
+// (i.e. it's a no-op). A null preferred scheduling term matches no objects (i.e. is also a no-op).
 type PreferredSchedulingTermApplyConfiguration struct {
-	Weight     *int32                              `json:"weight,omitempty"`
+	// Weight associated with matching the corresponding nodeSelectorTerm, in the range 1-100.
+	Weight *int32 `json:"weight,omitempty"`
+	// A node selector term, associated with the corresponding weight.
 	Preference *NodeSelectorTermApplyConfiguration `json:"preference,omitempty"`
 }
 

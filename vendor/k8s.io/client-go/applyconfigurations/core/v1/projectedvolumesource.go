@@ -20,9 +20,19 @@ package v1
 
 // ProjectedVolumeSourceApplyConfiguration represents a declarative configuration of the ProjectedVolumeSource type for use
 // with apply.
+//
+// Represents a projected volume source
 type ProjectedVolumeSourceApplyConfiguration struct {
-	Sources     []VolumeProjectionApplyConfiguration `json:"sources,omitempty"`
-	DefaultMode *int32                               `json:"defaultMode,omitempty"`
+	// sources is the list of volume projections. Each entry in this list
+	// handles one source.
+	Sources []VolumeProjectionApplyConfiguration `json:"sources,omitempty"`
+	// defaultMode are the mode bits used to set permissions on created files by default.
+	// Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511.
+	// YAML accepts both octal and decimal values, JSON requires decimal values for mode bits.
+	// Directories within the path are not affected by this setting.
+	// This might be in conflict with other options that affect the file
+	// mode, like fsGroup, and the result can be other mode bits set.
+	DefaultMode *int32 `json:"defaultMode,omitempty"`
 }
 
 // ProjectedVolumeSourceApplyConfiguration constructs a declarative configuration of the ProjectedVolumeSource type for use with

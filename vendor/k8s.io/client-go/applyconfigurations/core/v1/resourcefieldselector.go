@@ -24,10 +24,15 @@ import (
 
 // ResourceFieldSelectorApplyConfiguration represents a declarative configuration of the ResourceFieldSelector type for use
 // with apply.
+//
+// ResourceFieldSelector represents container resources (cpu, memory) and their output format
 type ResourceFieldSelectorApplyConfiguration struct {
-	ContainerName *string            `json:"containerName,omitempty"`
-	Resource      *string            `json:"resource,omitempty"`
-	Divisor       *resource.Quantity `json:"divisor,omitempty"`
+	// Container name: required for volumes, optional for env vars
+	ContainerName *string `json:"containerName,omitempty"`
+	// Required: resource to select
+	Resource *string `json:"resource,omitempty"`
+	// Specifies the output format of the exposed resources, defaults to "1"
+	Divisor *resource.Quantity `json:"divisor,omitempty"`
 }
 
 // ResourceFieldSelectorApplyConfiguration constructs a declarative configuration of the ResourceFieldSelector type for use with

@@ -24,8 +24,13 @@ import (
 
 // ResourceQuotaStatusApplyConfiguration represents a declarative configuration of the ResourceQuotaStatus type for use
 // with apply.
+//
+// ResourceQuotaStatus defines the enforced hard limits and observed use.
 type ResourceQuotaStatusApplyConfiguration struct {
+	// Hard is the set of enforced hard limits for each named resource.
+	// More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
 	Hard *corev1.ResourceList `json:"hard,omitempty"`
+	// Used is the current observed total usage of the resource in the namespace.
 	Used *corev1.ResourceList `json:"used,omitempty"`
 }
 

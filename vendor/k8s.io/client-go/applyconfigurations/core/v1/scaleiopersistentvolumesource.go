@@ -20,17 +20,36 @@ package v1
 
 // ScaleIOPersistentVolumeSourceApplyConfiguration represents a declarative configuration of the ScaleIOPersistentVolumeSource type for use
 // with apply.
+//
+// ScaleIOPersistentVolumeSource represents a persistent ScaleIO volume
 type ScaleIOPersistentVolumeSourceApplyConfiguration struct {
-	Gateway          *string                            `json:"gateway,omitempty"`
-	System           *string                            `json:"system,omitempty"`
-	SecretRef        *SecretReferenceApplyConfiguration `json:"secretRef,omitempty"`
-	SSLEnabled       *bool                              `json:"sslEnabled,omitempty"`
-	ProtectionDomain *string                            `json:"protectionDomain,omitempty"`
-	StoragePool      *string                            `json:"storagePool,omitempty"`
-	StorageMode      *string                            `json:"storageMode,omitempty"`
-	VolumeName       *string                            `json:"volumeName,omitempty"`
-	FSType           *string                            `json:"fsType,omitempty"`
-	ReadOnly         *bool                              `json:"readOnly,omitempty"`
+	// gateway is the host address of the ScaleIO API Gateway.
+	Gateway *string `json:"gateway,omitempty"`
+	// system is the name of the storage system as configured in ScaleIO.
+	System *string `json:"system,omitempty"`
+	// secretRef references to the secret for ScaleIO user and other
+	// sensitive information. If this is not provided, Login operation will fail.
+	SecretRef *SecretReferenceApplyConfiguration `json:"secretRef,omitempty"`
+	// sslEnabled is the flag to enable/disable SSL communication with Gateway, default false
+	SSLEnabled *bool `json:"sslEnabled,omitempty"`
+	// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
+	ProtectionDomain *string `json:"protectionDomain,omitempty"`
+	// storagePool is the ScaleIO Storage Pool associated with the protection domain.
+	StoragePool *string `json:"storagePool,omitempty"`
+	// storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned.
+	// Default is ThinProvisioned.
+	StorageMode *string `json:"storageMode,omitempty"`
+	// volumeName is the name of a volume already created in the ScaleIO system
+	// that is associated with this volume source.
+	VolumeName *string `json:"volumeName,omitempty"`
+	// fsType is the filesystem type to mount.
+	// Must be a filesystem type supported by the host operating system.
+	// Ex. "ext4", "xfs", "ntfs".
+	// Default is "xfs"
+	FSType *string `json:"fsType,omitempty"`
+	// readOnly defaults to false (read/write). ReadOnly here will force
+	// the ReadOnly setting in VolumeMounts.
+	ReadOnly *bool `json:"readOnly,omitempty"`
 }
 
 // ScaleIOPersistentVolumeSourceApplyConfiguration constructs a declarative configuration of the ScaleIOPersistentVolumeSource type for use with

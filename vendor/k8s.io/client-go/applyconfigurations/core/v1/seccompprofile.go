@@ -24,9 +24,22 @@ import (
 
 // SeccompProfileApplyConfiguration represents a declarative configuration of the SeccompProfile type for use
 // with apply.
+//
+// SeccompProfile defines a pod/container's seccomp profile settings.
+// Only one profile source may be set.
 type SeccompProfileApplyConfiguration struct {
-	Type             *corev1.SeccompProfileType `json:"type,omitempty"`
-	LocalhostProfile *string                    `json:"localhostProfile,omitempty"`
+	// type indicates which kind of seccomp profile will be applied.
+	// Valid options are:
+	//
+	// Localhost - a profile defined in a file on the node should be used.
+	// RuntimeDefault - the container runtime default profile should be used.
+	// Unconfined - no profile should be applied.
+	Type *corev1.SeccompProfileType `json:"type,omitempty"`
+	// localhostProfile indicates a profile defined in a file on the node should be used.
+	// The profile must be preconfigured on the node to work.
+	// Must be a descending path, relative to the kubelet's configured seccomp profile location.
+	// Must be set if type is "Localhost". Must NOT be set for any other type.
+	LocalhostProfile *string `json:"localhostProfile,omitempty"`
 }
 
 // SeccompProfileApplyConfiguration constructs a declarative configuration of the SeccompProfile type for use with

@@ -20,9 +20,17 @@ package v1
 
 // SecretEnvSourceApplyConfiguration represents a declarative configuration of the SecretEnvSource type for use
 // with apply.
+//
+// SecretEnvSource selects a Secret to populate the environment
+// variables with.
+//
+// The contents of the target Secret's Data field will represent the
+// key-value pairs as environment variables.
 type SecretEnvSourceApplyConfiguration struct {
+	// The Secret to select from.
 	LocalObjectReferenceApplyConfiguration `json:",inline"`
-	Optional                               *bool `json:"optional,omitempty"`
+	// Specify whether the Secret must be defined
+	Optional *bool `json:"optional,omitempty"`
 }
 
 // SecretEnvSourceApplyConfiguration constructs a declarative configuration of the SecretEnvSource type for use with

@@ -20,10 +20,15 @@ package v1
 
 // SecretKeySelectorApplyConfiguration represents a declarative configuration of the SecretKeySelector type for use
 // with apply.
+//
+// SecretKeySelector selects a key of a Secret.
 type SecretKeySelectorApplyConfiguration struct {
+	// The name of the secret in the pod's namespace to select from.
 	LocalObjectReferenceApplyConfiguration `json:",inline"`
-	Key                                    *string `json:"key,omitempty"`
-	Optional                               *bool   `json:"optional,omitempty"`
+	// The key of the secret to select from.  Must be a valid secret key.
+	Key *string `json:"key,omitempty"`
+	// Specify whether the Secret or its key must be defined
+	Optional *bool `json:"optional,omitempty"`
 }
 
 // SecretKeySelectorApplyConfiguration constructs a declarative configuration of the SecretKeySelector type for use with

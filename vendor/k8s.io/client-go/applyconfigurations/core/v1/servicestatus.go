@@ -24,9 +24,14 @@ import (
 
 // ServiceStatusApplyConfiguration represents a declarative configuration of the ServiceStatus type for use
 // with apply.
+//
+// ServiceStatus represents the current status of a service.
 type ServiceStatusApplyConfiguration struct {
+	// LoadBalancer contains the current status of the load-balancer,
+	// if one is present.
 	LoadBalancer *LoadBalancerStatusApplyConfiguration `json:"loadBalancer,omitempty"`
-	Conditions   []metav1.ConditionApplyConfiguration  `json:"conditions,omitempty"`
+	// Current service state
+	Conditions []metav1.ConditionApplyConfiguration `json:"conditions,omitempty"`
 }
 
 // ServiceStatusApplyConfiguration constructs a declarative configuration of the ServiceStatus type for use with

@@ -24,12 +24,30 @@ import (
 
 // TolerationApplyConfiguration represents a declarative configuration of the Toleration type for use
 // with apply.
+//
+// The pod this Toleration is attached to tolerates any taint that matches
+// the triple <key,value,effect> using the matching operator <operator>.
 type TolerationApplyConfiguration struct {
-	Key               *string                    `json:"key,omitempty"`
-	Operator          *corev1.TolerationOperator `json:"operator,omitempty"`
-	Value             *string                    `json:"value,omitempty"`
-	Effect            *corev1.TaintEffect        `json:"effect,omitempty"`
-	TolerationSeconds *int64                     `json:"tolerationSeconds,omitempty"`
+	// Key is the taint key that the toleration applies to. Empty means match all taint keys.
+	// If the key is empty, operator must be Exists; this combination means to match all values and all keys.
+	Key *string `json:"key,omitempty"`
+	// Operator represents a key's relationship to the value.
+	// Valid operators are Exists, Equal, Lt, and Gt. Defaults to Equal.
+	// Exists is equivalent to wildcard for value, so that a pod can
+	// tolerate all taints of a particular category.
+	// Lt and Gt perform numeric comparisons (requires feature gate TaintTolerationComparisonOperators).
+	Operator *corev1.TolerationOperator `json:"operator,omitempty"`
+	// Value is the taint value the toleration matches to.
+	// If the operator is Exists, the value should be empty, otherwise just a regular string.
+	Value *string `json:"value,omitempty"`
+	// Effect indicates the taint effect to match. Empty means match all taint effects.
+	// When specified, allowed values are NoSchedule, PreferNoSchedule and NoExecute.
+	Effect *corev1.TaintEffect `json:"effect,omitempty"`
+	// TolerationSeconds represents the period of time the toleration (which must be
+	// of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default,
+	// it is not set, which means tolerate the taint forever (do not evict). Zero and
+	// negative values will be treated as 0 (evict immediately) by the system.
+	TolerationSeconds *int64 `json:"tolerationSeconds,omitempty"`
 }
 
 // TolerationApplyConfiguration constructs a declarative configuration of the Toleration type for use with

@@ -20,10 +20,20 @@ package v1
 
 // TypedObjectReferenceApplyConfiguration represents a declarative configuration of the TypedObjectReference type for use
 // with apply.
+//
+// TypedObjectReference contains enough information to let you locate the typed referenced object
 type TypedObjectReferenceApplyConfiguration struct {
-	APIGroup  *string `json:"apiGroup,omitempty"`
-	Kind      *string `json:"kind,omitempty"`
-	Name      *string `json:"name,omitempty"`
+	// APIGroup is the group for the resource being referenced.
+	// If APIGroup is not specified, the specified Kind must be in the core API group.
+	// For any other third-party types, APIGroup is required.
+	APIGroup *string `json:"apiGroup,omitempty"`
+	// Kind is the type of resource being referenced
+	Kind *string `json:"kind,omitempty"`
+	// Name is the name of resource being referenced
+	Name *string `json:"name,omitempty"`
+	// Namespace is the namespace of resource being referenced
+	// Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is required in the referent namespace to allow that namespace's owner to accept the reference. See the ReferenceGrant documentation for details.
+	// (Alpha) This field requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
 	Namespace *string `json:"namespace,omitempty"`
 }
 

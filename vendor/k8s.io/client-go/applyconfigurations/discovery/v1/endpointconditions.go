@@ -20,9 +20,24 @@ package v1
 
 // EndpointConditionsApplyConfiguration represents a declarative configuration of the EndpointConditions type for use
 // with apply.
+//
+// EndpointConditions represents the current condition of an endpoint.
 type EndpointConditionsApplyConfiguration struct {
-	Ready       *bool `json:"ready,omitempty"`
-	Serving     *bool `json:"serving,omitempty"`
+	// ready indicates that this endpoint is ready to receive traffic,
+	// according to whatever system is managing the endpoint. A nil value
+	// should be interpreted as "true". In general, an endpoint should be
+	// marked ready if it is serving and not terminating, though this can
+	// be overridden in some cases, such as when the associated Service has
+	// set the publishNotReadyAddresses flag.
+	Ready *bool `json:"ready,omitempty"`
+	// serving indicates that this endpoint is able to receive traffic,
+	// according to whatever system is managing the endpoint. For endpoints
+	// backed by pods, the EndpointSlice controller will mark the endpoint
+	// as serving if the pod's Ready condition is True. A nil value should be
+	// interpreted as "true".
+	Serving *bool `json:"serving,omitempty"`
+	// terminating indicates that this endpoint is terminating. A nil value
+	// should be interpreted as "false".
 	Terminating *bool `json:"terminating,omitempty"`
 }
 

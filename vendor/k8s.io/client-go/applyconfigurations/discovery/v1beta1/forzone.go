@@ -20,7 +20,10 @@ package v1beta1
 
 // ForZoneApplyConfiguration represents a declarative configuration of the ForZone type for use
 // with apply.
+//
+// ForZone provides information about which zones should consume this endpoint.
 type ForZoneApplyConfiguration struct {
+	// name represents the name of the zone.
 	Name *string `json:"name,omitempty"`
 }
 

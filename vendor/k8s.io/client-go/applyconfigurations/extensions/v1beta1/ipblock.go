@@ -20,8 +20,18 @@ package v1beta1
 
 // IPBlockApplyConfiguration represents a declarative configuration of the IPBlock type for use
 // with apply.
+//
+// DEPRECATED 1.9 - This group version of IPBlock is deprecated by networking/v1/IPBlock.
+// IPBlock describes a particular CIDR (Ex. "192.168.1.0/24","2001:db8::/64") that is allowed
+// to the pods matched by a NetworkPolicySpec's podSelector. The except entry describes CIDRs
+// that should not be included within this rule.
 type IPBlockApplyConfiguration struct {
-	CIDR   *string  `json:"cidr,omitempty"`
+	// CIDR is a string representing the IP Block
+	// Valid examples are "192.168.1.0/24" or "2001:db8::/64"
+	CIDR *string `json:"cidr,omitempty"`
+	// Except is a slice of CIDRs that should not be included within an IP Block
+	// Valid examples are "192.168.1.0/24" or "2001:db8::/64"
+	// Except values will be rejected if they are outside the CIDR range
 	Except []string `json:"except,omitempty"`
 }
 

@@ -24,8 +24,16 @@ import (
 
 // IngressBackendApplyConfiguration represents a declarative configuration of the IngressBackend type for use
 // with apply.
+//
+// IngressBackend describes all endpoints for a given service and port.
 type IngressBackendApplyConfiguration struct {
-	Service  *IngressServiceBackendApplyConfiguration            `json:"service,omitempty"`
+	// service references a service as a backend.
+	// This is a mutually exclusive setting with "Resource".
+	Service *IngressServiceBackendApplyConfiguration `json:"service,omitempty"`
+	// resource is an ObjectRef to another Kubernetes resource in the namespace
+	// of the Ingress object. If resource is specified, a service.Name and
+	// service.Port must not be specified.
+	// This is a mutually exclusive setting with "Service".
 	Resource *corev1.TypedLocalObjectReferenceApplyConfiguration `json:"resource,omitempty"`
 }
 

@@ -20,11 +20,24 @@ package v1
 
 // IngressClassParametersReferenceApplyConfiguration represents a declarative configuration of the IngressClassParametersReference type for use
 // with apply.
+//
+// IngressClassParametersReference identifies an API object. This can be used
+// to specify a cluster or namespace-scoped resource.
 type IngressClassParametersReferenceApplyConfiguration struct {
-	APIGroup  *string `json:"apiGroup,omitempty"`
-	Kind      *string `json:"kind,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Scope     *string `json:"scope,omitempty"`
+	// apiGroup is the group for the resource being referenced. If APIGroup is
+	// not specified, the specified Kind must be in the core API group. For any
+	// other third-party types, APIGroup is required.
+	APIGroup *string `json:"apiGroup,omitempty"`
+	// kind is the type of resource being referenced.
+	Kind *string `json:"kind,omitempty"`
+	// name is the name of resource being referenced.
+	Name *string `json:"name,omitempty"`
+	// scope represents if this refers to a cluster or namespace scoped resource.
+	// This may be set to "Cluster" (default) or "Namespace".
+	Scope *string `json:"scope,omitempty"`
+	// namespace is the namespace of the resource being referenced. This field is
+	// required when scope is set to "Namespace" and must be unset when scope is set to
+	// "Cluster".
 	Namespace *string `json:"namespace,omitempty"`
 }
 

@@ -20,7 +20,11 @@ package v1beta1
 
 // IPAddressSpecApplyConfiguration represents a declarative configuration of the IPAddressSpec type for use
 // with apply.
+//
+// IPAddressSpec describe the attributes in an IP Address.
 type IPAddressSpecApplyConfiguration struct {
+	// ParentRef references the resource that an IPAddress is attached to.
+	// An IPAddress must reference a parent object.
 	ParentRef *ParentReferenceApplyConfiguration `json:"parentRef,omitempty"`
 }
 

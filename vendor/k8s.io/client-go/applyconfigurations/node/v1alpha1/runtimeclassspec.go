@@ -20,10 +20,32 @@ package v1alpha1
 
 // RuntimeClassSpecApplyConfiguration represents a declarative configuration of the RuntimeClassSpec type for use
 // with apply.
+//
+// RuntimeClassSpec is a specification of a RuntimeClass. It contains parameters
+// that are required to describe the RuntimeClass to the Container Runtime
+// Interface (CRI) implementation, as well as any other components that need to
+// understand how the pod will be run. The RuntimeClassSpec is immutable.
 type RuntimeClassSpecApplyConfiguration struct {
-	RuntimeHandler *string                       `json:"runtimeHandler,omitempty"`
-	Overhead       *OverheadApplyConfiguration   `json:"overhead,omitempty"`
-	Scheduling     *SchedulingApplyConfiguration `json:"scheduling,omitempty"`
+	// runtimeHandler specifies the underlying runtime and configuration that the
+	// CRI implementation will use to handle pods of this class. The possible
+	// values are specific to the node & CRI configuration.  It is assumed that
+	// all handlers are available on every node, and handlers of the same name are
+	// equivalent on every node.
+	// For example, a handler called "runc" might specify that the runc OCI
+	// runtime (using native Linux containers) will be used to run the containers
+	// in a pod.
+	// The runtimeHandler must be lowercase, conform to the DNS Label (RFC 1123)
+	// requirements, and is immutable.
+	RuntimeHandler *string `json:"runtimeHandler,omitempty"`
+	// overhead represents the resource overhead associated with running a pod for a
+	// given RuntimeClass. For more details, see
+	// https://git.k8s.io/enhancements/keps/sig-node/688-pod-overhead/README.md
+	Overhead *OverheadApplyConfiguration `json:"overhead,omitempty"`
+	// scheduling holds the scheduling constraints to ensure that pods running
+	// with this RuntimeClass are scheduled to nodes that support it.
+	// If scheduling is nil, this RuntimeClass is assumed to be supported by all
+	// nodes.
+	Scheduling *SchedulingApplyConfiguration `json:"scheduling,omitempty"`
 }
 
 // RuntimeClassSpecApplyConfiguration constructs a declarative configuration of the RuntimeClassSpec type for use with

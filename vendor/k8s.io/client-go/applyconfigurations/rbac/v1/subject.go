@@ -20,10 +20,21 @@ package v1
 
 // SubjectApplyConfiguration represents a declarative configuration of the Subject type for use
 // with apply.
+//
+// Subject contains a reference to the object or user identities a role binding applies to.  This can either hold a direct API object reference,
+// or a value for non-objects such as user and group names.
 type SubjectApplyConfiguration struct {
-	Kind      *string `json:"kind,omitempty"`
-	APIGroup  *string `json:"apiGroup,omitempty"`
-	Name      *string `json:"name,omitempty"`
+	// Kind of object being referenced. Values defined by this API group are "User", "Group", and "ServiceAccount".
+	// If the Authorizer does not recognized the kind value, the Authorizer should report an error.
+	Kind *string `json:"kind,omitempty"`
+	// APIGroup holds the API group of the referenced subject.
+	// Defaults to "" for ServiceAccount subjects.
+	// Defaults to "rbac.authorization.k8s.io" for User and Group subjects.
+	APIGroup *string `json:"apiGroup,omitempty"`
+	// Name of the object being referenced.
+	Name *string `json:"name,omitempty"`
+	// Namespace of the referenced object.  If the object kind is non-namespace, such as "User" or "Group", and this value is not empty
+	// the Authorizer should report an error.
 	Namespace *string `json:"namespace,omitempty"`
 }
 

@@ -24,9 +24,20 @@ import (
 
 // DeviceAllocationConfigurationApplyConfiguration represents a declarative configuration of the DeviceAllocationConfiguration type for use
 // with apply.
+//
+// DeviceAllocationConfiguration gets embedded in an AllocationResult.
 type DeviceAllocationConfigurationApplyConfiguration struct {
-	Source                                *resourcev1.AllocationConfigSource `json:"source,omitempty"`
-	Requests                              []string                           `json:"requests,omitempty"`
+	// Source records whether the configuration comes from a class and thus
+	// is not something that a normal user would have been able to set
+	// or from a claim.
+	Source *resourcev1.AllocationConfigSource `json:"source,omitempty"`
+	// Requests lists the names of requests where the configuration applies.
+	// If empty, its applies to all requests.
+	//
+	// References to subrequests must include the name of the main request
+	// and may include the subrequest using the format <main request>[/<subrequest>]. If just
+	// the main request is given, the configuration applies to all subrequests.
+	Requests                              []string `json:"requests,omitempty"`
 	DeviceConfigurationApplyConfiguration `json:",inline"`
 }
 

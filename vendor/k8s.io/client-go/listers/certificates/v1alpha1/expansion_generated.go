@@ -21,11 +21,3 @@ package v1alpha1
 // ClusterTrustBundleListerExpansion allows custom methods to be added to
 // ClusterTrustBundleLister.
 type ClusterTrustBundleListerExpansion interface{}
-
-// PodCertificateRequestListerExpansion allows custom methods to be added to
-// PodCertificateRequestLister.
-type PodCertificateRequestListerExpansion interface{}
-
-// PodCertificateRequestNamespaceListerExpansion allows custom methods to be added to
-// PodCertificateRequestNamespaceLister.
-type PodCertificateRequestNamespaceListerExpansion interface{}

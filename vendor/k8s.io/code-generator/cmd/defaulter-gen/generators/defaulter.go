@@ -73,12 +73,18 @@ func extractDefaultTag(comments []string) ([]string, error) {
 	return tags[defaultTagName], nil
 }
 
-func extractTag(comments []string) ([]string, error) {
+func extractTag(comments []string) ([]string, bool) {
 	tags, err := genutil.ExtractCommentTagsWithoutArguments("+", []string{tagName}, comments)
 	if err != nil {
-		return nil, err
+		klog.Fatalf("Error extracting %s tag: %v", tagName, err)
 	}
-	return tags[tagName], nil
+
+	values, found := tags[tagName]
+	if !found || len(values) == 0 {
+		return nil, false
+	}
+
+	return values, true
 }
 
 func extractInputTag(comments []string) ([]string, error) {
@@ -330,9 +336,10 @@ func GetTargets(context *generator.Context, args *args.Args) []generator.Target 
 			getManualDefaultingFunctions(context, context.Universe[pp], existingDefaulters)
 		}
 
-		typesWith, err := extractTag(pkg.Comments)
-		if err != nil {
-			klog.Fatalf("Error extracting %s tag: %v", tagName, err)
+		typesWith, found := extractTag(pkg.Comments)
+		if !found {
+			klog.V(2).InfoS("  did not find required tag", "tag", tagName)
+			continue
 		}
 		shouldCreateObjectDefaulterFn := func(t *types.Type) bool {
 			if defaults, ok := existingDefaulters[t]; ok && defaults.object != nil {

@@ -18,7 +18,7 @@ package apiutil
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -34,16 +34,16 @@ type ErrResourceDiscoveryFailed map[schema.GroupVersion]error
 
 // Error implements the error interface.
 func (e *ErrResourceDiscoveryFailed) Error() string {
-	subErrors := []string{}
+	subErrors := make([]string, 0, len(*e))
 	for k, v := range *e {
 		subErrors = append(subErrors, fmt.Sprintf("%s: %v", k, v))
 	}
-	sort.Strings(subErrors)
+	slices.Sort(subErrors)
 	return fmt.Sprintf("unable to retrieve the complete list of server APIs: %s", strings.Join(subErrors, ", "))
 }
 
 func (e *ErrResourceDiscoveryFailed) Unwrap() []error {
-	subErrors := []error{}
+	subErrors := make([]error, 0, len(*e))
 	for gv, err := range *e {
 		if apierrors.IsNotFound(err) {
 			err = &meta.NoResourceMatchError{PartialResource: gv.WithResource("")}

@@ -17,8 +17,8 @@ import (
 	"go.opentelemetry.io/otel/exporters/prometheus/internal"
 	"go.opentelemetry.io/otel/exporters/prometheus/internal/x"
 	"go.opentelemetry.io/otel/metric"
-	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
-	"go.opentelemetry.io/otel/semconv/v1.37.0/otelconv"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
+	"go.opentelemetry.io/otel/semconv/v1.41.0/otelconv"
 )
 
 const (
@@ -71,6 +71,7 @@ var (
 func get[T any](p *sync.Pool) *[]T { return p.Get().(*[]T) }
 
 func put[T any](p *sync.Pool, s *[]T) {
+	clear(*s)     // erase elements to allow GC to collect what they refer to.
 	*s = (*s)[:0] // Reset.
 	p.Put(s)
 }
@@ -183,6 +184,9 @@ type Timer struct {
 //
 // If err is non-nil, an appropriate error type attribute will be included.
 func (t Timer) Stop(err error) {
+	if !t.hist.Enabled(t.ctx) {
+		return
+	}
 	recordOpt := get[metric.RecordOption](recordOptPool)
 	defer put(recordOptPool, recordOpt)
 	*recordOpt = append(*recordOpt, t.inst.setOpt)
@@ -196,7 +200,6 @@ func (t Timer) Stop(err error) {
 		set := attribute.NewSet(*attrs...)
 		*recordOpt = append((*recordOpt)[:0], metric.WithAttributeSet(set))
 	}
-
 	t.hist.Record(t.ctx, time.Since(t.start).Seconds(), *recordOpt...)
 }
 
@@ -205,11 +208,12 @@ func (t Timer) Stop(err error) {
 // It returns an [ExportOp] that tracks the export operation. The
 // [ExportOp.End] method must be called when the export completes.
 func (i *Instrumentation) ExportMetrics(ctx context.Context, n int64) ExportOp {
-	addOpt := get[metric.AddOption](addOptPool)
-	defer put(addOptPool, addOpt)
-	*addOpt = append(*addOpt, i.setOpt)
-
-	i.inflightMetric.Add(ctx, n, *addOpt...)
+	if i.inflightMetric.Enabled(ctx) {
+		addOpt := get[metric.AddOption](addOptPool)
+		defer put(addOptPool, addOpt)
+		*addOpt = append(*addOpt, i.setOpt)
+		i.inflightMetric.Add(ctx, n, *addOpt...)
+	}
 
 	return ExportOp{ctx: ctx, nMetrics: n, inst: i}
 }
@@ -232,10 +236,14 @@ func (e ExportOp) End(success int64, err error) {
 	defer put(addOptPool, addOpt)
 	*addOpt = append(*addOpt, e.inst.setOpt)
 
-	e.inst.inflightMetric.Add(e.ctx, -e.nMetrics, *addOpt...)
-	e.inst.exportedMetric.Add(e.ctx, success, *addOpt...)
+	if e.inst.inflightMetric.Enabled(e.ctx) {
+		e.inst.inflightMetric.Add(e.ctx, -e.nMetrics, *addOpt...)
+	}
+	if e.inst.exportedMetric.Enabled(e.ctx) {
+		e.inst.exportedMetric.Add(e.ctx, success, *addOpt...)
+	}
 
-	if err != nil {
+	if err != nil && e.inst.exportedMetric.Enabled(e.ctx) {
 		attrs := get[attribute.KeyValue](measureAttrsPool)
 		defer put(measureAttrsPool, attrs)
 		*attrs = append(*attrs, e.inst.attrs...)

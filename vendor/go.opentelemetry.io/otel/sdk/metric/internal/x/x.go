@@ -8,8 +8,8 @@
 package x // import "go.opentelemetry.io/otel/sdk/metric/internal/x"
 
 import (
-	"context"
 	"os"
+	"strconv"
 )
 
 // Feature is an experimental feature control flag. It provides a uniform way
@@ -53,13 +53,18 @@ func (f Feature[T]) Enabled() bool {
 	return ok
 }
 
-// EnabledInstrument informs whether the instrument is enabled.
+// MetricExportBatchSize is an experimental feature flag that controls the
+// max export batch size for metric data.
 //
-// EnabledInstrument interface is implemented by synchronous instruments.
-type EnabledInstrument interface {
-	// Enabled reports whether the instrument will process measurements for the given context.
-	//
-	// This function can be used in places where measuring an instrument
-	// would result in computationally expensive operations.
-	Enabled(context.Context) bool
-}
+// To enable this feature set the OTEL_GO_X_METRIC_EXPORT_BATCH_SIZE environment
+// variable to a positive integer value.
+var MetricExportBatchSize = newFeature(
+	"METRIC_EXPORT_BATCH_SIZE",
+	func(v string) (int, bool) {
+		val, err := strconv.Atoi(v)
+		if err == nil && val > 0 {
+			return val, true
+		}
+		return 0, false
+	},
+)

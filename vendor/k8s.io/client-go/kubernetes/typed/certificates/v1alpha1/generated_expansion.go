@@ -19,5 +19,3 @@ limitations under the License.
 package v1alpha1
 
 type ClusterTrustBundleExpansion interface{}
-
-type PodCertificateRequestExpansion interface{}

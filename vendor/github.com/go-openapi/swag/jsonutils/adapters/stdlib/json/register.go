@@ -10,14 +10,22 @@ import (
 	"github.com/go-openapi/swag/jsonutils/adapters/ifaces"
 )
 
-func Register(dispatcher ifaces.Registrar) {
+func Register(dispatcher ifaces.Registrar, opts ...Option) {
 	t := reflect.TypeOf(Adapter{})
+	var o options
+	o = buildOptions(o, opts)
+
 	dispatcher.RegisterFor(
 		ifaces.RegistryEntry{
-			Who:         fmt.Sprintf("%s.%s", t.PkgPath(), t.Name()),
-			What:        ifaces.AllCapabilities,
-			Constructor: BorrowAdapterIface,
-			Support:     support,
+			Who:  fmt.Sprintf("%s.%s", t.PkgPath(), t.Name()),
+			What: ifaces.AllCapabilities,
+			Constructor: func() ifaces.Adapter {
+				a := BorrowAdapter()
+				a.options = o
+
+				return a
+			},
+			Support: support,
 		})
 }
 

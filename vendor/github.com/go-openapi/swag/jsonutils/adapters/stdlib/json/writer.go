@@ -14,15 +14,19 @@ type jwriter struct {
 	err error
 }
 
-func newJWriter() *jwriter {
-	buf := make([]byte, 0, sensibleBufferSize)
-
-	return &jwriter{buf: bytes.NewBuffer(buf)}
+func (w *jwriter) Reset() {
+	if w.buf != nil {
+		w.buf.Reset()
+	}
+	w.err = nil
 }
 
-func (w *jwriter) Reset() {
-	w.buf.Reset()
-	w.err = nil
+// SetErr records the first error encountered while building the JSON output.
+func (w *jwriter) SetErr(err error) {
+	if w.err != nil {
+		return
+	}
+	w.err = err
 }
 
 func (w *jwriter) RawString(s string) {
@@ -72,4 +76,13 @@ func (w *jwriter) BuildBytes() ([]byte, error) {
 	}
 
 	return bytes.Clone(w.buf.Bytes()), nil
+}
+
+func (w *jwriter) setBuf() {
+	if w.buf != nil {
+		return
+	}
+
+	buf := make([]byte, 0, sensibleBufferSize)
+	w.buf = bytes.NewBuffer(buf)
 }

@@ -63,6 +63,7 @@ const FallbackBehaviorStatic = "static"
 const FallbackBehaviorCurrentReplicas = "currentReplicas"
 const FallbackBehaviorCurrentReplicasIfHigher = "currentReplicasIfHigher"
 const FallbackBehaviorCurrentReplicasIfLower = "currentReplicasIfLower"
+const FallbackBehaviorScalingModifiers = "scalingModifiers"
 const ForceActivationAnnotation = "autoscaling.keda.sh/force-activation"
 
 // HealthStatus is the status for a ScaledObject's health
@@ -97,23 +98,31 @@ const (
 )
 
 // ScaledObjectSpec is the spec for a ScaledObject resource
+// +kubebuilder:validation:XValidation:rule="!has(self.minReplicaCount) || self.minReplicaCount <= (has(self.maxReplicaCount) ? self.maxReplicaCount : 100)",message="minReplicaCount must be less than or equal to maxReplicaCount"
 type ScaledObjectSpec struct {
 	ScaleTargetRef *ScaleTarget `json:"scaleTargetRef"`
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	PollingInterval *int32 `json:"pollingInterval,omitempty"`
 	// +optional
+	// +kubebuilder:validation:Minimum=0
 	InitialCooldownPeriod *int32 `json:"initialCooldownPeriod,omitempty"`
 	// +optional
+	// +kubebuilder:validation:Minimum=0
 	CooldownPeriod *int32 `json:"cooldownPeriod,omitempty"`
 	// +optional
+	// +kubebuilder:validation:Minimum=0
 	IdleReplicaCount *int32 `json:"idleReplicaCount,omitempty"`
 	// +optional
+	// +kubebuilder:validation:Minimum=0
 	MinReplicaCount *int32 `json:"minReplicaCount,omitempty"`
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	MaxReplicaCount *int32 `json:"maxReplicaCount,omitempty"`
 	// +optional
 	Advanced *AdvancedConfig `json:"advanced,omitempty"`
 
+	// +kubebuilder:validation:MinItems=1
 	Triggers []ScaleTriggers `json:"triggers"`
 	// +optional
 	Fallback *Fallback `json:"fallback,omitempty"`
@@ -121,11 +130,13 @@ type ScaledObjectSpec struct {
 
 // Fallback is the spec for fallback options
 type Fallback struct {
+	// +kubebuilder:validation:Minimum=0
 	FailureThreshold int32 `json:"failureThreshold"`
-	Replicas         int32 `json:"replicas"`
+	// +kubebuilder:validation:Minimum=0
+	Replicas int32 `json:"replicas"`
 	// +optional
 	// +kubebuilder:default=static
-	// +kubebuilder:validation:Enum=static;currentReplicas;currentReplicasIfHigher;currentReplicasIfLower
+	// +kubebuilder:validation:Enum=static;currentReplicas;currentReplicasIfHigher;currentReplicasIfLower;scalingModifiers
 	Behavior string `json:"behavior,omitempty"`
 }
 
@@ -160,6 +171,7 @@ type HorizontalPodAutoscalerConfig struct {
 
 // ScaleTarget holds the reference to the scale target Object
 type ScaleTarget struct {
+	// +kubebuilder:validation:MinLength=1
 	Name string `json:"name"`
 	// +optional
 	APIVersion string `json:"apiVersion,omitempty"`
@@ -213,10 +225,6 @@ type ScaledObjectList struct {
 	Items           []ScaledObject `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&ScaledObject{}, &ScaledObjectList{})
-}
-
 // GenerateIdentifier returns identifier for the object in for "kind.namespace.name"
 func (so *ScaledObject) GenerateIdentifier() string {
 	return GenerateIdentifier("ScaledObject", so.Namespace, so.Name)
@@ -267,9 +275,57 @@ func getBoolAnnotation(so *ScaledObject, annotation string) bool {
 	return boolVal
 }
 
+// GetPausedReplicaCount returns the paused replica count from the annotation, nil if not present.
+func (so *ScaledObject) GetPausedReplicaCount() (*int32, error) {
+	if so.Annotations != nil {
+		if val, ok := so.Annotations[PausedReplicasAnnotation]; ok {
+			conv, err := strconv.ParseInt(val, 10, 32)
+			if err != nil {
+				return nil, err
+			}
+			count := int32(conv)
+			return &count, nil
+		}
+	}
+	return nil, nil
+}
+
 // IsUsingModifiers determines whether scalingModifiers are defined or not
 func (so *ScaledObject) IsUsingModifiers() bool {
 	return so.Spec.Advanced != nil && !reflect.DeepEqual(so.Spec.Advanced.ScalingModifiers, ScalingModifiers{})
+}
+
+// IsPollingIntervalRelevant reports whether KEDA's own scale loop still needs to poll the triggers.
+// Polling is only relevant when the scale loop can move the workload outside the HPA-managed
+// range (scale to zero when minReplicaCount is 0, or to the idle replica count when idle mode
+// is enabled), or when a trigger relies on cached metrics that the loop must refresh for the HPA.
+// Otherwise the HPA drives all scaling and the scale loop has nothing to contribute, so pollingInterval
+// has no effect.
+func (so *ScaledObject) IsPollingIntervalRelevant() bool {
+	minReplicas := int32(0)
+	if so.Spec.MinReplicaCount != nil {
+		minReplicas = *so.Spec.MinReplicaCount
+	}
+	if minReplicas == 0 || so.Spec.IdleReplicaCount != nil {
+		return true
+	}
+	for _, trigger := range so.Spec.Triggers {
+		if trigger.UseCachedMetrics {
+			return true
+		}
+	}
+	return false
+}
+
+// UsesHPAObservations reports whether the state of the ScaledObject may be derived from the metric
+// observations of the HPA-driven metrics path instead of querying the trigger sources on KEDA's own
+// scale loop. This is only allowed when pollingInterval is not relevant (see
+// IsPollingIntervalRelevant): the HPA then drives all scaling and already queries every external
+// metric itself, so querying the trigger sources on the scale loop would only duplicate those
+// queries. ScaledObjects using scaling modifiers are excluded because trigger activity is then
+// derived from the composite formula over all metrics at once.
+func (so *ScaledObject) UsesHPAObservations() bool {
+	return !so.IsPollingIntervalRelevant() && !so.IsUsingModifiers()
 }
 
 // GetHPAMinReplicas returns MinReplicas based on definition in ScaledObject or default value if not defined
@@ -287,6 +343,38 @@ func (so *ScaledObject) GetHPAMaxReplicas() int32 {
 		return *so.Spec.MaxReplicaCount
 	}
 	return defaultHPAMaxReplicas
+}
+
+// GetStatusConditions returns a pointer to the status conditions for in-place modification.
+func (so *ScaledObject) GetStatusConditions() *Conditions { return &so.Status.Conditions }
+
+// SetStatusLastActiveTime sets the LastActiveTime in the status.
+func (so *ScaledObject) SetStatusLastActiveTime(t *metav1.Time) { so.Status.LastActiveTime = t }
+
+// SetStatusPausedReplicaCount sets the PausedReplicaCount in the status.
+func (so *ScaledObject) SetStatusPausedReplicaCount(v *int32) { so.Status.PausedReplicaCount = v }
+
+// GetStatusTriggersActivity returns the map of trigger names to their activity status for the ScaledObject status, initializing it if it is nil.
+func (so *ScaledObject) GetStatusTriggersActivity() map[string]TriggerActivityStatus {
+	if so.Status.TriggersActivity == nil {
+		so.Status.TriggersActivity = make(map[string]TriggerActivityStatus)
+	}
+	return so.Status.TriggersActivity
+}
+
+// SetStatusTriggersActivity sets the triggers activity map in the status.
+func (so *ScaledObject) SetStatusTriggersActivity(m map[string]TriggerActivityStatus) {
+	so.Status.TriggersActivity = m
+}
+
+// GetStatusExternalMetricNames returns the list of external metric names defined in the ScaledObject status
+func (so *ScaledObject) GetStatusExternalMetricNames() []string {
+	return so.Status.ExternalMetricNames
+}
+
+// FallbackScalingModifiers returns whether the fallback behavior is set to use scaling modifiers
+func (so *ScaledObject) FallbackScalingModifiers() bool {
+	return so.Spec.Fallback != nil && so.Spec.Fallback.Behavior == FallbackBehaviorScalingModifiers
 }
 
 // CheckReplicaCountBoundsAreValid checks that Idle/Min/Max ReplicaCount defined in ScaledObject are correctly specified

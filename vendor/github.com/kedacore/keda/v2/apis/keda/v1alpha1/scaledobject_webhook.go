@@ -18,7 +18,6 @@ package v1alpha1
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -29,16 +28,18 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/kedacore/keda/v2/pkg/eventreason"
 	metricscollector "github.com/kedacore/keda/v2/pkg/metricscollector/webhook"
 )
 
@@ -48,19 +49,66 @@ var kc client.Client
 var cacheMissToDirectClient bool
 var directClient client.Client
 var restMapper meta.RESTMapper
+var eventRecorder events.EventRecorder
 
 var memoryString = "memory"
 var cpuString = "cpu"
 
+// maxK8sLabelValueLength is the Kubernetes label value limit. The ScaledObject name is used as a label value (scaledobject.keda.sh/name=<so.Name>) on the SO and HPA, and the generated HPA name (keda-hpa-<so.Name> when no custom name is set) is itself a DNS-1123 label.
+const maxK8sLabelValueLength = 63
+
+// Cache field indexes used by verifyScaledObjects and verifyHpas to avoid full
+// namespace List scans on every admission. Without these indexes each
+// admission DeepCopies every ScaledObject (and HPA) in the namespace, which at
+// high SO counts allocates enough memory to OOMKill the webhook under
+// creation bursts. With the indexes each List narrows to candidates that
+// share the indexed field value, then the existing loop disambiguates by GVK.
+const (
+	// scaleTargetRefNameIdx indexes both ScaledObjects and HPAs by
+	// spec.scaleTargetRef.name. controller-runtime keys field indexes
+	// per-GVK so it is safe to reuse the same path string for both objects.
+	scaleTargetRefNameIdx = "spec.scaleTargetRef.name"
+	// hpaNameIdx indexes ScaledObjects by the HPA name they own (computed
+	// default keda-hpa-<so.Name> or the explicit spec.advanced.hpa.name
+	// override) so HPA-ownership conflicts can be detected without scanning
+	// every SO in the namespace.
+	hpaNameIdx = "spec.hpaName"
+)
+
 func (so *ScaledObject) SetupWebhookWithManager(mgr ctrl.Manager, cacheMissFallback bool) error {
+	// Register field indexes before wiring the webhook so verifyScaledObjects
+	// and verifyHpas can use cached, narrowed lookups instead of full
+	// namespace scans. See the index constants above for context.
+	ctx := context.Background()
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &ScaledObject{}, scaleTargetRefNameIdx,
+		func(obj client.Object) []string {
+			return []string{obj.(*ScaledObject).Spec.ScaleTargetRef.Name}
+		}); err != nil {
+		return fmt.Errorf("failed to register ScaledObject index %q: %w", scaleTargetRefNameIdx, err)
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &ScaledObject{}, hpaNameIdx,
+		func(obj client.Object) []string {
+			return []string{getHpaName(*obj.(*ScaledObject))}
+		}); err != nil {
+		return fmt.Errorf("failed to register ScaledObject index %q: %w", hpaNameIdx, err)
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &autoscalingv2.HorizontalPodAutoscaler{}, scaleTargetRefNameIdx,
+		func(obj client.Object) []string {
+			return []string{obj.(*autoscalingv2.HorizontalPodAutoscaler).Spec.ScaleTargetRef.Name}
+		}); err != nil {
+		return fmt.Errorf("failed to register HPA index %q: %w", scaleTargetRefNameIdx, err)
+	}
+
 	err := setupKubernetesClients(mgr, cacheMissFallback)
 	if err != nil {
 		return fmt.Errorf("failed to setup kubernetes clients: %w", err)
 	}
 
-	return ctrl.NewWebhookManagedBy(mgr).
+	// Setup event recorder
+	eventRecorder = mgr.GetEventRecorder("keda-admission")
+
+	return ctrl.NewWebhookManagedBy(mgr, so).
 		WithValidator(&ScaledObjectCustomValidator{}).
-		For(so).
 		Complete()
 }
 
@@ -91,49 +139,43 @@ func setupKubernetesClients(mgr ctrl.Manager, cacheMissFallback bool) error {
 // ScaledObjectCustomValidator is a custom validator for ScaledObject objects
 type ScaledObjectCustomValidator struct{}
 
-func (socv ScaledObjectCustomValidator) ValidateCreate(ctx context.Context, obj runtime.Object) (warnings admission.Warnings, err error) {
+func (socv ScaledObjectCustomValidator) ValidateCreate(ctx context.Context, so *ScaledObject) (warnings admission.Warnings, err error) {
 	request, err := admission.RequestFromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	so := obj.(*ScaledObject)
 	return so.ValidateCreate(request.DryRun)
 }
 
-func (socv ScaledObjectCustomValidator) ValidateUpdate(ctx context.Context, oldObj, newObj runtime.Object) (warnings admission.Warnings, err error) {
+func (socv ScaledObjectCustomValidator) ValidateUpdate(ctx context.Context, old, so *ScaledObject) (warnings admission.Warnings, err error) {
 	request, err := admission.RequestFromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	so := newObj.(*ScaledObject)
-	old := oldObj.(*ScaledObject)
 	return so.ValidateUpdate(old, request.DryRun)
 }
 
-func (socv ScaledObjectCustomValidator) ValidateDelete(ctx context.Context, obj runtime.Object) (warnings admission.Warnings, err error) {
+func (socv ScaledObjectCustomValidator) ValidateDelete(ctx context.Context, so *ScaledObject) (warnings admission.Warnings, err error) {
 	request, err := admission.RequestFromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	so := obj.(*ScaledObject)
 	return so.ValidateDelete(request.DryRun)
 }
 
-var _ webhook.CustomValidator = &ScaledObjectCustomValidator{}
+var _ admission.Validator[*ScaledObject] = &ScaledObjectCustomValidator{}
 
 // ValidateCreate implements webhook.Validator so a webhook will be registered for the type
 func (so *ScaledObject) ValidateCreate(dryRun *bool) (admission.Warnings, error) {
-	val, _ := json.MarshalIndent(so, "", "  ")
-	scaledobjectlog.V(1).Info(fmt.Sprintf("validating scaledobject creation for %s", string(val)))
+	scaledobjectlog.V(1).Info("validating scaledobject creation", "namespace", so.Namespace, "name", so.Name, "scaledobject", so)
 	return validateWorkload(so, "create", *dryRun)
 }
 
 func (so *ScaledObject) ValidateUpdate(old runtime.Object, dryRun *bool) (admission.Warnings, error) {
-	val, _ := json.MarshalIndent(so, "", "  ")
-	scaledobjectlog.V(1).Info(fmt.Sprintf("validating scaledobject update for %s", string(val)))
+	scaledobjectlog.V(1).Info("validating scaledobject update", "namespace", so.Namespace, "name", so.Name, "scaledobject", so)
 
 	if isRemovingFinalizer(so, old) {
-		scaledobjectlog.V(1).Info("finalizer removal, skipping validation")
+		scaledobjectlog.V(1).Info("finalizer removal, skipping validation", "namespace", so.Namespace, "name", so.Name)
 		return nil, nil
 	}
 
@@ -146,70 +188,84 @@ func (so *ScaledObject) ValidateDelete(_ *bool) (admission.Warnings, error) {
 
 func isRemovingFinalizer(so *ScaledObject, old runtime.Object) bool {
 	oldSo := old.(*ScaledObject)
-
-	soSpec, _ := json.MarshalIndent(so.Spec, "", "  ")
-	oldSoSpec, _ := json.MarshalIndent(oldSo.Spec, "", "  ")
-	soSpecString := string(soSpec)
-	oldSoSpecString := string(oldSoSpec)
-
-	return len(so.Finalizers) < len(oldSo.Finalizers) && soSpecString == oldSoSpecString
+	return len(so.Finalizers) < len(oldSo.Finalizers) && equality.Semantic.DeepEqual(so.Spec, oldSo.Spec)
 }
 
 func validateWorkload(so *ScaledObject, action string, dryRun bool) (admission.Warnings, error) {
 	metricscollector.RecordScaledObjectValidatingTotal(so.Namespace, action)
 
-	verifyFunctions := map[string]func(*ScaledObject, string, bool) error{
-		"verifyCPUMemoryScalers": verifyCPUMemoryScalers,
+	var allWarnings admission.Warnings
+
+	verifyFunctions := map[string]func(*ScaledObject, string, bool) (admission.Warnings, error){
 		"verifyScaledObjects":    verifyScaledObjects,
+		"verifyCPUMemoryScalers": verifyCPUMemoryScalers,
 		"verifyHpas":             verifyHpas,
 		"verifyReplicaCount":     verifyReplicaCount,
 		"verifyFallback":         verifyFallback,
+		"verifyName":             verifyName,
 	}
 
 	for functionName, function := range verifyFunctions {
-		scaledobjectlog.V(1).Info(fmt.Sprintf("calling %s to validate %s", functionName, so.Name))
-		err := function(so, action, dryRun)
+		scaledobjectlog.V(1).Info("validating scaledobject", "function", functionName, "name", so.Name)
+		warnings, err := function(so, action, dryRun)
 		if err != nil {
 			return nil, err
 		}
+		allWarnings = append(allWarnings, warnings...)
 	}
 
-	verifyCommonFunctions := map[string]func(interface{}, string, bool) error{
+	verifyCommonFunctions := map[string]func(any, string, bool) error{
 		"verifyTriggers": verifyTriggers,
 	}
 
 	for functionName, function := range verifyCommonFunctions {
-		scaledobjectlog.V(1).Info(fmt.Sprintf("calling %s to validate %s", functionName, so.Name))
+		scaledobjectlog.V(1).Info("validating scaledobject", "function", functionName, "name", so.Name)
 		err := function(so, action, dryRun)
 		if err != nil {
 			return nil, err
 		}
 	}
 
-	scaledobjectlog.V(1).Info(fmt.Sprintf("scaledobject %s is valid", so.Name))
-	return nil, nil
+	scaledobjectlog.V(1).Info("scaledobject is valid", "namespace", so.Namespace, "name", so.Name)
+	return allWarnings, nil
 }
 
-//nolint:unparam
-func verifyReplicaCount(incomingSo *ScaledObject, action string, _ bool) error {
+func verifyReplicaCount(incomingSo *ScaledObject, action string, _ bool) (admission.Warnings, error) {
 	err := CheckReplicaCountBoundsAreValid(incomingSo)
 	if err != nil {
 		scaledobjectlog.WithValues("name", incomingSo.Name).Error(err, "validation error")
 		metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "incorrect-replicas")
 	}
-	return nil
+	return nil, err
 }
 
-func verifyFallback(incomingSo *ScaledObject, action string, _ bool) error {
+func verifyName(incomingSo *ScaledObject, action string, _ bool) (admission.Warnings, error) {
+	if len(incomingSo.Name) > maxK8sLabelValueLength {
+		err := fmt.Errorf("scaledobject name %q is %d characters long; must be no more than %d characters because it is used as the %q label value", incomingSo.Name, len(incomingSo.Name), maxK8sLabelValueLength, ScaledObjectOwnerAnnotation)
+		scaledobjectlog.WithValues("name", incomingSo.Name).Error(err, "validation error")
+		metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "name-too-long")
+		return nil, err
+	}
+	hpaName := getHpaName(*incomingSo)
+	if len(hpaName) > maxK8sLabelValueLength {
+		err := fmt.Errorf("HPA name %q derived from scaledobject is %d characters long; must be no more than %d characters; set spec.advanced.horizontalPodAutoscalerConfig.name to a shorter name or shorten the scaledobject name", hpaName, len(hpaName), maxK8sLabelValueLength)
+		scaledobjectlog.WithValues("name", incomingSo.Name).Error(err, "validation error")
+		metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "hpa-name-too-long")
+		return nil, err
+	}
+	return nil, nil
+}
+
+func verifyFallback(incomingSo *ScaledObject, action string, _ bool) (admission.Warnings, error) {
 	err := CheckFallbackValid(incomingSo)
 	if err != nil {
 		scaledobjectlog.WithValues("name", incomingSo.Name).Error(err, "validation error")
 		metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "incorrect-fallback")
 	}
-	return err
+	return nil, err
 }
 
-func verifyTriggers(incomingObject interface{}, action string, _ bool) error {
+func verifyTriggers(incomingObject any, action string, _ bool) error {
 	var triggers []ScaleTriggers
 	var name string
 	var namespace string
@@ -234,34 +290,35 @@ func verifyTriggers(incomingObject interface{}, action string, _ bool) error {
 	return err
 }
 
-func verifyHpas(incomingSo *ScaledObject, action string, _ bool) error {
+func verifyHpas(incomingSo *ScaledObject, action string, _ bool) (admission.Warnings, error) {
+	// Narrow to HPAs targeting the same workload name via the
+	// scaleTargetRefNameIdx index; the loop below still disambiguates by GVK.
 	hpaList := &autoscalingv2.HorizontalPodAutoscalerList{}
-	opt := &client.ListOptions{
-		Namespace: incomingSo.Namespace,
-	}
-	err := kc.List(context.Background(), hpaList, opt)
+	err := kc.List(context.Background(), hpaList,
+		client.InNamespace(incomingSo.Namespace),
+		client.MatchingFields{scaleTargetRefNameIdx: incomingSo.Spec.ScaleTargetRef.Name},
+	)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	var incomingSoGvkr GroupVersionKindResource
 	incomingSoGvkr, err = ParseGVKR(restMapper, incomingSo.Spec.ScaleTargetRef.APIVersion, incomingSo.Spec.ScaleTargetRef.Kind)
 	if err != nil {
 		scaledobjectlog.Error(err, "Failed to parse Group, Version, Kind, Resource from incoming ScaledObject", "apiVersion", incomingSo.Spec.ScaleTargetRef.APIVersion, "kind", incomingSo.Spec.ScaleTargetRef.Kind)
-		return err
+		return nil, err
 	}
 
 	for _, hpa := range hpaList.Items {
 		if hpa.Annotations[ValidationsHpaOwnershipAnnotation] == "false" {
 			continue
 		}
-		val, _ := json.MarshalIndent(hpa, "", "  ")
-		scaledobjectlog.V(1).Info(fmt.Sprintf("checking hpa %s: %v", hpa.Name, string(val)))
+		scaledobjectlog.V(1).Info("checking hpa", "name", hpa.Name, "namespace", hpa.Namespace, "hpa", hpa)
 
 		hpaGvkr, err := ParseGVKR(restMapper, hpa.Spec.ScaleTargetRef.APIVersion, hpa.Spec.ScaleTargetRef.Kind)
 		if err != nil {
 			scaledobjectlog.Error(err, "Failed to parse Group, Version, Kind, Resource from HPA", "hpaName", hpa.Name, "apiVersion", hpa.Spec.ScaleTargetRef.APIVersion, "kind", hpa.Spec.ScaleTargetRef.Kind)
-			return err
+			return nil, err
 		}
 
 		if hpaGvkr.GVKString() == incomingSoGvkr.GVKString() &&
@@ -284,64 +341,124 @@ func verifyHpas(incomingSo *ScaledObject, action string, _ bool) error {
 						err = fmt.Errorf("the existing hpa '%s' for workload '%s' of type '%s' must be specified by name in advanced settings to enable ownership transfer", hpa.Name, incomingSo.Spec.ScaleTargetRef.Name, incomingSoGvkr.GVKString())
 						scaledobjectlog.Error(err, "validation error")
 						metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "transfer-ownership-missing-hpa-name")
-						return err
+						return nil, err
 					}
 				} else {
 					err = fmt.Errorf("the workload '%s' of type '%s' is already managed by the hpa '%s'", incomingSo.Spec.ScaleTargetRef.Name, incomingSoGvkr.GVKString(), hpa.Name)
 					scaledobjectlog.Error(err, "validation error")
 					metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "other-hpa")
-					return err
+					return nil, err
 				}
 			}
 		}
 	}
-	return nil
+	return nil, nil
 }
 
-func verifyScaledObjects(incomingSo *ScaledObject, action string, _ bool) error {
-	soList := &ScaledObjectList{}
-	opt := &client.ListOptions{
-		Namespace: incomingSo.Namespace,
-	}
-	err := kc.List(context.Background(), soList, opt)
-	if err != nil {
-		return err
+func verifyScaledObjects(incomingSo *ScaledObject, action string, _ bool) (admission.Warnings, error) {
+	var warnings admission.Warnings
+
+	minReplicas := int32(0)
+	if incomingSo.Spec.MinReplicaCount != nil {
+		minReplicas = *incomingSo.Spec.MinReplicaCount
 	}
 
+	// PollingInterval warning: warn when pollingInterval no longer affects scaling because the HPA
+	// drives it all. UsesHPAObservations is the very condition the scale loop evaluates to decide
+	// whether to keep querying the trigger sources itself, so the warning cannot drift away from the
+	// actual behaviour. ScaledObjects using scaling modifiers are excluded, because the scale loop
+	// keeps querying every trigger source on pollingInterval there to evaluate the composite formula,
+	// so the interval still drives the queries. The scale loop also still runs on pollingInterval to
+	// refresh the status, so the message must not claim it does nothing at all.
+	if incomingSo.Spec.PollingInterval != nil && incomingSo.UsesHPAObservations() {
+		msg := "PollingInterval is configured but is not relevant for scaling. It only affects scaling when minReplicaCount = 0, idleReplicaCount is set, or useCachedMetrics is enabled, but it still controls how often KEDA refreshes the ScaledObject status conditions and events"
+		warnings = append(warnings, msg)
+		if eventRecorder != nil {
+			eventRecorder.Eventf(incomingSo, nil, corev1.EventTypeNormal, eventreason.KEDAScalersInfo, eventreason.KEDAScalersInfo, "%s", msg)
+		}
+	}
+
+	// CooldownPeriod warning: if minReplicaCount > 0 AND idleReplicaCount is not set (idle mode disabled).
+	// When idle mode is enabled, the target still scales down to the idle replica count on inactivity,
+	// so cooldownPeriod stays relevant regardless of the idle value.
+	if incomingSo.Spec.CooldownPeriod != nil {
+		idleModeDisabled := incomingSo.Spec.IdleReplicaCount == nil
+		if minReplicas > 0 && idleModeDisabled {
+			msg := "CooldownPeriod is configured but is not relevant. CooldownPeriod is only relevant when minReplicaCount = 0 or idleReplicaCount is set"
+			warnings = append(warnings, msg)
+			if eventRecorder != nil {
+				eventRecorder.Eventf(incomingSo, nil, corev1.EventTypeNormal, eventreason.KEDAScalersInfo, eventreason.KEDAScalersInfo, "%s", msg)
+			}
+		}
+	}
+
+	// Check for conflicts with other ScaledObjects.
+	//
+	// Two conditions must hold for the incoming SO to be valid:
+	//   1. No other SO in the namespace already targets the same workload
+	//      (same GVK + same scaleTargetRef.name).
+	//   2. No other SO in the namespace already owns the same HPA name.
+	//
+	// Both used to be evaluated by listing every SO in the namespace. With
+	// the scaleTargetRefNameIdx and hpaNameIdx field indexes we issue two
+	// narrow indexed Lists instead; each returns the small set of candidates
+	// that share the indexed value (typically 0–1) and the loops still
+	// post-filter by GVK / identity.
+	ctx := context.Background()
 	incomingSoGckr, err := ParseGVKR(restMapper, incomingSo.Spec.ScaleTargetRef.APIVersion, incomingSo.Spec.ScaleTargetRef.Kind)
 	if err != nil {
 		scaledobjectlog.Error(err, "Failed to parse Group, Version, Kind, Resource from incoming ScaledObject", "apiVersion", incomingSo.Spec.ScaleTargetRef.APIVersion, "kind", incomingSo.Spec.ScaleTargetRef.Kind)
-		return err
+		return nil, err
 	}
 
-	incomingSoHpaName := getHpaName(*incomingSo)
-	for _, so := range soList.Items {
+	// Check 1: duplicate scaleTargetRef. SOs in the index share the target
+	// name; GVK is checked in the loop so e.g. a Deployment "foo" and a
+	// StatefulSet "foo" can coexist.
+	targetCandidates := &ScaledObjectList{}
+	if err := kc.List(ctx, targetCandidates,
+		client.InNamespace(incomingSo.Namespace),
+		client.MatchingFields{scaleTargetRefNameIdx: incomingSo.Spec.ScaleTargetRef.Name},
+	); err != nil {
+		return nil, err
+	}
+	for _, so := range targetCandidates.Items {
 		if so.Name == incomingSo.Name {
 			continue
 		}
-		val, _ := json.MarshalIndent(so, "", "  ")
-		scaledobjectlog.V(1).Info(fmt.Sprintf("checking scaledobject %s: %v", so.Name, string(val)))
+		scaledobjectlog.V(1).Info("checking scaledobject for duplicate scaleTarget", "name", so.Name, "namespace", so.Namespace)
 
 		soGckr, err := ParseGVKR(restMapper, so.Spec.ScaleTargetRef.APIVersion, so.Spec.ScaleTargetRef.Kind)
 		if err != nil {
 			scaledobjectlog.Error(err, "Failed to parse Group, Version, Kind, Resource from ScaledObject", "soName", so.Name, "apiVersion", so.Spec.ScaleTargetRef.APIVersion, "kind", so.Spec.ScaleTargetRef.Kind)
-			return err
+			return nil, err
 		}
 
-		if soGckr.GVKString() == incomingSoGckr.GVKString() &&
-			so.Spec.ScaleTargetRef.Name == incomingSo.Spec.ScaleTargetRef.Name {
+		if soGckr.GVKString() == incomingSoGckr.GVKString() {
 			err = fmt.Errorf("the workload '%s' of type '%s' is already managed by the ScaledObject '%s'", so.Spec.ScaleTargetRef.Name, incomingSoGckr.GVKString(), so.Name)
 			scaledobjectlog.Error(err, "validation error")
 			metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "other-scaled-object")
-			return err
+			return nil, err
 		}
+	}
 
-		if getHpaName(so) == incomingSoHpaName {
-			err = fmt.Errorf("the HPA '%s' is already managed by the ScaledObject '%s'", so.Spec.Advanced.HorizontalPodAutoscalerConfig.Name, so.Name)
-			scaledobjectlog.Error(err, "validation error")
-			metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "other-scaled-object-hpa")
-			return err
+	// Check 2: duplicate HPA name. Anything in the hpaName index for the
+	// incoming SO's computed HPA name is a real conflict regardless of GVK.
+	incomingSoHpaName := getHpaName(*incomingSo)
+	hpaOwnerCandidates := &ScaledObjectList{}
+	if err := kc.List(ctx, hpaOwnerCandidates,
+		client.InNamespace(incomingSo.Namespace),
+		client.MatchingFields{hpaNameIdx: incomingSoHpaName},
+	); err != nil {
+		return nil, err
+	}
+	for _, so := range hpaOwnerCandidates.Items {
+		if so.Name == incomingSo.Name {
+			continue
 		}
+		err := fmt.Errorf("the HPA '%s' is already managed by the ScaledObject '%s'", incomingSoHpaName, so.Name)
+		scaledobjectlog.Error(err, "validation error")
+		metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "other-scaled-object-hpa")
+		return nil, err
 	}
 
 	// verify ScalingModifiers structure if defined in ScaledObject
@@ -350,11 +467,21 @@ func verifyScaledObjects(incomingSo *ScaledObject, action string, _ bool) error 
 		if err != nil {
 			scaledobjectlog.Error(err, "error validating ScalingModifiers")
 			metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "scaling-modifiers")
-
-			return err
+			return nil, err
 		}
 	}
-	return nil
+
+	// verify scalingModifiers fallback behavior requirements
+	if incomingSo.FallbackScalingModifiers() {
+		if !incomingSo.IsUsingModifiers() || incomingSo.Spec.Advanced.ScalingModifiers.Formula == "" {
+			err := fmt.Errorf("scalingModifiers fallback behavior requires scalingModifiers.formula to be defined")
+			scaledobjectlog.Error(err, "error validating 'scalingModifiers' so.spec.fallback behavior")
+			metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "scaling-modifiers-fallback")
+			return nil, err
+		}
+	}
+
+	return warnings, nil
 }
 
 // getFromCacheOrDirect is a helper function that tries to get an object from the cache
@@ -369,9 +496,9 @@ func getFromCacheOrDirect(ctx context.Context, key client.ObjectKey, obj client.
 	return err
 }
 
-func verifyCPUMemoryScalers(incomingSo *ScaledObject, action string, dryRun bool) error {
+func verifyCPUMemoryScalers(incomingSo *ScaledObject, action string, dryRun bool) (admission.Warnings, error) {
 	if dryRun {
-		return nil
+		return nil, nil
 	}
 
 	var podSpec *corev1.PodSpec
@@ -385,42 +512,47 @@ func verifyCPUMemoryScalers(incomingSo *ScaledObject, action string, dryRun bool
 				incomingSoGvkr, err := ParseGVKR(restMapper, incomingSo.Spec.ScaleTargetRef.APIVersion, incomingSo.Spec.ScaleTargetRef.Kind)
 				if err != nil {
 					scaledobjectlog.Error(err, "Failed to parse Group, Version, Kind, Resource from incoming ScaledObject", "apiVersion", incomingSo.Spec.ScaleTargetRef.APIVersion, "kind", incomingSo.Spec.ScaleTargetRef.Kind)
-					return err
+					return nil, err
 				}
 
 				switch incomingSoGvkr.GVKString() {
 				case "apps/v1.Deployment":
 					deployment := &appsv1.Deployment{}
 					if err := getFromCacheOrDirect(context.Background(), key, deployment); err != nil {
-						return err
+						return nil, err
 					}
 					podSpec = &deployment.Spec.Template.Spec
 				case "apps/v1.StatefulSet":
 					statefulset := &appsv1.StatefulSet{}
 					if err := getFromCacheOrDirect(context.Background(), key, statefulset); err != nil {
-						return err
+						return nil, err
 					}
 					podSpec = &statefulset.Spec.Template.Spec
 				default:
-					return nil
+					return nil, nil
 				}
 			}
-			conainerName := trigger.Metadata["containerName"]
-			for _, container := range podSpec.Containers {
-				if conainerName != "" && container.Name != conainerName {
-					continue
-				}
+			containerName := trigger.Metadata["containerName"]
+			resourceType := corev1.ResourceName(trigger.Type)
 
-				if trigger.Type == cpuString || trigger.Type == memoryString {
+			// The HPA uses the pod-level request (KEP-2837) only for Resource metrics; a containerName
+			// trigger yields a ContainerResource metric, which ignores it and needs the container request.
+			podLevelRequestApplies := containerName == "" && podSpec.Resources != nil && isWorkloadResourceSet(*podSpec.Resources, resourceType)
+
+			if !podLevelRequestApplies {
+				for _, container := range podSpec.Containers {
+					if containerName != "" && container.Name != containerName {
+						continue
+					}
+
 					// Fail if neither pod's container spec has particular resource limit specified, nor a default limit is
 					// specified in LimitRange in the same namespace as the deployment
-					resourceType := corev1.ResourceName(trigger.Type)
 					if !isWorkloadResourceSet(container.Resources, resourceType) &&
 						!isContainerResourceLimitSet(context.Background(), incomingSo.Namespace, resourceType) {
 						err := fmt.Errorf("the scaledobject has a %v trigger but the container %s doesn't have the %v request defined", resourceType, container.Name, resourceType)
 						scaledobjectlog.Error(err, "validation error")
 						metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "missing-requests")
-						return err
+						return nil, err
 					}
 				}
 			}
@@ -440,11 +572,11 @@ func verifyCPUMemoryScalers(incomingSo *ScaledObject, action string, dryRun bool
 				err := fmt.Errorf("scaledobject has only cpu/memory triggers AND minReplica is 0 (scale to zero doesn't work in this case)")
 				scaledobjectlog.Error(err, "validation error")
 				metricscollector.RecordScaledObjectValidatingErrors(incomingSo.Namespace, action, "scale-to-zero-requirements-not-met")
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // ValidateAndCompileScalingModifiers validates all combinations of given arguments
@@ -460,7 +592,7 @@ func ValidateAndCompileScalingModifiers(so *ScaledObject) (*vm.Program, error) {
 	}
 
 	// cast return value of formula to float if necessary to avoid wrong value return
-	// type (ternary operator doesnt return float)
+	// type (ternary operator doesn't return float)
 	so.Spec.Advanced.ScalingModifiers.Formula = castToFloatIfNecessary(sm.Formula)
 
 	// validate formula if not empty
@@ -507,7 +639,7 @@ func validateScalingModifiersFormula(so *ScaledObject) (*vm.Program, error) {
 			triggersMap[trig.Name] = dummyValue
 		}
 	}
-	compiled, err := expr.Compile(sm.Formula, expr.Env(triggersMap), expr.AsFloat64())
+	compiled, err := expr.Compile(sm.Formula, expr.Env(triggersMap))
 	if err != nil {
 		return nil, err
 	}
@@ -542,7 +674,15 @@ func validateScalingModifiersTarget(so *ScaledObject) error {
 // castToFloatIfNecessary takes input formula and casts its return value to float
 // if necessary to avoid wrong return value type like ternary operator has and/or
 // to relief user of having to add it to the formula themselves.
+// Formulas that contain ?? for fallback behavior that would evaluate to nil are
+// kept as nil so the default fallback can trigger
 func castToFloatIfNecessary(formula string) string {
+	if strings.Contains(formula, "??") {
+		if strings.HasPrefix(formula, "let _kedaCompositeResult = ") {
+			return formula
+		}
+		return fmt.Sprintf("let _kedaCompositeResult = (%s); _kedaCompositeResult == nil ? nil : float(_kedaCompositeResult)", formula)
+	}
 	if strings.HasPrefix(formula, "float(") {
 		return formula
 	}

@@ -20,11 +20,21 @@ package v1
 
 // ServiceReferenceApplyConfiguration represents a declarative configuration of the ServiceReference type for use
 // with apply.
+//
+// ServiceReference holds a reference to Service.legacy.k8s.io
 type ServiceReferenceApplyConfiguration struct {
+	// namespace is the namespace of the service.
+	// Required
 	Namespace *string `json:"namespace,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Path      *string `json:"path,omitempty"`
-	Port      *int32  `json:"port,omitempty"`
+	// name is the name of the service.
+	// Required
+	Name *string `json:"name,omitempty"`
+	// path is an optional URL path at which the webhook will be contacted.
+	Path *string `json:"path,omitempty"`
+	// port is an optional service port at which the webhook will be contacted.
+	// `port` should be a valid port number (1-65535, inclusive).
+	// Defaults to 443 for backward compatibility.
+	Port *int32 `json:"port,omitempty"`
 }
 
 // ServiceReferenceApplyConfiguration constructs a declarative configuration of the ServiceReference type for use with

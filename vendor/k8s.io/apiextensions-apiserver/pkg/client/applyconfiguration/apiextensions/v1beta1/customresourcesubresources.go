@@ -24,9 +24,16 @@ import (
 
 // CustomResourceSubresourcesApplyConfiguration represents a declarative configuration of the CustomResourceSubresources type for use
 // with apply.
+//
+// CustomResourceSubresources defines the status and scale subresources for CustomResources.
 type CustomResourceSubresourcesApplyConfiguration struct {
+	// status indicates the custom resource should serve a `/status` subresource.
+	// When enabled:
+	// 1. requests to the custom resource primary endpoint ignore changes to the `status` stanza of the object.
+	// 2. requests to the custom resource `/status` subresource ignore changes to anything other than the `status` stanza of the object.
 	Status *apiextensionsv1beta1.CustomResourceSubresourceStatus `json:"status,omitempty"`
-	Scale  *CustomResourceSubresourceScaleApplyConfiguration     `json:"scale,omitempty"`
+	// scale indicates the custom resource should serve a `/scale` subresource that returns an `autoscaling/v1` Scale object.
+	Scale *CustomResourceSubresourceScaleApplyConfiguration `json:"scale,omitempty"`
 }
 
 // CustomResourceSubresourcesApplyConfiguration constructs a declarative configuration of the CustomResourceSubresources type for use with

@@ -56,7 +56,7 @@ func NewClusterDomainClaimInformer(client versioned.Interface, resyncPeriod time
 // one. This reduces memory footprint and number of connections to the server.
 func NewFilteredClusterDomainClaimInformer(client versioned.Interface, resyncPeriod time.Duration, indexers cache.Indexers, tweakListOptions internalinterfaces.TweakListOptionsFunc) cache.SharedIndexInformer {
 	return cache.NewSharedIndexInformer(
-		&cache.ListWatch{
+		cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
 			ListFunc: func(options v1.ListOptions) (runtime.Object, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&options)
@@ -81,7 +81,7 @@ func NewFilteredClusterDomainClaimInformer(client versioned.Interface, resyncPer
 				}
 				return client.NetworkingV1alpha1().ClusterDomainClaims().Watch(ctx, options)
 			},
-		},
+		}, client),
 		&apisnetworkingv1alpha1.ClusterDomainClaim{},
 		resyncPeriod,
 		indexers,

@@ -57,7 +57,7 @@ func NewMetricInformer(client versioned.Interface, namespace string, resyncPerio
 // one. This reduces memory footprint and number of connections to the server.
 func NewFilteredMetricInformer(client versioned.Interface, namespace string, resyncPeriod time.Duration, indexers cache.Indexers, tweakListOptions internalinterfaces.TweakListOptionsFunc) cache.SharedIndexInformer {
 	return cache.NewSharedIndexInformer(
-		&cache.ListWatch{
+		cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
 			ListFunc: func(options v1.ListOptions) (runtime.Object, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&options)
@@ -82,7 +82,7 @@ func NewFilteredMetricInformer(client versioned.Interface, namespace string, res
 				}
 				return client.AutoscalingV1alpha1().Metrics(namespace).Watch(ctx, options)
 			},
-		},
+		}, client),
 		&apisautoscalingv1alpha1.Metric{},
 		resyncPeriod,
 		indexers,

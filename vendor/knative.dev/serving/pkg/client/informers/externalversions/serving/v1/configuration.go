@@ -57,7 +57,7 @@ func NewConfigurationInformer(client versioned.Interface, namespace string, resy
 // one. This reduces memory footprint and number of connections to the server.
 func NewFilteredConfigurationInformer(client versioned.Interface, namespace string, resyncPeriod time.Duration, indexers cache.Indexers, tweakListOptions internalinterfaces.TweakListOptionsFunc) cache.SharedIndexInformer {
 	return cache.NewSharedIndexInformer(
-		&cache.ListWatch{
+		cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
 			ListFunc: func(options metav1.ListOptions) (runtime.Object, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&options)
@@ -82,7 +82,7 @@ func NewFilteredConfigurationInformer(client versioned.Interface, namespace stri
 				}
 				return client.ServingV1().Configurations(namespace).Watch(ctx, options)
 			},
-		},
+		}, client),
 		&apisservingv1.Configuration{},
 		resyncPeriod,
 		indexers,

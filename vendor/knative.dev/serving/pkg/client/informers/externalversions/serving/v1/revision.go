@@ -57,7 +57,7 @@ func NewRevisionInformer(client versioned.Interface, namespace string, resyncPer
 // one. This reduces memory footprint and number of connections to the server.
 func NewFilteredRevisionInformer(client versioned.Interface, namespace string, resyncPeriod time.Duration, indexers cache.Indexers, tweakListOptions internalinterfaces.TweakListOptionsFunc) cache.SharedIndexInformer {
 	return cache.NewSharedIndexInformer(
-		&cache.ListWatch{
+		cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
 			ListFunc: func(options metav1.ListOptions) (runtime.Object, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&options)
@@ -82,7 +82,7 @@ func NewFilteredRevisionInformer(client versioned.Interface, namespace string, r
 				}
 				return client.ServingV1().Revisions(namespace).Watch(ctx, options)
 			},
-		},
+		}, client),
 		&apisservingv1.Revision{},
 		resyncPeriod,
 		indexers,

@@ -1,0 +1,31 @@
+//go:build tools
+
+/*
+Copyright The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package tools pins the commands hack/build-cluster.sh builds from this
+// module, at the version the main module pins: Serving's autoscaler-hpa (the
+// component this project replaces, for the benchmark) and Serving's
+// controller, webhook and activator (Serving itself on the local control
+// plane, test/cluster's Serving option).
+package tools
+
+import (
+	_ "knative.dev/serving/cmd/activator"
+	_ "knative.dev/serving/cmd/autoscaler-hpa"
+	_ "knative.dev/serving/cmd/controller"
+	_ "knative.dev/serving/cmd/webhook"
+)
