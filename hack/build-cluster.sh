@@ -23,7 +23,7 @@
 #   default: all of them, the KEDA adapter last (the tests do not need it).
 #   On request only, after the others: serving-autoscaler-hpa,
 #   serving-controller, serving-webhook, serving-activator (Serving's
-#   commands at the version go.mod pins, hack/cluster/serving), kwok
+#   commands at the version go.mod pins, hack/cluster/serving-<release>), kwok
 #   (hack/cluster/kwok, with kwok's own Kubernetes dependencies),
 #   metrics-server (hack/cluster/metrics-server, with its own) and kubectl
 #   (hack/cluster/kube, the API server's version), for the tests that run

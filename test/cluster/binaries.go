@@ -28,10 +28,10 @@ import (
 const (
 	KubeVersion = "v1.34.3"
 	EtcdVersion = "v3.6.4"
-	KEDAVersion = "v2.19.0"
+	KEDAVersion = "v2.21.0"
 	// ServingVersion is knative.dev/serving's version, as the main module
-	// and hack/cluster/serving pin it.
-	ServingVersion = "v0.48.0"
+	// and hack/cluster/serving-1.23 pin it.
+	ServingVersion = "v0.50.0"
 	KwokVersion    = "v0.7.0"
 	// MetricsServerVersion is sigs.k8s.io/metrics-server's, as
 	// hack/cluster/metrics-server pins it.

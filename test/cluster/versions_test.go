@@ -49,8 +49,8 @@ func TestVersionsMatchBuildModules(t *testing.T) {
 	}{
 		{"hack/cluster/kube/go.mod", "k8s.io/kubernetes", KubeVersion},
 		{"hack/cluster/etcd/go.mod", "go.etcd.io/etcd/server/v3", EtcdVersion},
-		{"hack/cluster/keda/go.mod", "github.com/kedacore/keda/v2", KEDAVersion},
-		{"hack/cluster/serving/go.mod", "knative.dev/serving", ServingVersion},
+		{"hack/cluster/keda-2.21/go.mod", "github.com/kedacore/keda/v2", KEDAVersion},
+		{"hack/cluster/serving-1.23/go.mod", "knative.dev/serving", ServingVersion},
 		{"hack/cluster/kwok/go.mod", "sigs.k8s.io/kwok", KwokVersion},
 		{"hack/cluster/metrics-server/go.mod", "sigs.k8s.io/metrics-server", MetricsServerVersion},
 		// Serving's CRDs, config maps and webhook configurations come from

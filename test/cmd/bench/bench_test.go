@@ -28,7 +28,7 @@ import (
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/workload"
 )
 
-// Serving's autoscaler-hpa is built from hack/cluster/serving and looked up
+// Serving's autoscaler-hpa is built from hack/cluster/serving-1.23 and looked up
 // under the version the main module pins: both must agree.
 func TestServingVersionsAgree(t *testing.T) {
 	version := func(path string) string {
@@ -46,9 +46,9 @@ func TestServingVersionsAgree(t *testing.T) {
 		return ""
 	}
 	root := filepath.Join("..", "..", "..")
-	main, wrapper := version(filepath.Join(root, "go.mod")), version(filepath.Join(root, "hack", "cluster", "serving", "go.mod"))
+	main, wrapper := version(filepath.Join(root, "go.mod")), version(filepath.Join(root, "hack", "cluster", "serving-1.23", "go.mod"))
 	if main != wrapper {
-		t.Errorf("go.mod pins knative.dev/serving %s, hack/cluster/serving/go.mod %s", main, wrapper)
+		t.Errorf("go.mod pins knative.dev/serving %s, hack/cluster/serving-1.23/go.mod %s", main, wrapper)
 	}
 }
 
