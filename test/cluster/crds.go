@@ -77,7 +77,7 @@ var moduleDirs sync.Map
 
 // moduleDirIn returns the directory of mod as the module in dir requires it.
 func moduleDirIn(ctx context.Context, dir, mod string) (string, error) {
-	out, err := goCmd(ctx, dir, "list", "-mod=mod", "-m", "-json", mod)
+	out, err := goCmdIn(ctx, dir, "list", "-mod=mod", "-m", "-json", mod)
 	if err != nil {
 		return "", err
 	}
@@ -97,7 +97,7 @@ func moduleDirIn(ctx context.Context, dir, mod string) (string, error) {
 	if m.Version == "" {
 		return "", fmt.Errorf("module %s: no version or directory in go list output", mod)
 	}
-	out, err = goCmd(ctx, dir, "mod", "download", "-json", m.Path+"@"+m.Version)
+	out, err = goCmdIn(ctx, dir, "mod", "download", "-json", m.Path+"@"+m.Version)
 	if err != nil {
 		return "", err
 	}
@@ -111,8 +111,8 @@ func moduleDirIn(ctx context.Context, dir, mod string) (string, error) {
 	return d.Dir, nil
 }
 
-// goCmd runs the go command in dir, outside any workspace.
-func goCmd(ctx context.Context, dir string, args ...string) ([]byte, error) {
+// goCmdIn runs the go command in dir, outside any workspace.
+func goCmdIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOWORK=off")

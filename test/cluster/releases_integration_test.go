@@ -53,7 +53,7 @@ func TestModuleDirFollowsReleases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := goCmd(ctx, tc.r.ServingModule(), "mod", "graph")
+			out, err := goCmdIn(ctx, tc.r.ServingModule(), "mod", "graph")
 			if err != nil {
 				t.Fatal(err)
 			}
