@@ -222,6 +222,8 @@ type Cluster struct {
 	bins        map[string]string
 	apiDown     bool // kube-apiserver stopped on purpose (StopAPIServer, KillAPIServer)
 	logsHandled bool
+	passed      bool  // KeepLogsOnFailure saw its test pass: Stop removes the logs
+	stopErr     error // what Stop returned
 	stopped     bool
 	stopBinder  func()      // ends kwok's pod binder
 	kwokPort    int         // kwok's server, with Options.MetricsServer
@@ -575,8 +577,9 @@ func (c *Cluster) RSS() map[string]int64 {
 
 // Stop stops every process (extra ones first, in reverse start order),
 // then kube-apiserver and etcd, and removes the work directory. The log
-// directory is removed only if it is the default one and neither KeepLogs
-// nor KeepLogsOnFailure asked to keep it. Stop is idempotent.
+// directory is removed only if it is the default one, neither KeepLogs
+// nor KeepLogsOnFailure asked to keep it and everything stopped cleanly
+// (otherwise the error names it). Stop is idempotent.
 func (c *Cluster) Stop() error {
 	c.mu.Lock()
 	if c.stopped {
@@ -618,11 +621,16 @@ func (c *Cluster) Stop() error {
 			errs = append(errs, err)
 		}
 	}
+	err := errors.Join(errs...)
 	c.mu.Lock()
-	removeLogs := c.ownLogDir && !c.opts.KeepLogs && !c.logsHandled
+	c.stopErr = err
+	removeLogs := c.ownLogDir && !c.opts.KeepLogs && (!c.logsHandled || c.passed)
 	c.mu.Unlock()
-	if removeLogs {
+	switch {
+	case err != nil:
+		err = fmt.Errorf("%w (logs kept in %s)", err, c.logDir)
+	case removeLogs:
 		_ = os.RemoveAll(c.logDir)
 	}
-	return errors.Join(errs...)
+	return err
 }

@@ -32,15 +32,21 @@ const TailLines = 50
 
 // KeepLogsOnFailure takes charge of the log directory: when t fails, it
 // reports unexpected process exits, prints the directory's path and the
-// last TailLines lines of every log, and keeps it; when t passes, it removes
-// the directory if it was a default (temporary) one.
+// last TailLines lines of every log, and keeps it; when t passes, the
+// directory, if it was a default (temporary) one, is removed once the
+// cluster has stopped cleanly (at once if it has; by Stop otherwise, which
+// keeps it when a component does not stop and says so in its error).
 func (c *Cluster) KeepLogsOnFailure(t testing.TB) {
 	c.mu.Lock()
 	c.logsHandled = true
 	c.mu.Unlock()
 	t.Cleanup(func() {
 		if !t.Failed() {
-			if c.ownLogDir && !c.opts.KeepLogs {
+			c.mu.Lock()
+			c.passed = true
+			stoppedCleanly := c.stopped && c.stopErr == nil
+			c.mu.Unlock()
+			if stoppedCleanly && c.ownLogDir && !c.opts.KeepLogs {
 				_ = os.RemoveAll(c.logDir)
 			}
 			return
@@ -85,7 +91,7 @@ func StartForTest(t testing.TB, opts Options) *Cluster {
 	}
 	t.Cleanup(func() {
 		if err := c.Stop(); err != nil {
-			t.Errorf("stopping the local cluster: %v", err)
+			t.Errorf("stopping the local cluster: %v\n%s", err, LogReport(c.logDir, TailLines))
 		}
 	})
 	c.KeepLogsOnFailure(t)

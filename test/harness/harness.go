@@ -158,7 +158,7 @@ func StartForTest(t testing.TB, opts Options) *Env {
 	}
 	t.Cleanup(func() {
 		if err := e.Stop(); err != nil {
-			t.Errorf("stopping the env: %v", err)
+			t.Errorf("stopping the env: %v\n%s", err, cluster.LogReport(e.Cluster.LogDir(), cluster.TailLines))
 		}
 	})
 	e.Cluster.KeepLogsOnFailure(t)

@@ -80,7 +80,7 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 	t.Logf("restarted in %v", restarted.Sub(killed).Round(time.Millisecond))
 	b.converge(t)
 	convergedAt := time.Now()
-	leading := firstLine(t, p.LogPath, "successfully acquired lease")
+	leading := firstLine(t, p.LogPath, "Successfully acquired lease")
 	t.Logf("converged %v after the kill; the new process led %v after the kill", time.Since(killed).Round(time.Millisecond), leading.Sub(killed).Round(time.Millisecond))
 
 	// No ScaledObject was created twice (deleted and created again) or
