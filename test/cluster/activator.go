@@ -298,7 +298,8 @@ func inSharedNetNamespace() (bool, error) {
 // startActivator builds the pod namespace and its link, serves the fake
 // pods and the stat sink there, starts the activator and waits for its
 // health, then writes its address into activator-service's Endpoints.
-func (c *Cluster) startActivator(ctx context.Context, bin string) error {
+func (c *Cluster) startActivator(ctx context.Context) error {
+	bin := c.bin(ServingActivator)
 	shared, err := inSharedNetNamespace()
 	if err != nil {
 		return err

@@ -68,7 +68,9 @@ func aggregationFlags(dir string) (map[string]string, error) {
 	}, nil
 }
 
-func (c *Cluster) startKEDAAdapter(ctx context.Context, bin string) error {
+func (c *Cluster) startKEDAAdapter(ctx context.Context) error {
+	bin := c.bin(KEDAAdapter)
+	t0 := time.Now()
 	ports, err := freePorts(2)
 	if err != nil {
 		return err
@@ -111,6 +113,7 @@ func (c *Cluster) startKEDAAdapter(ctx context.Context, bin string) error {
 	if err := c.registerAPIService(ctx, p, externalMetricsAPIService, "external.metrics.k8s.io", KEDANamespace, KEDAAdapterService, securePort); err != nil {
 		return fmt.Errorf("KEDA's metrics adapter: %w", err)
 	}
+	c.opts.logf("cluster: KEDA's metrics adapter available through the aggregation layer in %v", time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 

@@ -23,21 +23,6 @@ import (
 	"path/filepath"
 )
 
-// Versions of the control-plane binaries. They must match the modules under
-// hack/cluster/ that hack/build-cluster.sh builds them from (a unit test checks).
-const (
-	KubeVersion = "v1.34.3"
-	EtcdVersion = "v3.6.4"
-	KEDAVersion = "v2.21.0"
-	// ServingVersion is knative.dev/serving's version, as the main module
-	// and hack/cluster/serving-1.23 pin it.
-	ServingVersion = "v0.50.0"
-	KwokVersion    = "v0.7.0"
-	// MetricsServerVersion is sigs.k8s.io/metrics-server's, as
-	// hack/cluster/metrics-server pins it.
-	MetricsServerVersion = "v0.9.0"
-)
-
 // Names of the binaries, as hack/build-cluster.sh names them (without version).
 const (
 	Etcd                  = "etcd"
@@ -52,28 +37,13 @@ const (
 	ServingWebhook       = "serving-webhook"
 	ServingActivator     = "serving-activator"
 	ServingAutoscalerHPA = "serving-autoscaler-hpa"
+	ServingAutoscaler    = "serving-autoscaler"
+	ServingQueue         = "serving-queue"
 	Kwok                 = "kwok"
 	MetricsServer        = "metrics-server"
 	// Kubectl is for the tests that run hack/'s scripts.
 	Kubectl = "kubectl"
 )
-
-// versionOf maps a binary name to the version it is cached under.
-var versionOf = map[string]string{
-	Etcd:                  EtcdVersion,
-	KubeAPIServer:         KubeVersion,
-	KubeControllerManager: KubeVersion,
-	KEDAOperator:          KEDAVersion,
-	KEDAAdapter:           KEDAVersion,
-	KEDAWebhooks:          KEDAVersion,
-	ServingController:     ServingVersion,
-	ServingWebhook:        ServingVersion,
-	ServingActivator:      ServingVersion,
-	ServingAutoscalerHPA:  ServingVersion,
-	Kwok:                  KwokVersion,
-	MetricsServer:         MetricsServerVersion,
-	Kubectl:               KubeVersion,
-}
 
 // CacheDir is $SERVING_KEDA_CACHE, or $HOME/.cache/serving-keda: the cache
 // outside the repository shared with hack/build-cluster.sh.
@@ -94,35 +64,47 @@ func DefaultBinDir() string {
 }
 
 // BinaryPath returns the path of the named binary (one of the constants
-// above) in binDir ("" means DefaultBinDir), or an error telling how to
-// build it when it is missing.
+// above) at the version the selected releases run (SelectedReleases), in
+// binDir ("" means DefaultBinDir), or an error telling how to build it
+// when it is missing.
 func BinaryPath(binDir, name string) (string, error) {
+	r, err := SelectedReleases()
+	if err != nil {
+		return "", err
+	}
+	return r.BinaryPath(binDir, name)
+}
+
+// BinaryPath is the path of the named binary of r's releases in binDir
+// ("" means DefaultBinDir): <name>-<version>.
+func (r Releases) BinaryPath(binDir, name string) (string, error) {
 	if binDir == "" {
 		binDir = DefaultBinDir()
 	}
-	version, ok := versionOf[name]
-	if !ok {
-		return "", fmt.Errorf("unknown control-plane binary %q", name)
+	version, err := r.Version(name)
+	if err != nil {
+		return "", err
 	}
 	p := filepath.Join(binDir, name+"-"+version)
 	st, err := os.Stat(p)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return "", fmt.Errorf("%s %s not found at %s: run hack/build-cluster.sh (set SERVING_KEDA_CACHE to the same cache dir for both)", name, version, p)
+		return "", fmt.Errorf("%s %s not found at %s: run %s=%s hack/build-cluster.sh %s (set SERVING_KEDA_CACHE to the same cache dir for both)", name, version, p, ReleasesEnv, r, name)
 	case err != nil:
 		return "", err
 	case st.IsDir() || st.Mode()&0o111 == 0:
-		return "", fmt.Errorf("%s is not an executable file: remove it and run hack/build-cluster.sh", p)
+		return "", fmt.Errorf("%s is not an executable file: remove it and run %s=%s hack/build-cluster.sh %s", p, ReleasesEnv, r, name)
 	}
 	return p, nil
 }
 
-// binaries resolves several binaries at once and reports all missing ones.
-func binaries(binDir string, names ...string) (map[string]string, error) {
+// binaries resolves several binaries of r at once and reports all missing
+// ones.
+func (r Releases) binaries(binDir string, names ...string) (map[string]string, error) {
 	out := make(map[string]string, len(names))
 	var errs []error
 	for _, n := range names {
-		p, err := BinaryPath(binDir, n)
+		p, err := r.BinaryPath(binDir, n)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -132,12 +114,15 @@ func binaries(binDir string, names ...string) (map[string]string, error) {
 	return out, errors.Join(errs...)
 }
 
-// ServingBinaries is nil when the binaries Options.Serving starts are in
-// binDir ("" means DefaultBinDir); otherwise its error names the missing
-// ones and how to build them. make test does not build them yet, so the
-// tests that start Serving skip on it.
+// ServingBinaries is nil when the binaries Options.Serving starts, at the
+// selected releases, are in binDir ("" means DefaultBinDir); otherwise its
+// error names the missing ones and how to build them.
 func ServingBinaries(binDir string) error {
-	_, err := binaries(binDir, ServingWebhook, ServingController)
+	r, err := SelectedReleases()
+	if err != nil {
+		return err
+	}
+	_, err = r.binaries(binDir, ServingWebhook, ServingController)
 	if err != nil {
 		return fmt.Errorf("%w (make cluster-serving builds them all)", err)
 	}

@@ -23,8 +23,8 @@ limitations under the License.
 //     garbage-collector, namespace, serviceaccount, serviceaccount-token and
 //     root-ca-certificate-publisher controllers (optionally the HPA one);
 //   - the CRDs of Knative Serving (PodAutoscaler, Metric, ...), networking's
-//     ServerlessService and KEDA, from the module cache at the versions the
-//     main module pins, all Established;
+//     ServerlessService and KEDA, from the module graphs of the wrapper
+//     modules that build the binaries, all Established;
 //   - namespaces knative-serving and keda;
 //   - the KEDA operator, out of cluster;
 //   - KEDA's admission webhook, registered for ScaledObjects (kedawebhook.go);
@@ -32,6 +32,10 @@ limitations under the License.
 //     they need (serving.go);
 //   - with Options.MetricsServer, metrics-server serving metrics.k8s.io from
 //     kwok's simulated usage (metricsserver.go).
+//
+// Which Knative and KEDA releases run is SERVING_KEDA_VERSIONS's choice
+// (releases.go), the pinned pair by default. Each component's start-up is
+// in its own file; the components table below lists them in start order.
 //
 // Pods stay Pending (there are no nodes) unless Options.Kwok runs kwok with
 // a fake Node (kwok.go). Every component logs to a file in
@@ -45,11 +49,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,7 +58,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -68,17 +68,6 @@ const (
 	ServingNamespace = "knative-serving"
 	KEDANamespace    = "keda"
 )
-
-// DefaultControllers are the kube-controller-manager controllers started.
-var DefaultControllers = []string{
-	"deployment-controller",
-	"replicaset-controller",
-	"garbage-collector-controller",
-	"namespace-controller",
-	"serviceaccount-controller",
-	"serviceaccount-token-controller",
-	"root-ca-certificate-publisher-controller",
-}
 
 // Options configure Start. The zero value is a full cluster with KEDA.
 type Options struct {
@@ -174,6 +163,7 @@ type Options struct {
 // Cluster is a running local control plane.
 type Cluster struct {
 	opts      Options
+	releases  Releases
 	env       *envtest.Environment
 	config    *rest.Config
 	client    kubernetes.Interface
@@ -246,78 +236,91 @@ func (o *Options) logf(format string, args ...any) {
 	}
 }
 
-// Start starts the control plane and returns once every component is ready
-// and all CRDs are Established. On error everything started is stopped and
-// the error names the log directory, which is kept.
+// A component is one part of the control plane: the binary it runs (at
+// the version the selected releases pin: Releases.Version), whether
+// Options ask for it (nil: always) and its start-up, which returns once it
+// is ready and lives in the component's own file.
+type component struct {
+	binary  string
+	enabled func(o *Options) bool
+	start   func(c *Cluster, ctx context.Context) error
+}
+
+// components are the control plane's parts in start order; Stop stops
+// their processes in reverse order. To add one: a binary name
+// (binaries.go) and its wrapper module (releases.go), an Options field, a
+// start-up in a file of its own, an entry here.
+var components = []component{
+	// etcd is configured here; envtest starts it with the API server.
+	{Etcd, nil, (*Cluster).configureEtcd},                                 // etcd.go
+	{KubeAPIServer, nil, (*Cluster).startAPIServer},                       // apiserver.go
+	{KubeControllerManager, nil, (*Cluster).startControllerManager},       // controllermanager.go
+	{Kwok, func(o *Options) bool { return o.Kwok }, (*Cluster).startKwok}, // kwok.go
+	// The webhook before the operator: it must judge the first
+	// ScaledObject write, and it stops after the operator. Without KEDA's
+	// CRDs it waits for StartKEDA.
+	{KEDAWebhooks, func(o *Options) bool { return !o.SkipKEDACRDs && !o.SkipKEDAWebhook }, (*Cluster).startKEDAWebhook}, // kedawebhook.go
+	{KEDAOperator, func(o *Options) bool { return !o.SkipKEDA }, (*Cluster).startKEDAOperator},                          // keda.go
+	{KEDAAdapter, func(o *Options) bool { return o.KEDAAdapter }, (*Cluster).startKEDAAdapter},                          // adapter.go
+	{MetricsServer, func(o *Options) bool { return o.MetricsServer }, (*Cluster).startMetricsServer},                    // metricsserver.go
+	// Serving last, so it stops first: its controller writes nothing once
+	// the rest goes.
+	{ServingWebhook, func(o *Options) bool { return o.Serving }, (*Cluster).startServingWebhook},       // serving.go
+	{ServingController, func(o *Options) bool { return o.Serving }, (*Cluster).startServingController}, // serving.go
+	{ServingActivator, func(o *Options) bool { return o.Activator }, (*Cluster).startActivator},        // activator.go
+}
+
+// check refuses options whose components lack one they need, and applies
+// the implied ones.
+func (o *Options) check() error {
+	if o.StartTimeout == 0 {
+		o.StartTimeout = 60 * time.Second
+	}
+	if o.SkipKEDACRDs {
+		o.SkipKEDA = true // the operator needs them
+	}
+	if o.KEDAAdapter && o.SkipKEDA {
+		return errors.New("KEDAAdapter needs KEDA's operator (SkipKEDA or SkipKEDACRDs is set)")
+	}
+	if o.MetricsServer && !o.Kwok {
+		return errors.New("MetricsServer needs Kwok (metrics-server scrapes kwok's Node)")
+	}
+	if o.Activator && (!o.Serving || !o.Kwok) {
+		return errors.New("Activator needs Serving and Kwok")
+	}
+	return nil
+}
+
+// Start starts the control plane of the selected releases
+// (SERVING_KEDA_VERSIONS, SelectedReleases), one component after the other
+// (components), and returns once every component is ready and all CRDs are
+// Established. On error everything started is stopped and the error names
+// the log directory, which is kept.
 func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	begin := time.Now()
-	if opts.StartTimeout == 0 {
-		opts.StartTimeout = 60 * time.Second
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
-	names := []string{Etcd, KubeAPIServer, KubeControllerManager}
-	if opts.SkipKEDACRDs {
-		opts.SkipKEDA = true
+	releases, err := SelectedReleases()
+	if err != nil {
+		return nil, err
 	}
-	if !opts.SkipKEDA {
-		names = append(names, KEDAOperator)
-	}
-	// Without KEDA's CRDs the webhook waits for StartKEDA.
-	startWebhook := !opts.SkipKEDACRDs && !opts.SkipKEDAWebhook
-	if startWebhook {
-		names = append(names, KEDAWebhooks)
-	}
-	if opts.Serving {
-		names = append(names, ServingWebhook, ServingController)
-	}
-	if opts.Kwok {
-		names = append(names, Kwok)
-	}
-	if opts.KEDAAdapter {
-		if opts.SkipKEDA {
-			return nil, errors.New("KEDAAdapter needs KEDA's operator (SkipKEDA or SkipKEDACRDs is set)")
+	var enabled []component
+	var names []string
+	for _, comp := range components {
+		if comp.enabled == nil || comp.enabled(&opts) {
+			enabled = append(enabled, comp)
+			names = append(names, comp.binary)
 		}
-		names = append(names, KEDAAdapter)
 	}
-	if opts.MetricsServer {
-		if !opts.Kwok {
-			return nil, errors.New("MetricsServer needs Kwok (metrics-server scrapes kwok's Node)")
-		}
-		names = append(names, MetricsServer)
-	}
-	if opts.Activator {
-		if !opts.Serving || !opts.Kwok {
-			return nil, errors.New("Activator needs Serving and Kwok")
-		}
-		names = append(names, ServingActivator)
-	}
-	bins, err := binaries(opts.BinDir, names...)
+	bins, err := releases.binaries(opts.BinDir, names...)
 	if err != nil {
 		return nil, err
 	}
 	sweepOrphans()
 
-	c := &Cluster{opts: opts, envPIDs: map[string]int{}, bins: bins}
-	if c.workDir, err = os.MkdirTemp("", workDirPrefix); err != nil {
-		return nil, err
-	}
-	if err := writeOwner(c.workDir); err != nil {
-		return nil, err
-	}
-	c.logDir = opts.LogDir
-	if root := os.Getenv("SERVING_KEDA_LOG_DIR"); c.logDir == "" && root != "" {
-		if err := os.MkdirAll(root, 0o755); err != nil {
-			return nil, err
-		}
-		if c.logDir, err = os.MkdirTemp(root, "cluster-"); err != nil {
-			return nil, err
-		}
-	}
-	if c.logDir == "" {
-		if c.logDir, err = os.MkdirTemp("", "serving-keda-logs-"); err != nil {
-			return nil, err
-		}
-		c.ownLogDir = true
-	} else if err := os.MkdirAll(c.logDir, 0o755); err != nil {
+	c := &Cluster{opts: opts, releases: releases, envPIDs: map[string]int{}, bins: bins}
+	if err := c.makeDirs(); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -328,198 +331,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			retErr = fmt.Errorf("%w (logs in %s)", retErr, c.logDir)
 		}
 	}()
-
-	crdPaths, err := DefaultCRDPaths(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("finding CRDs: %w", err)
-	}
-	if opts.SkipKEDACRDs {
-		if crdPaths, err = withoutKEDACRDs(ctx, crdPaths); err != nil {
-			return nil, err
-		}
-	}
-	if opts.Serving {
-		more, err := ServingCRDPaths(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("finding Serving's CRDs: %w", err)
-		}
-		crdPaths = append(crdPaths, more...)
-	}
-	if opts.MetricsServer {
-		more, err := KwokCRDPaths(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("finding kwok's CRDs: %w", err)
-		}
-		crdPaths = append(crdPaths, more...)
-	}
-	crdPaths = append(crdPaths, opts.CRDPaths...)
-
-	// etcd + kube-apiserver (+ CRDs), through envtest.
-	t0 := time.Now()
-	etcdLog, err := c.openLog(Etcd)
-	if err != nil {
-		return nil, err
-	}
-	apiLog, err := c.openLog(KubeAPIServer)
-	if err != nil {
-		return nil, err
-	}
-	apiCertDir := filepath.Join(c.workDir, "apiserver")
-	etcdDir := filepath.Join(c.workDir, "etcd")
-	for _, d := range []string{apiCertDir, etcdDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, err
-		}
-	}
-	c.env = &envtest.Environment{
-		ControlPlane: envtest.ControlPlane{
-			Etcd: &envtest.Etcd{Path: bins[Etcd], DataDir: etcdDir, Out: etcdLog, Err: etcdLog},
-			APIServer: &envtest.APIServer{
-				Path: bins[KubeAPIServer], CertDir: apiCertDir, Out: apiLog, Err: apiLog,
-			},
-		},
-		CRDInstallOptions: envtest.CRDInstallOptions{
-			Paths:              crdPaths,
-			ErrorIfPathMissing: true,
-			MaxTime:            opts.StartTimeout,
-		},
-		ControlPlaneStartTimeout: opts.StartTimeout,
-		ControlPlaneStopTimeout:  30 * time.Second,
-	}
-	// envtest already sets --authorization-mode=RBAC, the service-account
-	// issuer and key pair (in CertDir), --service-cluster-ip-range and
-	// disables the ServiceAccount admission plugin (fine: no pod runs);
-	// these are set explicitly so the cluster does not depend on its
-	// defaults.
-	args := c.env.ControlPlane.GetAPIServer().Configure()
-	args.Set("authorization-mode", "RBAC")
-	args.Set("service-cluster-ip-range", "10.0.0.0/24")
-	args.Set("endpoint-reconciler-type", "none")
-	args.Set("service-account-issuer", "https://kubernetes.default.svc.cluster.local")
-	args.Set("service-account-key-file", filepath.Join(apiCertDir, "sa-signer.crt"))
-	args.Set("service-account-signing-key-file", filepath.Join(apiCertDir, "sa-signer.key"))
-	args.Set("advertise-address", "127.0.0.1")
-	apiFlags := map[string]string{}
-	if opts.KEDAAdapter || opts.MetricsServer {
-		if apiFlags, err = aggregationFlags(filepath.Join(c.workDir, "front-proxy")); err != nil {
-			return nil, err
-		}
-	}
-	for k, v := range opts.APIServerFlags {
-		apiFlags[strings.TrimLeft(k, "-")] = v
-	}
-	keys := make([]string, 0, len(apiFlags))
-	for k := range apiFlags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args.Set(k, apiFlags[k])
-	}
-	if c.config, err = c.env.Start(); err != nil {
-		return nil, fmt.Errorf("starting etcd and kube-apiserver (envtest): %w", err)
-	}
-	c.recordEnvPIDs(bins)
-	opts.logf("cluster: etcd + kube-apiserver up, %d CRDs installed in %v", len(c.env.CRDs), time.Since(t0).Round(time.Millisecond))
-	if c.client, err = kubernetes.NewForConfig(c.config); err != nil {
-		return nil, err
-	}
-	if err := c.waitCRDsEstablished(ctx); err != nil {
-		return nil, err
-	}
-	c.kubeconfig = filepath.Join(c.workDir, "admin.kubeconfig")
-	if err := os.WriteFile(c.kubeconfig, c.env.KubeConfig, 0o600); err != nil {
-		return nil, err
-	}
-	c.caFile = filepath.Join(c.workDir, "kube-ca.crt")
-	if err := os.WriteFile(c.caFile, c.config.CAData, 0o644); err != nil {
-		return nil, err
-	}
-
-	// kube-controller-manager.
-	t0 = time.Now()
-	controllers := append(append([]string{}, DefaultControllers...), opts.ExtraControllers...)
-	if opts.HPAController {
-		controllers = append(controllers, "horizontal-pod-autoscaler-controller")
-	}
-	if opts.Serving {
-		controllers = append(controllers, ServingControllers...)
-	}
-	if opts.Kwok {
-		controllers = append(controllers, KwokControllers...)
-	}
-	kcmArgs := append([]string{
-		"--kubeconfig=" + c.kubeconfig,
-		"--leader-elect=false",
-		"--secure-port=0",
-		"--controllers=" + strings.Join(controllers, ","),
-		"--service-account-private-key-file=" + filepath.Join(apiCertDir, "sa-signer.key"),
-		"--root-ca-file=" + c.caFile,
-		"--kube-api-qps=200",
-		"--kube-api-burst=400",
-		"--v=2",
-	}, opts.ControllerManagerArgs...)
-	if c.ControllerManager, err = c.StartProcess(KubeControllerManager, bins[KubeControllerManager], kcmArgs, nil); err != nil {
-		return nil, err
-	}
-	if err := c.waitControllerManager(ctx); err != nil {
-		return nil, err
-	}
-	opts.logf("cluster: kube-controller-manager ready in %v", time.Since(t0).Round(time.Millisecond))
-
-	for _, ns := range append([]string{ServingNamespace, KEDANamespace}, opts.Namespaces...) {
-		if err := c.CreateNamespace(ctx, ns); err != nil {
-			return nil, err
-		}
-	}
-
-	if opts.Kwok {
-		t0 = time.Now()
-		if err := c.startKwok(ctx, bins[Kwok]); err != nil {
-			return nil, err
-		}
-		opts.logf("cluster: kwok and its Node %s ready in %v", KwokNode, time.Since(t0).Round(time.Millisecond))
-	}
-
-	// The webhook first: it must judge the first ScaledObject write, and
-	// it stops after the operator (reverse start order).
-	if startWebhook {
-		t0 = time.Now()
-		if err := c.startKEDAWebhook(ctx, bins[KEDAWebhooks]); err != nil {
-			return nil, err
-		}
-		opts.logf("cluster: KEDA admission webhook ready and registered in %v (%s)", time.Since(t0).Round(time.Millisecond), c.KEDAWebhookURL)
-	}
-	if !opts.SkipKEDA {
-		t0 = time.Now()
-		if err := c.startKEDA(ctx, bins[KEDAOperator]); err != nil {
-			return nil, err
-		}
-		opts.logf("cluster: KEDA operator ready in %v", time.Since(t0).Round(time.Millisecond))
-	}
-	if opts.KEDAAdapter {
-		t0 = time.Now()
-		if err := c.startKEDAAdapter(ctx, bins[KEDAAdapter]); err != nil {
-			return nil, err
-		}
-		opts.logf("cluster: KEDA's metrics adapter available through the aggregation layer in %v", time.Since(t0).Round(time.Millisecond))
-	}
-	if opts.MetricsServer {
-		t0 = time.Now()
-		if err := c.startMetricsServer(ctx, bins[MetricsServer]); err != nil {
-			return nil, err
-		}
-		opts.logf("cluster: metrics-server available through the aggregation layer in %v", time.Since(t0).Round(time.Millisecond))
-	}
-	// Serving last, so it stops first: its controller writes nothing once
-	// the rest goes.
-	if opts.Serving {
-		if err := c.startServing(ctx, bins[ServingWebhook], bins[ServingController]); err != nil {
-			return nil, err
-		}
-	}
-	if opts.Activator {
-		if err := c.startActivator(ctx, bins[ServingActivator]); err != nil {
+	opts.logf("cluster: %s: %s", releases, c.describe(names))
+	for _, comp := range enabled {
+		if err := comp.start(c, ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -527,6 +341,67 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	opts.logf("cluster: started in %v; kubeconfig %s; logs in %s", c.StartDuration.Round(time.Millisecond), c.kubeconfig, c.logDir)
 	return c, nil
 }
+
+// describe names each binary with its version.
+func (c *Cluster) describe(names []string) string {
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		v, _ := c.releases.Version(n)
+		parts = append(parts, n+" "+v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// makeDirs makes the work directory and the log directory.
+func (c *Cluster) makeDirs() error {
+	var err error
+	if c.workDir, err = os.MkdirTemp("", workDirPrefix); err != nil {
+		return err
+	}
+	if err := writeOwner(c.workDir); err != nil {
+		return err
+	}
+	c.logDir = c.opts.LogDir
+	if root := os.Getenv("SERVING_KEDA_LOG_DIR"); c.logDir == "" && root != "" {
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return err
+		}
+		if c.logDir, err = os.MkdirTemp(root, "cluster-"); err != nil {
+			return err
+		}
+	}
+	if c.logDir == "" {
+		if c.logDir, err = os.MkdirTemp("", "serving-keda-logs-"); err != nil {
+			return err
+		}
+		c.ownLogDir = true
+		return nil
+	}
+	return os.MkdirAll(c.logDir, 0o755)
+}
+
+// bin is the path of a binary resolved at Start (or by a later start-up).
+func (c *Cluster) bin(name string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bins[name]
+}
+
+// resolveBin resolves a binary of the cluster's releases for a component
+// started after Start (StartKEDA, StartKEDAWebhook).
+func (c *Cluster) resolveBin(name string) error {
+	p, err := c.releases.BinaryPath(c.opts.BinDir, name)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.bins[name] = p
+	c.mu.Unlock()
+	return nil
+}
+
+// Releases are the Knative and KEDA releases the cluster runs.
+func (c *Cluster) Releases() Releases { return c.releases }
 
 func (c *Cluster) openLog(name string) (*os.File, error) {
 	p, err := uniqueLogPath(c.logDir, name)
@@ -572,98 +447,6 @@ func (c *Cluster) knownPID(pid int) bool {
 		}
 	}
 	return false
-}
-
-func (c *Cluster) waitCRDsEstablished(ctx context.Context) error {
-	// envtest waited for the resources to be served; also require the
-	// Established condition, as a real installation would.
-	cs, err := newAPIExtensionsClient(c.config)
-	if err != nil {
-		return err
-	}
-	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, c.opts.StartTimeout, true, func(ctx context.Context) (bool, error) {
-		for _, crd := range c.env.CRDs {
-			ok, err := crdEstablished(ctx, cs, crd.Name)
-			if err != nil || !ok {
-				return false, nil //nolint:nilerr // retry until timeout
-			}
-		}
-		return true, nil
-	})
-}
-
-func (c *Cluster) waitControllerManager(ctx context.Context) error {
-	// Ready when its controllers have acted: the serviceaccount controller
-	// made "default" in namespace default, and the root-ca publisher wrote
-	// kube-root-ca.crt there.
-	var last error
-	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, c.opts.StartTimeout, true, func(ctx context.Context) (bool, error) {
-		if err := c.ControllerManager.unexpectedExit(); err != nil {
-			return false, err
-		}
-		if _, last = c.client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{}); last != nil {
-			return false, nil
-		}
-		if _, last = c.client.CoreV1().ConfigMaps("default").Get(ctx, "kube-root-ca.crt", metav1.GetOptions{}); last != nil {
-			return false, nil
-		}
-		return true, nil
-	})
-	if err != nil {
-		return fmt.Errorf("kube-controller-manager not ready: %w (last: %v)\n%s", err, last, tailFile(c.ControllerManager.LogPath, 20))
-	}
-	return nil
-}
-
-func (c *Cluster) startKEDA(ctx context.Context, bin string) error {
-	c.KEDACertDir = filepath.Join(c.workDir, "keda-certs")
-	ns := KEDANamespace
-	if err := WriteServingCerts(c.KEDACertDir,
-		"keda-operator", "keda-operator."+ns, "keda-operator."+ns+".svc", "keda-operator."+ns+".svc.cluster.local", "localhost"); err != nil {
-		return err
-	}
-	ports, err := freePorts(3)
-	if err != nil {
-		return err
-	}
-	probe := "127.0.0.1:" + strconv.Itoa(ports[1])
-	c.KEDAMetricsServiceAddr = "127.0.0.1:" + strconv.Itoa(ports[2])
-	args := append([]string{
-		"--kubeconfig=" + c.kubeconfig,
-		"--leader-elect=false",
-		"--enable-cert-rotation=false",
-		"--enable-webhook-patching=false",
-		"--cert-dir=" + c.KEDACertDir,
-		"--ca-dir=" + c.KEDACertDir,
-		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(ports[0]),
-		"--health-probe-bind-address=" + probe,
-		"--metrics-service-bind-address=" + c.KEDAMetricsServiceAddr,
-	}, c.opts.KEDAArgs...)
-	env := append([]string{
-		"WATCH_NAMESPACE=",
-		"POD_NAMESPACE=" + ns,
-		"POD_NAME=keda-operator-local",
-		"KEDA_CLUSTER_OBJECT_NAMESPACE=" + ns,
-	}, c.opts.KEDAEnv...)
-	if c.KEDAOperator, err = c.StartProcess(KEDAOperator, bin, args, env); err != nil {
-		return err
-	}
-	hc := &http.Client{Timeout: 2 * time.Second}
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, c.opts.StartTimeout, true, func(ctx context.Context) (bool, error) {
-		if err := c.KEDAOperator.unexpectedExit(); err != nil {
-			return false, err
-		}
-		resp, err := hc.Get("http://" + probe + "/readyz")
-		if err != nil {
-			return false, nil //nolint:nilerr // not listening yet
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
-	})
-	if err != nil {
-		return fmt.Errorf("KEDA operator not ready: %w\n%s", err, tailFile(c.KEDAOperator.LogPath, 20))
-	}
-	return nil
 }
 
 // freePorts returns n distinct free TCP ports on 127.0.0.1.

@@ -53,8 +53,12 @@ func TestControlPlane(t *testing.T) {
 	defer cancel()
 	kube := c.Client()
 
-	if v, err := kube.Discovery().ServerVersion(); err != nil || v.GitVersion != KubeVersion {
-		t.Errorf("server version = %v, %v; want %s", v, err, KubeVersion)
+	kubeVersion, err := c.Releases().Version(KubeAPIServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := kube.Discovery().ServerVersion(); err != nil || v.GitVersion != kubeVersion {
+		t.Errorf("server version = %v, %v; want %s", v, err, kubeVersion)
 	}
 	if _, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig()); err != nil {
 		t.Errorf("admin kubeconfig: %v", err)

@@ -26,14 +26,58 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
-// ModuleDir returns the directory of module mod as pinned by the main
-// module's go.mod (the go command runs in the current directory, which for
-// a test is its package directory), from the module cache. It never uses
-// vendor/ (which lacks the YAML files) and downloads the module if needed.
+// ModuleDir returns the directory, in the module cache, of module mod as
+// the selected releases' binaries are built with it (SelectedReleases,
+// Releases.ModuleDir), so that what a caller reads there (CRDs, config
+// maps, webhook configurations) matches the running binaries.
 func ModuleDir(ctx context.Context, mod string) (string, error) {
-	out, err := goCmd(ctx, "list", "-mod=readonly", "-m", "-json", mod)
+	r, err := SelectedReleases()
+	if err != nil {
+		return "", err
+	}
+	return r.ModuleDir(ctx, mod)
+}
+
+// ModuleDir returns the directory of mod in the module graph of the
+// wrapper module that builds r's binaries of it (go list -m, -mod=mod, run
+// in that module): knative.dev/* (serving, networking, caching, pkg) from
+// hack/cluster/serving-<Knative release>, KEDA from
+// hack/cluster/keda-<KEDA release>, kwok from hack/cluster/kwok. It never
+// uses vendor/ (which lacks the YAML files) and downloads the module if
+// needed. Results are remembered for the life of the process.
+func (r Releases) ModuleDir(ctx context.Context, mod string) (string, error) {
+	var wrapper string
+	switch {
+	case mod == kedaModule:
+		wrapper = r.KEDAModule()
+	case strings.HasPrefix(mod, "knative.dev/"):
+		wrapper = r.ServingModule()
+	case mod == kwokModule:
+		wrapper = fixed("kwok")(r)
+	default:
+		return "", fmt.Errorf("no wrapper module under hack/cluster builds a binary of %s", mod)
+	}
+	key := wrapper + "\x00" + mod
+	if d, ok := moduleDirs.Load(key); ok {
+		return d.(string), nil
+	}
+	d, err := moduleDirIn(ctx, wrapper, mod)
+	if err != nil {
+		return "", fmt.Errorf("module %s of %s: %w", mod, relToRepo(wrapper), err)
+	}
+	moduleDirs.Store(key, d)
+	return d, nil
+}
+
+// moduleDirs remembers ModuleDir's answers (wrapper + NUL + module -> dir).
+var moduleDirs sync.Map
+
+// moduleDirIn returns the directory of mod as the module in dir requires it.
+func moduleDirIn(ctx context.Context, dir, mod string) (string, error) {
+	out, err := goCmdIn(ctx, dir, "list", "-mod=mod", "-m", "-json", mod)
 	if err != nil {
 		return "", err
 	}
@@ -53,7 +97,7 @@ func ModuleDir(ctx context.Context, mod string) (string, error) {
 	if m.Version == "" {
 		return "", fmt.Errorf("module %s: no version or directory in go list output", mod)
 	}
-	out, err = goCmd(ctx, "mod", "download", "-json", m.Path+"@"+m.Version)
+	out, err = goCmdIn(ctx, dir, "mod", "download", "-json", m.Path+"@"+m.Version)
 	if err != nil {
 		return "", err
 	}
@@ -67,28 +111,32 @@ func ModuleDir(ctx context.Context, mod string) (string, error) {
 	return d.Dir, nil
 }
 
-func goCmd(ctx context.Context, args ...string) ([]byte, error) {
+// goCmdIn runs the go command in dir, outside any workspace.
+func goCmdIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOWORK=off")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("go %s (in %s): %w: %s", strings.Join(args, " "), relToRepo(dir), err, strings.TrimSpace(stderr.String()))
 	}
 	return out, nil
 }
 
-// DefaultCRDPaths returns the CRD files the cluster installs, all from the
-// module cache at the versions the main module's go.mod pins: Knative
-// Serving's config/core/300-resources (PodAutoscaler, Metric, ...),
-// knative.dev/networking's ServerlessService, and every KEDA CRD
-// (keda.sh and eventing.keda.sh, as KEDACRDPaths).
-func DefaultCRDPaths(ctx context.Context) ([]string, error) {
-	serving, err := ModuleDir(ctx, "knative.dev/serving")
+// crdPaths returns the CRD files a cluster of opts installs, from the
+// module graphs of r's wrapper modules: Knative Serving's
+// config/core/300-resources (PodAutoscaler, Metric, ...),
+// knative.dev/networking's ServerlessService, every KEDA CRD (keda.sh and
+// eventing.keda.sh) unless SkipKEDACRDs, Serving's others with
+// Options.Serving, kwok's with Options.MetricsServer, then opts.CRDPaths.
+func (r Releases) crdPaths(ctx context.Context, opts Options) ([]string, error) {
+	serving, err := r.ModuleDir(ctx, servingModule)
 	if err != nil {
 		return nil, err
 	}
-	networking, err := ModuleDir(ctx, "knative.dev/networking")
+	networking, err := r.ModuleDir(ctx, networkingModule)
 	if err != nil {
 		return nil, err
 	}
@@ -99,17 +147,34 @@ func DefaultCRDPaths(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	keda, err := KEDACRDPaths(ctx)
-	if err != nil {
-		return nil, err
+	if !opts.SkipKEDACRDs {
+		keda, err := r.kedaCRDPaths(ctx)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, keda...)
 	}
-	return append(paths, keda...), nil
+	if opts.Serving {
+		more, err := r.servingCRDPaths(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("finding Serving's CRDs: %w", err)
+		}
+		paths = append(paths, more...)
+	}
+	if opts.MetricsServer {
+		more, err := r.kwokCRDPaths(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("finding kwok's CRDs: %w", err)
+		}
+		paths = append(paths, more...)
+	}
+	return append(paths, opts.CRDPaths...), nil
 }
 
-// KEDACRDPaths returns KEDA's CRD files (keda.sh and eventing.keda.sh) from
-// the module cache at the version go.mod pins.
-func KEDACRDPaths(ctx context.Context) ([]string, error) {
-	keda, err := ModuleDir(ctx, "github.com/kedacore/keda/v2")
+// kedaCRDPaths returns KEDA's CRD files (keda.sh and eventing.keda.sh) of
+// r's KEDA release.
+func (r Releases) kedaCRDPaths(ctx context.Context) ([]string, error) {
+	keda, err := r.ModuleDir(ctx, kedaModule)
 	if err != nil {
 		return nil, err
 	}
@@ -139,23 +204,4 @@ func globAll(patterns ...string) ([]string, error) {
 		}
 	}
 	return paths, nil
-}
-
-// withoutKEDACRDs drops KEDA's CRD files from paths.
-func withoutKEDACRDs(ctx context.Context, paths []string) ([]string, error) {
-	keda, err := KEDACRDPaths(ctx)
-	if err != nil {
-		return nil, err
-	}
-	skip := make(map[string]bool, len(keda))
-	for _, p := range keda {
-		skip[p] = true
-	}
-	out := make([]string, 0, len(paths))
-	for _, p := range paths {
-		if !skip[p] {
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }

@@ -36,11 +36,11 @@ import (
 // Faults for reliability tests: components that go away and come back, and
 // KEDA installed after the fact.
 
-// InstallKEDACRDs installs KEDA's CRDs (KEDACRDPaths) into a running
+// InstallKEDACRDs installs KEDA's CRDs (of the cluster's KEDA release) into a running
 // cluster, for one started with SkipKEDACRDs, and waits until they are
 // Established and served.
 func (c *Cluster) InstallKEDACRDs(ctx context.Context) error {
-	paths, err := KEDACRDPaths(ctx)
+	paths, err := c.releases.kedaCRDPaths(ctx)
 	if err != nil {
 		return err
 	}
@@ -93,11 +93,10 @@ func (c *Cluster) StartKEDA(ctx context.Context) error {
 			return errors.New("KEDA's operator already runs")
 		}
 	}
-	bin, err := BinaryPath(c.opts.BinDir, KEDAOperator)
-	if err != nil {
+	if err := c.resolveBin(KEDAOperator); err != nil {
 		return err
 	}
-	return c.startKEDA(ctx, bin)
+	return c.startKEDAOperator(ctx)
 }
 
 // KillAPIServer kills kube-apiserver with SIGKILL (etcd keeps running) and

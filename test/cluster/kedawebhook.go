@@ -80,19 +80,15 @@ func (c *Cluster) StartKEDAWebhook(ctx context.Context) error {
 			return errors.New("KEDA's admission webhook already runs")
 		}
 	}
-	bin, err := BinaryPath(c.opts.BinDir, KEDAWebhooks)
-	if err != nil {
+	if err := c.resolveBin(KEDAWebhooks); err != nil {
 		return err
 	}
-	t0 := time.Now()
-	if err := c.startKEDAWebhook(ctx, bin); err != nil {
-		return err
-	}
-	c.opts.logf("cluster: KEDA admission webhook ready and registered in %v (%s)", time.Since(t0).Round(time.Millisecond), c.KEDAWebhookURL)
-	return nil
+	return c.startKEDAWebhook(ctx)
 }
 
-func (c *Cluster) startKEDAWebhook(ctx context.Context, bin string) error {
+func (c *Cluster) startKEDAWebhook(ctx context.Context) error {
+	bin := c.bin(KEDAWebhooks)
+	t0 := time.Now()
 	certDir := filepath.Join(c.workDir, "keda-webhook-certs")
 	ns := KEDANamespace
 	// The API server calls https://127.0.0.1:PORT: the certificate carries
@@ -179,7 +175,11 @@ func (c *Cluster) startKEDAWebhook(ctx context.Context, bin string) error {
 	if err := c.registerKEDAWebhook(ctx, caPEM); err != nil {
 		return err
 	}
-	return c.waitKEDAWebhookConsulted(ctx)
+	if err := c.waitKEDAWebhookConsulted(ctx); err != nil {
+		return err
+	}
+	c.opts.logf("cluster: KEDA admission webhook ready and registered in %v (%s)", time.Since(t0).Round(time.Millisecond), c.KEDAWebhookURL)
+	return nil
 }
 
 // registerKEDAWebhook creates (or replaces, after a restart on another

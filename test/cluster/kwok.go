@@ -18,7 +18,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -61,7 +60,9 @@ const (
 // adds: the node lifecycle controller, for kwok's Node leases.
 var KwokControllers = []string{"node-lifecycle-controller"}
 
-func (c *Cluster) startKwok(ctx context.Context, bin string) error {
+func (c *Cluster) startKwok(ctx context.Context) error {
+	bin := c.bin(Kwok)
+	t0 := time.Now()
 	// An explicit configuration, so no kwok.yaml of the user's home is
 	// read: kwok then plays its default stages (pods Running and Ready).
 	// It is empty unless metrics-server scrapes kwok (kwokResourceMetrics).
@@ -168,6 +169,7 @@ func (c *Cluster) startKwok(ctx context.Context, bin string) error {
 		defer close(done)
 		c.bindPending(bctx)
 	}()
+	c.opts.logf("cluster: kwok and its Node %s ready in %v", KwokNode, time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 
@@ -209,7 +211,7 @@ func (c *Cluster) bindPending(ctx context.Context) {
 // (Options.MetricsServer). kwok serves, per Node, what a kubelet's
 // /metrics/resource serves (kwokResourceMetrics); the values come from
 // ClusterResourceUsage and ResourceUsage objects (kwok's CRDs, installed
-// from kwok's module at KwokVersion), which SetKwokUsage writes and kwok
+// from kwok's module), which SetKwokUsage writes and kwok
 // re-reads as they change, so a test moves a revision's load without
 // touching its template.
 
@@ -271,22 +273,14 @@ spec:
     value: pod.Usage("memory", container.name)
 `
 
-// KwokCRDPaths are kwok's ClusterResourceUsage and ResourceUsage CRDs, from
-// kwok's module (KwokVersion) in the module cache; building kwok
-// (hack/build-cluster.sh) downloads it.
-func KwokCRDPaths(ctx context.Context) ([]string, error) {
-	out, err := goCmd(ctx, "mod", "download", "-json", "sigs.k8s.io/kwok@"+KwokVersion)
+// kwokCRDPaths are kwok's ClusterResourceUsage and ResourceUsage CRDs, from
+// kwok's module as hack/cluster/kwok (which builds kwok) requires it.
+func (r Releases) kwokCRDPaths(ctx context.Context) ([]string, error) {
+	dir, err := r.ModuleDir(ctx, kwokModule)
 	if err != nil {
 		return nil, err
 	}
-	var d struct{ Dir, Error string }
-	if err := json.Unmarshal(out, &d); err != nil {
-		return nil, fmt.Errorf("go mod download sigs.k8s.io/kwok@%s: %w", KwokVersion, err)
-	}
-	if d.Dir == "" {
-		return nil, fmt.Errorf("go mod download sigs.k8s.io/kwok@%s: %s", KwokVersion, d.Error)
-	}
-	bases := filepath.Join(d.Dir, "kustomize", "crd", "bases")
+	bases := filepath.Join(dir, "kustomize", "crd", "bases")
 	return globAll(
 		filepath.Join(bases, "kwok.x-k8s.io_clusterresourceusages.yaml"),
 		filepath.Join(bases, "kwok.x-k8s.io_resourceusages.yaml"),

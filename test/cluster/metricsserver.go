@@ -47,7 +47,9 @@ const MetricsServerResolution = 10 * time.Second
 // resourceMetricsAPIService is the APIService metrics-server serves.
 const resourceMetricsAPIService = "v1beta1.metrics.k8s.io"
 
-func (c *Cluster) startMetricsServer(ctx context.Context, bin string) error {
+func (c *Cluster) startMetricsServer(ctx context.Context) error {
+	bin := c.bin(MetricsServer)
+	t0 := time.Now()
 	c.mu.Lock()
 	kwokPort := c.kwokPort
 	c.mu.Unlock()
@@ -89,5 +91,6 @@ func (c *Cluster) startMetricsServer(ctx context.Context, bin string) error {
 	if err := c.registerAPIService(ctx, p, resourceMetricsAPIService, "metrics.k8s.io", "kube-system", MetricsServerService, port); err != nil {
 		return fmt.Errorf("metrics-server: %w", err)
 	}
+	c.opts.logf("cluster: metrics-server available through the aggregation layer in %v", time.Since(t0).Round(time.Millisecond))
 	return nil
 }

@@ -73,7 +73,7 @@ func (c *Cluster) apiServerHostPort() (string, error) {
 func (c *Cluster) netnsRelay(ctx context.Context) (helper, socket string, err error) {
 	c.netns.once.Do(func() {
 		c.netns.helper = filepath.Join(c.workDir, "netns-exec")
-		if _, c.netns.err = goCmd(ctx, "build", "-o", c.netns.helper, "github.com/serving-keda/serving-keda/test/cmd/netns-exec"); c.netns.err != nil {
+		if _, c.netns.err = goCmdIn(ctx, RepoRoot(), "build", "-o", c.netns.helper, "github.com/serving-keda/serving-keda/test/cmd/netns-exec"); c.netns.err != nil {
 			return
 		}
 		var host string

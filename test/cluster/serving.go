@@ -45,13 +45,15 @@ import (
 )
 
 // Knative Serving itself (Options.Serving): its controller and webhook as
-// local processes built from the version the main module pins, with what
+// local processes built from the selected Knative release's wrapper module
+// (hack/cluster/serving-<release>), with what
 // Serving's config/core installs around them, so that a Knative Service
 // yields its Configuration, Revision, Deployment (with queue-proxy),
 // PodAutoscaler and ServerlessService as on a cluster:
 //
-//   - CRDs (ServingCRDPaths): config/core/300-resources (DefaultCRDPaths has
-//     them already), networking's ServerlessService, Certificate, Ingress and
+//   - CRDs (Releases.crdPaths, all from the same wrapper module's module
+//     graph): config/core/300-resources, networking's ServerlessService,
+//     Certificate, Ingress and
 //     ClusterDomainClaim, knative.dev/caching's Image (the revision
 //     reconciler's informers fail without it);
 //   - every config map of config/core/configmaps and networking's
@@ -88,9 +90,13 @@ import (
 var ServingControllers = []string{"endpoints-controller", "endpointslice-controller"}
 
 // ServingQueueImage is the queue-proxy image written into config-deployment:
-// a dev.local reference, which Serving never resolves (its default
-// registries-skipping-tag-resolving), never pulled (no kubelet runs).
-const ServingQueueImage = "dev.local/knative.dev/serving/cmd/queue:" + ServingVersion
+// a dev.local reference tagged with the cluster's Serving version, which
+// Serving never resolves (its default registries-skipping-tag-resolving),
+// never pulled (no kubelet runs).
+func (c *Cluster) ServingQueueImage() string {
+	v, _ := c.releases.Version(ServingQueue)
+	return "dev.local/knative.dev/serving/cmd/queue:" + v
+}
 
 // ServingWebhookService is the ExternalName Service the webhook
 // configurations name; ActivatorService the activator's (empty) Endpoints.
@@ -110,16 +116,16 @@ const servingControllerProbesPort = 8080
 // dry-runs a ksvc with it until the API server answers with that refusal.
 const servingWebhookProbeClass = "harness-probe.knative.dev"
 
-// ServingCRDPaths returns the CRD files Serving's controller needs besides
-// DefaultCRDPaths': networking's Certificate, Ingress and ClusterDomainClaim
-// and knative.dev/caching's Image, from the module cache at the versions the
-// main module's go.mod pins (through knative.dev/serving's requirements).
-func ServingCRDPaths(ctx context.Context) ([]string, error) {
-	networking, err := ModuleDir(ctx, "knative.dev/networking")
+// servingCRDPaths returns the CRD files Serving's controller needs besides
+// those every cluster has: networking's Certificate, Ingress and
+// ClusterDomainClaim and knative.dev/caching's Image, at the versions r's
+// Serving requires.
+func (r Releases) servingCRDPaths(ctx context.Context) ([]string, error) {
+	networking, err := r.ModuleDir(ctx, networkingModule)
 	if err != nil {
 		return nil, err
 	}
-	caching, err := ModuleDir(ctx, "knative.dev/caching")
+	caching, err := r.ModuleDir(ctx, cachingModule)
 	if err != nil {
 		return nil, err
 	}
@@ -131,23 +137,33 @@ func ServingCRDPaths(ctx context.Context) ([]string, error) {
 	)
 }
 
-// startServing installs what Serving's controller and webhook need, starts
-// the webhook, waits until the API server consults it, then starts the
-// controller and waits for its readiness probe.
-func (c *Cluster) startServing(ctx context.Context, webhookBin, controllerBin string) error {
-	serving, err := ModuleDir(ctx, "knative.dev/serving")
+// servingEnv is the environment Serving's webhook and controller share.
+var servingEnv = []string{
+	"SYSTEM_NAMESPACE=" + ServingNamespace,
+	"CONFIG_LOGGING_NAME=config-logging",
+	"CONFIG_OBSERVABILITY_NAME=config-observability",
+	"METRICS_PROMETHEUS_HOST=127.0.0.1",
+	"PROFILING_PORT=0",
+}
+
+// startServingWebhook installs what Serving's controller and webhook need
+// (config maps, the webhook's Secret and Service, the webhook
+// configurations, activator-service), starts the webhook and waits until
+// the API server consults it.
+func (c *Cluster) startServingWebhook(ctx context.Context) error {
+	serving, err := c.releases.ModuleDir(ctx, servingModule)
 	if err != nil {
 		return err
 	}
-	networking, err := ModuleDir(ctx, "knative.dev/networking")
+	networking, err := c.releases.ModuleDir(ctx, networkingModule)
 	if err != nil {
 		return err
 	}
-	ports, err := freePorts(3)
+	ports, err := freePorts(2)
 	if err != nil {
 		return err
 	}
-	webhookPort, webhookMetrics, controllerMetrics := ports[0], ports[1], ports[2]
+	webhookPort, webhookMetrics := ports[0], ports[1]
 	c.ServingWebhookPort = webhookPort
 
 	// Config maps and the webhook's Secret, before the webhook
@@ -175,17 +191,10 @@ func (c *Cluster) startServing(ctx context.Context, webhookBin, controllerBin st
 		}
 	}
 
-	env := []string{
-		"SYSTEM_NAMESPACE=" + ServingNamespace,
-		"CONFIG_LOGGING_NAME=config-logging",
-		"CONFIG_OBSERVABILITY_NAME=config-observability",
-		"METRICS_PROMETHEUS_HOST=127.0.0.1",
-		"PROFILING_PORT=0",
-	}
 	t0 := time.Now()
-	wh, err := c.StartProcess(ServingWebhook, webhookBin,
+	wh, err := c.StartProcess(ServingWebhook, c.bin(ServingWebhook),
 		[]string{"--kubeconfig=" + c.kubeconfig, "--disable-ha"},
-		append(append([]string{}, env...),
+		append(append([]string{}, servingEnv...),
 			"POD_NAME=webhook-local",
 			"WEBHOOK_NAME="+ServingWebhookService,
 			"WEBHOOK_PORT="+strconv.Itoa(webhookPort),
@@ -203,8 +212,17 @@ func (c *Cluster) startServing(ctx context.Context, webhookBin, controllerBin st
 		return err
 	}
 	c.opts.logf("cluster: Serving's webhook ready and consulted in %v (port %d)", time.Since(t0).Round(time.Millisecond), webhookPort)
+	return nil
+}
 
-	t0 = time.Now()
+// startServingController starts Serving's controller and waits for its
+// readiness probe.
+func (c *Cluster) startServingController(ctx context.Context) error {
+	metricsPort, err := FreePort()
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
 	// Its probes' port is fixed (knative.dev/pkg's 8080, no flag): say so
 	// rather than let the controller die of it, or the readiness check
 	// below ask another process.
@@ -213,11 +231,11 @@ func (c *Cluster) startServing(ctx context.Context, webhookBin, controllerBin st
 		return fmt.Errorf("Serving's controller serves its probes on port %d, which is in use (another Serving control plane?): %w", servingControllerProbesPort, err)
 	}
 	l.Close()
-	ctl, err := c.StartProcess(ServingController, controllerBin,
+	ctl, err := c.StartProcess(ServingController, c.bin(ServingController),
 		[]string{"--kubeconfig=" + c.kubeconfig},
-		append(append([]string{}, env...),
+		append(append([]string{}, servingEnv...),
 			"POD_NAME=controller-local",
-			"METRICS_PROMETHEUS_PORT="+strconv.Itoa(controllerMetrics)))
+			"METRICS_PROMETHEUS_PORT="+strconv.Itoa(metricsPort)))
 	if err != nil {
 		return err
 	}
@@ -249,7 +267,7 @@ func (c *Cluster) applyServingFile(ctx context.Context, path string, webhookPort
 				o.Namespace = ServingNamespace
 			}
 			if o.Name == "config-deployment" {
-				o.Data["queue-sidecar-image"] = ServingQueueImage
+				o.Data["queue-sidecar-image"] = c.ServingQueueImage()
 			}
 			_, err = kube.CoreV1().ConfigMaps(o.Namespace).Create(ctx, o, opts)
 		case *corev1.Secret:

@@ -111,9 +111,9 @@ func TestKEDAClassBesideAutoscalerHPA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	binary := filepath.Join(cluster.DefaultBinDir(), "serving-autoscaler-hpa-"+filepath.Base(servingDir)[len("serving@"):])
-	if _, err := os.Stat(binary); err != nil {
-		t.Fatalf("Serving's autoscaler-hpa is not built (%v): make cluster-serving", err)
+	binary, err := cluster.BinaryPath("", cluster.ServingAutoscalerHPA)
+	if err != nil {
+		t.Fatalf("Serving's autoscaler-hpa is not built (make cluster-serving): %v", err)
 	}
 	e := harness.StartForTest(t, harness.Options{Before: func(ctx context.Context, e *harness.Env) error {
 		return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ClassesKey: config.KEDAClass})

@@ -40,7 +40,6 @@ import (
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
-	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/harness"
 	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
@@ -128,8 +127,8 @@ func TestKnativeServicePrometheus(t *testing.T) {
 	for _, c := range dep.Spec.Template.Spec.Containers {
 		containers[c.Name] = c.Image
 	}
-	if len(containers) != 2 || containers["user-container"] != image || containers["queue-proxy"] != cluster.ServingQueueImage {
-		t.Errorf("Deployment containers (name: image) = %v, want user-container: %s and queue-proxy: %s", containers, image, cluster.ServingQueueImage)
+	if queue := e.Cluster.ServingQueueImage(); len(containers) != 2 || containers["user-container"] != image || containers["queue-proxy"] != queue {
+		t.Errorf("Deployment containers (name: image) = %v, want user-container: %s and queue-proxy: %s", containers, image, queue)
 	}
 
 	pa := e.ServingPodAutoscaler(t, ns, revision)

@@ -518,6 +518,10 @@ func installAutoscalerHPA(t *testing.T, e *harness.Env) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	servingVersion, err := e.Cluster.Releases().Version(cluster.ServingAutoscalerHPA)
+	if err != nil {
+		t.Fatal(err)
+	}
 	objs, err := cluster.DecodeObjects(filepath.Join(servingDir, "config", "hpa-autoscaling", "controller.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -530,7 +534,7 @@ func installAutoscalerHPA(t *testing.T, e *harness.Env) {
 		switch o := obj.(type) {
 		case *appsv1.Deployment:
 			// As ko resolve would leave it; no kubelet pulls it.
-			o.Spec.Template.Spec.Containers[0].Image = "dev.local/knative.dev/serving/cmd/autoscaler-hpa:" + cluster.ServingVersion
+			o.Spec.Template.Spec.Containers[0].Image = "dev.local/knative.dev/serving/cmd/autoscaler-hpa:" + servingVersion
 			_, err = e.Kube.AppsV1().Deployments(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
 		case *corev1.Service:
 			_, err = e.Kube.CoreV1().Services(o.Namespace).Create(ctx, o, metav1.CreateOptions{})

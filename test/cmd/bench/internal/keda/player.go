@@ -158,6 +158,16 @@ func Played(so *kedav1alpha1.ScaledObject) bool {
 	return so.Status.HpaName != "" && ready.IsTrue()
 }
 
+// kedaVersion is the version of the KEDA operator the bench runs (the
+// selected release's), which KEDA writes into its HPAs' labels.
+func kedaVersion() string {
+	v, err := cluster.Version(cluster.KEDAOperator)
+	if err != nil {
+		return "unknown"
+	}
+	return v
+}
+
 // hpaName is KEDA's getHPAName.
 func hpaName(so *kedav1alpha1.ScaledObject) string {
 	if a := so.Spec.Advanced; a != nil && a.HorizontalPodAutoscalerConfig != nil && a.HorizontalPodAutoscalerConfig.Name != "" {
@@ -196,7 +206,7 @@ func HPAForScaledObject(so *kedav1alpha1.ScaledObject) *autoscalingv2.Horizontal
 	}
 	labels := map[string]string{
 		"app.kubernetes.io/name":       labelName,
-		"app.kubernetes.io/version":    cluster.KEDAVersion,
+		"app.kubernetes.io/version":    kedaVersion(),
 		"app.kubernetes.io/part-of":    so.Name,
 		"app.kubernetes.io/managed-by": "keda-operator",
 	}

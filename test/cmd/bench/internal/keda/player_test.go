@@ -26,7 +26,6 @@ import (
 	"knative.dev/pkg/ptr"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
-	"github.com/serving-keda/serving-keda/test/cluster"
 )
 
 // scaledObject is a ScaledObject as this controller writes them, with a
@@ -56,7 +55,7 @@ func TestHPAForScaledObject(t *testing.T) {
 		"app.kubernetes.io/managed-by": "keda-operator",
 		"app.kubernetes.io/name":       "keda-hpa-rev",
 		"app.kubernetes.io/part-of":    "rev",
-		"app.kubernetes.io/version":    cluster.KEDAVersion,
+		"app.kubernetes.io/version":    kedaVersion(),
 		"scaledobject.keda.sh/name":    "rev",
 	}
 	if diff := cmp.Diff(wantLabels, hpa.Labels); diff != "" {

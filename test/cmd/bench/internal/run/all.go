@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,7 +88,7 @@ func All(ctx context.Context, o *Options) error {
 func (o *Options) binaries(ctx context.Context, tmp string) error {
 	root := deploy.RepoRoot()
 	var err error
-	if o.servingVersion, err = goModVersion(ctx, root, "knative.dev/serving"); err != nil {
+	if o.servingVersion, err = cluster.Version(cluster.ServingAutoscalerHPA); err != nil {
 		return err
 	}
 	o.controllerBuild = gitDescribe(root)
@@ -102,9 +101,8 @@ func (o *Options) binaries(ctx context.Context, tmp string) error {
 		}
 	}
 	if slices.Contains(o.Contenders, result.HPA) {
-		o.hpaBinary = filepath.Join(cluster.DefaultBinDir(), "serving-autoscaler-hpa-"+o.servingVersion)
-		if _, err := os.Stat(o.hpaBinary); err != nil {
-			return fmt.Errorf("Serving's autoscaler-hpa is not built (%v): run hack/build-cluster.sh serving-autoscaler-hpa", err)
+		if o.hpaBinary, err = cluster.BinaryPath("", cluster.ServingAutoscalerHPA); err != nil {
+			return fmt.Errorf("Serving's autoscaler-hpa is not built: %w", err)
 		}
 	}
 	return nil
@@ -144,10 +142,17 @@ func (r *run) measure(ctx context.Context) (*result.Result, string, error) {
 // describe records how res was measured: command, versions, settings.
 func (o *Options) describe(res *result.Result, p planned, load string) {
 	res.Command = command()
+	version := func(name string) string {
+		v, err := cluster.Version(name)
+		if err != nil {
+			return "unknown (" + err.Error() + ")"
+		}
+		return v
+	}
 	res.Versions = map[string]string{
-		"kube-apiserver, kube-controller-manager": cluster.KubeVersion,
-		"etcd":                        cluster.EtcdVersion,
-		"KEDA operator":               cluster.KEDAVersion,
+		"kube-apiserver, kube-controller-manager": version(cluster.KubeAPIServer),
+		"etcd":                        version(cluster.Etcd),
+		"KEDA operator":               version(cluster.KEDAOperator),
 		"Serving autoscaler-hpa":      o.servingVersion,
 		"autoscaler-keda (this repo)": o.controllerBuild,
 	}
@@ -197,16 +202,6 @@ func command() string {
 		}
 	}
 	return strings.TrimSpace("go run ./test/cmd/bench " + strings.Join(q, " "))
-}
-
-func goModVersion(ctx context.Context, root, mod string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Version}}", mod)
-	cmd.Dir = root
-	b, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go list -m %s: %w", mod, err)
-	}
-	return strings.TrimSpace(string(b)), nil
 }
 
 // gitDescribe names the controller's source: the commit, "+changes" when
