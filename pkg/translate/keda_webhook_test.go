@@ -17,56 +17,27 @@ limitations under the License.
 package translate_test
 
 import (
-	"context"
-	"fmt"
 	"strings"
 	"testing"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/events"
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/pkg/translate/translatetest"
 )
 
-// kedaWebhook runs KEDA's own admission checks (the pinned release's) for ScaledObjects
-// (apis/keda/v1alpha1 scaledobject_webhook.go: the workload's requests,
-// replica bounds, fallback, triggers, HPA and ScaledObject clashes) against
-// a namespace holding objs. KEDA reads the cluster through a
-// controller-runtime manager's client; this gives it one over objs.
+// kedaWebhook is KEDA's admission check over a namespace holding objs
+// (translate.KEDAAdmission, keda_admission_test.go).
 func kedaWebhook(t *testing.T, objs ...client.Object) func(*kedav1alpha1.ScaledObject) error {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{kedav1alpha1.AddToScheme, appsv1.AddToScheme, corev1.AddToScheme, autoscalingv2.AddToScheme} {
-		if err := add(scheme); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mapper := meta.NewDefaultRESTMapper(nil)
-	mapper.Add(appsv1.SchemeGroupVersion.WithKind("Deployment"), meta.RESTScopeNamespace)
-	mapper.Add(appsv1.SchemeGroupVersion.WithKind("StatefulSet"), meta.RESTScopeNamespace)
-	mgr := &fakeManager{scheme: scheme, mapper: mapper, objs: objs, server: webhook.NewServer(webhook.Options{})}
-	if err := (&kedav1alpha1.ScaledObject{}).SetupWebhookWithManager(mgr, false); err != nil {
-		t.Fatalf("setting up KEDA's webhook: %v", err)
-	}
-	return func(so *kedav1alpha1.ScaledObject) error {
-		_, err := so.ValidateCreate(ptr.Bool(false))
-		return err
-	}
+	return translate.KEDAAdmission(t, objs...)
 }
 
 // TestKEDAWebhookAdmitsServingRevisions is the check a real install makes:
@@ -152,54 +123,4 @@ func servingDeployment(userRequests corev1.ResourceList) *appsv1.Deployment {
 		ObjectMeta: metav1.ObjectMeta{Name: translatetest.Revision + "-deployment", Namespace: "shop"},
 		Spec:       appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: *servingPod(userRequests)}},
 	}
-}
-
-// fakeManager is the part of a controller-runtime manager KEDA's webhook
-// set-up reads; any other method panics through the nil interface. KEDA
-// (2.21) registers field indexes first and then takes the client, whose List
-// calls select by them: the client is controller-runtime's fake, over objs,
-// with the indexes KEDA registered.
-type fakeManager struct {
-	ctrl.Manager
-	scheme  *runtime.Scheme
-	mapper  meta.RESTMapper
-	objs    []client.Object
-	indexes []index
-	client  client.Client
-	server  webhook.Server
-}
-
-type index struct {
-	obj     client.Object
-	field   string
-	extract client.IndexerFunc
-}
-
-func (m *fakeManager) GetClient() client.Client {
-	if m.client == nil {
-		b := fake.NewClientBuilder().WithScheme(m.scheme).WithRESTMapper(m.mapper).WithObjects(m.objs...)
-		for _, ix := range m.indexes {
-			b = b.WithIndex(ix.obj, ix.field, ix.extract)
-		}
-		m.client = b.Build()
-	}
-	return m.client
-}
-func (m *fakeManager) GetFieldIndexer() client.FieldIndexer { return m }
-func (m *fakeManager) GetRESTMapper() meta.RESTMapper       { return m.mapper }
-func (m *fakeManager) GetScheme() *runtime.Scheme           { return m.scheme }
-func (m *fakeManager) GetConfig() *rest.Config              { return &rest.Config{} }
-func (m *fakeManager) GetWebhookServer() webhook.Server     { return m.server }
-func (m *fakeManager) GetAPIReader() client.Reader          { return m.GetClient() }
-func (m *fakeManager) GetEventRecorder(string) events.EventRecorder {
-	return events.NewFakeRecorder(100)
-}
-
-// IndexField records an index for the client GetClient builds.
-func (m *fakeManager) IndexField(_ context.Context, obj client.Object, field string, extract client.IndexerFunc) error {
-	if m.client != nil {
-		return fmt.Errorf("index %s registered after the client was built", field)
-	}
-	m.indexes = append(m.indexes, index{obj: obj, field: field, extract: extract})
-	return nil
 }

@@ -278,6 +278,85 @@ func TestReconcile(t *testing.T) {
 			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
 		}},
 	}, {
+		Name:    "create finds an object of someone else's (lagging informer): read back, refused as not owned, nothing written",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("create", "scaledobjects") {
+					return true, nil, apierrs.NewAlreadyExists(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("get", "scaledobjects") {
+					return true, scaledObject(pa(), withSOOwnersRemoved), nil
+				}
+				return false, nil, nil
+			},
+		},
+		WantErr:     true,
+		WantCreates: []runtime.Object{scaledObject(pa())},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withNotOwned("ScaledObject")),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "NotOwned", `PodAutoscaler %q does not own ScaledObject %q: it writes nothing to it; delete it, or set %s to "false" to use it`,
+				testRevision, testRevision, translate.AutoCreateAnnotationKey),
+		},
+	}, {
+		Name:    "create finds its own object, edited (lagging informer): read back and brought back to the desired spec",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("create", "scaledobjects") {
+					return true, nil, apierrs.NewAlreadyExists(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("get", "scaledobjects") {
+					return true, scaledObject(pa(), withSOEdited, withKEDAMetadata), nil
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("update", "scaledobjects") {
+					return true, action.(ktesting.UpdateAction).GetObject(), nil
+				}
+				return false, nil, nil
+			},
+		},
+		WantCreates: []runtime.Object{sks(), scaledObject(pa())},
+		WantUpdates: []ktesting.UpdateActionImpl{{
+			Object: scaledObject(pa(), withKEDAMetadata),
+		}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name:    "create finds the object exists, gone when read back: a quiet requeue",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("create", "scaledobjects") {
+					return true, nil, apierrs.NewAlreadyExists(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("get", "scaledobjects") {
+					return true, nil, apierrs.NewNotFound(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+		},
+		WantCreates: []runtime.Object{scaledObject(pa())},
+		// controller.NewRequeueAfter: an error for the row, no Event.
+		WantErr: true,
+	}, {
 		Name: "SKS created meanwhile (lagging informer): requeue without an event",
 		Objects: []runtime.Object{deployment(),
 			pa(),

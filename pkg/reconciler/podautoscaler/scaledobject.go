@@ -51,9 +51,17 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 			warnUnknownKeys(ctx, pa)
 			return created, nil
 		case apierrs.IsAlreadyExists(cerr):
-			// The informer lags (after a broken watch, for one): read the
-			// object that exists and carry on as if the lister had it.
+			// The informer lags (after a broken watch, or a restart while a
+			// create was in flight): read the object from the API server,
+			// not the lister, and carry on as if the lister had it, which
+			// refuses it below unless this PA controls it.
+			logger.Infof("ScaledObject %q exists but is not in the informer yet; reading it back", desired.Name)
 			so, err = r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Get(ctx, desired.Name, metav1.GetOptions{})
+			if apierrs.IsNotFound(err) {
+				// Deleted since (garbage collected with an old PA of the
+				// same name): start over shortly, no failure to report.
+				return nil, controller.NewRequeueAfter(time.Second)
+			}
 		case kedaCacheLags(cerr, desired):
 			// KEDA's webhook reads the scale target from its own informer
 			// cache, which may not hold a Deployment Serving created a
