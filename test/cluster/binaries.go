@@ -58,6 +58,13 @@ const (
 	Kubectl = "kubectl"
 )
 
+// Serving's KPA autoscaler (cmd/autoscaler) and queue-proxy (cmd/queue),
+// built on request: Options.ServingAutoscaler and Options.QueueProxy.
+const (
+	ServingAutoscaler = "serving-autoscaler"
+	ServingQueue      = "serving-queue"
+)
+
 // versionOf maps a binary name to the version it is cached under.
 var versionOf = map[string]string{
 	Etcd:                  EtcdVersion,
@@ -70,6 +77,8 @@ var versionOf = map[string]string{
 	ServingWebhook:        ServingVersion,
 	ServingActivator:      ServingVersion,
 	ServingAutoscalerHPA:  ServingVersion,
+	ServingAutoscaler:     ServingVersion,
+	ServingQueue:          ServingVersion,
 	Kwok:                  KwokVersion,
 	MetricsServer:         MetricsServerVersion,
 	Kubectl:               KubeVersion,
