@@ -66,7 +66,7 @@ type serviceProxy struct {
 	endpoints corev1listers.EndpointsLister //nolint:staticcheck // Serving v0.50 writes Endpoints.
 
 	mu        sync.Mutex
-	hosts     map[string]string                 // ns/name -> host lines
+	hosts     map[string]string                  // ns/name -> host lines
 	listeners map[string]map[string]net.Listener // ns/name -> ip:port -> listener
 	skipped   map[string]error                   // ip:port -> why
 }
