@@ -21,11 +21,13 @@ GO            ?= go
 FUZZTIME      ?= 10m
 # Flags of test/cmd/bench (make bench), e.g. -n 3000 -contenders autoscaler-keda.
 BENCH_FLAGS   ?=
+# Flags of test/cmd/bench/coldstart (make bench-coldstart), e.g. -cold-starts 5 -wake 5 -default-idle=false.
+COLDSTART_FLAGS ?=
 # Control-plane test timeout.
 E2E_TIMEOUT   ?= 40m
 OUTPUT        ?= _output
 
-.PHONY: all build test test-unit test-integration release-check verify vet cluster cluster-serving run fuzz bench bench-unit codegen deps clean
+.PHONY: all build test test-unit test-integration release-check verify vet cluster cluster-serving run fuzz bench bench-coldstart bench-unit codegen deps clean
 
 all: build
 
@@ -95,6 +97,15 @@ fuzz:
 bench:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks serving-autoscaler-hpa
 	$(GO) run ./test/cmd/bench $(BENCH_FLAGS)
+
+## bench-coldstart: scale from zero beside Knative's KPA (test/cmd/bench/coldstart): the same ksvc
+## with Serving's autoscaler and with this controller on one control plane, every pod behind Serving's
+## queue-proxy: cold starts, 5 and 25 services woken at once, requests lost, idle to zero; writes
+## docs/benchmarks/coldstart.md and coldstart.json. Runs as root (network namespaces); about 25 minutes.
+## Flags through COLDSTART_FLAGS, e.g. COLDSTART_FLAGS="-cold-starts 5 -wake 5 -default-idle=false"
+bench-coldstart:
+	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter serving-controller serving-webhook serving-activator serving-autoscaler serving-queue kwok
+	$(GO) run ./test/cmd/bench/coldstart $(COLDSTART_FLAGS)
 
 ## bench-unit: unit benchmarks of the translation
 bench-unit:
