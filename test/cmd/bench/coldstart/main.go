@@ -50,12 +50,15 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/client-go/rest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 func main() {
 	o := parseFlags()
 	ctrllog.SetLogger(ctrllog.Log.WithSink(ctrllog.NullLogSink{}))
+	// The API server's deprecation warnings (v1 Endpoints, ...) say nothing here.
+	rest.SetDefaultWarningHandler(rest.NoWarnings{})
 	if reexec, err := inOwnNetNamespace(); err != nil {
 		fatal(err)
 	} else if reexec {
