@@ -28,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
 )
@@ -118,7 +119,7 @@ func waitSpecReplicas(ctx context.Context, t *testing.T, c *Cluster, ns, deploym
 			last = err.Error()
 			return false, nil
 		}
-		last = fmt.Sprintf("spec.replicas %v", d.Spec.Replicas)
+		last = fmt.Sprintf("spec.replicas %d", ptr.Deref(d.Spec.Replicas, 1))
 		return d.Spec.Replicas != nil && *d.Spec.Replicas == want, nil
 	}); err != nil {
 		t.Fatalf("Deployment %s/%s not at %d replicas: %v (last: %s)", ns, deployment, want, err, last)
