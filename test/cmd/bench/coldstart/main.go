@@ -56,6 +56,17 @@ import (
 
 func main() {
 	o := parseFlags()
+	if o.reportOnly {
+		r, err := Load(o.out)
+		if err == nil {
+			err = r.Save(o.out)
+		}
+		if err != nil {
+			fatal(err)
+		}
+		fmt.Print(r.Table())
+		return
+	}
 	ctrllog.SetLogger(ctrllog.Log.WithSink(ctrllog.NullLogSink{}))
 	// The API server's deprecation warnings (v1 Endpoints, ...) say nothing here.
 	rest.SetDefaultWarningHandler(rest.NoWarnings{})
@@ -102,6 +113,7 @@ type options struct {
 	settle         time.Duration
 	verbose        bool
 	keepLogs       bool
+	reportOnly     bool
 }
 
 func parseFlags() *options {
@@ -117,6 +129,7 @@ func parseFlags() *options {
 	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait after a service reaches zero before waking it again")
 	flag.BoolVar(&o.verbose, "v", false, "print every queue-proxy start")
 	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the control plane's logs")
+	flag.BoolVar(&o.reportOnly, "report-only", false, "only write coldstart.md again from -out's coldstart.json")
 	flag.Parse()
 	for _, f := range strings.Split(wakes, ",") {
 		if f = strings.TrimSpace(f); f == "" {

@@ -109,8 +109,11 @@ func (r *Results) Markdown() string {
 		p("| %s | %s |", k, r.Settings[k])
 	}
 	p("")
-	p("The shortened settings make both classes idle to zero in seconds: the KPA after its stable window (6 s) and the")
-	p("grace period with the activator in the path; this controller after the same grace period (its hold) and KEDA's")
+	p("The shortened settings make both classes idle to zero in seconds. The KPA removes the last pod once its stable")
+	p("window (6 s) sees no request and the activator has been in the path for the grace period: with Serving's default")
+	p("`target-burst-capacity` (211) a one-pod revision's SKS never leaves Proxy mode, so the grace period has passed")
+	p("long before and the KPA's idle-to-zero is about its stable window. This controller holds the last pod for the")
+	p("grace period after the revision goes idle (with the activator in the path), then KEDA removes it after its")
 	p("cooldown. The defaults row resets config-autoscaler to Serving's defaults (grace period 30 s) and drops the")
 	p("window, polling and cooldown annotations: the KPA's stable window is then 60 s, KEDA's cooldownPeriod 300 s.")
 	p("")

@@ -227,6 +227,22 @@ func (r *Results) Table() string {
 	return b.String()
 }
 
+// Load reads out/coldstart.json.
+func Load(out string) (*Results, error) {
+	b, err := os.ReadFile(filepath.Join(out, "coldstart.json"))
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(out, "coldstart.json"), err)
+	}
+	if r.KPA == nil || r.KEDA == nil {
+		return nil, fmt.Errorf("%s: no kpa or keda results", filepath.Join(out, "coldstart.json"))
+	}
+	return &r, nil
+}
+
 // Save writes coldstart.json and coldstart.md into out.
 func (r *Results) Save(out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
