@@ -166,14 +166,87 @@ func TestServer(t *testing.T) {
 		len(r.MetricValues) != 1 || r.MetricValues[0].MetricValue != 3 {
 		t.Errorf("GetMetrics = %v, %v; want 3", r, err)
 	}
-	// A hold keeps it active when the demand goes: no change, no push.
+	// A hold keeps it active when the demand goes (TestServerHoldWithoutDemand
+	// covers the stream); without either, it is pushed inactive.
 	hold.Store(true)
 	demand.Store(0)
-	s.Notify()
+	if r, err := client.IsActive(ctx, ref); err != nil || !r.Result {
+		t.Errorf("IsActive held after the demand went = %v, %v; want true", r, err)
+	}
 	hold.Store(false)
 	s.Notify()
 	recv(false)
 	if r, err := client.IsActive(ctx, &externalscaler.ScaledObjectRef{Name: "cart-00002", Namespace: "shop"}); err != nil || r.Result {
 		t.Errorf("IsActive(cart) = %v, %v; want false", r, err)
 	}
+}
+
+// TestServerHoldWithoutDemand: the hold alone, with no request held at the
+// activator, makes the trigger active, in the polled call and on the
+// stream (issue 22 item 1: with the hold left out of Active, KEDA would
+// remove a last pod before the activator is in the path).
+func TestServerHoldWithoutDemand(t *testing.T) {
+	var hold atomic.Bool
+	s := &Server{
+		Demand: func(types.NamespacedName) float64 { return 0 },
+		Hold:   func(k types.NamespacedName) bool { return k == checkout && hold.Load() },
+		Tick:   time.Hour, // only Notify wakes the stream
+	}
+	client, stop := serve(t, s)
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ref := &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop"}
+
+	if r, err := client.IsActive(ctx, ref); err != nil || r.Result {
+		t.Fatalf("IsActive without demand or hold = %v, %v; want false", r, err)
+	}
+	hold.Store(true)
+	if r, err := client.IsActive(ctx, ref); err != nil || !r.Result {
+		t.Errorf("IsActive held, zero demand = %v, %v; want true", r, err)
+	}
+	if r, err := client.IsActive(ctx, &externalscaler.ScaledObjectRef{Name: "cart-00002", Namespace: "shop"}); err != nil || r.Result {
+		t.Errorf("IsActive of another revision = %v, %v; want false (the hold is per revision)", r, err)
+	}
+	if m, err := client.GetMetrics(ctx, &externalscaler.GetMetricsRequest{ScaledObjectRef: ref, MetricName: MetricName}); err != nil ||
+		len(m.MetricValues) != 1 || m.MetricValues[0].MetricValueFloat != 0 {
+		t.Errorf("GetMetrics held, zero demand = %v, %v; want 0: a hold keeps a pod, it asks for none", m, err)
+	}
+
+	hold.Store(false)
+	stream, err := client.StreamIsActive(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := stream.Recv(); err != nil || r.Result {
+		t.Fatalf("stream at rest: %v, %v; want false", r, err)
+	}
+	hold.Store(true)
+	s.Notify()
+	if r, err := stream.Recv(); err != nil || !r.Result {
+		t.Fatalf("stream once held, zero demand: %v, %v; want true pushed", r, err)
+	}
+	hold.Store(false)
+	s.Notify()
+	if r, err := stream.Recv(); err != nil || r.Result {
+		t.Fatalf("stream once the hold ends: %v, %v; want false pushed", r, err)
+	}
+}
+
+// serve runs s on a loopback gRPC server and returns a client of it.
+func serve(t *testing.T, s *Server) (externalscaler.ExternalScalerClient, func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	s.Register(g)
+	go func() { _ = g.Serve(l) }()
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		g.Stop()
+		t.Fatal(err)
+	}
+	return externalscaler.NewExternalScalerClient(conn), func() { conn.Close(); g.Stop() }
 }

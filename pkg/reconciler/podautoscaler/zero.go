@@ -151,10 +151,14 @@ func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.Serverless
 		if pa.Status.CanFailActivation(st.now, st.deadline) {
 			pa.Status.MarkInactive(ReasonTimedOut, "The target could not be activated.")
 		} else {
+			// Look again just past the moment the activation would time out.
+			left := st.deadline
+			if pa.Status.IsActivating() {
+				since := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+				left = since.LastTransitionTime.Inner.Add(st.deadline).Sub(st.now)
+			}
 			pa.Status.MarkActivating(ReasonQueued, "Requests to the target are being buffered as resources are provisioned.")
-			// Look again when the activation would time out.
-			since := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
-			if left := since.LastTransitionTime.Inner.Add(st.deadline).Sub(st.now); left > 0 && (out.requeue == 0 || left < out.requeue) {
+			if left > 0 && (out.requeue == 0 || left < out.requeue) {
 				out.requeue = left + time.Second
 			}
 		}

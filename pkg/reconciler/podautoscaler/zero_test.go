@@ -129,8 +129,19 @@ func TestReconcileScaleToZero(t *testing.T) {
 			pa(with(ready, withScales(1, 1), inactiveSince(ReasonNoTraffic, 10*time.Second))...),
 			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady, proxy),
 		},
-		Key:     key(),
-		WantErr: true, // requeue after the remaining 20s of scale-to-zero-grace-period
+		Key:           key(),
+		WantErr:       true,
+		OtherTestData: map[string]interface{}{WantRequeueAfter: 20 * time.Second}, // the rest of scale-to-zero-grace-period
+	}, {
+		Name: "hold just ended, KEDA still active but not polled since: its Active is the hold's, stays idle, look again after KEDA's poll",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, withScales(1, 1), inactiveSince(ReasonNoTraffic, 35*time.Second))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady, proxy),
+		},
+		Key:           key(),
+		WantErr:       true,
+		OtherTestData: map[string]interface{}{WantRequeueAfter: 25 * time.Second}, // the hold ended 5s ago; KEDA polls every 30s
 	}, {
 		Name: "idle past the grace period and KEDA's next poll, KEDA idle: stays in Proxy for KEDA to remove the last pod",
 		Ctx:  on(),
@@ -166,8 +177,9 @@ func TestReconcileScaleToZero(t *testing.T) {
 			pa(with(ready, withScales(0, 0), inactiveSince(ReasonNoTraffic, 10*time.Minute))...),
 			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
 		},
-		Key:     key(),
-		WantErr: true, // requeue at the activation deadline
+		Key:           key(),
+		WantErr:       true,
+		OtherTestData: map[string]interface{}{WantRequeueAfter: activationDeadline(pa()) + time.Second}, // just past the activation deadline
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(with(ready, withScales(0, 0), queuedSince(0))...),
 		}},
@@ -213,5 +225,80 @@ func activeSince(p *autoscalingv1alpha1.PodAutoscaler, t time.Time) {
 		if p.Status.Conditions[i].Type == autoscalingv1alpha1.PodAutoscalerConditionActive {
 			p.Status.Conditions[i].LastTransitionTime = apis.VolatileTime{Inner: metav1.NewTime(t)}
 		}
+	}
+}
+
+// TestHold covers each branch of Hold (issue 22 item 2): the last pod stays
+// until the revision first reaches its initial scale, and once idle until
+// the activator is in its path (Proxy mode and the activator's endpoints)
+// for the whole window.
+func TestHold(t *testing.T) {
+	now := time.Now()
+	const window = 30 * time.Second
+	initialized := func(p *autoscalingv1alpha1.PodAutoscaler) { p.Status.MarkScaleTargetInitialized() }
+	idleFor := func(d time.Duration) PodAutoscalerOption {
+		return func(p *autoscalingv1alpha1.PodAutoscaler) {
+			p.Status.MarkInactive(ReasonNoTraffic, "The target is not receiving traffic.")
+			activeSince(p, now.Add(-d))
+		}
+	}
+	serve := func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeServe }
+	proxy := func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeProxy }
+	endpoints := func(s *nv1alpha1.ServerlessService) { s.Status.MarkActivatorEndpointsPopulated() }
+	noEndpoints := func(s *nv1alpha1.ServerlessService) { s.Status.MarkActivatorEndpointsRemoved() }
+
+	tests := []struct {
+		name     string
+		pa       *autoscalingv1alpha1.PodAutoscaler
+		sks      *nv1alpha1.ServerlessService
+		wantHold bool
+		wantEnd  time.Time
+	}{{
+		name:     "new revision, not yet at its initial scale: held, only a state change ends it",
+		pa:       pa(WithTraffic),
+		sks:      sks(WithSKSReady, proxy, endpoints),
+		wantHold: true,
+	}, {
+		name:     "new revision idle before its initial scale: still held",
+		pa:       pa(idleFor(time.Hour)),
+		sks:      sks(WithSKSReady, proxy, endpoints),
+		wantHold: true,
+	}, {
+		name: "initialized and serving: no hold (KEDA's own triggers decide)",
+		pa:   pa(initialized, WithTraffic),
+		sks:  sks(WithSKSReady, serve),
+	}, {
+		name:     "idle past the window, SKS still in Serve: held until the activator is in the path",
+		pa:       pa(initialized, idleFor(time.Hour)),
+		sks:      sks(WithSKSReady, serve, endpoints),
+		wantHold: true,
+	}, {
+		name:     "idle past the window, Proxy without the activator's endpoints: held",
+		pa:       pa(initialized, idleFor(time.Hour)),
+		sks:      sks(WithSKSReady, proxy, noEndpoints),
+		wantHold: true,
+	}, {
+		name:     "idle past the window, no SKS: held",
+		pa:       pa(initialized, idleFor(time.Hour)),
+		wantHold: true,
+	}, {
+		name:     "idle 10s of 30s with the activator in the path: held until the window ends",
+		pa:       pa(initialized, idleFor(10*time.Second)),
+		sks:      sks(WithSKSReady, proxy, endpoints),
+		wantHold: true,
+		wantEnd:  now.Add(20 * time.Second),
+	}, {
+		name:    "idle for the window with the activator in the path: released",
+		pa:      pa(initialized, idleFor(window)),
+		sks:     sks(WithSKSReady, proxy, endpoints),
+		wantEnd: now,
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hold, end := Hold(tc.pa, tc.sks, now, window)
+			if hold != tc.wantHold || !end.Equal(tc.wantEnd) {
+				t.Errorf("Hold() = %v, %v; want %v, %v", hold, end, tc.wantHold, tc.wantEnd)
+			}
+		})
 	}
 }
