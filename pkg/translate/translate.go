@@ -182,11 +182,6 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 		if errs = checkScaleToZero(so, pa, cfg.KEDA); errs != nil {
 			return nil, errs
 		}
-		if c := so.Spec.CooldownPeriod; c != nil && *c == 0 {
-			// KEDA would remove the last pod on its first idle poll, before
-			// this controller could hold it for the activator.
-			so.Spec.CooldownPeriod = ptr.Int32(1)
-		}
 	} else if errs = checkActivity(so, anns); errs != nil {
 		return nil, errs
 	}

@@ -17,7 +17,9 @@ limitations under the License.
 package translate
 
 import (
+	"fmt"
 	"strconv"
+	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	"knative.dev/pkg/apis"
@@ -102,6 +104,9 @@ func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.Pod
 		return invalid(OverrideAnnotationKey, pa.Annotations[OverrideAnnotationKey], "replaces the triggers of a min-scale \"0\" revision: "+
 			"keep the "+DemandTriggerName+" trigger, or the activator cannot wake the revision")
 	}
+	if err := checkCooldown(so, pa, cfg); err != nil {
+		return err
+	}
 	for _, t := range so.Spec.Triggers {
 		if t.Type != "cpu" && t.Type != "memory" && t.Name != DemandTriggerName {
 			return nil
@@ -109,4 +114,50 @@ func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.Pod
 	}
 	return invalid(key, value, "a revision scaled on cpu or memory alone never idles (KEDA counts those triggers always active), "+
 		"so it cannot go to zero: add a trigger that can be inactive (a custom metric, extra-prometheus-triggers)")
+}
+
+// HoldLead is how long, at least, KEDA's cooldown must outlast its polling
+// interval for a revision that scales to zero. KEDA removes the last pod
+// once cooldownPeriod has passed since its last active poll, and first
+// says Active=False at its next poll, one polling interval later; in what
+// is left this controller must see that, mark the revision idle, and push
+// the hold that keeps the last pod until the activator is in the path (an
+// informer event, a reconcile and a stream message: well under a second
+// on a loaded controller).
+const HoldLead = 3 * time.Second
+
+// KEDA's defaults of pollingInterval and cooldownPeriod.
+const (
+	kedaDefaultPollingSeconds  = 30
+	kedaDefaultCooldownSeconds = 300
+)
+
+// checkCooldown refuses a cooldown too short for the hold to reach KEDA.
+func checkCooldown(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) *apis.FieldError {
+	polling, cooldown := int32(kedaDefaultPollingSeconds), int32(kedaDefaultCooldownSeconds)
+	if p := so.Spec.PollingInterval; p != nil {
+		polling = *p
+	}
+	if c := so.Spec.CooldownPeriod; c != nil {
+		cooldown = *c
+	}
+	need := time.Duration(polling)*time.Second + HoldLead
+	if time.Duration(cooldown)*time.Second >= need {
+		return nil
+	}
+	why := fmt.Sprintf("a min-scale \"0\" revision needs a KEDA cooldown of at least its polling interval (%ds) + %v = %v: "+
+		"KEDA removes the last pod once the cooldown has passed since its last active poll, "+
+		"and the activator must be put in the revision's path before that", polling, HoldLead, need)
+	key, value := CooldownPeriodAnnotationKey, pa.Annotations[CooldownPeriodAnnotationKey]
+	switch {
+	case value != "":
+	case cfg.CooldownPeriod > 0 && int32(cfg.CooldownPeriod/time.Second) == cooldown:
+		value = strconv.Itoa(int(cooldown))
+		why += fmt.Sprintf(" (the cooldown is %s's %s: set this annotation, or raise that)", config.KEDAConfigName, config.CooldownPeriodKey)
+	case pa.Annotations[OverrideAnnotationKey] != "":
+		key, value = OverrideAnnotationKey, pa.Annotations[OverrideAnnotationKey]
+	default:
+		value = strconv.Itoa(int(cooldown))
+	}
+	return invalid(key, value, why)
 }

@@ -66,9 +66,17 @@ type demandWiring struct {
 	ready func() bool
 }
 
+// demandSource is what the controller reads of the zero path's demand.
+type demandSource struct {
+	// Demand is the activators' concurrency for a revision.
+	Demand func(types.NamespacedName) float64
+	// Notify makes KEDA's open streams re-evaluate now.
+	Notify func()
+}
+
 // startDemand starts the activators' scraper and, when the port is set, the
 // external-push scaler; it returns the reconciler's demand source.
-func startDemand(ctx context.Context, w demandWiring) func(types.NamespacedName) float64 {
+func startDemand(ctx context.Context, w demandWiring) demandSource {
 	logger := logging.FromContext(ctx).Named("demand")
 	server := &demand.Server{Tick: time.Second}
 	scraper := &demand.Scraper{
@@ -98,9 +106,10 @@ func startDemand(ctx context.Context, w demandWiring) func(types.NamespacedName)
 		scraper.Run(ctx)
 	}()
 
+	src := demandSource{Demand: scraper.Demand, Notify: server.Notify}
 	port := os.Getenv(ActivatorScalerPortEnv)
 	if port == "" {
-		return scraper.Demand
+		return src
 	}
 	if _, err := strconv.Atoi(port); err != nil {
 		logger.Fatalw("Bad "+ActivatorScalerPortEnv, zap.String("value", port))
@@ -121,7 +130,7 @@ func startDemand(ctx context.Context, w demandWiring) func(types.NamespacedName)
 		}
 	}()
 	logger.Infof("Serving KEDA's external-push scaler on %s", l.Addr())
-	return scraper.Demand
+	return src
 }
 
 // activatorTargets lists the activators' metrics URLs.
