@@ -30,6 +30,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kedacore/keda/v2/pkg/scalers/externalscaler"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"k8s.io/apimachinery/pkg/types"
@@ -51,8 +59,9 @@ var (
 	cart     = types.NamespacedName{Namespace: "shop", Name: "cart-00002"}
 )
 
-func TestParseConcurrency(t *testing.T) {
-	got, err := ParseConcurrency(strings.NewReader(activatorMetrics))
+func TestParse(t *testing.T) {
+	text := expfmt.NewFormat(expfmt.TypeTextPlain)
+	got, err := Parse(strings.NewReader(activatorMetrics), text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +69,58 @@ func TestParseConcurrency(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want, +got):\n%s", diff)
 	}
-	if _, err := ParseConcurrency(strings.NewReader(`kn_revision_request_concurrency{k8s_namespace_name="shop} 1`)); err == nil {
+	if _, err := Parse(strings.NewReader(`kn_revision_request_concurrency{k8s_namespace_name="shop} 1`), text); err == nil {
 		t.Error("an unterminated label value parsed")
+	}
+}
+
+// TestScrapeActivatorExporter reads the metrics as Serving v0.50's activator
+// exports them: OpenTelemetry instruments of the activator's scope through
+// knative.dev/pkg's Prometheus exporter settings, served by promhttp
+// (protobuf when asked, as Scrape asks). queued+active counts the requests
+// as they come; the concurrency gauge lags a report tick.
+func TestScrapeActivatorExporter(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	exporter, err := otelprom.New(otelprom.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithSuffixes), otelprom.WithRegisterer(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))
+	defer mp.Shutdown(context.Background())
+	meter := mp.Meter("knative.dev/serving/pkg/activator")
+	cc, _ := meter.Float64Gauge("kn.revision.request.concurrency", metric.WithUnit("{request}"))
+	queued, _ := meter.Int64UpDownCounter("kn.revision.request.queued", metric.WithUnit("{request}"))
+	active, _ := meter.Int64UpDownCounter("kn.revision.request.active", metric.WithUnit("{request}"))
+	rev := func(k types.NamespacedName) metric.MeasurementOption {
+		return metric.WithAttributes(attribute.String("k8s.namespace.name", k.Namespace), attribute.String("kn.revision.name", k.Name))
+	}
+	ctx := context.Background()
+	// checkout: 3 held at zero, the gauge not yet reporting them; cart: the
+	// gauge alone (an activator before Serving 1.22) at 2; one request of
+	// cart came and went.
+	queued.Add(ctx, 3, rev(checkout))
+	cc.Record(ctx, 2, rev(cart))
+	queued.Add(ctx, 1, rev(cart))
+	queued.Add(ctx, -1, rev(cart))
+	active.Add(ctx, 1, rev(cart))
+	active.Add(ctx, -1, rev(cart))
+
+	var accept atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		accept.Store(r.Header.Get("Accept"))
+		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	got, err := Scrape(ctx, srv.Client(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[types.NamespacedName]float64{checkout: 3, cart: 2}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Scrape() (-want, +got):\n%s", diff)
+	}
+	if a, _ := accept.Load().(string); !strings.HasPrefix(a, "application/vnd.google.protobuf") {
+		t.Errorf("Accept = %q, want protobuf first", a)
 	}
 }
 
@@ -249,4 +308,92 @@ func serve(t *testing.T, s *Server) (externalscaler.ExternalScalerClient, func()
 		t.Fatal(err)
 	}
 	return externalscaler.NewExternalScalerClient(conn), func() { conn.Close(); g.Stop() }
+}
+
+// TestScraperSignal: the signal is unreadable at once when an activator's
+// metrics were never read (Serving's default metrics-protocol, none, serves
+// none), or when no activator is listed; readable when all answer; a
+// failing activator keeps its last share, and the signal, for KeepFor,
+// then both go (issue 19, defects 5 and 7).
+func TestScraperSignal(t *testing.T) {
+	var down atomic.Bool
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, activatorMetrics)
+	}))
+	defer up.Close()
+	// refused: a port nothing listens on, as on a default install.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + l.Addr().String() + "/metrics"
+	l.Close()
+
+	now := time.Unix(1000, 0)
+	var targets atomic.Value
+	var signals []Signal
+	var changed []types.NamespacedName
+	s := &Scraper{
+		Targets:  func(context.Context) ([]string, error) { return targets.Load().([]string), nil },
+		Period:   func() time.Duration { return time.Second },
+		KeepFor:  func() time.Duration { return 3 * time.Second },
+		OnSignal: func(sig Signal) { signals = append(signals, sig) },
+		OnChange: func(k types.NamespacedName) { changed = append(changed, k) },
+		now:      func() time.Time { return now },
+	}
+	if got := s.Signal(); got.State != SignalUnknown {
+		t.Errorf("Signal() before any scrape = %v, want Unknown", got)
+	}
+
+	targets.Store([]string{refused})
+	s.ScrapeOnce(context.Background())
+	sig := s.Signal()
+	if sig.State != SignalUnreadable || !strings.Contains(sig.Reason, refused) || !strings.Contains(sig.Reason, "connection refused") {
+		t.Errorf("Signal() with the only activator refusing = %+v; want Unreadable naming %s and the refusal", sig, refused)
+	}
+
+	targets.Store([]string{up.URL})
+	s.ScrapeOnce(context.Background())
+	if got := s.Signal(); got != (Signal{State: SignalReadable}) {
+		t.Errorf("Signal() with every activator read = %+v, want Readable", got)
+	}
+	if got := s.Demand(checkout); got != 2.5 {
+		t.Fatalf("Demand(checkout) = %v, want 2.5", got)
+	}
+
+	// The activator fails for a moment: its share stays, still readable.
+	down.Store(true)
+	now = now.Add(2 * time.Second)
+	s.ScrapeOnce(context.Background())
+	if got, sig := s.Demand(checkout), s.Signal(); got != 2.5 || sig.State != SignalReadable {
+		t.Errorf("2s after the last good read: Demand = %v, Signal = %v; want 2.5 kept, Readable", got, sig)
+	}
+	// Past KeepFor: gone, and unreadable.
+	now = now.Add(1500 * time.Millisecond)
+	s.ScrapeOnce(context.Background())
+	if got, sig := s.Demand(checkout), s.Signal(); got != 0 || sig.State != SignalUnreadable || !strings.Contains(sig.Reason, "503") {
+		t.Errorf("3.5s after the last good read: Demand = %v, Signal = %+v; want 0, Unreadable naming the 503", got, sig)
+	}
+
+	targets.Store([]string{})
+	s.ScrapeOnce(context.Background())
+	if sig := s.Signal(); sig.State != SignalUnreadable || !strings.Contains(sig.Reason, "no activator") {
+		t.Errorf("Signal() with no activator listed = %+v, want Unreadable, no activator", sig)
+	}
+
+	want := []SignalState{SignalUnreadable, SignalReadable, SignalUnreadable}
+	var got []SignalState
+	for _, sig := range signals {
+		got = append(got, sig.State)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("OnSignal calls (-want, +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]types.NamespacedName{checkout, checkout}, changed); diff != "" {
+		t.Errorf("OnChange calls (-want, +got):\n%s", diff)
+	}
 }

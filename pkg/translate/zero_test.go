@@ -140,9 +140,9 @@ func TestScaleToZeroRefused(t *testing.T) {
 		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", PollingIntervalAnnotationKey: "10", CooldownPeriodAnnotationKey: "12s"}),
 		wantReason: "InvalidKedaCooldownPeriod",
 	}, {
-		name: "a cluster-wide cooldown too short: the config map's key",
-		anns: custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0"}),
-		keda: map[string]string{"cooldown-period": "20s"},
+		name:       "a cluster-wide cooldown too short: the config map's key",
+		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0"}),
+		keda:       map[string]string{"cooldown-period": "20s"},
 		wantReason: "InvalidKedaCooldownPeriod",
 		wantMsg: "invalid value: 20: autoscaling.knative.dev/keda-cooldown-period\n" +
 			`a min-scale "0" revision needs a KEDA cooldown of at least its polling interval (30s) + 3s = 33s: ` +

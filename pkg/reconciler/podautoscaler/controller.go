@@ -179,10 +179,10 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	impl := controller.NewContext(ctx, classes, controller.ControllerOptions{WorkQueueName: name, Logger: logger})
 	implRef.Store(impl)
 	demand := startDemand(ctx, demandWiring{
-		store: sharedSnapshot{store}, paLister: paInformer.Lister(), sksLister: sksInformer.Lister(),
+		store: sharedSnapshot{store}, paLister: paInformer.Lister(), paInformer: paInformer.Informer(), sksLister: sksInformer.Lister(),
 		kube: kubeclient.Get(ctx), impl: implRef.Load, ready: ready.Ready,
 	})
-	r.demand = demand.Demand
+	r.demand, r.signal = demand.Demand, demand.Signal
 
 	impl.Concurrency = Workers
 

@@ -18,9 +18,11 @@ package podautoscaler
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -29,12 +31,14 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	netlisters "knative.dev/networking/pkg/client/listers/networking/v1alpha1"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/logging"
 	pkgreconciler "knative.dev/pkg/reconciler"
 	"knative.dev/pkg/system"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	palisters "knative.dev/serving/pkg/client/listers/autoscaling/v1alpha1"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
@@ -54,22 +58,33 @@ const (
 	activatorMetricsPort = 9090
 )
 
+// healthPeriod is how often the activators' metrics are read while no
+// revision is held at the activator: often enough that a setting hiding
+// them is found, and said, long before a revision idles to zero.
+const healthPeriod = 10 * time.Second
+
 // demandWiring is what the scraper and the scaler read.
 type demandWiring struct {
-	store     pkgreconciler.ConfigStore
-	paLister  palisters.PodAutoscalerLister
-	sksLister netlisters.ServerlessServiceLister
-	kube      kubernetes.Interface
-	impl      func() *controller.Impl
+	store      pkgreconciler.ConfigStore
+	paLister   palisters.PodAutoscalerLister
+	paInformer cache.SharedInformer
+	sksLister  netlisters.ServerlessServiceLister
+	kube       kubernetes.Interface
+	impl       func() *controller.Impl
 	// ready is true once the informers, and so the config store, are
 	// loaded: before that nothing is held and nothing scraped.
 	ready func() bool
+	// signal is the demand signal as last reported, its reason completed
+	// with config-observability's setting.
+	signal *atomic.Pointer[demand.Signal]
 }
 
 // demandSource is what the controller reads of the zero path's demand.
 type demandSource struct {
 	// Demand is the activators' concurrency for a revision.
 	Demand func(types.NamespacedName) float64
+	// Signal is the state of the activators' demand signal.
+	Signal func() demand.Signal
 	// Notify makes KEDA's open streams re-evaluate now.
 	Notify func()
 }
@@ -79,19 +94,46 @@ type demandSource struct {
 func startDemand(ctx context.Context, w demandWiring) demandSource {
 	logger := logging.FromContext(ctx).Named("demand")
 	server := &demand.Server{Tick: time.Second}
+	w.signal = &atomic.Pointer[demand.Signal]{}
+	w.signal.Store(&demand.Signal{})
+	var failing atomic.Bool // log a failing scrape once, not every period
 	scraper := &demand.Scraper{
 		Targets: w.activatorTargets,
+		Enabled: func() bool { return config.FromContext(w.store.ToContext(ctx)).KEDA.ActivatorScalerAddress != "" },
 		Needed:  func() bool { return w.anyHeld(ctx) },
 		Period: func() time.Duration {
 			return config.FromContext(w.store.ToContext(ctx)).KEDA.ActivatorScrapePeriod
 		},
+		HealthPeriod: healthPeriod,
 		OnChange: func(key types.NamespacedName) {
 			if impl := w.impl(); impl != nil {
 				impl.EnqueueKey(key)
 			}
 			server.Notify()
 		},
-		Logf: logger.Infof,
+		OnSignal: func(sig demand.Signal) {
+			if sig.State == demand.SignalUnreadable {
+				sig.Reason += w.observabilitySetting(ctx)
+				logger.Errorw("Cannot read the activators' request metrics: no revision goes to zero, "+
+					"each min-scale \"0\" revision keeps one pod until they can be read. Set metrics-protocol: prometheus in "+
+					system.Namespace()+"/config-observability and restart the activator", zap.String("reason", sig.Reason))
+			} else if sig.State == demand.SignalReadable {
+				failing.Store(false)
+				logger.Info("The activators' request metrics are readable: min-scale \"0\" revisions may go to zero")
+			}
+			w.signal.Store(&sig)
+			if impl := w.impl(); impl != nil {
+				impl.FilteredGlobalResync(w.scalesToZero(ctx), w.paInformer)
+			}
+			server.Notify()
+		},
+		Logf: func(format string, args ...any) {
+			if failing.CompareAndSwap(false, true) {
+				logger.Infof(format, args...)
+			} else {
+				logger.Debugf(format, args...)
+			}
+		},
 	}
 	server.Demand = scraper.Demand
 	server.Hold = func(key types.NamespacedName) bool { return w.hold(ctx, key) }
@@ -106,7 +148,7 @@ func startDemand(ctx context.Context, w demandWiring) demandSource {
 		scraper.Run(ctx)
 	}()
 
-	src := demandSource{Demand: scraper.Demand, Notify: server.Notify}
+	src := demandSource{Demand: scraper.Demand, Signal: func() demand.Signal { return *w.signal.Load() }, Notify: server.Notify}
 	port := os.Getenv(ActivatorScalerPortEnv)
 	if port == "" {
 		return src
@@ -194,6 +236,40 @@ func (w demandWiring) hold(ctx context.Context, key types.NamespacedName) bool {
 	if err != nil {
 		sks = nil
 	}
-	held, _ := Hold(pa, sks, time.Now(), idleWindow(pa, cfg.Autoscaler))
+	unreadable := w.signal.Load().State == demand.SignalUnreadable
+	held, _ := Hold(pa, sks, time.Now(), idleWindow(pa, cfg.Autoscaler), unreadable)
 	return held
 }
+
+// scalesToZero filters the PAs that may go to zero through the activator.
+func (w demandWiring) scalesToZero(ctx context.Context) func(interface{}) bool {
+	cfg := config.FromContext(w.store.ToContext(ctx))
+	return func(obj interface{}) bool {
+		pa, ok := obj.(*autoscalingv1alpha1.PodAutoscaler)
+		return ok && translate.ScaleToZero(pa, cfg)
+	}
+}
+
+// observabilitySetting names config-observability's metrics-protocol when
+// it is what hides the activators' metrics.
+func (w demandWiring) observabilitySetting(ctx context.Context) string {
+	cm, err := w.kube.CoreV1().ConfigMaps(system.Namespace()).Get(ctx, observabilityConfigMap, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	protocol, set := cm.Data[metricsProtocolKey]
+	switch {
+	case !set:
+		return fmt.Sprintf(" (%s sets no %s: Serving's default, none, serves no metrics)", observabilityConfigMap, metricsProtocolKey)
+	case protocol != "prometheus":
+		return fmt.Sprintf(" (%s has %s: %q, which serves no Prometheus metrics)", observabilityConfigMap, metricsProtocolKey, protocol)
+	}
+	return ""
+}
+
+// Serving's observability config map and its key that makes the activator
+// serve Prometheus metrics.
+const (
+	observabilityConfigMap = "config-observability"
+	metricsProtocolKey     = "metrics-protocol"
+)

@@ -48,6 +48,7 @@ import (
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/demand"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 )
 
@@ -92,6 +93,8 @@ type Reconciler struct {
 	// demand is the activators' concurrency for a revision (nil: none
 	// known), for revisions that scale to zero through the activator.
 	demand func(types.NamespacedName) float64
+	// signal is the state of the activators' demand signal (nil: unknown).
+	signal func() demand.Signal
 	// clock is time.Now unless a test sets it.
 	clock func() time.Time
 }

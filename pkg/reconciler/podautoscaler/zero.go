@@ -22,12 +22,15 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"knative.dev/pkg/apis"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/ptr"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/demand"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,15 +72,18 @@ func idleWindow(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Conf
 
 // Hold reports whether the demand trigger must stay active so that KEDA
 // keeps the revision's last pod, and when the hold ends by itself (zero
-// when only a change of state ends it). It reads API state only, so every
-// replica of the controller answers KEDA alike:
+// when only a change of state ends it). It reads API state and the demand
+// signal's state only, so every replica of the controller answers KEDA
+// alike:
+//   - while the activators' demand cannot be read (unreadable): a request
+//     held at zero would wake nothing, so no revision goes there;
 //   - until the revision first reaches its initial scale (Serving's
 //     readiness of a new revision needs it);
 //   - once it is idle (Active=False NoTraffic), until the SKS is in Proxy
 //     mode with the activator's endpoints in place, and the revision has
 //     been idle for window.
-func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, now time.Time, window time.Duration) (bool, time.Time) {
-	if !pa.Status.IsScaleTargetInitialized() {
+func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, now time.Time, window time.Duration, unreadable bool) (bool, time.Time) {
+	if unreadable || !pa.Status.IsScaleTargetInitialized() {
 		return true, time.Time{}
 	}
 	active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
@@ -104,6 +110,9 @@ type zeroState struct {
 	kedaActive bool
 	// ready pods of the revision.
 	ready int32
+	// unreadable: the activators' demand cannot be read; the revision
+	// keeps a pod and serves (demand.SignalUnreadable).
+	unreadable bool
 	// polling is KEDA's polling interval for the revision.
 	polling time.Duration
 	// window is idleWindow; deadline the activation timeout.
@@ -120,7 +129,7 @@ type zeroDecision struct {
 // decideZero sets pa's Active condition and returns the SKS mode.
 func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, st zeroState) zeroDecision {
 	var out zeroDecision
-	hold, end := Hold(pa, sks, st.now, st.window)
+	hold, end := Hold(pa, sks, st.now, st.window, st.unreadable)
 	settled := true
 	if pa.Status.IsInactive() && pa.Status.IsScaleTargetInitialized() {
 		// KEDA's condition is its own again once the hold has ended and KEDA
@@ -135,7 +144,7 @@ func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.Serverless
 	if hold && !end.IsZero() {
 		out.requeue = end.Sub(st.now)
 	}
-	want := st.demand || !pa.Status.IsScaleTargetInitialized() || (st.kedaActive && settled)
+	want := st.demand || st.unreadable || !pa.Status.IsScaleTargetInitialized() || (st.kedaActive && settled)
 
 	active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
 	timedOut := active != nil && active.IsFalse() && active.Reason == ReasonTimedOut
@@ -214,9 +223,11 @@ func (r *Reconciler) reconcileZero(ctx context.Context, pa *autoscalingv1alpha1.
 	if r.demand != nil {
 		demand = r.demand(types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name})
 	}
+	unreadable := r.markDemandSignal(ctx, pa)
 	dec := decideZero(pa, current, zeroState{
 		now:        r.now(),
 		demand:     demand > 0,
+		unreadable: unreadable,
 		kedaActive: kedaActive(so),
 		ready:      ready,
 		polling:    pollingInterval(so),
@@ -247,4 +258,48 @@ func (r *Reconciler) reconcileZero(ctx context.Context, pa *autoscalingv1alpha1.
 		return controller.NewRequeueAfter(dec.requeue)
 	}
 	return nil
+}
+
+// ConditionScaleToZero is False, with ReasonActivatorMetricsUnavailable,
+// while a min-scale "0" revision keeps a pod because the activators'
+// demand cannot be read; absent otherwise.
+const ConditionScaleToZero apis.ConditionType = "ScaleToZero"
+
+// ReasonActivatorMetricsUnavailable: the activators' request metrics
+// cannot be read (Serving's default config-observability serves none).
+const ReasonActivatorMetricsUnavailable = "ActivatorMetricsUnavailable"
+
+// markDemandSignal sets ConditionScaleToZero from the demand signal, with
+// a Warning Event when it turns False, and reports whether the signal is
+// unreadable. An unknown signal (starting up) changes nothing.
+func (r *Reconciler) markDemandSignal(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) bool {
+	if r.signal == nil {
+		return false
+	}
+	sig := r.signal()
+	m := pa.GetConditionSet().Manage(&pa.Status)
+	switch sig.State {
+	case demand.SignalUnreadable:
+		msg := UnreadableMessage(sig.Reason)
+		was := pa.Status.GetCondition(ConditionScaleToZero)
+		m.SetCondition(apis.Condition{
+			Type: ConditionScaleToZero, Status: corev1.ConditionFalse, Severity: apis.ConditionSeverityWarning,
+			Reason: ReasonActivatorMetricsUnavailable, Message: msg,
+		})
+		if was == nil || !was.IsFalse() || was.Reason != ReasonActivatorMetricsUnavailable {
+			controller.GetEventRecorder(ctx).Event(pa, corev1.EventTypeWarning, ReasonActivatorMetricsUnavailable, msg)
+		}
+		return true
+	case demand.SignalReadable:
+		m.ClearCondition(ConditionScaleToZero) //nolint:errcheck // only fails for the happy condition
+	}
+	return false
+}
+
+// UnreadableMessage says why a revision keeps a pod while the activators'
+// demand cannot be read, and what to change.
+func UnreadableMessage(reason string) string {
+	return "min-scale \"0\" is not applied, the revision keeps one pod: this controller " + reason +
+		", so a request the activator holds would not wake the revision. Set metrics-protocol: prometheus " +
+		"in config-observability (Knative Serving's namespace; its default, none, serves no metrics) and restart the activator"
 }

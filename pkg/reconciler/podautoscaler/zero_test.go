@@ -23,9 +23,11 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	fakek8s "k8s.io/client-go/kubernetes/fake"
 	ktesting "k8s.io/client-go/testing"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
@@ -33,6 +35,7 @@ import (
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/logging"
 	"knative.dev/pkg/ptr"
+	"knative.dev/pkg/system"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
@@ -40,6 +43,7 @@ import (
 	"knative.dev/serving/pkg/reconciler/serverlessservice/resources/names"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/demand"
 	. "github.com/serving-keda/serving-keda/pkg/reconciler/testing"
 
 	. "knative.dev/pkg/reconciler/testing"
@@ -49,6 +53,14 @@ import (
 const testScalerAddress = "autoscaler-keda.knative-serving.svc:9443"
 
 type demandKey struct{}
+
+type signalKey struct{}
+
+// withSignal is a row's context with the state of the activators' demand
+// signal.
+func withSignal(ctx context.Context, sig demand.Signal) context.Context {
+	return context.WithValue(ctx, signalKey{}, sig)
+}
 
 // withDemand is a row's context with the activators' concurrency for the
 // test revision.
@@ -208,11 +220,64 @@ func TestReconcileScaleToZero(t *testing.T) {
 		}},
 	}}
 
+	unreadable := demand.Signal{State: demand.SignalUnreadable, Reason: "cannot read the request metrics of activator http://10.0.0.5:9090/metrics: connection refused"}
+	unreadableMsg := UnreadableMessage(unreadable.Reason)
+	blocked := withCondition(ConditionScaleToZero, corev1.ConditionFalse, apis.ConditionSeverityWarning, ReasonActivatorMetricsUnavailable, unreadableMsg)
+	table = append(table, TableRow{
+		Name: "the activators' demand unreadable, KEDA sees the revision idle: it keeps its pod and serves, says why (condition and Event)",
+		Ctx:  withSignal(on(), unreadable),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, WithTraffic, withScales(1, 1))...),
+			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, WithTraffic, withScales(1, 1), blocked)...),
+		}},
+		WantEvents: []string{Eventf(corev1.EventTypeWarning, ReasonActivatorMetricsUnavailable, "%s", unreadableMsg)},
+	}, TableRow{
+		Name: "unreadable, already said: no second Event, nothing written",
+		Ctx:  withSignal(on(), unreadable),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, WithTraffic, withScales(1, 1), blocked)...),
+			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
+		},
+		Key: key(),
+	}, TableRow{
+		Name: "unreadable with the revision at zero: activating (the hold wakes it), Queued, says why",
+		Ctx:  withSignal(on(), unreadable),
+		Objects: []runtime.Object{deployment(atZero),
+			pa(with(ready, withScales(0, 0), inactiveSince(ReasonNoTraffic, 10*time.Minute))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
+		},
+		Key:           key(),
+		WantErr:       true,
+		OtherTestData: map[string]interface{}{WantRequeueAfter: activationDeadline(pa()) + time.Second},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(0, 0), queuedSince(0), blocked)...),
+		}},
+		WantEvents: []string{Eventf(corev1.EventTypeWarning, ReasonActivatorMetricsUnavailable, "%s", unreadableMsg)},
+	}, TableRow{
+		Name: "readable again: the condition goes, KEDA idle takes it to Proxy",
+		Ctx:  withSignal(on(), demand.Signal{State: demand.SignalReadable}),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, WithTraffic, withScales(1, 1), blocked)...),
+			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, WithProxyMode)}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(1, 1), inactiveSince(ReasonNoTraffic, 0))...),
+		}},
+	})
+
 	table.Test(t, MakeFactory(func(ctx context.Context, l *Listers, _ configmap.Watcher) controller.Reconciler {
 		r := newTestReconciler(ctx, l)
 		r.clock = func() time.Time { return now }
 		d, _ := ctx.Value(demandKey{}).(float64)
 		r.demand = func(types.NamespacedName) float64 { return d }
+		sig, _ := ctx.Value(signalKey{}).(demand.Signal)
+		r.signal = func() demand.Signal { return sig }
 		return pareconciler.NewReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
 			controller.GetEventRecorder(ctx), r, autoscaling.HPA, controller.Options{ConfigStore: &testConfigStore{}})
 	}))
@@ -248,11 +313,12 @@ func TestHold(t *testing.T) {
 	noEndpoints := func(s *nv1alpha1.ServerlessService) { s.Status.MarkActivatorEndpointsRemoved() }
 
 	tests := []struct {
-		name     string
-		pa       *autoscalingv1alpha1.PodAutoscaler
-		sks      *nv1alpha1.ServerlessService
-		wantHold bool
-		wantEnd  time.Time
+		name       string
+		pa         *autoscalingv1alpha1.PodAutoscaler
+		sks        *nv1alpha1.ServerlessService
+		unreadable bool
+		wantHold   bool
+		wantEnd    time.Time
 	}{{
 		name:     "new revision, not yet at its initial scale: held, only a state change ends it",
 		pa:       pa(WithTraffic),
@@ -292,12 +358,54 @@ func TestHold(t *testing.T) {
 		pa:      pa(initialized, idleFor(window)),
 		sks:     sks(WithSKSReady, proxy, endpoints),
 		wantEnd: now,
+	}, {
+		name:       "the activators' demand unreadable, idle past the window in Proxy: held (a request at zero would wake nothing)",
+		pa:         pa(initialized, idleFor(time.Hour)),
+		sks:        sks(WithSKSReady, proxy, endpoints),
+		unreadable: true,
+		wantHold:   true,
+	}, {
+		name:       "the activators' demand unreadable, serving: held",
+		pa:         pa(initialized, WithTraffic),
+		sks:        sks(WithSKSReady, serve),
+		unreadable: true,
+		wantHold:   true,
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			hold, end := Hold(tc.pa, tc.sks, now, window)
+			hold, end := Hold(tc.pa, tc.sks, now, window, tc.unreadable)
 			if hold != tc.wantHold || !end.Equal(tc.wantEnd) {
 				t.Errorf("Hold() = %v, %v; want %v, %v", hold, end, tc.wantHold, tc.wantEnd)
+			}
+		})
+	}
+}
+
+// TestObservabilitySetting: the unreadable signal's reason names
+// config-observability's metrics-protocol when that is what hides the
+// activators' metrics.
+func TestObservabilitySetting(t *testing.T) {
+	cm := func(data map[string]string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: "config-observability"}, Data: data}
+	}
+	for _, tc := range []struct {
+		name string
+		objs []runtime.Object
+		want string
+	}{
+		{"Serving's default: no key", []runtime.Object{cm(map[string]string{"_example": "..."})},
+			" (config-observability sets no metrics-protocol: Serving's default, none, serves no metrics)"},
+		{"none", []runtime.Object{cm(map[string]string{"metrics-protocol": "none"})},
+			` (config-observability has metrics-protocol: "none", which serves no Prometheus metrics)`},
+		{"otlp", []runtime.Object{cm(map[string]string{"metrics-protocol": "http/protobuf"})},
+			` (config-observability has metrics-protocol: "http/protobuf", which serves no Prometheus metrics)`},
+		{"prometheus: something else is wrong", []runtime.Object{cm(map[string]string{"metrics-protocol": "prometheus"})}, ""},
+		{"no config map to read", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := demandWiring{kube: fakek8s.NewClientset(tc.objs...)}
+			if got := w.observabilitySetting(context.Background()); got != tc.want {
+				t.Errorf("observabilitySetting() = %q, want %q", got, tc.want)
 			}
 		})
 	}
