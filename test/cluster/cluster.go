@@ -166,6 +166,10 @@ type Options struct {
 	// Kwok, and a test running in its own network namespace. Built by make
 	// cluster-serving.
 	Activator bool
+	// ActivatorDefaultMetrics leaves config-observability as Serving ships
+	// it (metrics-protocol unset: none), so the activator serves no
+	// Prometheus metrics, as on a default install.
+	ActivatorDefaultMetrics bool
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration

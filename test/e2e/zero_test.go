@@ -235,7 +235,7 @@ func TestScaleFromZeroActivatorKilled(t *testing.T) {
 // external-push scaler, scale to zero on (scale-to-zero-grace-period 6s);
 // it returns the annotations of a min-scale "0" revision scaled on an idle
 // Prometheus metric (KEDA polls every second, cooldown 5 s).
-func startScaleToZero(t *testing.T) (*harness.Env, string, string, map[string]string) {
+func startScaleToZero(t *testing.T, opts ...func(*harness.Options)) (*harness.Env, string, string, map[string]string) {
 	t.Helper()
 	if err := cluster.ServingBinaries(""); err != nil {
 		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
@@ -250,7 +250,7 @@ func startScaleToZero(t *testing.T) (*harness.Env, string, string, map[string]st
 		t.Fatal(err)
 	}
 	scalerAddress := "127.0.0.1:" + strconv.Itoa(scalerPort)
-	e := harness.StartForTest(t, harness.Options{
+	hopts := harness.Options{
 		Cluster: cluster.Options{
 			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true, Activator: true,
 			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
@@ -262,7 +262,11 @@ func startScaleToZero(t *testing.T) (*harness.Env, string, string, map[string]st
 			}
 			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ActivatorScalerAddressKey: scalerAddress})
 		},
-	})
+	}
+	for _, o := range opts {
+		o(&hopts)
+	}
+	e := harness.StartForTest(t, hopts)
 	ns := e.Namespace(t)
 	prom := prometheus.StartForTest(t, 0) // idle
 

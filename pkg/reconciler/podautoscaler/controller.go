@@ -180,7 +180,8 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	implRef.Store(impl)
 	demand := startDemand(ctx, demandWiring{
 		store: sharedSnapshot{store}, paLister: paInformer.Lister(), paInformer: paInformer.Informer(), sksLister: sksInformer.Lister(),
-		kube: kubeclient.Get(ctx), impl: implRef.Load, ready: ready.Ready,
+		workloads: workloads{deployments: deploymentInformer.Lister()},
+		kube:      kubeclient.Get(ctx), impl: implRef.Load, ready: ready.Ready,
 	})
 	r.demand, r.signal = demand.Demand, demand.Signal
 

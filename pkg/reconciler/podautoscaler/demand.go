@@ -69,8 +69,10 @@ type demandWiring struct {
 	paLister   palisters.PodAutoscalerLister
 	paInformer cache.SharedInformer
 	sksLister  netlisters.ServerlessServiceLister
-	kube       kubernetes.Interface
-	impl       func() *controller.Impl
+	// workloads reads the revisions' Deployments from the cache only.
+	workloads workloads
+	kube      kubernetes.Interface
+	impl      func() *controller.Impl
 	// ready is true once the informers, and so the config store, are
 	// loaded: before that nothing is held and nothing scraped.
 	ready func() bool
@@ -237,7 +239,8 @@ func (w demandWiring) hold(ctx context.Context, key types.NamespacedName) bool {
 		sks = nil
 	}
 	unreadable := w.signal.Load().State == demand.SignalUnreadable
-	held, _ := Hold(pa, sks, time.Now(), idleWindow(pa, cfg.Autoscaler), unreadable)
+	cctx := w.store.ToContext(ctx)
+	held, _ := Hold(pa, sks, holdInput(cctx, pa, w.workloads.deployment(cctx, pa), time.Now(), unreadable))
 	return held
 }
 

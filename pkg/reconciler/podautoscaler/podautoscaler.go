@@ -168,7 +168,10 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 			return err
 		}
 	}
-	if so != nil && scale != nil && desired != nil && translate.ScaleToZero(pa, config.FromContext(ctx)) {
+	if so != nil && desired != nil && translate.ScaleToZero(pa, config.FromContext(ctx)) &&
+		(scale != nil || (waitingForHPA(pa) && initialTarget(ctx, pa) == 0)) {
+		// A revision with nothing to reach (initial-scale 0) is idle at
+		// once, as with the KPA: it waits for KEDA's HPA at zero.
 		return r.reconcileZero(ctx, pa, so, d, scale)
 	}
 	return r.reconcileSKSStatus(ctx, pa, scale)
@@ -326,6 +329,12 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 		pa.Status.ActualScale = ptr.Int32(scale.current)
 	}
 	return nil
+}
+
+// waitingForHPA reports whether scaleOf found KEDA's HPA not there yet.
+func waitingForHPA(pa *autoscalingv1alpha1.PodAutoscaler) bool {
+	c := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+	return c != nil && c.Reason == ReasonWaitingForHPA
 }
 
 // initialTarget is the replica count a new revision must reach before it is

@@ -37,6 +37,7 @@ import (
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
+	aresources "knative.dev/serving/pkg/reconciler/autoscaling/resources"
 )
 
 // Scale to zero through the activator (docs/scale-to-zero.md), with the
@@ -70,38 +71,69 @@ func idleWindow(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Conf
 	return max(as.ScaleToZeroGracePeriod, retention)
 }
 
+// HoldInput is what Hold decides from besides the PA and its SKS.
+type HoldInput struct {
+	Now time.Time
+	// Window is idleWindow: how long an idle revision keeps its last pod
+	// with the activator in its path. StableWindow is the KPA's stable
+	// window: how long a revision stays active once it is.
+	Window, StableWindow time.Duration
+	// Unreadable: the activators' demand cannot be read.
+	Unreadable bool
+	// InitialTarget is initialTarget: what a new revision must reach.
+	InitialTarget int32
+	// Replicas is the Deployment's spec.replicas; -1 when unknown.
+	Replicas int32
+}
+
 // Hold reports whether the demand trigger must stay active so that KEDA
-// keeps the revision's last pod, and when the hold ends by itself (zero
-// when only a change of state ends it). It reads API state and the demand
+// keeps the revision's pods, and when the hold ends by itself (zero when
+// only a change of state ends it). It reads API state and the demand
 // signal's state only, so every replica of the controller answers KEDA
-// alike:
-//   - while the activators' demand cannot be read (unreadable): a request
-//     held at zero would wake nothing, so no revision goes there;
-//   - until the revision first reaches its initial scale (Serving's
-//     readiness of a new revision needs it);
+// alike. It holds:
+//   - while the activators' demand cannot be read: a request held at zero
+//     would wake nothing, so no revision goes there (and one at zero is
+//     woken);
+//   - never otherwise at zero replicas: there is no pod to keep, and only
+//     demand may wake the revision;
+//   - until a new revision first reaches its initial scale, unless that is
+//     zero (Serving's readiness of a new revision needs it);
+//   - while it is active, for the stable window since it became so: the
+//     KPA deactivates nothing sooner, and KEDA's view of a revision it has
+//     just woken may lag;
 //   - once it is idle (Active=False NoTraffic), until the SKS is in Proxy
 //     mode with the activator's endpoints in place, and the revision has
-//     been idle for window.
-func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, now time.Time, window time.Duration, unreadable bool) (bool, time.Time) {
-	if unreadable || !pa.Status.IsScaleTargetInitialized() {
+//     been idle for Window.
+func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, in HoldInput) (bool, time.Time) {
+	switch {
+	case in.Unreadable:
 		return true, time.Time{}
+	case in.Replicas == 0:
+		return false, time.Time{}
+	case !pa.Status.IsScaleTargetInitialized():
+		return in.InitialTarget > 0, time.Time{}
 	}
 	active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
-	if active == nil || !active.IsFalse() || active.Reason != ReasonNoTraffic {
+	switch {
+	case active == nil:
 		return false, time.Time{}
-	}
-	if sks == nil || sks.Spec.Mode != nv1alpha1.SKSOperationModeProxy ||
-		!sks.Status.GetCondition(nv1alpha1.ActivatorEndpointsPopulated).IsTrue() {
+	case active.IsTrue():
+		end := active.LastTransitionTime.Inner.Add(in.StableWindow)
+		return in.Now.Before(end), end
+	case !active.IsFalse() || active.Reason != ReasonNoTraffic:
+		return false, time.Time{}
+	case sks == nil || sks.Spec.Mode != nv1alpha1.SKSOperationModeProxy ||
+		!sks.Status.GetCondition(nv1alpha1.ActivatorEndpointsPopulated).IsTrue():
 		return true, time.Time{}
 	}
-	end := active.LastTransitionTime.Inner.Add(window)
-	return now.Before(end), end
+	end := active.LastTransitionTime.Inner.Add(in.Window)
+	return in.Now.Before(end), end
 }
 
 // zeroState is what a scale-to-zero revision's mode and Active condition
 // are decided from.
 type zeroState struct {
-	now time.Time
+	hold HoldInput
 	// demand: the activator holds requests for the revision.
 	demand bool
 	// kedaActive: KEDA's ScaledObject says some trigger is active; while the
@@ -110,13 +142,10 @@ type zeroState struct {
 	kedaActive bool
 	// ready pods of the revision.
 	ready int32
-	// unreadable: the activators' demand cannot be read; the revision
-	// keeps a pod and serves (demand.SignalUnreadable).
-	unreadable bool
 	// polling is KEDA's polling interval for the revision.
 	polling time.Duration
-	// window is idleWindow; deadline the activation timeout.
-	window, deadline time.Duration
+	// deadline is the activation timeout.
+	deadline time.Duration
 }
 
 // zeroDecision is the outcome: the SKS mode, and after how long to look
@@ -129,22 +158,31 @@ type zeroDecision struct {
 // decideZero sets pa's Active condition and returns the SKS mode.
 func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, st zeroState) zeroDecision {
 	var out zeroDecision
-	hold, end := Hold(pa, sks, st.now, st.window, st.unreadable)
-	settled := true
-	if pa.Status.IsInactive() && pa.Status.IsScaleTargetInitialized() {
-		// KEDA's condition is its own again once the hold has ended and KEDA
-		// has polled since.
-		if hold {
-			settled = false
-		} else if !end.IsZero() && st.now.Before(end.Add(st.polling)) {
-			settled = false
-			out.requeue = end.Add(st.polling).Sub(st.now)
-		}
+	now := st.hold.Now
+	hold, end := Hold(pa, sks, st.hold)
+	// KEDA's Active is its own again once a hold that ended by itself has
+	// been over for one of KEDA's polls; until then the revision keeps its
+	// state.
+	settled := !hold && (end.IsZero() || !now.Before(end.Add(st.polling)))
+	switch {
+	case hold && !end.IsZero():
+		out.requeue = end.Sub(now)
+	case !hold && !settled:
+		out.requeue = end.Add(st.polling).Sub(now)
 	}
-	if hold && !end.IsZero() {
-		out.requeue = end.Sub(st.now)
+	var want bool
+	switch {
+	case st.demand || st.hold.Unreadable:
+		want = true
+	case !pa.Status.IsScaleTargetInitialized():
+		// A new revision activates to its initial scale; with none it is
+		// idle at once, as with the KPA.
+		want = st.hold.InitialTarget > 0
+	case !settled:
+		want = pa.Status.IsActive()
+	default:
+		want = st.kedaActive
 	}
-	want := st.demand || st.unreadable || !pa.Status.IsScaleTargetInitialized() || (st.kedaActive && settled)
 
 	active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
 	timedOut := active != nil && active.IsFalse() && active.Reason == ReasonTimedOut
@@ -157,14 +195,14 @@ func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.Serverless
 		out.mode = nv1alpha1.SKSOperationModeProxy
 	case want:
 		out.mode = nv1alpha1.SKSOperationModeProxy
-		if pa.Status.CanFailActivation(st.now, st.deadline) {
+		if pa.Status.CanFailActivation(now, st.deadline) {
 			pa.Status.MarkInactive(ReasonTimedOut, "The target could not be activated.")
 		} else {
 			// Look again just past the moment the activation would time out.
 			left := st.deadline
 			if pa.Status.IsActivating() {
 				since := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
-				left = since.LastTransitionTime.Inner.Add(st.deadline).Sub(st.now)
+				left = since.LastTransitionTime.Inner.Add(st.deadline).Sub(now)
 			}
 			pa.Status.MarkActivating(ReasonQueued, "Requests to the target are being buffered as resources are provisioned.")
 			if left > 0 && (out.requeue == 0 || left < out.requeue) {
@@ -178,6 +216,20 @@ func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.Serverless
 		}
 	}
 	return out
+}
+
+// holdInput is Hold's input for pa, whose Deployment is d (nil: unknown),
+// with config-autoscaler from ctx.
+func holdInput(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, d *appsv1.Deployment, now time.Time, unreadable bool) HoldInput {
+	as := config.FromContext(ctx).Autoscaler
+	in := HoldInput{
+		Now: now, Window: idleWindow(pa, as), StableWindow: aresources.StableWindow(pa, as),
+		Unreadable: unreadable, InitialTarget: initialTarget(ctx, pa), Replicas: -1,
+	}
+	if d != nil && d.Spec.Replicas != nil {
+		in.Replicas = *d.Spec.Replicas
+	}
+	return in
 }
 
 // activationDeadline is the KPA's activation timeout: the revision's
@@ -206,7 +258,6 @@ func kedaActive(so *kedav1alpha1.ScaledObject) bool {
 // KPA's way, with KEDA deciding the replicas.
 func (r *Reconciler) reconcileZero(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject,
 	d *appsv1.Deployment, scale *scaleSource) error {
-	cfg := config.FromContext(ctx)
 	var ready int32
 	if d != nil {
 		ready = d.Status.ReadyReplicas
@@ -225,13 +276,11 @@ func (r *Reconciler) reconcileZero(ctx context.Context, pa *autoscalingv1alpha1.
 	}
 	unreadable := r.markDemandSignal(ctx, pa)
 	dec := decideZero(pa, current, zeroState{
-		now:        r.now(),
+		hold:       holdInput(ctx, pa, d, r.now(), unreadable),
 		demand:     demand > 0,
-		unreadable: unreadable,
 		kedaActive: kedaActive(so),
 		ready:      ready,
 		polling:    pollingInterval(so),
-		window:     idleWindow(pa, cfg.Autoscaler),
 		deadline:   activationDeadline(pa),
 	})
 	sks, err := r.ReconcileSKS(ctx, pa, dec.mode, 0) // 0: every activator

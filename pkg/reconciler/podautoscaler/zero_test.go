@@ -37,6 +37,7 @@ import (
 	"knative.dev/pkg/ptr"
 	"knative.dev/pkg/system"
 	"knative.dev/serving/pkg/apis/autoscaling"
+	apisconfig "knative.dev/serving/pkg/apis/config"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
 	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
@@ -113,12 +114,20 @@ func TestReconcileScaleToZero(t *testing.T) {
 		}
 	}
 	atZero := withDeploymentReplicas(0, 0)
+	// activeFor: Active since long enough ago that the stable window is over.
+	activeFor := func(ago time.Duration) PodAutoscalerOption {
+		return func(p *autoscalingv1alpha1.PodAutoscaler) {
+			p.Status.MarkActive()
+			activeSince(p, now.Add(-ago))
+		}
+	}
+	serving := activeFor(2 * time.Minute)
 
 	table := TableTest{{
 		Name: "serving while KEDA is active: Serve mode, Active, nothing written",
 		Ctx:  on(),
 		Objects: []runtime.Object{deployment(),
-			pa(with(ready, WithTraffic, withScales(1, 1))...),
+			pa(with(ready, serving, withScales(1, 1))...),
 			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
 		},
 		Key: key(),
@@ -126,7 +135,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 		Name: "KEDA sees the revision idle: SKS to Proxy, NoTraffic (the hold begins)",
 		Ctx:  on(),
 		Objects: []runtime.Object{deployment(),
-			pa(with(ready, WithTraffic, withScales(1, 1))...),
+			pa(with(ready, serving, withScales(1, 1))...),
 			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
 		},
 		Key:         key(),
@@ -261,13 +270,85 @@ func TestReconcileScaleToZero(t *testing.T) {
 		Name: "readable again: the condition goes, KEDA idle takes it to Proxy",
 		Ctx:  withSignal(on(), demand.Signal{State: demand.SignalReadable}),
 		Objects: []runtime.Object{deployment(),
-			pa(with(ready, WithTraffic, withScales(1, 1), blocked)...),
+			pa(with(ready, serving, withScales(1, 1), blocked)...),
 			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
 		},
 		Key:         key(),
 		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, WithProxyMode)}},
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(with(ready, withScales(1, 1), inactiveSince(ReasonNoTraffic, 0))...),
+		}},
+	})
+
+	// Issue 19, defect 3: KEDA's view of a revision it has just woken may
+	// lag (its push path kept a stale copy in 2.19; its next poll comes a
+	// polling interval later): within the stable window the revision stays
+	// active, as with the KPA, and KEDA keeps its pods (the hold).
+	table = append(table, TableRow{
+		Name: "woken 5s ago, KEDA's Active still False, no demand (Serve): stays Active and in Serve, look again when the stable window ends",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, activeFor(5*time.Second), withScales(1, 1))...),
+			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
+		},
+		Key:           key(),
+		WantErr:       true,
+		OtherTestData: map[string]interface{}{WantRequeueAfter: 55 * time.Second},
+	}, TableRow{
+		Name: "stable window over 2s ago, KEDA Active (the hold's) not polled since: still Active, look again after KEDA's poll",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, activeFor(62*time.Second), withScales(1, 1))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
+		},
+		Key:           key(),
+		WantErr:       true,
+		OtherTestData: map[string]interface{}{WantRequeueAfter: 28 * time.Second},
+	})
+
+	// Issue 19, defect 2: initial-scale 0 gets no pod. The revision is idle
+	// from the start, KEDA's HPA or not, as with the KPA.
+	initialZero := map[string]string{autoscaling.InitialScaleAnnotationKey: "0"}
+	for k, v := range zeroAnns {
+		initialZero[k] = v
+	}
+	allowZero := func() context.Context {
+		cfg := testConfigWith(map[string]string{"allow-zero-initial-scale": "true"},
+			map[string]string{config.ActivatorScalerAddressKey: testScalerAddress})
+		// Serving's validation of the PA update reads its own copy.
+		return apisconfig.ToContext(config.ToContext(context.Background(), cfg), &apisconfig.Config{Autoscaler: cfg.Autoscaler})
+	}
+	soZero := func(opts ...soOption) *kedav1alpha1.ScaledObject {
+		return scaledObject(pa(withAnnotations(initialZero)), append([]soOption{withPromTrigger, withSOMin(0), func(so *kedav1alpha1.ScaledObject) {
+			so.Spec.Triggers = append(so.Spec.Triggers, kedav1alpha1.ScaleTriggers{
+				Type: "external-push", Name: "activator-demand",
+				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision},
+			})
+		}}, opts...)...)
+	}
+	table = append(table, TableRow{
+		Name: "initial-scale 0, KEDA's HPA not there yet: NoTraffic at once, SKS in Proxy",
+		Ctx:  allowZero(),
+		Objects: []runtime.Object{deployment(atZero),
+			pa(withAnnotations(initialZero)), soZero(),
+		},
+		Key:     key(),
+		WantCreates: []runtime.Object{sksOf(pa(withAnnotations(initialZero)), WithProxyMode)},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withAnnotations(initialZero), withScales(0, 0), inactiveSince(ReasonNoTraffic, 0), WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, TableRow{
+		Name: "initial-scale 0, SKS ready: initialized at zero, still NoTraffic",
+		Ctx:  allowZero(),
+		Objects: []runtime.Object{deployment(atZero),
+			pa(withAnnotations(initialZero), withScales(0, 0), inactiveSince(ReasonNoTraffic, 5*time.Second), WithPASKSNotReady("SKS Services are not ready yet")),
+			soZero(withSOReady, withSOCondition(kedav1alpha1.ConditionActive, metav1.ConditionFalse, "", "")), hpa(withHPAReplicas(1, 0)),
+			sksOf(pa(withAnnotations(initialZero)), WithSKSReady, WithProxyMode),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withAnnotations(initialZero), withScales(0, 0), inactiveSince(ReasonNoTraffic, 5*time.Second), WithPASKSReady,
+				WithPAStatusService(testRevision), WithPAMetricsService(privateSvc), WithScaleTargetInitialized, withSOReadyCondition),
 		}},
 	})
 
@@ -307,6 +388,12 @@ func TestHold(t *testing.T) {
 			activeSince(p, now.Add(-d))
 		}
 	}
+	activeFor := func(d time.Duration) PodAutoscalerOption {
+		return func(p *autoscalingv1alpha1.PodAutoscaler) {
+			p.Status.MarkActive()
+			activeSince(p, now.Add(-d))
+		}
+	}
 	serve := func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeServe }
 	proxy := func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeProxy }
 	endpoints := func(s *nv1alpha1.ServerlessService) { s.Status.MarkActivatorEndpointsPopulated() }
@@ -317,6 +404,7 @@ func TestHold(t *testing.T) {
 		pa         *autoscalingv1alpha1.PodAutoscaler
 		sks        *nv1alpha1.ServerlessService
 		unreadable bool
+		in         func(*HoldInput)
 		wantHold   bool
 		wantEnd    time.Time
 	}{{
@@ -330,9 +418,32 @@ func TestHold(t *testing.T) {
 		sks:      sks(WithSKSReady, proxy, endpoints),
 		wantHold: true,
 	}, {
-		name: "initialized and serving: no hold (KEDA's own triggers decide)",
-		pa:   pa(initialized, WithTraffic),
+		name: "new revision with initial scale 0: no hold, it is idle at once (issue 19, defect 2)",
+		pa:   pa(),
+		in:   func(in *HoldInput) { in.InitialTarget, in.Replicas = 0, 0 },
+	}, {
+		name: "at zero replicas, idle past the window in Serve: nothing to keep, no hold (KEDA would wake it)",
+		pa:   pa(initialized, idleFor(time.Hour)),
 		sks:  sks(WithSKSReady, serve),
+		in:   func(in *HoldInput) { in.Replicas = 0 },
+	}, {
+		name:       "at zero replicas, the activators' demand unreadable: held, so KEDA wakes it to one pod",
+		pa:         pa(initialized, idleFor(time.Hour)),
+		sks:        sks(WithSKSReady, proxy, endpoints),
+		unreadable: true,
+		in:         func(in *HoldInput) { in.Replicas = 0 },
+		wantHold:   true,
+	}, {
+		name:     "active for 20s of a 60s stable window: held until it ends (issue 19, defect 3)",
+		pa:       pa(initialized, activeFor(20*time.Second)),
+		sks:      sks(WithSKSReady, serve),
+		wantHold: true,
+		wantEnd:  now.Add(40 * time.Second),
+	}, {
+		name:    "active for the stable window: no hold (KEDA's own triggers decide)",
+		pa:      pa(initialized, activeFor(time.Minute)),
+		sks:     sks(WithSKSReady, serve),
+		wantEnd: now,
 	}, {
 		name:     "idle past the window, SKS still in Serve: held until the activator is in the path",
 		pa:       pa(initialized, idleFor(time.Hour)),
@@ -366,14 +477,18 @@ func TestHold(t *testing.T) {
 		wantHold:   true,
 	}, {
 		name:       "the activators' demand unreadable, serving: held",
-		pa:         pa(initialized, WithTraffic),
+		pa:         pa(initialized, activeFor(time.Hour)),
 		sks:        sks(WithSKSReady, serve),
 		unreadable: true,
 		wantHold:   true,
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			hold, end := Hold(tc.pa, tc.sks, now, window, tc.unreadable)
+			in := HoldInput{Now: now, Window: window, StableWindow: time.Minute, Unreadable: tc.unreadable, InitialTarget: 1, Replicas: 1}
+			if tc.in != nil {
+				tc.in(&in)
+			}
+			hold, end := Hold(tc.pa, tc.sks, in)
 			if hold != tc.wantHold || !end.Equal(tc.wantEnd) {
 				t.Errorf("Hold() = %v, %v; want %v, %v", hold, end, tc.wantHold, tc.wantEnd)
 			}
