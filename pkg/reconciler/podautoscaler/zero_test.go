@@ -37,8 +37,8 @@ import (
 	"knative.dev/pkg/ptr"
 	"knative.dev/pkg/system"
 	"knative.dev/serving/pkg/apis/autoscaling"
-	apisconfig "knative.dev/serving/pkg/apis/config"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	apisconfig "knative.dev/serving/pkg/apis/config"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
 	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 	"knative.dev/serving/pkg/reconciler/serverlessservice/resources/names"
@@ -332,7 +332,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 		Objects: []runtime.Object{deployment(atZero),
 			pa(withAnnotations(initialZero)), soZero(),
 		},
-		Key:     key(),
+		Key:         key(),
 		WantCreates: []runtime.Object{sksOf(pa(withAnnotations(initialZero)), WithProxyMode)},
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(withAnnotations(initialZero), withScales(0, 0), inactiveSince(ReasonNoTraffic, 0), WithPASKSNotReady("SKS Services are not ready yet")),
