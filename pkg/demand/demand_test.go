@@ -19,6 +19,8 @@ package demand
 import (
 	"context"
 	"io"
+	"maps"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -395,5 +397,55 @@ func TestScraperSignal(t *testing.T) {
 	}
 	if diff := cmp.Diff([]types.NamespacedName{checkout, checkout}, changed); diff != "" {
 		t.Errorf("OnChange calls (-want, +got):\n%s", diff)
+	}
+}
+
+// TestServerMetricTarget: the demand metric aims at the trigger's
+// targetConcurrency per pod, and asks for activationScale pods while there
+// is any demand: eight requests held in a cold start ask for one pod at a
+// target of 70, not eight (issue 19, defect 6).
+func TestServerMetricTarget(t *testing.T) {
+	var demand atomic.Int64
+	s := &Server{Demand: func(types.NamespacedName) float64 { return float64(demand.Load()) }}
+	client, stop := serve(t, s)
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ref := func(md map[string]string) *externalscaler.ScaledObjectRef {
+		m := map[string]string{"scalerAddress": "x:1", "namespace": "shop", "revision": "checkout-00001"}
+		maps.Copy(m, md)
+		return &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop", ScalerMetadata: m}
+	}
+	// pods is what the HPA asks for with an AverageValue target.
+	pods := func(md map[string]string) float64 {
+		t.Helper()
+		spec, err := client.GetMetricSpec(ctx, ref(md))
+		if err != nil || len(spec.MetricSpecs) != 1 {
+			t.Fatalf("GetMetricSpec = %v, %v", spec, err)
+		}
+		m, err := client.GetMetrics(ctx, &externalscaler.GetMetricsRequest{ScaledObjectRef: ref(md), MetricName: MetricName})
+		if err != nil || len(m.MetricValues) != 1 {
+			t.Fatalf("GetMetrics = %v, %v", m, err)
+		}
+		return math.Ceil(m.MetricValues[0].MetricValueFloat / spec.MetricSpecs[0].TargetSizeFloat)
+	}
+	target := map[string]string{"targetConcurrency": "70"}
+	for _, tc := range []struct {
+		name   string
+		demand int64
+		md     map[string]string
+		want   float64
+	}{
+		{"no demand", 0, target, 0},
+		{"8 held, target 70", 8, target, 1},
+		{"150 held, target 70", 150, target, 3},
+		{"1 held, activation-scale 3", 1, map[string]string{"targetConcurrency": "70", "activationScale": "3"}, 3},
+		{"no demand, activation-scale 3", 0, map[string]string{"targetConcurrency": "70", "activationScale": "3"}, 0},
+		{"a trigger without a target: 1 per pod", 8, nil, 8},
+	} {
+		demand.Store(tc.demand)
+		if got := pods(tc.md); got != tc.want {
+			t.Errorf("%s: the HPA would ask for %v pods, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -139,7 +139,7 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 		sources = append(sources, ExtraTriggersAnnotationKey)
 	}
 	if zero {
-		so.Spec.Triggers = append(so.Spec.Triggers, demandTrigger(pa, cfg.KEDA))
+		so.Spec.Triggers = append(so.Spec.Triggers, demandTrigger(pa, cfg))
 		sources = append(sources, autoscaling.MinScaleAnnotationKey)
 	}
 
@@ -179,7 +179,7 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 		return nil, errs
 	}
 	if zero {
-		if errs = checkScaleToZero(so, pa, cfg.KEDA); errs != nil {
+		if errs = checkScaleToZero(so, pa, cfg); errs != nil {
 			return nil, errs
 		}
 	} else if errs = checkActivity(so, anns); errs != nil {

@@ -18,6 +18,7 @@ package translate
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 )
@@ -45,7 +47,31 @@ const (
 	DemandScalerAddressKey = "scalerAddress"
 	DemandNamespaceKey     = "namespace"
 	DemandRevisionKey      = "revision"
+	// DemandTargetKey is the requests per pod the demand metric aims at
+	// (DemandTarget); DemandActivationScaleKey the revision's
+	// activation-scale, when above 1.
+	DemandTargetKey          = "targetConcurrency"
+	DemandActivationScaleKey = "activationScale"
 )
+
+// DemandTarget is the requests per pod the demand trigger's metric aims
+// at: the concurrency target the KPA would give the revision (its
+// containerConcurrency, else container-concurrency-target-default, times
+// container-concurrency-target-percentage or the revision's
+// target-utilization-percentage). One per pod would ask for a pod per
+// request held during a slow cold start. The revision's own target
+// annotation is its own metric's, not this one's.
+func DemandTarget(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Config) float64 {
+	total := float64(pa.Spec.ContainerConcurrency)
+	if total == 0 {
+		total = as.ContainerConcurrencyTargetDefault
+	}
+	tu := as.ContainerConcurrencyTargetFraction
+	if v, ok := pa.TargetUtilization(); ok {
+		tu = v
+	}
+	return math.Max(autoscaling.TargetMin, total*tu)
+}
 
 // ScaleToZero reports whether pa may go to zero through the activator:
 // config-autoscaler-keda names the scaler, config-autoscaler enables scale
@@ -66,16 +92,21 @@ func ScaleToZero(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) bool
 
 // demandTrigger is the external-push trigger of a revision that may go to
 // zero.
-func demandTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) kedav1alpha1.ScaleTriggers {
-	return kedav1alpha1.ScaleTriggers{
+func demandTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) kedav1alpha1.ScaleTriggers {
+	t := kedav1alpha1.ScaleTriggers{
 		Type: DemandTriggerType,
 		Name: DemandTriggerName,
 		Metadata: map[string]string{
-			DemandScalerAddressKey: cfg.ActivatorScalerAddress,
+			DemandScalerAddressKey: cfg.KEDA.ActivatorScalerAddress,
 			DemandNamespaceKey:     pa.Namespace,
 			DemandRevisionKey:      pa.Name,
+			DemandTargetKey:        strconv.FormatFloat(DemandTarget(pa, cfg.Autoscaler), 'f', -1, 64),
 		},
 	}
+	if n, ok := pa.ActivationScale(); ok && n > 1 {
+		t.Metadata[DemandActivationScaleKey] = strconv.Itoa(int(n))
+	}
+	return t
 }
 
 // hasDemandTrigger reports whether so still carries the revision's demand
@@ -85,7 +116,9 @@ func hasDemandTrigger(so *kedav1alpha1.ScaledObject, want kedav1alpha1.ScaleTrig
 		if t.Type == want.Type && t.Name == want.Name &&
 			t.Metadata[DemandScalerAddressKey] == want.Metadata[DemandScalerAddressKey] &&
 			t.Metadata[DemandNamespaceKey] == want.Metadata[DemandNamespaceKey] &&
-			t.Metadata[DemandRevisionKey] == want.Metadata[DemandRevisionKey] {
+			t.Metadata[DemandRevisionKey] == want.Metadata[DemandRevisionKey] &&
+			t.Metadata[DemandTargetKey] == want.Metadata[DemandTargetKey] &&
+			t.Metadata[DemandActivationScaleKey] == want.Metadata[DemandActivationScaleKey] {
 			return true
 		}
 	}
@@ -94,13 +127,14 @@ func hasDemandTrigger(so *kedav1alpha1.ScaledObject, want kedav1alpha1.ScaleTrig
 
 // checkScaleToZero refuses what would let a min-scale "0" revision reach
 // zero without the activator waking it, or never let it idle.
-func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) *apis.FieldError {
+func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, full *config.Config) *apis.FieldError {
+	cfg := full.KEDA
 	key, value, _ := autoscaling.MinScaleAnnotation.Get(pa.Annotations)
 	if so.IsUsingModifiers() {
 		return invalid(key, value, "scale to zero through the activator does not combine with scaling-modifiers: "+
 			"KEDA would judge activity by the formula alone, and the activator's demand could not wake the revision")
 	}
-	if !hasDemandTrigger(so, demandTrigger(pa, cfg)) {
+	if !hasDemandTrigger(so, demandTrigger(pa, full)) {
 		return invalid(OverrideAnnotationKey, pa.Annotations[OverrideAnnotationKey], "replaces the triggers of a min-scale \"0\" revision: "+
 			"keep the "+DemandTriggerName+" trigger, or the activator cannot wake the revision")
 	}

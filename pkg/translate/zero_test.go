@@ -33,7 +33,12 @@ func TestScaleToZero(t *testing.T) {
 	on := map[string]string{"activator-scaler-address": scalerAddress}
 	demand := kedav1alpha1.ScaleTriggers{
 		Type: "external-push", Name: "activator-demand",
-		Metadata: map[string]string{"scalerAddress": scalerAddress, "namespace": testNS, "revision": testRevision},
+		Metadata: map[string]string{"scalerAddress": scalerAddress, "namespace": testNS, "revision": testRevision, "targetConcurrency": "70"},
+	}
+	demandWith := func(md map[string]string) kedav1alpha1.ScaleTriggers {
+		d := *demand.DeepCopy()
+		maps.Copy(d.Metadata, md)
+		return d
 	}
 	prom := promTrigger("http_requests_per_second", renderedQuery, "10", autoscalingv2.AverageValueMetricType)
 	zeroWith := func(triggers ...kedav1alpha1.ScaleTriggers) func(*kedav1alpha1.ScaledObject) {
@@ -47,10 +52,30 @@ func TestScaleToZero(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		anns       map[string]string
+		cc         int64
 		autoscaler map[string]string
 		keda       map[string]string
 		want       []func(*kedav1alpha1.ScaledObject)
 	}{{
+		// The demand metric's target is the KPA's concurrency target, not 1
+		// per pod (issue 19, defect 6).
+		name: "demand target: containerConcurrency 10 times 70%",
+		anns: custom(minZero),
+		cc:   10,
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demandWith(map[string]string{"targetConcurrency": "7"}))},
+	}, {
+		name:       "demand target: config-autoscaler's default and target percentage",
+		anns:       custom(minZero),
+		autoscaler: map[string]string{"container-concurrency-target-default": "40", "container-concurrency-target-percentage": "50"},
+		keda:       on,
+		want:       []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demandWith(map[string]string{"targetConcurrency": "20"}))},
+	}, {
+		name: "demand target: the revision's target-utilization-percentage; activation-scale 3",
+		anns: custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", autoscaling.TargetUtilizationPercentageKey: "25", autoscaling.ActivationScaleKey: "3"}),
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demandWith(map[string]string{"targetConcurrency": "25", "activationScale": "3"}))},
+	}, {
 		name: "off by default: min-scale 0 means 1, no demand trigger",
 		anns: custom(minZero),
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(prom)},
@@ -91,6 +116,7 @@ func TestScaleToZero(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := pa(tc.anns)
+			p.Spec.ContainerConcurrency = tc.cc
 			got, err := ScaledObject(Input{PA: p, Config: testConfig(t, tc.autoscaler, tc.keda), Workload: testWorkload()})
 			if err != nil {
 				t.Fatalf("ScaledObject() = %v", err)

@@ -232,7 +232,8 @@ func TestScaleFromZeroActivatorKilled(t *testing.T) {
 
 // startScaleToZero starts a control plane with Serving and its activator,
 // kwok, KEDA's adapter and the HPA controller, this controller serving the
-// external-push scaler, scale to zero on (scale-to-zero-grace-period 6s);
+// external-push scaler, scale to zero on (scale-to-zero-grace-period and
+// stable-window 6s);
 // it returns the annotations of a min-scale "0" revision scaled on an idle
 // Prometheus metric (KEDA polls every second, cooldown 5 s).
 func startScaleToZero(t *testing.T, opts ...func(*harness.Options)) (*harness.Env, string, string, map[string]string) {
@@ -257,7 +258,9 @@ func startScaleToZero(t *testing.T, opts ...func(*harness.Options)) (*harness.En
 		},
 		Controller: deploy.Options{Env: []string{podautoscaler.ActivatorScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
 		Before: func(ctx context.Context, e *harness.Env) error {
-			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": "6s"}); err != nil {
+			// Serving's shortest grace period and stable window: a woken
+			// revision stays active for the stable window (as with the KPA).
+			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": "6s", "stable-window": "6s"}); err != nil {
 				return err
 			}
 			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ActivatorScalerAddressKey: scalerAddress})

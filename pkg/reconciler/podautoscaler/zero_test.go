@@ -90,7 +90,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 		return scaledObject(pa(withAnnotations(zeroAnns)), withPromTrigger, withSOMin(0), func(so *kedav1alpha1.ScaledObject) {
 			so.Spec.Triggers = append(so.Spec.Triggers, kedav1alpha1.ScaleTriggers{
 				Type: "external-push", Name: "activator-demand",
-				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision},
+				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision, "targetConcurrency": "70"},
 			})
 		}, withSOReady, withSOCondition(kedav1alpha1.ConditionActive, active, "", ""))
 	}
@@ -322,7 +322,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 		return scaledObject(pa(withAnnotations(initialZero)), append([]soOption{withPromTrigger, withSOMin(0), func(so *kedav1alpha1.ScaledObject) {
 			so.Spec.Triggers = append(so.Spec.Triggers, kedav1alpha1.ScaleTriggers{
 				Type: "external-push", Name: "activator-demand",
-				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision},
+				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision, "targetConcurrency": "70"},
 			})
 		}}, opts...)...)
 	}
