@@ -52,10 +52,12 @@ const (
 )
 
 // defaultProgressDeadline is Serving's config-deployment progress-deadline
-// default; activationTimeoutBuffer the KPA's margin on it.
+// default; activationTimeoutBuffer the KPA's margin on it (30 s in Serving
+// v0.48 and v0.50: the Revision reconciler reports the pods' failure
+// first).
 const (
 	defaultProgressDeadline = 600 * time.Second
-	activationTimeoutBuffer = 10 * time.Second
+	activationTimeoutBuffer = 30 * time.Second
 )
 
 // kedaDefaultPollingInterval is KEDA's pollingInterval when unset.
