@@ -293,8 +293,16 @@ func (r *Reconciler) scaleOf(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1al
 // PA status as Serving's HPA reconciler does; scale is nil while the revision
 // has none to report.
 func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, scale *scaleSource) error {
-	// Zero activators: the SKS stays in Serve mode, so the activator is never in the path.
-	sks, err := r.ReconcileSKS(ctx, pa, nv1alpha1.SKSOperationModeServe, 0)
+	// Zero activators: the SKS stays in Serve mode, so the activator is
+	// never in the path; but one that was at zero (Proxy) leaves it only
+	// with a ready pod, or its requests would reach no one (scale to zero
+	// turned off, or the revision's annotations changed, while at zero).
+	mode := nv1alpha1.SKSOperationModeServe
+	waking := r.atZeroWithoutReadyPod(ctx, pa)
+	if waking {
+		mode = nv1alpha1.SKSOperationModeProxy
+	}
+	sks, err := r.ReconcileSKS(ctx, pa, mode, 0)
 	if apierrs.IsAlreadyExists(err) {
 		// Created meanwhile and not in the informer yet (it lags after a
 		// broken watch): look again shortly, without a failure event.
@@ -317,10 +325,14 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 	if scale == nil {
 		return nil
 	}
-	// With a scale to report the revision is active, as in Serving's HPA class.
-	if scale.reason == "" {
+	// With a scale to report the revision is active, as in Serving's HPA
+	// class; activating while it wakes from zero, as with the KPA.
+	switch {
+	case waking:
+		pa.Status.MarkActivating(ReasonQueued, "Requests to the target are being buffered as resources are provisioned.")
+	case scale.reason == "":
 		pa.Status.MarkActive()
-	} else {
+	default:
 		pa.GetConditionSet().Manage(&pa.Status).MarkTrueWithReason(autoscalingv1alpha1.PodAutoscalerConditionActive,
 			scale.reason, literal(scale.message))
 	}
@@ -329,6 +341,17 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 		pa.Status.ActualScale = ptr.Int32(scale.current)
 	}
 	return nil
+}
+
+// atZeroWithoutReadyPod reports whether pa's SKS is in Proxy mode (it was
+// at zero) and its Deployment has no ready pod yet.
+func (r *Reconciler) atZeroWithoutReadyPod(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) bool {
+	sks, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(pa.Name)
+	if err != nil || sks.Spec.Mode != nv1alpha1.SKSOperationModeProxy {
+		return false
+	}
+	d := r.workloads.deployment(ctx, pa)
+	return d == nil || d.Status.ReadyReplicas == 0
 }
 
 // waitingForHPA reports whether scaleOf found KEDA's HPA not there yet.

@@ -352,6 +352,42 @@ func TestReconcileScaleToZero(t *testing.T) {
 		}},
 	})
 
+	// Scale to zero turned off while at zero (enable-scale-to-zero false):
+	// KEDA brings min-scale 1 back, and the activator stays in the path
+	// until that pod is ready, the PA Queued, as with the KPA; a switch to
+	// Serve with no pod would leave the revision's requests with no one.
+	off := func() context.Context {
+		return config.ToContext(context.Background(), testConfigWith(map[string]string{"enable-scale-to-zero": "false"},
+			map[string]string{config.ActivatorScalerAddressKey: testScalerAddress}))
+	}
+	floorOf1 := scaledObject(pa(withAnnotations(zeroAnns)), withPromTrigger, withSOReady,
+		withSOCondition(kedav1alpha1.ConditionActive, metav1.ConditionTrue, "", ""))
+	table = append(table, TableRow{
+		Name: "scale to zero turned off while at zero: min-scale 1 to KEDA, SKS stays in Proxy, Queued",
+		Ctx:  off(),
+		Objects: []runtime.Object{deployment(withDeploymentReplicas(0, 0)),
+			pa(with(ready, withScales(0, 0), inactiveSince(ReasonNoTraffic, 10*time.Minute))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: floorOf1}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(1, 0), queuedSince(0))...),
+		}},
+	}, TableRow{
+		Name: "scale to zero off, the pod is ready: Serve, Active",
+		Ctx:  off(),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, withScales(1, 0), queuedSince(5*time.Second))...),
+			floorOf1, hpa(withHPAReplicas(1, 1)), sks(WithSKSReady, proxy),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, proxy, func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeServe })}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(1, 1), WithTraffic)...),
+		}},
+	})
+
 	table.Test(t, MakeFactory(func(ctx context.Context, l *Listers, _ configmap.Watcher) controller.Reconciler {
 		r := newTestReconciler(ctx, l)
 		r.clock = func() time.Time { return now }
