@@ -83,6 +83,7 @@ func TestScaleToZeroDefaultInstall(t *testing.T) {
 
 	created := time.Now()
 	e.CreateKnativeService(t, harness.KnativeService(ns, name, anns))
+	e.ScaledObject(t, ns, revision, harness.ControllerTimeout) // the PA exists
 	pa := e.PACondition(t, ns, revision, string(podautoscaler.ConditionScaleToZero), harness.ControllerTimeout, func(c *apis.Condition) bool {
 		return c.IsFalse() && c.Reason == podautoscaler.ReasonActivatorMetricsUnavailable
 	})
