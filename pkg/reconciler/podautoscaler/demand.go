@@ -116,7 +116,7 @@ func startDemand(ctx context.Context, w demandWiring) demandSource {
 		OnSignal: func(sig demand.Signal) {
 			if sig.State == demand.SignalUnreadable {
 				sig.Reason += w.observabilitySetting(ctx)
-				logger.Errorw("Cannot read the activators' request metrics: no revision goes to zero, "+
+				logger.Warnw("Cannot read the activators' request metrics: no revision goes to zero, "+
 					"each min-scale \"0\" revision keeps one pod until they can be read. Set metrics-protocol: prometheus in "+
 					system.Namespace()+"/config-observability and restart the activator", zap.String("reason", sig.Reason))
 			} else if sig.State == demand.SignalReadable {
