@@ -136,7 +136,7 @@ func TestScraperSumsActivatorsAndReportsChanges(t *testing.T) {
 	var mu sync.Mutex
 	var changed []types.NamespacedName
 	s := &Scraper{
-		Targets:  func(context.Context) ([]string, error) { return []string{a.URL, b.URL}, nil },
+		Targets:  func(context.Context) ([]Target, error) { return []Target{{URL: a.URL}, {URL: b.URL}}, nil },
 		Period:   func() time.Duration { return time.Second },
 		OnChange: func(k types.NamespacedName) { mu.Lock(); changed = append(changed, k); mu.Unlock() },
 	}
@@ -328,6 +328,10 @@ func TestScraperSignal(t *testing.T) {
 	}))
 	defer up.Close()
 	// refused: a port nothing listens on, as on a default install.
+	second := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `kn_revision_request_concurrency{k8s_namespace_name="shop",kn_revision_name="checkout-00001"} 1`+"\n")
+	}))
+	defer second.Close()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +344,7 @@ func TestScraperSignal(t *testing.T) {
 	var signals []Signal
 	var changed []types.NamespacedName
 	s := &Scraper{
-		Targets:  func(context.Context) ([]string, error) { return targets.Load().([]string), nil },
+		Targets:  func(context.Context) ([]Target, error) { return targets.Load().([]Target), nil },
 		Period:   func() time.Duration { return time.Second },
 		KeepFor:  func() time.Duration { return 3 * time.Second },
 		OnSignal: func(sig Signal) { signals = append(signals, sig) },
@@ -351,14 +355,14 @@ func TestScraperSignal(t *testing.T) {
 		t.Errorf("Signal() before any scrape = %v, want Unknown", got)
 	}
 
-	targets.Store([]string{refused})
+	targets.Store([]Target{{URL: refused}})
 	s.ScrapeOnce(context.Background())
 	sig := s.Signal()
 	if sig.State != SignalUnreadable || !strings.Contains(sig.Reason, refused) || !strings.Contains(sig.Reason, "connection refused") {
 		t.Errorf("Signal() with the only activator refusing = %+v; want Unreadable naming %s and the refusal", sig, refused)
 	}
 
-	targets.Store([]string{up.URL})
+	targets.Store([]Target{{URL: up.URL}})
 	s.ScrapeOnce(context.Background())
 	if got := s.Signal(); got != (Signal{State: SignalReadable}) {
 		t.Errorf("Signal() with every activator read = %+v, want Readable", got)
@@ -381,13 +385,27 @@ func TestScraperSignal(t *testing.T) {
 		t.Errorf("3.5s after the last good read: Demand = %v, Signal = %+v; want 0, Unreadable naming the 503", got, sig)
 	}
 
-	targets.Store([]string{})
+	targets.Store([]Target{})
 	s.ScrapeOnce(context.Background())
 	if sig := s.Signal(); sig.State != SignalUnreadable || !strings.Contains(sig.Reason, "no activator") {
 		t.Errorf("Signal() with no activator listed = %+v, want Unreadable, no activator", sig)
 	}
 
-	want := []SignalState{SignalUnreadable, SignalReadable, SignalUnreadable}
+	// A draining activator (not ready: shutting down) may still hold
+	// requests: they count; it failing does not make the signal unreadable.
+	down.Store(false)
+	targets.Store([]Target{{URL: up.URL, Draining: true}, {URL: refused, Draining: true}, {URL: second.URL}})
+	s.ScrapeOnce(context.Background())
+	if got, sig := s.Demand(checkout), s.Signal(); got != 3.5 || sig.State != SignalReadable {
+		t.Errorf("with a draining activator holding 2.5 and another refusing: Demand = %v, Signal = %+v; want 3.5 (2.5 + 1), Readable", got, sig)
+	}
+	targets.Store([]Target{{URL: up.URL, Draining: true}})
+	s.ScrapeOnce(context.Background())
+	if sig := s.Signal(); sig.State != SignalUnreadable || !strings.Contains(sig.Reason, "no activator") {
+		t.Errorf("Signal() with only a draining activator = %+v, want Unreadable, no activator ready", sig)
+	}
+
+	want := []SignalState{SignalUnreadable, SignalReadable, SignalUnreadable, SignalReadable, SignalUnreadable}
 	var got []SignalState
 	for _, sig := range signals {
 		got = append(got, sig.State)
@@ -395,7 +413,7 @@ func TestScraperSignal(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("OnSignal calls (-want, +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]types.NamespacedName{checkout, checkout}, changed); diff != "" {
+	if diff := cmp.Diff([]types.NamespacedName{checkout, checkout, checkout}, changed); diff != "" {
 		t.Errorf("OnChange calls (-want, +got):\n%s", diff)
 	}
 }

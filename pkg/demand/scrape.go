@@ -86,8 +86,8 @@ type Signal struct {
 // that hides the activators' metrics is found before any revision relies
 // on them.
 type Scraper struct {
-	// Targets lists the activators' metrics URLs (http://ip:port/metrics).
-	Targets func(ctx context.Context) ([]string, error)
+	// Targets lists the activators' metrics endpoints.
+	Targets func(ctx context.Context) ([]Target, error)
 	// Enabled reports whether scale to zero through the activator is on;
 	// off, nothing is read and the signal is Unknown.
 	Enabled func() bool
@@ -117,6 +117,15 @@ type Scraper struct {
 	signal Signal
 	// last is each target's last good read.
 	last map[string]read
+}
+
+// Target is one activator's metrics URL (http://ip:port/metrics).
+// Draining: the activator is not ready (shutting down, or starting): what
+// it reads is counted, as it may still hold requests, but it failing says
+// nothing about the signal.
+type Target struct {
+	URL      string
+	Draining bool
 }
 
 type read struct {
@@ -181,7 +190,12 @@ func (s *Scraper) ScrapeOnce(ctx context.Context) {
 	keep := s.keepFor()
 	next := map[string]read{}
 	var failed []string
-	for _, u := range targets {
+	ready := 0
+	for _, target := range targets {
+		u := target.URL
+		if !target.Draining {
+			ready++
+		}
 		got, err := Scrape(ctx, hc, u)
 		if err == nil {
 			next[u] = read{at: now, demand: got}
@@ -193,6 +207,9 @@ func (s *Scraper) ScrapeOnce(ctx context.Context) {
 		if had && now.Sub(prev.at) < keep {
 			next[u] = prev
 			s.logf("scraping activator %s: %v (its last read, %v old, still counts)", u, err, now.Sub(prev.at).Round(time.Millisecond))
+			continue
+		}
+		if target.Draining {
 			continue
 		}
 		s.logf("scraping activator %s: %v", u, err)
@@ -209,7 +226,7 @@ func (s *Scraper) ScrapeOnce(ctx context.Context) {
 	case len(failed) > 0:
 		sort.Strings(failed)
 		sig = Signal{State: SignalUnreadable, Reason: "cannot read the request metrics of activator " + strings.Join(failed, "; ")}
-	case len(targets) == 0:
+	case ready == 0:
 		sig = Signal{State: SignalUnreadable, Reason: "no activator is ready in the activator-service Endpoints"}
 	}
 	s.set(total, next, sig)

@@ -134,7 +134,7 @@ func (s *Server) StreamIsActive(ref *externalscaler.ScaledObjectRef, stream grpc
 // GetMetricSpec implements the HPA side: one metric, its target the
 // trigger's targetConcurrency per pod (1 when it names none).
 func (s *Server) GetMetricSpec(_ context.Context, ref *externalscaler.ScaledObjectRef) (*externalscaler.GetMetricSpecResponse, error) {
-	target := Target(ref)
+	target := TargetPerPod(ref)
 	return &externalscaler.GetMetricSpecResponse{MetricSpecs: []*externalscaler.MetricSpec{{
 		MetricName: MetricName, TargetSize: int64(math.Ceil(target)), TargetSizeFloat: target,
 	}}}, nil
@@ -146,15 +146,15 @@ func (s *Server) GetMetrics(_ context.Context, req *externalscaler.GetMetricsReq
 	ref := req.GetScaledObjectRef()
 	d := s.Demand(Key(ref))
 	if d > 0 {
-		d = max(d, float64(activationScale(ref))*Target(ref))
+		d = max(d, float64(activationScale(ref))*TargetPerPod(ref))
 	}
 	return &externalscaler.GetMetricsResponse{MetricValues: []*externalscaler.MetricValue{{
 		MetricName: MetricName, MetricValue: int64(math.Ceil(d)), MetricValueFloat: d,
 	}}}, nil
 }
 
-// Target is the requests per pod the trigger aims at (translate.DemandTarget).
-func Target(ref *externalscaler.ScaledObjectRef) float64 {
+// TargetPerPod is the requests per pod the trigger aims at (translate.DemandTarget).
+func TargetPerPod(ref *externalscaler.ScaledObjectRef) float64 {
 	if v, err := strconv.ParseFloat(ref.GetScalerMetadata()[translate.DemandTargetKey], 64); err == nil && v > 0 {
 		return v
 	}

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	corev1 "k8s.io/api/core/v1"
 	"google.golang.org/grpc"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -177,14 +178,15 @@ func startDemand(ctx context.Context, w demandWiring) demandSource {
 	return src
 }
 
-// activatorTargets lists the activators' metrics URLs.
-func (w demandWiring) activatorTargets(ctx context.Context) ([]string, error) {
-	//nolint:staticcheck // Serving v0.48 publishes the activators as Endpoints.
+// activatorTargets lists the activators' metrics URLs: the ready ones,
+// and those not ready (draining) whose held requests still count.
+func (w demandWiring) activatorTargets(ctx context.Context) ([]demand.Target, error) {
+	//nolint:staticcheck // Serving publishes the activators as Endpoints.
 	ep, err := w.kube.CoreV1().Endpoints(system.Namespace()).Get(ctx, activatorService, metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []demand.Target
 	for _, ss := range ep.Subsets { //nolint:staticcheck // as above
 		port := int32(activatorMetricsPort)
 		for _, p := range ss.Ports {
@@ -192,8 +194,14 @@ func (w demandWiring) activatorTargets(ctx context.Context) ([]string, error) {
 				port = p.Port
 			}
 		}
+		url := func(a corev1.EndpointAddress) string { //nolint:staticcheck // as above
+			return "http://" + net.JoinHostPort(a.IP, strconv.Itoa(int(port))) + "/metrics"
+		}
 		for _, a := range ss.Addresses {
-			out = append(out, "http://"+net.JoinHostPort(a.IP, strconv.Itoa(int(port)))+"/metrics")
+			out = append(out, demand.Target{URL: url(a)})
+		}
+		for _, a := range ss.NotReadyAddresses {
+			out = append(out, demand.Target{URL: url(a), Draining: true})
 		}
 	}
 	return out, nil
