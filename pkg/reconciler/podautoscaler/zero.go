@@ -65,10 +65,15 @@ const kedaDefaultPollingInterval = 30 * time.Second
 
 // idleWindow is how long a revision stays idle, with the activator in its
 // path, before KEDA may remove its last pod: the KPA's lastPodMaxTimeout.
+// A revision the Route no longer reaches keeps no pod for retention, as
+// with the KPA.
 func idleWindow(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Config) time.Duration {
 	retention := as.ScaleToZeroPodRetentionPeriod
 	if d, ok := pa.ScaleToZeroPodRetention(); ok {
 		retention = d
+	}
+	if pa.Spec.Reachability == autoscalingv1alpha1.ReachabilityUnreachable {
+		retention = 0
 	}
 	return max(as.ScaleToZeroGracePeriod, retention)
 }
@@ -77,9 +82,11 @@ func idleWindow(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Conf
 type HoldInput struct {
 	Now time.Time
 	// Window is idleWindow: how long an idle revision keeps its last pod
-	// with the activator in its path. StableWindow is the KPA's stable
-	// window: how long a revision stays active once it is.
-	Window, StableWindow time.Duration
+	// with the activator in its path. Grace is scale-to-zero-grace-period:
+	// how long, at least, the activator's endpoints must have been in the
+	// path. StableWindow is the KPA's stable window: how long a revision
+	// stays active once it is.
+	Window, Grace, StableWindow time.Duration
 	// Unreadable: the activators' demand cannot be read.
 	Unreadable bool
 	// InitialTarget is initialTarget: what a new revision must reach.
@@ -104,8 +111,9 @@ type HoldInput struct {
 //     KPA deactivates nothing sooner, and KEDA's view of a revision it has
 //     just woken may lag;
 //   - once it is idle (Active=False NoTraffic), until the SKS is in Proxy
-//     mode with the activator's endpoints in place, and the revision has
-//     been idle for Window.
+//     mode with the activator's endpoints in place, the revision has been
+//     idle for Window, and the endpoints in place for Grace (the grace
+//     period counts time actually behind the activator).
 func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, in HoldInput) (bool, time.Time) {
 	switch {
 	case in.Unreadable:
@@ -129,6 +137,9 @@ func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessServic
 		return true, time.Time{}
 	}
 	end := active.LastTransitionTime.Inner.Add(in.Window)
+	if proxied := sks.Status.GetCondition(nv1alpha1.ActivatorEndpointsPopulated).LastTransitionTime.Inner.Add(in.Grace); proxied.After(end) {
+		end = proxied
+	}
 	return in.Now.Before(end), end
 }
 
@@ -225,7 +236,7 @@ func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.Serverless
 func holdInput(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, d *appsv1.Deployment, now time.Time, unreadable bool) HoldInput {
 	as := config.FromContext(ctx).Autoscaler
 	in := HoldInput{
-		Now: now, Window: idleWindow(pa, as), StableWindow: aresources.StableWindow(pa, as),
+		Now: now, Window: idleWindow(pa, as), Grace: as.ScaleToZeroGracePeriod, StableWindow: aresources.StableWindow(pa, as),
 		Unreadable: unreadable, InitialTarget: initialTarget(ctx, pa), Replicas: -1,
 	}
 	if d != nil && d.Spec.Replicas != nil {

@@ -97,6 +97,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 	proxy := func(s *nv1alpha1.ServerlessService) {
 		s.Spec.Mode = nv1alpha1.SKSOperationModeProxy
 		s.Status.MarkActivatorEndpointsPopulated()
+		endpointsSince(s, now.Add(-time.Hour))
 	}
 	inactiveSince := func(reason string, ago time.Duration) PodAutoscalerOption {
 		return func(p *autoscalingv1alpha1.PodAutoscaler) {
@@ -400,6 +401,15 @@ func TestReconcileScaleToZero(t *testing.T) {
 	}))
 }
 
+// endpointsSince sets when the SKS's activator endpoints were populated.
+func endpointsSince(s *nv1alpha1.ServerlessService, t time.Time) {
+	for i := range s.Status.Conditions {
+		if s.Status.Conditions[i].Type == nv1alpha1.ActivatorEndpointsPopulated {
+			s.Status.Conditions[i].LastTransitionTime = apis.VolatileTime{Inner: metav1.NewTime(t)}
+		}
+	}
+}
+
 // activeSince sets when the Active condition last changed (GetCondition
 // returns a copy).
 func activeSince(p *autoscalingv1alpha1.PodAutoscaler, t time.Time) {
@@ -432,7 +442,10 @@ func TestHold(t *testing.T) {
 	}
 	serve := func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeServe }
 	proxy := func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeProxy }
-	endpoints := func(s *nv1alpha1.ServerlessService) { s.Status.MarkActivatorEndpointsPopulated() }
+	endpoints := func(s *nv1alpha1.ServerlessService) {
+		s.Status.MarkActivatorEndpointsPopulated()
+		endpointsSince(s, now.Add(-time.Hour))
+	}
 	noEndpoints := func(s *nv1alpha1.ServerlessService) { s.Status.MarkActivatorEndpointsRemoved() }
 
 	tests := []struct {
@@ -501,6 +514,16 @@ func TestHold(t *testing.T) {
 		wantHold: true,
 		wantEnd:  now.Add(20 * time.Second),
 	}, {
+		name: "idle for an hour, the activator's endpoints in the path for 2s of the 30s grace period: held until it ends",
+		pa:   pa(initialized, idleFor(time.Hour)),
+		sks: sks(WithSKSReady, proxy, func(s *nv1alpha1.ServerlessService) {
+			s.Status.MarkActivatorEndpointsPopulated()
+			endpointsSince(s, now.Add(-2*time.Second))
+		}),
+		in:       func(in *HoldInput) { in.Grace = 30 * time.Second },
+		wantHold: true,
+		wantEnd:  now.Add(28 * time.Second),
+	}, {
 		name:    "idle for the window with the activator in the path: released",
 		pa:      pa(initialized, idleFor(window)),
 		sks:     sks(WithSKSReady, proxy, endpoints),
@@ -559,5 +582,20 @@ func TestObservabilitySetting(t *testing.T) {
 				t.Errorf("observabilitySetting() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestIdleWindow: the last pod stays max(grace period, pod retention); a
+// revision the Route no longer reaches keeps none for retention, as with
+// the KPA.
+func TestIdleWindow(t *testing.T) {
+	as := testConfigWith(map[string]string{"scale-to-zero-grace-period": "30s"}, nil).Autoscaler
+	retained := pa(withAnnotations(map[string]string{autoscaling.ScaleToZeroPodRetentionPeriodKey: "5m"}))
+	if got := idleWindow(retained, as); got != 5*time.Minute {
+		t.Errorf("idleWindow(reachable, retention 5m) = %v, want 5m", got)
+	}
+	retained.Spec.Reachability = autoscalingv1alpha1.ReachabilityUnreachable
+	if got := idleWindow(retained, as); got != 30*time.Second {
+		t.Errorf("idleWindow(unreachable, retention 5m) = %v, want the 30s grace period", got)
 	}
 }
