@@ -19,6 +19,7 @@ package podautoscaler
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -147,8 +148,11 @@ func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessServic
 // are decided from.
 type zeroState struct {
 	hold HoldInput
-	// demand: the activator holds requests for the revision.
-	demand bool
+	// demand: the requests the activator holds or forwards for the revision.
+	demand float64
+	// burst is the revision's target-burst-capacity; perPod the requests
+	// one pod takes (containerConcurrency, else the default).
+	burst, perPod float64
 	// kedaActive: KEDA's ScaledObject says some trigger is active; while the
 	// hold is on (and for a polling interval after it), that may be the
 	// hold itself, and proves nothing.
@@ -185,7 +189,7 @@ func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.Serverless
 	}
 	var want bool
 	switch {
-	case st.demand || st.hold.Unreadable:
+	case st.demand > 0 || st.hold.Unreadable:
 		want = true
 	case !pa.Status.IsScaleTargetInitialized():
 		// A new revision activates to its initial scale; with none it is
@@ -202,6 +206,9 @@ func decideZero(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.Serverless
 	switch {
 	case want && st.ready > 0:
 		out.mode = nv1alpha1.SKSOperationModeServe
+		if !st.enoughBurstCapacity() {
+			out.mode = nv1alpha1.SKSOperationModeProxy
+		}
 		pa.Status.MarkActive()
 	case want && timedOut:
 		// It stays timed out until a pod is ready: KEDA keeps trying.
@@ -243,6 +250,36 @@ func holdInput(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, d *ap
 		in.Replicas = *d.Spec.Replicas
 	}
 	return in
+}
+
+// enoughBurstCapacity is the KPA's rule for taking the activator out of
+// the path: the ready pods' capacity, less the requests in flight (those
+// the activator sees), covers target-burst-capacity; 0 always, -1 never.
+// In Serve mode the activator sees no request, so the revision returns to
+// Proxy when its ready pods no longer cover the burst capacity, not when
+// load rises.
+func (st zeroState) enoughBurstCapacity() bool {
+	switch {
+	case st.burst == 0:
+		return true
+	case st.burst < 0:
+		return false
+	}
+	return math.Floor(float64(st.ready)*st.perPod-st.burst-st.demand) >= 0
+}
+
+// burstCapacity is pa's target-burst-capacity, and the requests one of its
+// pods takes, as Serving's KPA resolves them for a concurrency metric.
+func burstCapacity(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Config) (burst, perPod float64) {
+	burst = as.TargetBurstCapacity
+	if v, ok := pa.TargetBC(); ok {
+		burst = v
+	}
+	perPod = float64(pa.Spec.ContainerConcurrency)
+	if perPod == 0 {
+		perPod = as.ContainerConcurrencyTargetDefault
+	}
+	return burst, perPod
 }
 
 // activationDeadline is the KPA's activation timeout: the revision's
@@ -288,9 +325,12 @@ func (r *Reconciler) reconcileZero(ctx context.Context, pa *autoscalingv1alpha1.
 		demand = r.demand(types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name})
 	}
 	unreadable := r.markDemandSignal(ctx, pa)
+	burst, perPod := burstCapacity(pa, config.FromContext(ctx).Autoscaler)
 	dec := decideZero(pa, current, zeroState{
 		hold:       holdInput(ctx, pa, d, r.now(), unreadable),
-		demand:     demand > 0,
+		demand:     demand,
+		burst:      burst,
+		perPod:     perPod,
 		kedaActive: kedaActive(so),
 		ready:      ready,
 		polling:    pollingInterval(so),

@@ -75,9 +75,13 @@ func TestReconcileScaleToZero(t *testing.T) {
 	for k, v := range customMetric {
 		zeroAnns[k] = v
 	}
-	on := func() context.Context {
-		return config.ToContext(context.Background(), testConfig(map[string]string{config.ActivatorScalerAddressKey: testScalerAddress}))
+	// on: scale to zero on; target-burst-capacity 0, so the activator leaves
+	// the path as soon as a pod is ready, as most rows assume (the burst
+	// capacity rows below use Serving's default).
+	onWith := func(autoscaler map[string]string) context.Context {
+		return config.ToContext(context.Background(), testConfigWith(autoscaler, map[string]string{config.ActivatorScalerAddressKey: testScalerAddress}))
 	}
+	on := func() context.Context { return onWith(map[string]string{"target-burst-capacity": "0"}) }
 	privateSvc := names.PrivateService(testRevision)
 	ready := []PodAutoscalerOption{withAnnotations(zeroAnns), WithPASKSReady, WithPAStatusService(testRevision), WithPAMetricsService(privateSvc),
 		WithScaleTargetInitialized, withSOReadyCondition}
@@ -353,6 +357,52 @@ func TestReconcileScaleToZero(t *testing.T) {
 		}},
 	})
 
+	// target-burst-capacity, as with the KPA: the activator leaves the path
+	// only when the ready pods' capacity (containerConcurrency, else 100
+	// each), less the requests in flight, covers it; -1 keeps it there.
+	withReplicas := func(n int32) deploymentOption {
+		return func(d *appsv1.Deployment) {
+			d.Spec.Replicas = ptr.Int32(n)
+			d.Status.Replicas, d.Status.ReadyReplicas = n, n
+		}
+	}
+	table = append(table, TableRow{
+		Name: "Serving's default target-burst-capacity (211), one ready pod: the activator stays in the path, Active",
+		Ctx:  onWith(nil),
+		Objects: []runtime.Object{deployment(),
+			pa(with(ready, serving, withScales(1, 1))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 1)), sks(WithSKSReady),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, WithProxyMode)}},
+	}, TableRow{
+		Name: "burst capacity 211, three ready pods, 89 requests in flight: 300-211-89 = 0, the activator leaves the path",
+		Ctx:  withDemand(onWith(nil), 89),
+		Objects: []runtime.Object{deployment(withReplicas(3)),
+			pa(with(ready, serving, withScales(3, 3))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(3, 3)), sks(WithSKSReady, proxy),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, proxy, func(s *nv1alpha1.ServerlessService) { s.Spec.Mode = nv1alpha1.SKSOperationModeServe })}},
+	}, TableRow{
+		Name: "burst capacity 211, three ready pods, 90 requests in flight: stays in Proxy",
+		Ctx:  withDemand(onWith(nil), 90),
+		Objects: []runtime.Object{deployment(withReplicas(3)),
+			pa(with(ready, serving, withScales(3, 3))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(3, 3)), sks(WithSKSReady, proxy),
+		},
+		Key: key(),
+	}, TableRow{
+		Name: "target-burst-capacity -1, five ready pods: always through the activator",
+		Ctx:  onWith(map[string]string{"target-burst-capacity": "-1"}),
+		Objects: []runtime.Object{deployment(withReplicas(5)),
+			pa(with(ready, serving, withScales(5, 5))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(5, 5)), sks(WithSKSReady),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, WithProxyMode)}},
+	})
+
 	// Scale to zero turned off while at zero (enable-scale-to-zero false):
 	// KEDA brings min-scale 1 back, and the activator stays in the path
 	// until that pod is ready, the PA Queued, as with the KPA; a switch to
@@ -597,5 +647,20 @@ func TestIdleWindow(t *testing.T) {
 	retained.Spec.Reachability = autoscalingv1alpha1.ReachabilityUnreachable
 	if got := idleWindow(retained, as); got != 30*time.Second {
 		t.Errorf("idleWindow(unreachable, retention 5m) = %v, want the 30s grace period", got)
+	}
+}
+
+// TestBurstCapacity: the revision's target-burst-capacity annotation, else
+// config-autoscaler's; its containerConcurrency, else the default, per pod.
+func TestBurstCapacity(t *testing.T) {
+	as := testConfigWith(map[string]string{"target-burst-capacity": "150", "container-concurrency-target-default": "80"}, nil).Autoscaler
+	p := pa()
+	if b, per := burstCapacity(p, as); b != 150 || per != 80 {
+		t.Errorf("burstCapacity(defaults) = %v, %v; want 150, 80", b, per)
+	}
+	p = pa(withAnnotations(map[string]string{autoscaling.TargetBurstCapacityKey: "-1"}))
+	p.Spec.ContainerConcurrency = 10
+	if b, per := burstCapacity(p, as); b != -1 || per != 10 {
+		t.Errorf("burstCapacity(annotation -1, containerConcurrency 10) = %v, %v; want -1, 10", b, per)
 	}
 }
