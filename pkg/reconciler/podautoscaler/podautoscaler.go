@@ -174,6 +174,8 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		// once, as with the KPA: it waits for KEDA's HPA at zero.
 		return r.reconcileZero(ctx, pa, so, d, scale)
 	}
+	// Not (or no longer) on the zero path: nothing to say about it.
+	pa.GetConditionSet().Manage(&pa.Status).ClearCondition(ConditionScaleToZero) //nolint:errcheck // only fails for the happy condition
 	return r.reconcileSKSStatus(ctx, pa, scale)
 }
 

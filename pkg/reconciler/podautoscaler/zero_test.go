@@ -414,10 +414,10 @@ func TestReconcileScaleToZero(t *testing.T) {
 	floorOf1 := scaledObject(pa(withAnnotations(zeroAnns)), withPromTrigger, withSOReady,
 		withSOCondition(kedav1alpha1.ConditionActive, metav1.ConditionTrue, "", ""))
 	table = append(table, TableRow{
-		Name: "scale to zero turned off while at zero: min-scale 1 to KEDA, SKS stays in Proxy, Queued",
+		Name: "scale to zero turned off while at zero: min-scale 1 to KEDA, SKS stays in Proxy, Queued; ScaleToZero no longer said",
 		Ctx:  off(),
 		Objects: []runtime.Object{deployment(withDeploymentReplicas(0, 0)),
-			pa(with(ready, withScales(0, 0), inactiveSince(ReasonNoTraffic, 10*time.Minute))...),
+			pa(with(ready, withScales(0, 0), inactiveSince(ReasonNoTraffic, 10*time.Minute), blocked)...),
 			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
 		},
 		Key:         key(),
