@@ -71,6 +71,9 @@ func TestScaleFromZero(t *testing.T) {
 		n             = 8
 		cycles        = 3
 	)
+	// Each time it goes to zero, the activator was in its path first, for
+	// the grace period, and it had been idle for the window (6s each).
+	zw := watchToZero(t, e, ns, revision, 6*time.Second, 6*time.Second)
 	e.CreateKnativeService(t, harness.KnativeService(ns, name, anns))
 	e.CreateKnativeService(t, harness.KnativeService(ns, other, anns))
 	so := e.ScaledObject(t, ns, revision, harness.ControllerTimeout)
@@ -146,6 +149,7 @@ func TestScaleFromZero(t *testing.T) {
 	}
 	t.Logf("over %d cold starts (N=%d): first request to Deployment scaled to 1 p50 %v max %v; to first answer p50 %v max %v",
 		cycles, n, quantile(toScale, 0.5), quantile(toScale, 1), quantile(toAnswer, 0.5), quantile(toAnswer, 1))
+	zw.verify(t, cycles+1)
 }
 
 // quantile is the q-quantile of ds (nearest rank), rounded for logs.
