@@ -23,9 +23,12 @@ FUZZTIME      ?= 10m
 BENCH_FLAGS   ?=
 # Control-plane test timeout.
 E2E_TIMEOUT   ?= 40m
+# The oldest Knative and KEDA releases still tested (README "Versions"):
+# make test runs the Knative Service suite on them too.
+OLDEST_VERSIONS ?= knative-1.21,keda-2.19
 OUTPUT        ?= _output
 
-.PHONY: all build test test-unit test-integration release-check verify vet cluster cluster-serving run fuzz bench bench-unit codegen deps clean
+.PHONY: all build test test-unit test-integration test-integration-oldest cluster-oldest release-check verify vet cluster cluster-serving run fuzz bench bench-unit codegen deps clean
 
 all: build
 
@@ -39,6 +42,8 @@ test:
 	@hack/phase.sh unit $(MAKE) --no-print-directory test-unit
 	@hack/phase.sh cluster-binaries $(MAKE) --no-print-directory cluster-serving
 	@hack/phase.sh integration $(MAKE) --no-print-directory test-integration
+	@hack/phase.sh cluster-binaries-oldest $(MAKE) --no-print-directory cluster-oldest
+	@hack/phase.sh integration-oldest $(MAKE) --no-print-directory test-integration-oldest
 	@hack/phase.sh release $(MAKE) --no-print-directory release-check
 
 ## test-unit: fast tests, no cluster (translation, reconciler TableTests, config, manifests, fuzz seeds)
@@ -70,6 +75,16 @@ cluster-serving: cluster
 ## reliability test also checks, and 2 cores run one control plane best
 test-integration: cluster
 	$(GO) test -tags integration -count=1 -p 1 -timeout $(E2E_TIMEOUT) ./test/...
+
+## cluster-oldest: build (once, cached) KEDA's and Serving's binaries of the
+## oldest supported pair, OLDEST_VERSIONS (the others are shared)
+cluster-oldest: cluster-serving
+	SERVING_KEDA_VERSIONS=$(OLDEST_VERSIONS) hack/build-cluster.sh keda-operator keda-webhooks keda-adapter serving-controller serving-webhook serving-activator
+
+## test-integration-oldest: the Knative Service suite on the oldest supported
+## Knative and KEDA releases (binaries, CRDs and config maps of that pair)
+test-integration-oldest: cluster-oldest
+	SERVING_KEDA_VERSIONS=$(OLDEST_VERSIONS) $(GO) test -tags integration -count=1 -p 1 -timeout $(E2E_TIMEOUT) -run '^TestKnativeService' ./test/e2e/
 
 ## release-check: build release.yaml offline (hack/release.sh --local: ko and a
 ## registry on 127.0.0.1, both built from the Go module proxy) and have the local

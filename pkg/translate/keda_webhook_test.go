@@ -31,17 +31,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/pkg/translate/translatetest"
 )
 
-// kedaWebhook runs KEDA v2.19's own admission checks for ScaledObjects
+// kedaWebhook runs KEDA's own admission checks (the pinned release's) for ScaledObjects
 // (apis/keda/v1alpha1 scaledobject_webhook.go: the workload's requests,
 // replica bounds, fallback, triggers, HPA and ScaledObject clashes) against
 // a namespace holding objs. KEDA reads the cluster through a
@@ -57,7 +59,7 @@ func kedaWebhook(t *testing.T, objs ...client.Object) func(*kedav1alpha1.ScaledO
 	mapper := meta.NewDefaultRESTMapper(nil)
 	mapper.Add(appsv1.SchemeGroupVersion.WithKind("Deployment"), meta.RESTScopeNamespace)
 	mapper.Add(appsv1.SchemeGroupVersion.WithKind("StatefulSet"), meta.RESTScopeNamespace)
-	mgr := &fakeManager{scheme: scheme, mapper: mapper, client: &objectsClient{objs: objs}, server: webhook.NewServer(webhook.Options{})}
+	mgr := &fakeManager{scheme: scheme, mapper: mapper, objs: objs, server: webhook.NewServer(webhook.Options{})}
 	if err := (&kedav1alpha1.ScaledObject{}).SetupWebhookWithManager(mgr, false); err != nil {
 		t.Fatalf("setting up KEDA's webhook: %v", err)
 	}
@@ -153,46 +155,51 @@ func servingDeployment(userRequests corev1.ResourceList) *appsv1.Deployment {
 }
 
 // fakeManager is the part of a controller-runtime manager KEDA's webhook
-// set-up reads; any other method panics through the nil interface.
+// set-up reads; any other method panics through the nil interface. KEDA
+// (2.21) registers field indexes first and then takes the client, whose List
+// calls select by them: the client is controller-runtime's fake, over objs,
+// with the indexes KEDA registered.
 type fakeManager struct {
 	ctrl.Manager
-	scheme *runtime.Scheme
-	mapper meta.RESTMapper
-	client client.Client
-	server webhook.Server
+	scheme  *runtime.Scheme
+	mapper  meta.RESTMapper
+	objs    []client.Object
+	indexes []index
+	client  client.Client
+	server  webhook.Server
 }
 
-func (m *fakeManager) GetClient() client.Client         { return m.client }
-func (m *fakeManager) GetRESTMapper() meta.RESTMapper   { return m.mapper }
-func (m *fakeManager) GetScheme() *runtime.Scheme       { return m.scheme }
-func (m *fakeManager) GetConfig() *rest.Config          { return &rest.Config{} }
-func (m *fakeManager) GetWebhookServer() webhook.Server { return m.server }
-func (m *fakeManager) GetAPIReader() client.Reader      { return m.client }
-
-// objectsClient serves Get and List over a fixed set of objects, the only
-// calls KEDA's webhook makes.
-type objectsClient struct {
-	client.Client
-	objs []client.Object
+type index struct {
+	obj     client.Object
+	field   string
+	extract client.IndexerFunc
 }
 
-func (c *objectsClient) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
-	for _, o := range c.objs {
-		if o.GetName() == key.Name && o.GetNamespace() == key.Namespace && fmt.Sprintf("%T", o) == fmt.Sprintf("%T", obj) {
-			switch dst := obj.(type) {
-			case *appsv1.Deployment:
-				*dst = *o.(*appsv1.Deployment).DeepCopy()
-				return nil
-			}
+func (m *fakeManager) GetClient() client.Client {
+	if m.client == nil {
+		b := fake.NewClientBuilder().WithScheme(m.scheme).WithRESTMapper(m.mapper).WithObjects(m.objs...)
+		for _, ix := range m.indexes {
+			b = b.WithIndex(ix.obj, ix.field, ix.extract)
 		}
+		m.client = b.Build()
 	}
-	return fmt.Errorf("%T %s not found", obj, key)
+	return m.client
+}
+func (m *fakeManager) GetFieldIndexer() client.FieldIndexer { return m }
+func (m *fakeManager) GetRESTMapper() meta.RESTMapper       { return m.mapper }
+func (m *fakeManager) GetScheme() *runtime.Scheme           { return m.scheme }
+func (m *fakeManager) GetConfig() *rest.Config              { return &rest.Config{} }
+func (m *fakeManager) GetWebhookServer() webhook.Server     { return m.server }
+func (m *fakeManager) GetAPIReader() client.Reader          { return m.GetClient() }
+func (m *fakeManager) GetEventRecorder(string) events.EventRecorder {
+	return events.NewFakeRecorder(100)
 }
 
-func (c *objectsClient) List(_ context.Context, list client.ObjectList, _ ...client.ListOption) error {
-	switch list.(type) {
-	case *corev1.LimitRangeList, *kedav1alpha1.ScaledObjectList, *autoscalingv2.HorizontalPodAutoscalerList:
-		return nil // none in the namespace
+// IndexField records an index for the client GetClient builds.
+func (m *fakeManager) IndexField(_ context.Context, obj client.Object, field string, extract client.IndexerFunc) error {
+	if m.client != nil {
+		return fmt.Errorf("index %s registered after the client was built", field)
 	}
-	return fmt.Errorf("unexpected List of %T", list)
+	m.indexes = append(m.indexes, index{obj: obj, field: field, extract: extract})
+	return nil
 }

@@ -215,6 +215,12 @@ func TestScaledObjectChanged(t *testing.T) {
 		{name: "fallback appears", mutate: func(so *kedav1alpha1.ScaledObject) {
 			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionFallback, Status: metav1.ConditionTrue})
 		}, want: true},
+		{name: "HPAActive turns false", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionHPAActive, Status: metav1.ConditionFalse, Reason: "HPAMetricsUnavailable"})
+		}, want: true},
+		{name: "HPAActive true (not mirrored)", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionHPAActive, Status: metav1.ConditionTrue, Reason: "HPAActive"})
+		}, want: false},
 		{name: "spec edit", mutate: func(so *kedav1alpha1.ScaledObject) {
 			so.Generation = 2
 			so.Spec.MaxReplicaCount = ptr.Int32(3)
