@@ -390,8 +390,10 @@ func (c *Cluster) startActivator(ctx context.Context) error {
 
 	// The activator serves its per-revision concurrency gauge only with
 	// Prometheus metrics on (config-observability's default is none).
-	if err := c.enablePrometheusMetrics(ctx); err != nil {
-		return err
+	if !c.opts.ActivatorDefaultMetrics {
+		if err := c.EnablePrometheusMetrics(ctx); err != nil {
+			return err
+		}
 	}
 	// The activator's own /etc/hosts: Serving's autoscaler is the stat sink.
 	hosts := filepath.Join(c.workDir, "activator-hosts")
@@ -491,10 +493,10 @@ func (c *Cluster) waitActivatorHealthy(ctx context.Context) error {
 	return nil
 }
 
-// enablePrometheusMetrics sets config-observability's metrics-protocol to
+// EnablePrometheusMetrics sets config-observability's metrics-protocol to
 // prometheus, so Serving's components (whose metrics hosts and ports the
-// harness sets) serve Prometheus metrics.
-func (c *Cluster) enablePrometheusMetrics(ctx context.Context) error {
+// harness sets) serve Prometheus metrics from their next start.
+func (c *Cluster) EnablePrometheusMetrics(ctx context.Context) error {
 	cms := c.client.CoreV1().ConfigMaps(ServingNamespace)
 	cm, err := cms.Get(ctx, "config-observability", metav1.GetOptions{})
 	if err != nil {

@@ -163,6 +163,10 @@ type Options struct {
 	// (servingautoscaler.go). Built on request: hack/build-cluster.sh
 	// serving-queue serving-autoscaler.
 	QueueProxy, ServingAutoscaler bool
+	// ActivatorDefaultMetrics leaves config-observability as Serving ships
+	// it (metrics-protocol unset: none), so the activator serves no
+	// Prometheus metrics, as on a default install.
+	ActivatorDefaultMetrics bool
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
