@@ -21,11 +21,16 @@ GO            ?= go
 FUZZTIME      ?= 10m
 # Flags of test/cmd/bench (make bench), e.g. -n 3000 -contenders autoscaler-keda.
 BENCH_FLAGS   ?=
+# Flags of test/cmd/bench/coldstart (make bench-coldstart), e.g. -cold-starts 5 -wake 5 -default-idle=false.
+COLDSTART_FLAGS ?=
 # Control-plane test timeout.
 E2E_TIMEOUT   ?= 40m
+# The oldest Knative and KEDA releases still tested (README "Versions"):
+# make test runs the Knative Service suite on them too.
+OLDEST_VERSIONS ?= knative-1.21,keda-2.19
 OUTPUT        ?= _output
 
-.PHONY: all build test test-unit test-integration release-check verify vet cluster cluster-serving run fuzz bench bench-unit codegen deps clean
+.PHONY: all build test test-unit test-integration test-integration-oldest cluster-oldest release-check verify vet cluster cluster-serving run fuzz bench bench-coldstart bench-unit codegen deps clean
 
 all: build
 
@@ -39,6 +44,8 @@ test:
 	@hack/phase.sh unit $(MAKE) --no-print-directory test-unit
 	@hack/phase.sh cluster-binaries $(MAKE) --no-print-directory cluster-serving
 	@hack/phase.sh integration $(MAKE) --no-print-directory test-integration
+	@hack/phase.sh cluster-binaries-oldest $(MAKE) --no-print-directory cluster-oldest
+	@hack/phase.sh integration-oldest $(MAKE) --no-print-directory test-integration-oldest
 	@hack/phase.sh release $(MAKE) --no-print-directory release-check
 
 ## test-unit: fast tests, no cluster (translation, reconciler TableTests, config, manifests, fuzz seeds)
@@ -58,18 +65,28 @@ vet:
 cluster:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks
 
-## cluster-serving: also build (once, cached) Serving's controller, webhook and
-## activator, its autoscaler-hpa, KEDA's metrics adapter, kwok, metrics-server and kubectl, for
-## the tests that start from a Knative Service (make test builds them; a cold build adds about 28
-## minutes plus about 6 for metrics-server)
+## cluster-serving: also build (once, cached) Serving's controller, webhook,
+## activator, autoscaler-hpa, KPA autoscaler and queue-proxy, KEDA's metrics
+## adapter, kwok, metrics-server and kubectl, for the tests that start from a
+## Knative Service (make test builds them; README has the cold build times)
 cluster-serving: cluster
-	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok serving-autoscaler-hpa metrics-server kubectl
+	hack/build-cluster.sh serving-controller serving-webhook serving-activator keda-adapter kwok serving-autoscaler-hpa serving-autoscaler serving-queue metrics-server kubectl
 
 ## test-integration: the control-plane tests (build tag integration), one
 ## package at a time: Serving's controller needs port 8080, which one
 ## reliability test also checks, and 2 cores run one control plane best
 test-integration: cluster
 	$(GO) test -tags integration -count=1 -p 1 -timeout $(E2E_TIMEOUT) ./test/...
+
+## cluster-oldest: build (once, cached) KEDA's and Serving's binaries of the
+## oldest supported pair, OLDEST_VERSIONS (the others are shared)
+cluster-oldest: cluster-serving
+	SERVING_KEDA_VERSIONS=$(OLDEST_VERSIONS) hack/build-cluster.sh keda-operator keda-webhooks keda-adapter serving-controller serving-webhook serving-activator
+
+## test-integration-oldest: the Knative Service suite on the oldest supported
+## Knative and KEDA releases (binaries, CRDs and config maps of that pair)
+test-integration-oldest: cluster-oldest
+	SERVING_KEDA_VERSIONS=$(OLDEST_VERSIONS) $(GO) test -tags integration -count=1 -p 1 -timeout $(E2E_TIMEOUT) -run '^TestKnativeService' ./test/e2e/
 
 ## release-check: build release.yaml offline (hack/release.sh --local: ko and a
 ## registry on 127.0.0.1, both built from the Go module proxy) and have the local
@@ -95,6 +112,15 @@ fuzz:
 bench:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks serving-autoscaler-hpa
 	$(GO) run ./test/cmd/bench $(BENCH_FLAGS)
+
+## bench-coldstart: scale from zero beside Knative's KPA (test/cmd/bench/coldstart): the same ksvc
+## with Serving's autoscaler and with this controller on one control plane, every pod behind Serving's
+## queue-proxy: cold starts, 5 and 25 services woken at once, requests lost, idle to zero; writes
+## docs/benchmarks/coldstart.md and coldstart.json. Runs as root (network namespaces); about 25 minutes.
+## Flags through COLDSTART_FLAGS, e.g. COLDSTART_FLAGS="-cold-starts 5 -wake 5 -default-idle=false"
+bench-coldstart:
+	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter serving-controller serving-webhook serving-activator serving-autoscaler serving-queue kwok
+	$(GO) run ./test/cmd/bench/coldstart $(COLDSTART_FLAGS)
 
 ## bench-unit: unit benchmarks of the translation
 bench-unit:

@@ -19,6 +19,8 @@ package demand
 import (
 	"context"
 	"io"
+	"maps"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +32,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kedacore/keda/v2/pkg/scalers/externalscaler"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"k8s.io/apimachinery/pkg/types"
@@ -51,8 +61,9 @@ var (
 	cart     = types.NamespacedName{Namespace: "shop", Name: "cart-00002"}
 )
 
-func TestParseConcurrency(t *testing.T) {
-	got, err := ParseConcurrency(strings.NewReader(activatorMetrics))
+func TestParse(t *testing.T) {
+	text := expfmt.NewFormat(expfmt.TypeTextPlain)
+	got, err := Parse(strings.NewReader(activatorMetrics), text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +71,58 @@ func TestParseConcurrency(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want, +got):\n%s", diff)
 	}
-	if _, err := ParseConcurrency(strings.NewReader(`kn_revision_request_concurrency{k8s_namespace_name="shop} 1`)); err == nil {
+	if _, err := Parse(strings.NewReader(`kn_revision_request_concurrency{k8s_namespace_name="shop} 1`), text); err == nil {
 		t.Error("an unterminated label value parsed")
+	}
+}
+
+// TestScrapeActivatorExporter reads the metrics as Serving v0.50's activator
+// exports them: OpenTelemetry instruments of the activator's scope through
+// knative.dev/pkg's Prometheus exporter settings, served by promhttp
+// (protobuf when asked, as Scrape asks). queued+active counts the requests
+// as they come; the concurrency gauge lags a report tick.
+func TestScrapeActivatorExporter(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	exporter, err := otelprom.New(otelprom.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithSuffixes), otelprom.WithRegisterer(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))
+	defer mp.Shutdown(context.Background())
+	meter := mp.Meter("knative.dev/serving/pkg/activator")
+	cc, _ := meter.Float64Gauge("kn.revision.request.concurrency", metric.WithUnit("{request}"))
+	queued, _ := meter.Int64UpDownCounter("kn.revision.request.queued", metric.WithUnit("{request}"))
+	active, _ := meter.Int64UpDownCounter("kn.revision.request.active", metric.WithUnit("{request}"))
+	rev := func(k types.NamespacedName) metric.MeasurementOption {
+		return metric.WithAttributes(attribute.String("k8s.namespace.name", k.Namespace), attribute.String("kn.revision.name", k.Name))
+	}
+	ctx := context.Background()
+	// checkout: 3 held at zero, the gauge not yet reporting them; cart: the
+	// gauge alone (an activator before Serving 1.22) at 2; one request of
+	// cart came and went.
+	queued.Add(ctx, 3, rev(checkout))
+	cc.Record(ctx, 2, rev(cart))
+	queued.Add(ctx, 1, rev(cart))
+	queued.Add(ctx, -1, rev(cart))
+	active.Add(ctx, 1, rev(cart))
+	active.Add(ctx, -1, rev(cart))
+
+	var accept atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		accept.Store(r.Header.Get("Accept"))
+		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	got, err := Scrape(ctx, srv.Client(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[types.NamespacedName]float64{checkout: 3, cart: 2}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Scrape() (-want, +got):\n%s", diff)
+	}
+	if a, _ := accept.Load().(string); !strings.HasPrefix(a, "application/vnd.google.protobuf") {
+		t.Errorf("Accept = %q, want protobuf first", a)
 	}
 }
 
@@ -75,7 +136,7 @@ func TestScraperSumsActivatorsAndReportsChanges(t *testing.T) {
 	var mu sync.Mutex
 	var changed []types.NamespacedName
 	s := &Scraper{
-		Targets:  func(context.Context) ([]string, error) { return []string{a.URL, b.URL}, nil },
+		Targets:  func(context.Context) ([]Target, error) { return []Target{{URL: a.URL}, {URL: b.URL}}, nil },
 		Period:   func() time.Duration { return time.Second },
 		OnChange: func(k types.NamespacedName) { mu.Lock(); changed = append(changed, k); mu.Unlock() },
 	}
@@ -166,14 +227,243 @@ func TestServer(t *testing.T) {
 		len(r.MetricValues) != 1 || r.MetricValues[0].MetricValue != 3 {
 		t.Errorf("GetMetrics = %v, %v; want 3", r, err)
 	}
-	// A hold keeps it active when the demand goes: no change, no push.
+	// A hold keeps it active when the demand goes (TestServerHoldWithoutDemand
+	// covers the stream); without either, it is pushed inactive.
 	hold.Store(true)
 	demand.Store(0)
-	s.Notify()
+	if r, err := client.IsActive(ctx, ref); err != nil || !r.Result {
+		t.Errorf("IsActive held after the demand went = %v, %v; want true", r, err)
+	}
 	hold.Store(false)
 	s.Notify()
 	recv(false)
 	if r, err := client.IsActive(ctx, &externalscaler.ScaledObjectRef{Name: "cart-00002", Namespace: "shop"}); err != nil || r.Result {
 		t.Errorf("IsActive(cart) = %v, %v; want false", r, err)
+	}
+}
+
+// TestServerHoldWithoutDemand: the hold alone, with no request held at the
+// activator, makes the trigger active, in the polled call and on the
+// stream (issue 22 item 1: with the hold left out of Active, KEDA would
+// remove a last pod before the activator is in the path).
+func TestServerHoldWithoutDemand(t *testing.T) {
+	var hold atomic.Bool
+	s := &Server{
+		Demand: func(types.NamespacedName) float64 { return 0 },
+		Hold:   func(k types.NamespacedName) bool { return k == checkout && hold.Load() },
+		Tick:   time.Hour, // only Notify wakes the stream
+	}
+	client, stop := serve(t, s)
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ref := &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop"}
+
+	if r, err := client.IsActive(ctx, ref); err != nil || r.Result {
+		t.Fatalf("IsActive without demand or hold = %v, %v; want false", r, err)
+	}
+	hold.Store(true)
+	if r, err := client.IsActive(ctx, ref); err != nil || !r.Result {
+		t.Errorf("IsActive held, zero demand = %v, %v; want true", r, err)
+	}
+	if r, err := client.IsActive(ctx, &externalscaler.ScaledObjectRef{Name: "cart-00002", Namespace: "shop"}); err != nil || r.Result {
+		t.Errorf("IsActive of another revision = %v, %v; want false (the hold is per revision)", r, err)
+	}
+	if m, err := client.GetMetrics(ctx, &externalscaler.GetMetricsRequest{ScaledObjectRef: ref, MetricName: MetricName}); err != nil ||
+		len(m.MetricValues) != 1 || m.MetricValues[0].MetricValueFloat != 0 {
+		t.Errorf("GetMetrics held, zero demand = %v, %v; want 0: a hold keeps a pod, it asks for none", m, err)
+	}
+
+	hold.Store(false)
+	stream, err := client.StreamIsActive(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := stream.Recv(); err != nil || r.Result {
+		t.Fatalf("stream at rest: %v, %v; want false", r, err)
+	}
+	hold.Store(true)
+	s.Notify()
+	if r, err := stream.Recv(); err != nil || !r.Result {
+		t.Fatalf("stream once held, zero demand: %v, %v; want true pushed", r, err)
+	}
+	hold.Store(false)
+	s.Notify()
+	if r, err := stream.Recv(); err != nil || r.Result {
+		t.Fatalf("stream once the hold ends: %v, %v; want false pushed", r, err)
+	}
+}
+
+// serve runs s on a loopback gRPC server and returns a client of it.
+func serve(t *testing.T, s *Server) (externalscaler.ExternalScalerClient, func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	s.Register(g)
+	go func() { _ = g.Serve(l) }()
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		g.Stop()
+		t.Fatal(err)
+	}
+	return externalscaler.NewExternalScalerClient(conn), func() { conn.Close(); g.Stop() }
+}
+
+// TestScraperSignal: the signal is unreadable at once when an activator's
+// metrics were never read (Serving's default metrics-protocol, none, serves
+// none), or when no activator is listed; readable when all answer; a
+// failing activator keeps its last share, and the signal, for KeepFor,
+// then both go (issue 19, defects 5 and 7).
+func TestScraperSignal(t *testing.T) {
+	var down atomic.Bool
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, activatorMetrics)
+	}))
+	defer up.Close()
+	// refused: a port nothing listens on, as on a default install.
+	second := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `kn_revision_request_concurrency{k8s_namespace_name="shop",kn_revision_name="checkout-00001"} 1`+"\n")
+	}))
+	defer second.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + l.Addr().String() + "/metrics"
+	l.Close()
+
+	now := time.Unix(1000, 0)
+	var targets atomic.Value
+	var signals []Signal
+	var changed []types.NamespacedName
+	s := &Scraper{
+		Targets:  func(context.Context) ([]Target, error) { return targets.Load().([]Target), nil },
+		Period:   func() time.Duration { return time.Second },
+		KeepFor:  func() time.Duration { return 3 * time.Second },
+		OnSignal: func(sig Signal) { signals = append(signals, sig) },
+		OnChange: func(k types.NamespacedName) { changed = append(changed, k) },
+		now:      func() time.Time { return now },
+	}
+	if got := s.Signal(); got.State != SignalUnknown {
+		t.Errorf("Signal() before any scrape = %v, want Unknown", got)
+	}
+
+	targets.Store([]Target{{URL: refused}})
+	s.ScrapeOnce(context.Background())
+	sig := s.Signal()
+	if sig.State != SignalUnreadable || !strings.Contains(sig.Reason, refused) || !strings.Contains(sig.Reason, "connection refused") {
+		t.Errorf("Signal() with the only activator refusing = %+v; want Unreadable naming %s and the refusal", sig, refused)
+	}
+
+	targets.Store([]Target{{URL: up.URL}})
+	s.ScrapeOnce(context.Background())
+	if got := s.Signal(); got != (Signal{State: SignalReadable}) {
+		t.Errorf("Signal() with every activator read = %+v, want Readable", got)
+	}
+	if got := s.Demand(checkout); got != 2.5 {
+		t.Fatalf("Demand(checkout) = %v, want 2.5", got)
+	}
+
+	// The activator fails for a moment: its share stays, still readable.
+	down.Store(true)
+	now = now.Add(2 * time.Second)
+	s.ScrapeOnce(context.Background())
+	if got, sig := s.Demand(checkout), s.Signal(); got != 2.5 || sig.State != SignalReadable {
+		t.Errorf("2s after the last good read: Demand = %v, Signal = %v; want 2.5 kept, Readable", got, sig)
+	}
+	// Past KeepFor: gone, and unreadable.
+	now = now.Add(1500 * time.Millisecond)
+	s.ScrapeOnce(context.Background())
+	if got, sig := s.Demand(checkout), s.Signal(); got != 0 || sig.State != SignalUnreadable || !strings.Contains(sig.Reason, "503") {
+		t.Errorf("3.5s after the last good read: Demand = %v, Signal = %+v; want 0, Unreadable naming the 503", got, sig)
+	}
+
+	targets.Store([]Target{})
+	s.ScrapeOnce(context.Background())
+	if sig := s.Signal(); sig.State != SignalUnreadable || !strings.Contains(sig.Reason, "no activator") {
+		t.Errorf("Signal() with no activator listed = %+v, want Unreadable, no activator", sig)
+	}
+
+	// A draining activator (not ready: shutting down) may still hold
+	// requests: they count; it failing does not make the signal unreadable.
+	down.Store(false)
+	targets.Store([]Target{{URL: up.URL, Draining: true}, {URL: refused, Draining: true}, {URL: second.URL}})
+	s.ScrapeOnce(context.Background())
+	if got, sig := s.Demand(checkout), s.Signal(); got != 3.5 || sig.State != SignalReadable {
+		t.Errorf("with a draining activator holding 2.5 and another refusing: Demand = %v, Signal = %+v; want 3.5 (2.5 + 1), Readable", got, sig)
+	}
+	targets.Store([]Target{{URL: up.URL, Draining: true}})
+	s.ScrapeOnce(context.Background())
+	if sig := s.Signal(); sig.State != SignalUnreadable || !strings.Contains(sig.Reason, "no activator") {
+		t.Errorf("Signal() with only a draining activator = %+v, want Unreadable, no activator ready", sig)
+	}
+
+	want := []SignalState{SignalUnreadable, SignalReadable, SignalUnreadable, SignalReadable, SignalUnreadable}
+	var got []SignalState
+	for _, sig := range signals {
+		got = append(got, sig.State)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("OnSignal calls (-want, +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]types.NamespacedName{checkout, checkout, checkout}, changed); diff != "" {
+		t.Errorf("OnChange calls (-want, +got):\n%s", diff)
+	}
+}
+
+// TestServerMetricTarget: the demand metric aims at the trigger's
+// targetConcurrency per pod, and asks for activationScale pods while there
+// is any demand: eight requests held in a cold start ask for one pod at a
+// target of 70, not eight (issue 19, defect 6).
+func TestServerMetricTarget(t *testing.T) {
+	var demand atomic.Int64
+	s := &Server{Demand: func(types.NamespacedName) float64 { return float64(demand.Load()) }}
+	client, stop := serve(t, s)
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ref := func(md map[string]string) *externalscaler.ScaledObjectRef {
+		m := map[string]string{"scalerAddress": "x:1", "namespace": "shop", "revision": "checkout-00001"}
+		maps.Copy(m, md)
+		return &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop", ScalerMetadata: m}
+	}
+	// pods is what the HPA asks for with an AverageValue target.
+	pods := func(md map[string]string) float64 {
+		t.Helper()
+		spec, err := client.GetMetricSpec(ctx, ref(md))
+		if err != nil || len(spec.MetricSpecs) != 1 {
+			t.Fatalf("GetMetricSpec = %v, %v", spec, err)
+		}
+		m, err := client.GetMetrics(ctx, &externalscaler.GetMetricsRequest{ScaledObjectRef: ref(md), MetricName: MetricName})
+		if err != nil || len(m.MetricValues) != 1 {
+			t.Fatalf("GetMetrics = %v, %v", m, err)
+		}
+		return math.Ceil(m.MetricValues[0].MetricValueFloat / spec.MetricSpecs[0].TargetSizeFloat)
+	}
+	target := map[string]string{"targetConcurrency": "70"}
+	for _, tc := range []struct {
+		name   string
+		demand int64
+		md     map[string]string
+		want   float64
+	}{
+		{"no demand", 0, target, 0},
+		{"8 held, target 70", 8, target, 1},
+		{"150 held, target 70", 150, target, 3},
+		{"1 held, activation-scale 3", 1, map[string]string{"targetConcurrency": "70", "activationScale": "3"}, 3},
+		{"no demand, activation-scale 3", 0, map[string]string{"targetConcurrency": "70", "activationScale": "3"}, 0},
+		{"a trigger without a target: 1 per pod", 8, nil, 8},
+	} {
+		demand.Store(tc.demand)
+		if got := pods(tc.md); got != tc.want {
+			t.Errorf("%s: the HPA would ask for %v pods, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -16,86 +16,169 @@ limitations under the License.
 
 // Package demand turns the requests Knative's activator holds for a
 // revision into KEDA activation (docs/scale-to-zero.md): a Scraper reads
-// every activator's per-revision concurrency from its Prometheus endpoint,
-// and a Server answers KEDA's external-push scaler protocol with it.
+// every activator's per-revision requests from its Prometheus endpoint and
+// says whether it can read them at all, and a Server answers KEDA's
+// external-push scaler protocol with them.
 package demand
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// ConcurrencyMetric is the activator's gauge of the requests it holds or
-// forwards per revision (Serving v0.48's kn.revision.request.concurrency,
-// as its Prometheus exporter names it), with the revision in
-// RevisionLabel and its namespace in NamespaceLabel.
+// The activator's per-revision metrics, as its Prometheus exporter names
+// them, with the revision in RevisionLabel and its namespace in
+// NamespaceLabel:
+//   - ConcurrencyMetric (every Serving release): the requests it holds or
+//     forwards, averaged over its 1 s report tick; a revision's first
+//     report leaves out the first request, so it shows a tick late.
+//   - QueuedMetric and ActiveMetric (Serving 1.22 and later): the requests
+//     waiting for capacity and those being proxied, counted as they
+//     happen.
+//
+// A revision's demand is the larger of the concurrency and queued+active:
+// the newer counters where the activator has them, the gauge elsewhere.
 const (
 	ConcurrencyMetric = "kn_revision_request_concurrency"
+	QueuedMetric      = "kn_revision_request_queued"
+	ActiveMetric      = "kn_revision_request_active"
 	RevisionLabel     = "kn_revision_name"
 	NamespaceLabel    = "k8s_namespace_name"
 )
 
-// Scraper keeps the activators' total concurrency per revision, read every
-// period while Needed says a revision is held at the activator.
+// SignalState says whether the activators' demand can be read.
+type SignalState int
+
+const (
+	// SignalUnknown: not checked yet (starting, or scale to zero is off).
+	SignalUnknown SignalState = iota
+	// SignalReadable: every activator's metrics were read lately.
+	SignalReadable
+	// SignalUnreadable: some activator's metrics cannot be read (or none
+	// is listed): a request it holds would wake nothing.
+	SignalUnreadable
+)
+
+func (s SignalState) String() string {
+	return [...]string{"Unknown", "Readable", "Unreadable"}[s]
+}
+
+// Signal is the state of the demand signal, and why when unreadable.
+type Signal struct {
+	State  SignalState
+	Reason string
+}
+
+// Scraper keeps the activators' total demand per revision, and whether it
+// can read it. It reads every Period while Needed says a revision is held
+// at the activator, and every HealthPeriod otherwise, so that a setting
+// that hides the activators' metrics is found before any revision relies
+// on them.
 type Scraper struct {
-	// Targets lists the activators' metrics URLs (http://ip:port/metrics).
-	Targets func(ctx context.Context) ([]string, error)
+	// Targets lists the activators' metrics endpoints.
+	Targets func(ctx context.Context) ([]Target, error)
+	// Enabled reports whether scale to zero through the activator is on;
+	// off, nothing is read and the signal is Unknown.
+	Enabled func() bool
 	// Needed reports whether any revision is in Proxy mode: only then is
 	// the activator in a path whose demand matters.
 	Needed func() bool
-	// Period is the scrape period.
-	Period func() time.Duration
+	// Period is the scrape period while Needed; HealthPeriod otherwise.
+	Period       func() time.Duration
+	HealthPeriod time.Duration
+	// KeepFor is how long a failing activator's last share of the demand
+	// is kept, and the signal still counts as readable; default 3 periods.
+	KeepFor func() time.Duration
 	// OnChange is called for each revision whose demand changed between
 	// zero and non-zero.
 	OnChange func(types.NamespacedName)
+	// OnSignal is called when the signal's state changes.
+	OnSignal func(Signal)
 	// Client is the HTTP client; default one with a 2 s timeout.
 	Client *http.Client
 	// Logf reports failed scrapes.
 	Logf func(format string, args ...any)
+	// now is time.Now unless a test sets it.
+	now func() time.Time
 
 	mu     sync.RWMutex
 	demand map[types.NamespacedName]float64
+	signal Signal
+	// last is each target's last good read.
+	last map[string]read
 }
 
-// Demand is the activators' concurrency for a revision (0 when unknown).
+// Target is one activator's metrics URL (http://ip:port/metrics).
+// Draining: the activator is not ready (shutting down, or starting): what
+// it reads is counted, as it may still hold requests, but it failing says
+// nothing about the signal.
+type Target struct {
+	URL      string
+	Draining bool
+}
+
+type read struct {
+	at     time.Time
+	demand map[types.NamespacedName]float64
+}
+
+// Demand is the activators' demand for a revision (0 when unknown).
 func (s *Scraper) Demand(key types.NamespacedName) float64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.demand[key]
 }
 
+// Signal is the state of the demand signal.
+func (s *Scraper) Signal() Signal {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.signal
+}
+
 // Run scrapes until ctx ends.
 func (s *Scraper) Run(ctx context.Context) {
 	for {
-		if s.Needed == nil || s.Needed() {
+		wait := s.Period()
+		switch {
+		case s.Enabled != nil && !s.Enabled():
+			s.reset()
+		case s.Needed == nil || s.Needed():
 			s.ScrapeOnce(ctx)
-		} else {
-			s.set(nil)
+		default:
+			s.ScrapeOnce(ctx)
+			if s.HealthPeriod > wait && s.Signal().State == SignalReadable {
+				wait = s.HealthPeriod
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(s.Period()):
+		case <-time.After(wait):
 		}
 	}
 }
 
-// ScrapeOnce reads every target once and replaces the demand with the
-// sum over them. A target that fails keeps no stale value: its part is
-// missing until it answers again (KEDA's poll, and the hold, cover a
-// lost scrape).
+// ScrapeOnce reads every target once and replaces the demand with the sum
+// over them. A target that fails keeps its last share for KeepFor: a lost
+// scrape must not read as "no request held". Past that, or with no good
+// read ever, the signal is unreadable.
 func (s *Scraper) ScrapeOnce(ctx context.Context) {
 	targets, err := s.Targets(ctx)
 	if err != nil {
+		// The API server's failure, not the activators': the demand and the
+		// signal stay as they were.
 		s.logf("listing the activators: %v", err)
 		return
 	}
@@ -103,25 +186,64 @@ func (s *Scraper) ScrapeOnce(ctx context.Context) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 2 * time.Second}
 	}
-	total := map[types.NamespacedName]float64{}
-	for _, u := range targets {
-		got, err := scrape(ctx, hc, u)
-		if err != nil {
-			s.logf("scraping activator %s: %v", u, err)
+	now := s.clock()
+	keep := s.keepFor()
+	next := map[string]read{}
+	var failed []string
+	ready := 0
+	for _, target := range targets {
+		u := target.URL
+		if !target.Draining {
+			ready++
+		}
+		got, err := Scrape(ctx, hc, u)
+		if err == nil {
+			next[u] = read{at: now, demand: got}
 			continue
 		}
-		for k, v := range got {
+		s.mu.RLock()
+		prev, had := s.last[u]
+		s.mu.RUnlock()
+		if had && now.Sub(prev.at) < keep {
+			next[u] = prev
+			s.logf("scraping activator %s: %v (its last read, %v old, still counts)", u, err, now.Sub(prev.at).Round(time.Millisecond))
+			continue
+		}
+		if target.Draining {
+			continue
+		}
+		s.logf("scraping activator %s: %v", u, err)
+		failed = append(failed, fmt.Sprintf("%s: %v", u, err))
+	}
+	total := map[types.NamespacedName]float64{}
+	for _, r := range next {
+		for k, v := range r.demand {
 			total[k] += v
 		}
 	}
-	s.set(total)
+	sig := Signal{State: SignalReadable}
+	switch {
+	case len(failed) > 0:
+		sort.Strings(failed)
+		sig = Signal{State: SignalUnreadable, Reason: "cannot read the request metrics of activator " + strings.Join(failed, "; ")}
+	case ready == 0:
+		sig = Signal{State: SignalUnreadable, Reason: "no activator is ready in the activator-service Endpoints"}
+	}
+	s.set(total, next, sig)
 }
 
-func (s *Scraper) set(next map[types.NamespacedName]float64) {
+func (s *Scraper) reset() {
+	s.set(nil, nil, Signal{})
+}
+
+func (s *Scraper) set(next map[types.NamespacedName]float64, last map[string]read, sig Signal) {
 	s.mu.Lock()
-	prev := s.demand
-	s.demand = next
+	prev, prevSig := s.demand, s.signal
+	s.demand, s.last, s.signal = next, last, sig
 	s.mu.Unlock()
+	if sig.State != prevSig.State && s.OnSignal != nil {
+		s.OnSignal(sig)
+	}
 	if s.OnChange == nil {
 		return
 	}
@@ -137,17 +259,36 @@ func (s *Scraper) set(next map[types.NamespacedName]float64) {
 	}
 }
 
+func (s *Scraper) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
+}
+
+func (s *Scraper) keepFor() time.Duration {
+	if s.KeepFor != nil {
+		return s.KeepFor()
+	}
+	return 3 * s.Period()
+}
+
 func (s *Scraper) logf(format string, args ...any) {
 	if s.Logf != nil {
 		s.Logf(format, args...)
 	}
 }
 
-func scrape(ctx context.Context, hc *http.Client, url string) (map[types.NamespacedName]float64, error) {
+// acceptHeader asks for Prometheus's protobuf format, else text.
+const acceptHeader = `application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3`
+
+// Scrape reads one activator's demand per revision.
+func Scrape(ctx context.Context, hc *http.Client, url string) (map[types.NamespacedName]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
+	req.Header.Set("Accept", acceptHeader)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
@@ -156,83 +297,68 @@ func scrape(ctx context.Context, hc *http.Client, url string) (map[types.Namespa
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s", resp.Status)
 	}
-	return ParseConcurrency(resp.Body)
+	return Parse(resp.Body, expfmt.ResponseFormat(resp.Header))
 }
 
-// ParseConcurrency reads ConcurrencyMetric's samples from Prometheus's text
-// format, summed per revision (one activator may report several series of
-// a revision, one per other label).
-func ParseConcurrency(r io.Reader) (map[types.NamespacedName]float64, error) {
-	out := map[types.NamespacedName]float64{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, ConcurrencyMetric)
-		if !ok || !strings.HasPrefix(rest, "{") {
-			continue
-		}
-		labels, value, err := splitSample(rest)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", line, err)
-		}
-		key := types.NamespacedName{Namespace: labels[NamespaceLabel], Name: labels[RevisionLabel]}
-		if key.Name == "" || key.Namespace == "" {
-			continue
-		}
-		out[key] += value
-	}
-	return out, sc.Err()
-}
-
-// splitSample parses `{a="x",b="y"} 1.5 [timestamp]`.
-func splitSample(s string) (map[string]string, float64, error) {
-	labels := map[string]string{}
-	i := 1 // past '{'
+// Parse reads the demand per revision from an activator's metrics in
+// format: max(concurrency, queued + active), each summed over its series
+// of the revision.
+func Parse(r io.Reader, format expfmt.Format) (map[types.NamespacedName]float64, error) {
+	dec := expfmt.NewDecoder(r, format) // text unless format says protobuf
+	concurrency := map[types.NamespacedName]float64{}
+	counted := map[types.NamespacedName]float64{}
 	for {
-		for i < len(s) && (s[i] == ',' || s[i] == ' ') {
-			i++
-		}
-		if i >= len(s) {
-			return nil, 0, fmt.Errorf("unterminated labels")
-		}
-		if s[i] == '}' {
-			i++
+		var mf dto.MetricFamily
+		if err := dec.Decode(&mf); errors.Is(err, io.EOF) {
 			break
+		} else if err != nil {
+			return nil, err
 		}
-		eq := strings.IndexByte(s[i:], '=')
-		if eq < 0 || i+eq+1 >= len(s) || s[i+eq+1] != '"' {
-			return nil, 0, fmt.Errorf("bad label at %d", i)
+		var into map[types.NamespacedName]float64
+		switch mf.GetName() {
+		case ConcurrencyMetric:
+			into = concurrency
+		case QueuedMetric, ActiveMetric:
+			into = counted
+		default:
+			continue
 		}
-		name := s[i : i+eq]
-		i += eq + 2
-		var b strings.Builder
-		for ; i < len(s) && s[i] != '"'; i++ {
-			if s[i] == '\\' && i+1 < len(s) {
-				i++
-				switch s[i] {
-				case 'n':
-					b.WriteByte('\n')
-				default:
-					b.WriteByte(s[i])
-				}
+		for _, m := range mf.GetMetric() {
+			key := revisionOf(m)
+			if key.Name == "" || key.Namespace == "" {
 				continue
 			}
-			b.WriteByte(s[i])
+			into[key] += value(m)
 		}
-		if i >= len(s) {
-			return nil, 0, fmt.Errorf("unterminated value of %s", name)
+	}
+	out := concurrency
+	for k, v := range counted {
+		out[k] = max(out[k], v)
+	}
+	return out, nil
+}
+
+func revisionOf(m *dto.Metric) types.NamespacedName {
+	var key types.NamespacedName
+	for _, l := range m.GetLabel() {
+		switch l.GetName() {
+		case RevisionLabel:
+			key.Name = l.GetValue()
+		case NamespaceLabel:
+			key.Namespace = l.GetValue()
 		}
-		i++ // past '"'
-		labels[name] = b.String()
 	}
-	fields := strings.Fields(s[i:])
-	if len(fields) == 0 {
-		return nil, 0, fmt.Errorf("no value")
+	return key
+}
+
+func value(m *dto.Metric) float64 {
+	switch {
+	case m.Gauge != nil:
+		return m.GetGauge().GetValue()
+	case m.Counter != nil:
+		return m.GetCounter().GetValue()
+	case m.Untyped != nil:
+		return m.GetUntyped().GetValue()
 	}
-	v, err := strconv.ParseFloat(fields[0], 64)
-	if err != nil {
-		return nil, 0, err
-	}
-	return labels, v, nil
+	return 0
 }

@@ -19,6 +19,7 @@ package demand
 import (
 	"context"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,7 +31,9 @@ import (
 )
 
 // MetricName is the metric the demand trigger reports to KEDA's HPA: the
-// activator's concurrency, with a target of one request per pod. It is
+// requests the activator holds or forwards for the revision, aimed at the
+// trigger's targetConcurrency per pod, and while there is any demand at
+// least activationScale pods' worth (the KPA's first step from zero). It is
 // zero whenever the activator is out of the path, so it never steers the
 // HPA above the revision's own metric.
 const MetricName = "activator-demand"
@@ -128,17 +131,39 @@ func (s *Server) StreamIsActive(ref *externalscaler.ScaledObjectRef, stream grpc
 	}
 }
 
-// GetMetricSpec implements the HPA side: one metric, target 1 per pod.
-func (s *Server) GetMetricSpec(context.Context, *externalscaler.ScaledObjectRef) (*externalscaler.GetMetricSpecResponse, error) {
+// GetMetricSpec implements the HPA side: one metric, its target the
+// trigger's targetConcurrency per pod (1 when it names none).
+func (s *Server) GetMetricSpec(_ context.Context, ref *externalscaler.ScaledObjectRef) (*externalscaler.GetMetricSpecResponse, error) {
+	target := TargetPerPod(ref)
 	return &externalscaler.GetMetricSpecResponse{MetricSpecs: []*externalscaler.MetricSpec{{
-		MetricName: MetricName, TargetSize: 1, TargetSizeFloat: 1,
+		MetricName: MetricName, TargetSize: int64(math.Ceil(target)), TargetSizeFloat: target,
 	}}}, nil
 }
 
-// GetMetrics reports the revision's demand.
+// GetMetrics reports the revision's demand, raised while there is any to
+// activationScale pods' worth of the target.
 func (s *Server) GetMetrics(_ context.Context, req *externalscaler.GetMetricsRequest) (*externalscaler.GetMetricsResponse, error) {
-	d := s.Demand(Key(req.GetScaledObjectRef()))
+	ref := req.GetScaledObjectRef()
+	d := s.Demand(Key(ref))
+	if d > 0 {
+		d = max(d, float64(activationScale(ref))*TargetPerPod(ref))
+	}
 	return &externalscaler.GetMetricsResponse{MetricValues: []*externalscaler.MetricValue{{
 		MetricName: MetricName, MetricValue: int64(math.Ceil(d)), MetricValueFloat: d,
 	}}}, nil
+}
+
+// TargetPerPod is the requests per pod the trigger aims at (translate.DemandTarget).
+func TargetPerPod(ref *externalscaler.ScaledObjectRef) float64 {
+	if v, err := strconv.ParseFloat(ref.GetScalerMetadata()[translate.DemandTargetKey], 64); err == nil && v > 0 {
+		return v
+	}
+	return 1
+}
+
+func activationScale(ref *externalscaler.ScaledObjectRef) int {
+	if n, err := strconv.Atoi(ref.GetScalerMetadata()[translate.DemandActivationScaleKey]); err == nil && n > 1 {
+		return n
+	}
+	return 1
 }

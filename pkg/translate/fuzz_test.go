@@ -17,6 +17,7 @@ limitations under the License.
 package translate
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -46,13 +47,22 @@ var fuzzKeys = []string{
 
 // FuzzScaledObject checks, for any annotations, that the translation never
 // panics and either names the bad annotations or returns an object that
-// KEDA's own validation accepts and that stays tied to its revision.
+// stays tied to its revision and that KEDA's admission webhook admits for
+// the revision's Deployment as Serving makes it (acceptedByKEDA: the
+// webhook's own entry point, not the helpers the translation calls).
 // testdata/fuzz/FuzzScaledObject holds the seed corpus `go test` runs.
 func FuzzScaledObject(f *testing.F) {
 	f.Add("cpu", "80", "", "", "", "1", "10", "", "", "", "", "", "", "", "", "")
 	f.Add("rps", "0.5", "Value", "sum(rate(x{r=\"{{.Revision}}\"}[1m]))", "http://p:9090", "0", "", "2m", "10m",
 		`[{"type":"prometheus","name":"q","metadata":{"query":"q"}}]`, `{"formula":"rps + q","target":"3"}`,
 		`{"policies":[{"type":"Pods","value":2,"periodSeconds":30}]}`, `{"spec":{"advanced":{}}}`, "0", "3", "creds")
+	// A pod-wide memory trigger next to a custom metric: admitted only once
+	// scoped to the user's container (queue-proxy requests no memory).
+	f.Add("rps", "1", "", "sum(x)", "http://p:9090", "", "", "", "",
+		`[{"type":"memory","metricType":"Utilization","metadata":{"value":"70"}}]`, "", "", "", "", "", "")
+	// The same trigger on queue-proxy, which requests no memory: refused.
+	f.Add("rps", "1", "", "sum(x)", "http://p:9090", "", "", "", "",
+		`[{"type":"memory","metricType":"Utilization","metadata":{"value":"70","containerName":"queue-proxy"}}]`, "", "", "", "", "", "")
 	f.Fuzz(func(t *testing.T, metric, target, metricType, query, address, minScale, maxScale, window, delay,
 		extra, modifiers, upRules, override, idle, fallback, authName string) {
 		values := []string{metric, target, metricType, query, address, minScale, maxScale, window, delay,
@@ -74,6 +84,15 @@ func FuzzScaledObject(f *testing.F) {
 		if err != nil {
 			if so != nil {
 				t.Fatal("an object came with an error")
+			}
+			// KEDA could not measure the pods on a resource: the error
+			// names the annotation whose trigger asked for it.
+			var unscalable *ResourceRequestError
+			if errors.As(err, &unscalable) {
+				if !strings.HasPrefix(unscalable.Key, autoscaling.GroupName+"/") {
+					t.Fatalf("error names %q, not an annotation: %v", unscalable.Key, err)
+				}
+				return
 			}
 			keys := Keys(err)
 			if len(keys) == 0 {

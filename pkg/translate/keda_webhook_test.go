@@ -17,54 +17,27 @@ limitations under the License.
 package translate_test
 
 import (
-	"context"
-	"fmt"
 	"strings"
 	"testing"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
 	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/pkg/translate/translatetest"
 )
 
-// kedaWebhook runs KEDA v2.19's own admission checks for ScaledObjects
-// (apis/keda/v1alpha1 scaledobject_webhook.go: the workload's requests,
-// replica bounds, fallback, triggers, HPA and ScaledObject clashes) against
-// a namespace holding objs. KEDA reads the cluster through a
-// controller-runtime manager's client; this gives it one over objs.
+// kedaWebhook is KEDA's admission check over a namespace holding objs
+// (translate.KEDAAdmission, keda_admission_test.go).
 func kedaWebhook(t *testing.T, objs ...client.Object) func(*kedav1alpha1.ScaledObject) error {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{kedav1alpha1.AddToScheme, appsv1.AddToScheme, corev1.AddToScheme, autoscalingv2.AddToScheme} {
-		if err := add(scheme); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mapper := meta.NewDefaultRESTMapper(nil)
-	mapper.Add(appsv1.SchemeGroupVersion.WithKind("Deployment"), meta.RESTScopeNamespace)
-	mapper.Add(appsv1.SchemeGroupVersion.WithKind("StatefulSet"), meta.RESTScopeNamespace)
-	mgr := &fakeManager{scheme: scheme, mapper: mapper, client: &objectsClient{objs: objs}, server: webhook.NewServer(webhook.Options{})}
-	if err := (&kedav1alpha1.ScaledObject{}).SetupWebhookWithManager(mgr, false); err != nil {
-		t.Fatalf("setting up KEDA's webhook: %v", err)
-	}
-	return func(so *kedav1alpha1.ScaledObject) error {
-		_, err := so.ValidateCreate(ptr.Bool(false))
-		return err
-	}
+	return translate.KEDAAdmission(t, objs...)
 }
 
 // TestKEDAWebhookAdmitsServingRevisions is the check a real install makes:
@@ -150,49 +123,4 @@ func servingDeployment(userRequests corev1.ResourceList) *appsv1.Deployment {
 		ObjectMeta: metav1.ObjectMeta{Name: translatetest.Revision + "-deployment", Namespace: "shop"},
 		Spec:       appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: *servingPod(userRequests)}},
 	}
-}
-
-// fakeManager is the part of a controller-runtime manager KEDA's webhook
-// set-up reads; any other method panics through the nil interface.
-type fakeManager struct {
-	ctrl.Manager
-	scheme *runtime.Scheme
-	mapper meta.RESTMapper
-	client client.Client
-	server webhook.Server
-}
-
-func (m *fakeManager) GetClient() client.Client         { return m.client }
-func (m *fakeManager) GetRESTMapper() meta.RESTMapper   { return m.mapper }
-func (m *fakeManager) GetScheme() *runtime.Scheme       { return m.scheme }
-func (m *fakeManager) GetConfig() *rest.Config          { return &rest.Config{} }
-func (m *fakeManager) GetWebhookServer() webhook.Server { return m.server }
-func (m *fakeManager) GetAPIReader() client.Reader      { return m.client }
-
-// objectsClient serves Get and List over a fixed set of objects, the only
-// calls KEDA's webhook makes.
-type objectsClient struct {
-	client.Client
-	objs []client.Object
-}
-
-func (c *objectsClient) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
-	for _, o := range c.objs {
-		if o.GetName() == key.Name && o.GetNamespace() == key.Namespace && fmt.Sprintf("%T", o) == fmt.Sprintf("%T", obj) {
-			switch dst := obj.(type) {
-			case *appsv1.Deployment:
-				*dst = *o.(*appsv1.Deployment).DeepCopy()
-				return nil
-			}
-		}
-	}
-	return fmt.Errorf("%T %s not found", obj, key)
-}
-
-func (c *objectsClient) List(_ context.Context, list client.ObjectList, _ ...client.ListOption) error {
-	switch list.(type) {
-	case *corev1.LimitRangeList, *kedav1alpha1.ScaledObjectList, *autoscalingv2.HorizontalPodAutoscalerList:
-		return nil // none in the namespace
-	}
-	return fmt.Errorf("unexpected List of %T", list)
 }

@@ -139,7 +139,7 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 		sources = append(sources, ExtraTriggersAnnotationKey)
 	}
 	if zero {
-		so.Spec.Triggers = append(so.Spec.Triggers, demandTrigger(pa, cfg.KEDA))
+		so.Spec.Triggers = append(so.Spec.Triggers, demandTrigger(pa, cfg))
 		sources = append(sources, autoscaling.MinScaleAnnotationKey)
 	}
 
@@ -179,13 +179,8 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 		return nil, errs
 	}
 	if zero {
-		if errs = checkScaleToZero(so, pa, cfg.KEDA); errs != nil {
+		if errs = checkScaleToZero(so, pa, cfg); errs != nil {
 			return nil, errs
-		}
-		if c := so.Spec.CooldownPeriod; c != nil && *c == 0 {
-			// KEDA would remove the last pod on its first idle poll, before
-			// this controller could hold it for the activator.
-			so.Spec.CooldownPeriod = ptr.Int32(1)
 		}
 	} else if errs = checkActivity(so, anns); errs != nil {
 		return nil, errs

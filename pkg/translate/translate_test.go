@@ -444,22 +444,16 @@ func TestScaledObject(t *testing.T) {
 	}
 }
 
-// acceptedByKEDA is the oracle: KEDA's own admission checks that need no cluster.
+// acceptedByKEDA is the oracle: KEDA's admission webhook, as its process
+// runs it (ValidateCreate), admits the object for the revision's Deployment
+// as Serving makes it (testDeployment, the pod testWorkload describes). It
+// does not reuse the translation's own calls into KEDA's helpers: it also
+// reads the workload's requests and checks names, scaling modifiers and
+// clashes, so it fails when the translation lets through what KEDA refuses.
 func acceptedByKEDA(t testing.TB, so *kedav1alpha1.ScaledObject) {
 	t.Helper()
-	if err := kedav1alpha1.ValidateTriggers(so.Spec.Triggers); err != nil {
-		t.Errorf("KEDA ValidateTriggers: %v", err)
-	}
-	if err := kedav1alpha1.CheckReplicaCountBoundsAreValid(so); err != nil {
-		t.Errorf("KEDA CheckReplicaCountBoundsAreValid: %v", err)
-	}
-	if err := kedav1alpha1.CheckFallbackValid(so); err != nil {
-		t.Errorf("KEDA CheckFallbackValid: %v", err)
-	}
-	if so.IsUsingModifiers() {
-		if _, err := kedav1alpha1.ValidateAndCompileScalingModifiers(so.DeepCopy()); err != nil {
-			t.Errorf("KEDA ValidateAndCompileScalingModifiers: %v", err)
-		}
+	if err := kedaAdmission(t, testDeployment())(so); err != nil {
+		t.Errorf("KEDA's webhook refuses the ScaledObject: %v", err)
 	}
 	if so.Spec.ScaleTargetRef == nil || so.Spec.ScaleTargetRef.Name == "" {
 		t.Error("no scale target")

@@ -17,12 +17,16 @@ limitations under the License.
 package translate
 
 import (
+	"fmt"
+	"math"
 	"strconv"
+	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 )
@@ -43,7 +47,31 @@ const (
 	DemandScalerAddressKey = "scalerAddress"
 	DemandNamespaceKey     = "namespace"
 	DemandRevisionKey      = "revision"
+	// DemandTargetKey is the requests per pod the demand metric aims at
+	// (DemandTarget); DemandActivationScaleKey the revision's
+	// activation-scale, when above 1.
+	DemandTargetKey          = "targetConcurrency"
+	DemandActivationScaleKey = "activationScale"
 )
+
+// DemandTarget is the requests per pod the demand trigger's metric aims
+// at: the concurrency target the KPA would give the revision (its
+// containerConcurrency, else container-concurrency-target-default, times
+// container-concurrency-target-percentage or the revision's
+// target-utilization-percentage). One per pod would ask for a pod per
+// request held during a slow cold start. The revision's own target
+// annotation is its own metric's, not this one's.
+func DemandTarget(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Config) float64 {
+	total := float64(pa.Spec.ContainerConcurrency)
+	if total == 0 {
+		total = as.ContainerConcurrencyTargetDefault
+	}
+	tu := as.ContainerConcurrencyTargetFraction
+	if v, ok := pa.TargetUtilization(); ok {
+		tu = v
+	}
+	return math.Max(autoscaling.TargetMin, total*tu)
+}
 
 // ScaleToZero reports whether pa may go to zero through the activator:
 // config-autoscaler-keda names the scaler, config-autoscaler enables scale
@@ -64,16 +92,21 @@ func ScaleToZero(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) bool
 
 // demandTrigger is the external-push trigger of a revision that may go to
 // zero.
-func demandTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) kedav1alpha1.ScaleTriggers {
-	return kedav1alpha1.ScaleTriggers{
+func demandTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) kedav1alpha1.ScaleTriggers {
+	t := kedav1alpha1.ScaleTriggers{
 		Type: DemandTriggerType,
 		Name: DemandTriggerName,
 		Metadata: map[string]string{
-			DemandScalerAddressKey: cfg.ActivatorScalerAddress,
+			DemandScalerAddressKey: cfg.KEDA.ActivatorScalerAddress,
 			DemandNamespaceKey:     pa.Namespace,
 			DemandRevisionKey:      pa.Name,
+			DemandTargetKey:        strconv.FormatFloat(DemandTarget(pa, cfg.Autoscaler), 'f', -1, 64),
 		},
 	}
+	if n, ok := pa.ActivationScale(); ok && n > 1 {
+		t.Metadata[DemandActivationScaleKey] = strconv.Itoa(int(n))
+	}
+	return t
 }
 
 // hasDemandTrigger reports whether so still carries the revision's demand
@@ -83,7 +116,9 @@ func hasDemandTrigger(so *kedav1alpha1.ScaledObject, want kedav1alpha1.ScaleTrig
 		if t.Type == want.Type && t.Name == want.Name &&
 			t.Metadata[DemandScalerAddressKey] == want.Metadata[DemandScalerAddressKey] &&
 			t.Metadata[DemandNamespaceKey] == want.Metadata[DemandNamespaceKey] &&
-			t.Metadata[DemandRevisionKey] == want.Metadata[DemandRevisionKey] {
+			t.Metadata[DemandRevisionKey] == want.Metadata[DemandRevisionKey] &&
+			t.Metadata[DemandTargetKey] == want.Metadata[DemandTargetKey] &&
+			t.Metadata[DemandActivationScaleKey] == want.Metadata[DemandActivationScaleKey] {
 			return true
 		}
 	}
@@ -92,15 +127,19 @@ func hasDemandTrigger(so *kedav1alpha1.ScaledObject, want kedav1alpha1.ScaleTrig
 
 // checkScaleToZero refuses what would let a min-scale "0" revision reach
 // zero without the activator waking it, or never let it idle.
-func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) *apis.FieldError {
+func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, full *config.Config) *apis.FieldError {
+	cfg := full.KEDA
 	key, value, _ := autoscaling.MinScaleAnnotation.Get(pa.Annotations)
 	if so.IsUsingModifiers() {
 		return invalid(key, value, "scale to zero through the activator does not combine with scaling-modifiers: "+
 			"KEDA would judge activity by the formula alone, and the activator's demand could not wake the revision")
 	}
-	if !hasDemandTrigger(so, demandTrigger(pa, cfg)) {
+	if !hasDemandTrigger(so, demandTrigger(pa, full)) {
 		return invalid(OverrideAnnotationKey, pa.Annotations[OverrideAnnotationKey], "replaces the triggers of a min-scale \"0\" revision: "+
 			"keep the "+DemandTriggerName+" trigger, or the activator cannot wake the revision")
+	}
+	if err := checkCooldown(so, pa, cfg); err != nil {
+		return err
 	}
 	for _, t := range so.Spec.Triggers {
 		if t.Type != "cpu" && t.Type != "memory" && t.Name != DemandTriggerName {
@@ -109,4 +148,50 @@ func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.Pod
 	}
 	return invalid(key, value, "a revision scaled on cpu or memory alone never idles (KEDA counts those triggers always active), "+
 		"so it cannot go to zero: add a trigger that can be inactive (a custom metric, extra-prometheus-triggers)")
+}
+
+// HoldLead is how long, at least, KEDA's cooldown must outlast its polling
+// interval for a revision that scales to zero. KEDA removes the last pod
+// once cooldownPeriod has passed since its last active poll, and first
+// says Active=False at its next poll, one polling interval later; in what
+// is left this controller must see that, mark the revision idle, and push
+// the hold that keeps the last pod until the activator is in the path (an
+// informer event, a reconcile and a stream message: well under a second
+// on a loaded controller).
+const HoldLead = 3 * time.Second
+
+// KEDA's defaults of pollingInterval and cooldownPeriod.
+const (
+	kedaDefaultPollingSeconds  = 30
+	kedaDefaultCooldownSeconds = 300
+)
+
+// checkCooldown refuses a cooldown too short for the hold to reach KEDA.
+func checkCooldown(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.KEDA) *apis.FieldError {
+	polling, cooldown := int32(kedaDefaultPollingSeconds), int32(kedaDefaultCooldownSeconds)
+	if p := so.Spec.PollingInterval; p != nil {
+		polling = *p
+	}
+	if c := so.Spec.CooldownPeriod; c != nil {
+		cooldown = *c
+	}
+	need := time.Duration(polling)*time.Second + HoldLead
+	if time.Duration(cooldown)*time.Second >= need {
+		return nil
+	}
+	why := fmt.Sprintf("a min-scale \"0\" revision needs a KEDA cooldown of at least its polling interval (%ds) + %v = %v: "+
+		"KEDA removes the last pod once the cooldown has passed since its last active poll, "+
+		"and the activator must be put in the revision's path before that", polling, HoldLead, need)
+	key, value := CooldownPeriodAnnotationKey, pa.Annotations[CooldownPeriodAnnotationKey]
+	switch {
+	case value != "":
+	case cfg.CooldownPeriod > 0 && int32(cfg.CooldownPeriod/time.Second) == cooldown:
+		value = strconv.Itoa(int(cooldown))
+		why += fmt.Sprintf(" (the cooldown is %s's %s: set this annotation, or raise that)", config.KEDAConfigName, config.CooldownPeriodKey)
+	case pa.Annotations[OverrideAnnotationKey] != "":
+		key, value = OverrideAnnotationKey, pa.Annotations[OverrideAnnotationKey]
+	default:
+		value = strconv.Itoa(int(cooldown))
+	}
+	return invalid(key, value, why)
 }

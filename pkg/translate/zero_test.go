@@ -17,6 +17,7 @@ limitations under the License.
 package translate
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,7 +33,12 @@ func TestScaleToZero(t *testing.T) {
 	on := map[string]string{"activator-scaler-address": scalerAddress}
 	demand := kedav1alpha1.ScaleTriggers{
 		Type: "external-push", Name: "activator-demand",
-		Metadata: map[string]string{"scalerAddress": scalerAddress, "namespace": testNS, "revision": testRevision},
+		Metadata: map[string]string{"scalerAddress": scalerAddress, "namespace": testNS, "revision": testRevision, "targetConcurrency": "70"},
+	}
+	demandWith := func(md map[string]string) kedav1alpha1.ScaleTriggers {
+		d := *demand.DeepCopy()
+		maps.Copy(d.Metadata, md)
+		return d
 	}
 	prom := promTrigger("http_requests_per_second", renderedQuery, "10", autoscalingv2.AverageValueMetricType)
 	zeroWith := func(triggers ...kedav1alpha1.ScaleTriggers) func(*kedav1alpha1.ScaledObject) {
@@ -46,10 +52,30 @@ func TestScaleToZero(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		anns       map[string]string
+		cc         int64
 		autoscaler map[string]string
 		keda       map[string]string
 		want       []func(*kedav1alpha1.ScaledObject)
 	}{{
+		// The demand metric's target is the KPA's concurrency target, not 1
+		// per pod (issue 19, defect 6).
+		name: "demand target: containerConcurrency 10 times 70%",
+		anns: custom(minZero),
+		cc:   10,
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demandWith(map[string]string{"targetConcurrency": "7"}))},
+	}, {
+		name:       "demand target: config-autoscaler's default and target percentage",
+		anns:       custom(minZero),
+		autoscaler: map[string]string{"container-concurrency-target-default": "40", "container-concurrency-target-percentage": "50"},
+		keda:       on,
+		want:       []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demandWith(map[string]string{"targetConcurrency": "20"}))},
+	}, {
+		name: "demand target: the revision's target-utilization-percentage; activation-scale 3",
+		anns: custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", autoscaling.TargetUtilizationPercentageKey: "25", autoscaling.ActivationScaleKey: "3"}),
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demandWith(map[string]string{"targetConcurrency": "25", "activationScale": "3"}))},
+	}, {
 		name: "off by default: min-scale 0 means 1, no demand trigger",
 		anns: custom(minZero),
 		want: []func(*kedav1alpha1.ScaledObject){withTrigger(prom)},
@@ -80,13 +106,17 @@ func TestScaleToZero(t *testing.T) {
 		keda:       on,
 		want:       []func(*kedav1alpha1.ScaledObject){withTrigger(prom)},
 	}, {
-		name: "a cooldown of 0 becomes 1s",
-		anns: custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", CooldownPeriodAnnotationKey: "0"}),
+		name: "the shortest cooldown: polling interval + 3s",
+		anns: custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", PollingIntervalAnnotationKey: "1", CooldownPeriodAnnotationKey: "4"}),
 		keda: on,
-		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demand), func(so *kedav1alpha1.ScaledObject) { so.Spec.CooldownPeriod = ptr.Int32(1) }},
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(prom, demand), func(so *kedav1alpha1.ScaledObject) {
+			so.Spec.PollingInterval = ptr.Int32(1)
+			so.Spec.CooldownPeriod = ptr.Int32(4)
+		}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := pa(tc.anns)
+			p.Spec.ContainerConcurrency = tc.cc
 			got, err := ScaledObject(Input{PA: p, Config: testConfig(t, tc.autoscaler, tc.keda), Workload: testWorkload()})
 			if err != nil {
 				t.Fatalf("ScaledObject() = %v", err)
@@ -104,6 +134,7 @@ func TestScaleToZeroRefused(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		anns       map[string]string
+		keda       map[string]string
 		wantReason string
 		wantMsg    string
 	}{{
@@ -124,12 +155,35 @@ func TestScaleToZeroRefused(t *testing.T) {
 		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", OverrideAnnotationKey: `{"spec":{"triggers":[{"type":"cpu","metricType":"Utilization","metadata":{"value":"50"}}]}}`}),
 		wantReason: "InvalidScaledObjectOverride",
 	}, {
+		name:       "a cooldown of 0",
+		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", CooldownPeriodAnnotationKey: "0"}),
+		wantReason: "InvalidKedaCooldownPeriod",
+		wantMsg: "invalid value: 0: autoscaling.knative.dev/keda-cooldown-period\n" +
+			`a min-scale "0" revision needs a KEDA cooldown of at least its polling interval (30s) + 3s = 33s: ` +
+			`KEDA removes the last pod once the cooldown has passed since its last active poll, and the activator must be put in the revision's path before that`,
+	}, {
+		name:       "a cooldown 1s short of the polling interval + 3s",
+		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", PollingIntervalAnnotationKey: "10", CooldownPeriodAnnotationKey: "12s"}),
+		wantReason: "InvalidKedaCooldownPeriod",
+	}, {
+		name:       "a cluster-wide cooldown too short: the config map's key",
+		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0"}),
+		keda:       map[string]string{"cooldown-period": "20s"},
+		wantReason: "InvalidKedaCooldownPeriod",
+		wantMsg: "invalid value: 20: autoscaling.knative.dev/keda-cooldown-period\n" +
+			`a min-scale "0" revision needs a KEDA cooldown of at least its polling interval (30s) + 3s = 33s: ` +
+			`KEDA removes the last pod once the cooldown has passed since its last active poll, and the activator must be put in the revision's path before that ` +
+			`(the cooldown is config-autoscaler-keda's cooldown-period: set this annotation, or raise that)`,
+	}, {
 		name:       "a revision's own trigger named like the demand trigger",
 		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", PrometheusTriggerNameAnnotationKey: "activator-demand"}),
 		wantReason: "InvalidTriggerPrometheusName",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ScaledObject(Input{PA: pa(tc.anns), Config: testConfig(t, nil, on), Workload: testWorkload()})
+			keda := map[string]string{}
+			maps.Copy(keda, on)
+			maps.Copy(keda, tc.keda)
+			got, err := ScaledObject(Input{PA: pa(tc.anns), Config: testConfig(t, nil, keda), Workload: testWorkload()})
 			if err == nil {
 				t.Fatalf("ScaledObject() = %+v, want an error", got.Spec)
 			}

@@ -346,13 +346,17 @@ func (c *Cluster) startActivator(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, step := range [][]string{
+	innerSteps := [][]string{
 		{"ip", "link", "set", "lo", "up"},
 		{"ip", "addr", "add", podNamespaceAddr + activatorNetCIDR, "dev", inner},
 		{"ip", "link", "set", inner, "up"},
+	}
+	if !c.opts.QueueProxy {
 		// A /16 on lo makes every address of it local: each kwok pod IP.
-		{"ip", "addr", "add", KwokPodCIDR, "dev", "lo"},
-	} {
+		// (With QueueProxy each pod has a namespace of its own instead.)
+		innerSteps = append(innerSteps, []string{"ip", "addr", "add", KwokPodCIDR, "dev", "lo"})
+	}
+	for _, step := range innerSteps {
 		if err := in(step...); err != nil {
 			return err
 		}
@@ -365,29 +369,31 @@ func (c *Cluster) startActivator(ctx context.Context) error {
 		return err
 	}
 
-	podsL, err := listenInNamespace(nsPath, ":"+strconv.Itoa(queueProxyPort))
-	if err != nil {
-		return fmt.Errorf("serving the pods: %w", err)
-	}
-	sinkL, err := listenInNamespace(nsPath, net.JoinHostPort(podNamespaceAddr, strconv.Itoa(statSinkPort)))
-	if err != nil {
-		podsL.Close()
-		return fmt.Errorf("serving the stat sink: %w", err)
-	}
 	c.Pods = &FakePods{}
 	c.statSink = &statSink{}
-	podsSrv := &http.Server{Handler: c.Pods, ReadHeaderTimeout: 10 * time.Second}
-	sinkSrv := &http.Server{Handler: c.statSink, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = podsSrv.Serve(podsL) }()
-	go func() { _ = sinkSrv.Serve(sinkL) }()
-	c.mu.Lock()
-	c.closers = append(c.closers, closerFunc(func() error { podsSrv.Close(); sinkSrv.Close(); return nil }))
-	c.mu.Unlock()
+	if c.opts.QueueProxy {
+		// Serving's queue-proxy in a namespace per pod (queueproxy.go).
+		if err := c.startQueueProxies(ctx, pid); err != nil {
+			return err
+		}
+	} else if err := c.serveInNamespace(nsPath, ":"+strconv.Itoa(queueProxyPort), c.Pods); err != nil {
+		return fmt.Errorf("serving the pods: %w", err)
+	}
+	if c.opts.ServingAutoscaler {
+		// Serving's autoscaler takes the stat sink's address (servingautoscaler.go).
+		if err := c.startServingAutoscaler(ctx, pid); err != nil {
+			return err
+		}
+	} else if err := c.serveInNamespace(nsPath, net.JoinHostPort(podNamespaceAddr, strconv.Itoa(statSinkPort)), c.statSink); err != nil {
+		return fmt.Errorf("serving the stat sink: %w", err)
+	}
 
 	// The activator serves its per-revision concurrency gauge only with
 	// Prometheus metrics on (config-observability's default is none).
-	if err := c.enablePrometheusMetrics(ctx); err != nil {
-		return err
+	if !c.opts.ActivatorDefaultMetrics {
+		if err := c.EnablePrometheusMetrics(ctx); err != nil {
+			return err
+		}
 	}
 	// The activator's own /etc/hosts: Serving's autoscaler is the stat sink.
 	hosts := filepath.Join(c.workDir, "activator-hosts")
@@ -487,10 +493,10 @@ func (c *Cluster) waitActivatorHealthy(ctx context.Context) error {
 	return nil
 }
 
-// enablePrometheusMetrics sets config-observability's metrics-protocol to
+// EnablePrometheusMetrics sets config-observability's metrics-protocol to
 // prometheus, so Serving's components (whose metrics hosts and ports the
-// harness sets) serve Prometheus metrics.
-func (c *Cluster) enablePrometheusMetrics(ctx context.Context) error {
+// harness sets) serve Prometheus metrics from their next start.
+func (c *Cluster) EnablePrometheusMetrics(ctx context.Context) error {
 	cms := c.client.CoreV1().ConfigMaps(ServingNamespace)
 	cm, err := cms.Get(ctx, "config-observability", metav1.GetOptions{})
 	if err != nil {
@@ -523,6 +529,21 @@ func (c *Cluster) publishActivator(ctx context.Context) error {
 	}}
 	_, err = eps.Update(ctx, ep, metav1.UpdateOptions{})
 	return err
+}
+
+// serveInNamespace serves h on addr inside the network namespace at nsPath
+// until the cluster stops.
+func (c *Cluster) serveInNamespace(nsPath, addr string, h http.Handler) error {
+	l, err := listenInNamespace(nsPath, addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	c.mu.Lock()
+	c.closers = append(c.closers, srv)
+	c.mu.Unlock()
+	return nil
 }
 
 // listenInNamespace opens a TCP listener inside the network namespace at

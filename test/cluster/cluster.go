@@ -155,6 +155,18 @@ type Options struct {
 	// Kwok, and a test running in its own network namespace. Built by make
 	// cluster-serving.
 	Activator bool
+	// QueueProxy (with Activator) runs Serving's queue-proxy for every
+	// revision pod, in a network namespace of its own at the pod's IP, in
+	// front of Pods (queueproxy.go); ServingAutoscaler (with QueueProxy)
+	// runs Serving's own autoscaler, the KPA class's, at the address the
+	// activator reports to, in place of the stand-in stat sink
+	// (servingautoscaler.go). Built on request: hack/build-cluster.sh
+	// serving-queue serving-autoscaler.
+	QueueProxy, ServingAutoscaler bool
+	// ActivatorDefaultMetrics leaves config-observability as Serving ships
+	// it (metrics-protocol unset: none), so the activator serves no
+	// Prometheus metrics, as on a default install.
+	ActivatorDefaultMetrics bool
 
 	// StartTimeout bounds each component's start-up; default 60 s.
 	StartTimeout time.Duration
@@ -210,6 +222,7 @@ type Cluster struct {
 	Activator *Process
 	Pods      *FakePods
 	statSink  *statSink
+	kpa       kpaState // QueueProxy and ServingAutoscaler
 	// activatorArgs and activatorEnv start it again (RestartActivator).
 	activatorArgs, activatorEnv []string
 	// StartDuration is how long Start took.

@@ -50,12 +50,15 @@ func TestKEDAClass(t *testing.T) {
 	ctx := context.Background()
 	ns := e.Namespace(t)
 	const keda, hpa = "keda-class-00001", "hpa-class-00001"
+	// The HPA-class revision first: the controller's PodAutoscaler watch
+	// delivers it before the other, so once the other is handled, this
+	// one has been filtered (or queued ahead of it).
+	e.RevisionWith(t, ns, hpa, nil, harness.CPURequest)
 	// The metric as Serving's defaulting leaves it on a PodAutoscaler of a
 	// class it does not know: empty (the HPA class gets cpu).
 	e.RevisionWith(t, ns, keda, map[string]string{
 		autoscaling.ClassAnnotationKey: config.KEDAClass, autoscaling.MetricAnnotationKey: "",
 	}, harness.CPURequest)
-	e.RevisionWith(t, ns, hpa, nil, harness.CPURequest)
 
 	start := time.Now()
 	so := e.ScaledObject(t, ns, keda, createTimeout)
@@ -68,9 +71,10 @@ func TestKEDAClass(t *testing.T) {
 	e.HPA(t, ns, keda, harness.KEDATimeout)
 	t.Logf("KEDA-class revision: ScaledObject and KEDA's HPA in %v", time.Since(start).Round(time.Millisecond))
 
-	// The HPA-class revision, created alongside: still nothing of ours a
-	// few seconds after the other was handled, neither ScaledObject nor status.
-	time.Sleep(3 * time.Second)
+	// The HPA-class revision, created just before: nothing of ours once the
+	// other was handled (a whole reconcile, its generation observed, after
+	// its ScaledObject and KEDA's HPA), neither ScaledObject nor status.
+	e.Reconciled(t, ns, keda, harness.ControllerTimeout)
 	assertUntouched := func() {
 		t.Helper()
 		if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, hpa, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
@@ -121,20 +125,27 @@ func TestKEDAClassBesideAutoscalerHPA(t *testing.T) {
 	startAutoscalerHPA(t, e, servingDir, binary)
 
 	ns := e.Namespace(t)
-	const keda, hpa = "beside-keda-00001", "beside-hpa-00001"
+	// In this order, so that each controller's PodAutoscaler watch delivers
+	// a revision of the class it must leave alone before one it handles:
+	// once this controller has handled keda, it has filtered before; once
+	// autoscaler-hpa has handled hpa, it has filtered keda.
+	const before, keda, hpa = "beside-hpa-before-00001", "beside-keda-00001", "beside-hpa-00001"
+	beforePA := e.RevisionWith(t, ns, before, nil, harness.CPURequest)
 	kedaPA := e.RevisionWith(t, ns, keda, map[string]string{
 		autoscaling.ClassAnnotationKey: config.KEDAClass, autoscaling.MetricAnnotationKey: "",
 	}, harness.CPURequest)
 	hpaPA := e.RevisionWith(t, ns, hpa, nil, harness.CPURequest)
 
 	start := time.Now()
-	servingHPA := harness.Get(t, createTimeout, "autoscaler-hpa's HPA", func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
-		return e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, hpa, metav1.GetOptions{})
-	})
-	if !metav1.IsControlledBy(servingHPA, hpaPA) {
-		t.Errorf("HPA %s is controlled by %+v, want its PodAutoscaler (autoscaler-hpa's)", hpa, servingHPA.OwnerReferences)
+	for name, pa := range map[string]metav1.Object{before: beforePA, hpa: hpaPA} {
+		servingHPA := harness.Get(t, createTimeout, "autoscaler-hpa's HPA "+name, func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
+			return e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, name, metav1.GetOptions{})
+		})
+		if !metav1.IsControlledBy(servingHPA, pa) {
+			t.Errorf("HPA %s is controlled by %+v, want its PodAutoscaler (autoscaler-hpa's)", name, servingHPA.OwnerReferences)
+		}
 	}
-	t.Logf("HPA-class revision: autoscaler-hpa's HPA in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("HPA-class revisions: autoscaler-hpa's HPAs in %v", time.Since(start).Round(time.Millisecond))
 
 	so := e.ScaledObject(t, ns, keda, createTimeout)
 	if !metav1.IsControlledBy(so, kedaPA) {
@@ -146,18 +157,29 @@ func TestKEDAClassBesideAutoscalerHPA(t *testing.T) {
 	}
 	t.Logf("KEDA-class revision: ScaledObject and KEDA's HPA %v after start", time.Since(start).Round(time.Millisecond))
 
-	// A few more seconds: still only one owner each.
-	time.Sleep(3 * time.Second)
-	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, hpa, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Errorf("ScaledObject of the HPA-class revision: err = %v, want NotFound", err)
+	// Still one owner each, after one more whole reconcile of this
+	// controller (its generation observed) and after autoscaler-hpa's
+	// reconcile of the revision created after keda.
+	e.Reconciled(t, ns, keda, harness.ControllerTimeout)
+	for _, name := range []string{before, hpa} {
+		if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("ScaledObject of the HPA-class revision %s: err = %v, want NotFound", name, err)
+		}
 	}
-	for name, owner := range map[string]metav1.Object{hpa: hpaPA, keda: so} {
+	for name, owner := range map[string]metav1.Object{before: beforePA, hpa: hpaPA, keda: so} {
 		h, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !metav1.IsControlledBy(h, owner) {
 			t.Errorf("HPA %s now controlled by %+v", name, h.OwnerReferences)
+		}
+	}
+	// autoscaler-hpa, had it taken keda, would have found KEDA's HPA not
+	// its own and said so on the PA.
+	for _, c := range e.PodAutoscaler(t, ns, keda).Status.Conditions {
+		if c.Reason == "NotOwned" {
+			t.Errorf("KEDA-class PA %s=%s NotOwned: %s (autoscaler-hpa reconciled it)", c.Type, c.Status, c.Message)
 		}
 	}
 }

@@ -268,6 +268,20 @@ func TestKnativeServiceReady(t *testing.T) {
 	})
 	e.ServingPodAutoscaler(t, ns, revision)
 	e.PACondition(t, ns, revision, "Ready", readyTimeout, (*apis.Condition).IsTrue)
+	// The HPA controller's replicas on the PA: actualScale the one running
+	// pod, as the HPA counts it, and desiredScale what the HPA wants (it
+	// keeps the value it had while its metric is unavailable).
+	harness.Eventually(t, readyTimeout, "PA "+revision+" scale as its HPA reports it", func() (bool, string) {
+		hpa, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		pa := e.PodAutoscaler(t, ns, revision)
+		why := fmt.Sprintf("PA actualScale %s desiredScale %s; HPA currentReplicas %d desiredReplicas %d",
+			scaleString(pa.Status.ActualScale), scaleString(pa.Status.DesiredScale), hpa.Status.CurrentReplicas, hpa.Status.DesiredReplicas)
+		return pa.Status.ActualScale != nil && pa.Status.DesiredScale != nil && hpa.Status.CurrentReplicas == 1 &&
+			*pa.Status.ActualScale == hpa.Status.CurrentReplicas && *pa.Status.DesiredScale == hpa.Status.DesiredReplicas, why
+	})
 	e.RevisionCondition(t, ns, revision, servingv1.RevisionConditionReady, readyTimeout, (*apis.Condition).IsTrue)
 	// The ksvc: its Configuration is Ready, its Route never is (no
 	// networking layer reconciles the Ingress).
@@ -691,4 +705,12 @@ func TestKnativeServiceSecondRevision(t *testing.T) {
 	}
 	pa1 := e.PodAutoscaler(t, ns, first)
 	t.Logf("first revision's PA: conditions %+v, desired %d actual %d", pa1.Status.Conditions, ptr.Deref(pa1.Status.DesiredScale, -1), ptr.Deref(pa1.Status.ActualScale, -1))
+}
+
+// scaleString shows a PA scale that may be unset.
+func scaleString(v *int32) string {
+	if v == nil {
+		return "unset"
+	}
+	return fmt.Sprint(*v)
 }

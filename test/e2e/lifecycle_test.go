@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
 
@@ -67,10 +68,19 @@ func TestDeletePodAutoscaler(t *testing.T) {
 	})
 	t.Logf("ScaledObject, HPA and SKS collected %v after the PA's deletion", time.Since(start).Round(time.Millisecond))
 
-	// Nothing brings them back: the controller does not recreate objects for
-	// a PA that is gone.
-	time.Sleep(time.Second)
-	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, pa.Name, metav1.GetOptions{}); err == nil {
-		t.Error("ScaledObject reappeared after the PA's deletion")
+	// Nothing brings them back: the controller does not recreate objects
+	// for a PA that is gone. The sign that it has handled the deletions
+	// (each wakes the PA's key): a revision created afterwards gets its
+	// ScaledObject and then KEDA's condition mirrored on its PA, which the
+	// controller learns from the same ScaledObject watch, later in it than
+	// the deletion, so the deleted PA's key was queued before.
+	after := e.RevisionWith(t, ns, "after-00001", nil, harness.CPURequest)
+	e.ScaledObject(t, ns, after.Name, createTimeout)
+	e.PACondition(t, ns, after.Name, "ScaledObjectReady", harness.KEDATimeout, (*apis.Condition).IsTrue)
+	if _, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, pa.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("ScaledObject after the PA's deletion: err = %v, want NotFound (it reappeared)", err)
+	}
+	if _, err := e.Networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, pa.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("SKS after the PA's deletion: err = %v, want NotFound (it reappeared)", err)
 	}
 }

@@ -196,9 +196,10 @@ func TestBringYourOwnScaledObject(t *testing.T) {
 	// KEDA's conditions are mirrored from the user's object too.
 	e.PACondition(t, ns, name, "ScaledObjectReady", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 
-	// Give later reconciles (KEDA's status writes wake the PA) a chance to
-	// write before looking.
-	time.Sleep(time.Second)
+	// One more whole reconcile, after the user's object, KEDA's HPA and
+	// KEDA's status on the object: whatever it would write is written once
+	// the PA's new generation is observed.
+	e.Reconciled(t, ns, name, harness.ControllerTimeout)
 	so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -228,8 +229,9 @@ func TestScaledObjectNotOwned(t *testing.T) {
 	}
 
 	// KEDA reconciles the user's object meanwhile (status, finalizer); the
-	// controller leaves it alone, also on later resyncs that KEDA's status
-	// writes would trigger.
+	// controller leaves it alone, also on the reconciles that KEDA's status
+	// writes trigger: one more whole reconcile after them (the PA's new
+	// generation observed) writes nothing to it either.
 	harness.Eventually(t, harness.KEDATimeout, "KEDA reconciled the user's ScaledObject", func() (bool, string) {
 		so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
@@ -238,7 +240,7 @@ func TestScaledObjectNotOwned(t *testing.T) {
 		ready := so.Status.Conditions.GetReadyCondition()
 		return ready.IsTrue(), harness.SOCondition(so, kedav1alpha1.ConditionReady)
 	})
-	time.Sleep(2 * time.Second)
+	e.Reconciled(t, ns, name, harness.ControllerTimeout)
 	so, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)

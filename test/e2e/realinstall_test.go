@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -43,6 +42,7 @@ import (
 	"knative.dev/pkg/ptr"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 
+	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/harness"
 	"github.com/serving-keda/serving-keda/test/harness/prometheus"
 )
@@ -257,8 +257,11 @@ func TestRealInstallCPUWithoutRequest(t *testing.T) {
 		return pa.Status.ServiceName == name, fmt.Sprintf("serviceName %q", pa.Status.ServiceName)
 	})
 
-	// Nothing was written for KEDA to refuse, or even to judge.
-	time.Sleep(time.Second)
+	// Nothing was written for KEDA to refuse, or even to judge: the
+	// reconciles that set the condition and the service name decided so,
+	// and one more whole reconcile (its generation observed) writes nothing
+	// either.
+	e.Reconciled(t, ns, name, harness.ControllerTimeout)
 	if counts, err := e.Cluster.KEDAWebhookCounts(ctx, ns); err != nil || counts.Validations != 0 {
 		t.Errorf("KEDA's webhook counts in %s = %+v, %v; want no validation", ns, counts, err)
 	}
@@ -488,12 +491,14 @@ func TestRealInstallLegacyConfigKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	with := func(k, v string) map[string]string {
+	with := func(kv ...string) map[string]string {
 		out := map[string]string{}
 		for key, val := range orig.Data {
 			out[key] = val
 		}
-		out[k] = v
+		for i := 0; i+1 < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
 		return out
 	}
 	t.Cleanup(func() { setData(orig.Data) })
@@ -519,9 +524,31 @@ func TestRealInstallLegacyConfigKey(t *testing.T) {
 	checkTriggers(t, so, prometheusTrigger(prom.URL, ns, name))
 	checkKEDAHPA(t, e, ns, name, so)
 
-	// The current spelling instead: the same ScaledObject, not rewritten.
-	setData(with("prometheus-address", prom.URL))
-	time.Sleep(2 * time.Second) // the resync has happened by then
+	// A sentinel: a revision that borrows a ClusterTriggerAuthentication
+	// not on the allow-list, refused until the config map lists it.
+	const sentinel, auth = "cfg-sentinel-00001", "cfg-sentinel-auth"
+	e.Revision(t, ns, sentinel, map[string]string{
+		"autoscaling.knative.dev/metric":           "queue_depth",
+		"autoscaling.knative.dev/target":           "4",
+		"autoscaling.knative.dev/prometheus-query": `sum(queue_depth{revision="{{.Revision}}"})`,
+		translate.PrometheusAuthNameAnnotationKey:  auth,
+		translate.PrometheusAuthKindAnnotationKey:  "ClusterTriggerAuthentication",
+		translate.PrometheusAuthModesAnnotationKey: "bearer",
+	})
+	e.PACondition(t, ns, sentinel, "Ready", harness.ControllerTimeout, func(c *apis.Condition) bool {
+		return c.IsFalse() && strings.Contains(c.Message, auth)
+	})
+
+	// The current spelling instead, and the sentinel's authentication
+	// allowed, in one update: the same ScaledObject, not rewritten. The
+	// signs the update reached the controller and was applied to this
+	// revision: the sentinel gets its ScaledObject (the update is in the
+	// controller's store and its resync ran), then one more whole
+	// reconcile of this revision (its PA's new generation observed), which
+	// reads that store.
+	setData(with("prometheus-address", prom.URL, "allowed-cluster-trigger-authentications", auth))
+	e.ScaledObject(t, ns, sentinel, harness.ControllerTimeout)
+	e.Reconciled(t, ns, name, harness.ControllerTimeout)
 	now, err := e.KEDA.KedaV1alpha1().ScaledObjects(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)

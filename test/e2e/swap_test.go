@@ -25,7 +25,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +48,7 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 
+	"github.com/serving-keda/serving-keda/pkg/reconciler/podautoscaler"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
@@ -66,8 +69,9 @@ import (
 // autoscaler-hpa, and the ScaledObjects are gone, but for one of the user's
 // own (for a workload of theirs), left as it was. Throughout, watches on the
 // Deployments and HPAs see no revision's replicas below what they were and
-// no HPA deleted or created, and one on the PodAutoscalers sees each stay
-// Ready (Active with reason AdoptingHPA until KEDA has adopted its HPA).
+// no HPA deleted or created, no revision with fewer ready pods than it
+// had, and one on the PodAutoscalers sees each stay Ready and Active, with
+// reason AdoptingHPA from the swap until KEDA has adopted its HPA.
 //
 // On this control plane the two autoscalers are processes, not pods: the
 // Deployments autoscaler-hpa (Serving's config/hpa-autoscaling manifest) and
@@ -211,6 +215,10 @@ func TestSwapAutoscalerHPA(t *testing.T) {
 	})
 	time.Sleep(10 * time.Second)
 	w.check(t, "after the swap")
+	w.checkAdoption(t, revs)
+	// Every ScaledObject, the revisions' and the user's, judged and
+	// admitted by KEDA's webhook, while they all exist.
+	checkAdmitted(t, e, ns)
 
 	// And back.
 	start = time.Now()
@@ -316,25 +324,43 @@ func adopted(ctx context.Context, e *harness.Env, ns string, r swapRevision, so 
 }
 
 // swapWatch watches a namespace's Deployments, HPAs and PAs for the whole
-// swap and rollback: every replica count a revision's Deployment is given,
-// every HPA deleted or created, every PA's Ready condition.
+// swap and rollback: every replica count a revision's Deployment is given
+// and has ready, every HPA deleted, created or adopted, every PA's Ready
+// and Active conditions.
 type swapWatch struct {
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 
 	mu         sync.Mutex
 	floor      map[string]int32 // Deployment -> replicas before the swap
-	low        map[string]int32 // Deployment -> lowest replicas seen
+	low        map[string]int32 // Deployment -> lowest replicas seen, asked for or ready
 	violations []string
-	// paReady is each PA's Ready and Active conditions as they changed,
-	// for the log.
-	paReady map[string][]string
+	// states is each PA's Ready and Active conditions as they changed.
+	states map[string][]paState
+	// adoptedAt is the resourceVersion of the write that first made each
+	// HPA a ScaledObject's (KEDA's adoption).
+	adoptedAt map[string]uint64
+}
+
+// paState is a PA's Ready and Active conditions as one write left them;
+// rv is that write's resourceVersion. Resource versions of one etcd are
+// one sequence across resources, which orders a PA's write and an HPA's.
+type paState struct {
+	rv            uint64
+	at            time.Time
+	ready, active corev1.ConditionStatus
+	reason        string
+}
+
+func (s paState) String() string {
+	return fmt.Sprintf("%s Ready=%s Active=%s %s (rv %d)", s.at.Format("15:04:05.000"), s.ready, s.active, s.reason, s.rv)
 }
 
 func watchSwap(t *testing.T, e *harness.Env, ns string, revs []swapRevision) *swapWatch {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &swapWatch{cancel: cancel, floor: map[string]int32{}, low: map[string]int32{}, paReady: map[string][]string{}}
+	w := &swapWatch{cancel: cancel, floor: map[string]int32{}, low: map[string]int32{},
+		states: map[string][]paState{}, adoptedAt: map[string]uint64{}}
 	deps, err := e.Kube.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -350,28 +376,15 @@ func watchSwap(t *testing.T, e *harness.Env, ns string, revs []swapRevision) *sw
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i := range pas.Items {
+		w.seenPA(&pas.Items[i])
+	}
 	w.done.Add(3)
 	go w.run(ctx, pas.ResourceVersion, func(ctx context.Context, rv string) (watch.Interface, error) {
 		return e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
 	}, func(ev watch.Event) {
-		pa, ok := ev.Object.(*autoscalingv1alpha1.PodAutoscaler)
-		if !ok {
-			return
-		}
-		c := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionReady)
-		if c == nil {
-			return
-		}
-		if c.Status != corev1.ConditionTrue {
-			// Its HPA scales it throughout: the revision stays Ready.
-			w.violate("PA %s Ready=%s %s: %s", pa.Name, c.Status, c.Reason, c.Message)
-		}
-		state := fmt.Sprintf("Ready=%s", c.Status)
-		if a := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive); a != nil {
-			state += fmt.Sprintf(" Active=%s %s", a.Status, a.Reason)
-		}
-		if h := w.paReady[pa.Name]; len(h) == 0 || !strings.HasSuffix(h[len(h)-1], " "+state) {
-			w.paReady[pa.Name] = append(h, time.Now().Format("15:04:05.000")+" "+state)
+		if pa, ok := ev.Object.(*autoscalingv1alpha1.PodAutoscaler); ok {
+			w.seenPA(pa)
 		}
 	})
 	go w.run(ctx, deps.ResourceVersion, func(ctx context.Context, rv string) (watch.Interface, error) {
@@ -385,15 +398,18 @@ func watchSwap(t *testing.T, e *harness.Env, ns string, revs []swapRevision) *sw
 		if !tracked {
 			return
 		}
-		n := ptr.Int32Value(d.Spec.Replicas)
 		if ev.Type == watch.Deleted {
-			w.violate("Deployment %s deleted", d.Name)
+			w.violateLocked("Deployment %s deleted", d.Name)
 		}
-		if n < w.low[d.Name] {
-			w.low[d.Name] = n
-		}
-		if n < floor {
-			w.violate("Deployment %s at %d replicas, below its %d (resourceVersion %s)", d.Name, n, floor, d.ResourceVersion)
+		// What it asks for, and what serves: neither may drop.
+		for _, c := range []struct {
+			what string
+			n    int32
+		}{{"asked for", ptr.Int32Value(d.Spec.Replicas)}, {"ready", d.Status.ReadyReplicas}} {
+			w.low[d.Name] = min(w.low[d.Name], c.n)
+			if c.n < floor {
+				w.violateLocked("Deployment %s at %d replicas %s, below its %d (resourceVersion %s)", d.Name, c.n, c.what, floor, d.ResourceVersion)
+			}
 		}
 	})
 	go w.run(ctx, hpas.ResourceVersion, func(ctx context.Context, rv string) (watch.Interface, error) {
@@ -405,29 +421,103 @@ func watchSwap(t *testing.T, e *harness.Env, ns string, revs []swapRevision) *sw
 		}
 		switch ev.Type {
 		case watch.Deleted:
-			w.violate("HPA %s (UID %s) deleted", h.Name, h.UID)
+			w.violateLocked("HPA %s (UID %s) deleted", h.Name, h.UID)
 		case watch.Added:
-			w.violate("HPA %s created (UID %s)", h.Name, h.UID)
+			w.violateLocked("HPA %s created (UID %s)", h.Name, h.UID)
+		}
+		if c := metav1.GetControllerOf(h); c != nil && c.Kind == "ScaledObject" && w.adoptedAt[h.Name] == 0 {
+			w.adoptedAt[h.Name] = w.rv(h)
 		}
 	})
 	t.Cleanup(w.stop)
 	return w
 }
 
+// seenPA records a PA's Ready and Active conditions when they changed;
+// both must stay True: its HPA scales the revision throughout. Called with
+// w.mu held, or before the watches start.
+func (w *swapWatch) seenPA(pa *autoscalingv1alpha1.PodAutoscaler) {
+	ready := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionReady)
+	active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+	if ready == nil || active == nil {
+		w.violateLocked("PA %s without Ready or Active: %+v", pa.Name, pa.Status.Conditions)
+		return
+	}
+	if ready.Status != corev1.ConditionTrue {
+		w.violateLocked("PA %s Ready=%s %s: %s", pa.Name, ready.Status, ready.Reason, ready.Message)
+	}
+	if active.Status != corev1.ConditionTrue {
+		w.violateLocked("PA %s Active=%s %s: %s", pa.Name, active.Status, active.Reason, active.Message)
+	}
+	s := paState{rv: w.rv(pa), at: time.Now(), ready: ready.Status, active: active.Status, reason: active.Reason}
+	h := w.states[pa.Name]
+	if n := len(h); n == 0 || h[n-1].ready != s.ready || h[n-1].active != s.active || h[n-1].reason != s.reason {
+		w.states[pa.Name] = append(h, s)
+	}
+}
+
+// rv is an object's resourceVersion as a number. Called with w.mu held.
+func (w *swapWatch) rv(o metav1.Object) uint64 {
+	v, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
+	if err != nil {
+		w.violateLocked("%s: resourceVersion %q is not a number: %v", o.GetName(), o.GetResourceVersion(), err)
+	}
+	return v
+}
+
+// checkAdoption fails t unless each revision's PA went Active with reason
+// AdoptingHPA once the swap began, and said Active without a reason (its
+// scale now KEDA's HPA's) only in writes after KEDA had adopted the HPA.
+func (w *swapWatch) checkAdoption(t *testing.T, revs []swapRevision) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, r := range revs {
+		states, adopted := w.states[r.revision()], w.adoptedAt[r.revision()]
+		first := slices.IndexFunc(states, func(s paState) bool { return s.reason == podautoscaler.ReasonAdoptingHPA })
+		switch {
+		case adopted == 0:
+			t.Errorf("PA %s: no adoption of HPA %s seen; Active went %v", r.revision(), r.revision(), states)
+		case first < 0:
+			t.Errorf("PA %s: never Active with reason %s; Active went %v", r.revision(), podautoscaler.ReasonAdoptingHPA, states)
+		default:
+			for _, s := range states[first:] {
+				if s.reason != podautoscaler.ReasonAdoptingHPA && (s.reason != "" || s.rv < adopted) {
+					t.Errorf("PA %s: %v once the swap began, before or without KEDA's adoption of its HPA (rv %d); Active went %v",
+						r.revision(), s, adopted, states)
+					break
+				}
+			}
+			if last := states[len(states)-1]; last.reason != "" {
+				t.Errorf("PA %s: still Active with reason %q after KEDA adopted its HPA (rv %d): %v", r.revision(), last.reason, adopted, states)
+			}
+		}
+		t.Logf("PA %s (HPA adopted at rv %d): %v", r.revision(), adopted, states)
+	}
+}
+
 // run watches from rv, again from the last event seen whenever the
-// server ends the watch, until ctx ends.
+// server ends the watch, until ctx ends. A watch it cannot start or resume
+// is a violation: what happened meanwhile was not seen.
 func (w *swapWatch) run(ctx context.Context, rv string, start func(context.Context, string) (watch.Interface, error), seen func(watch.Event)) {
 	defer w.done.Done()
 	for ctx.Err() == nil {
 		wi, err := start(ctx, rv)
 		if err != nil {
-			w.violate("watch from %s: %v", rv, err)
+			if ctx.Err() == nil {
+				w.violate("watch from %s: %v", rv, err)
+			}
 			return
 		}
 		for ev := range wi.ResultChan() {
 			if ev.Type == watch.Error {
-				w.violate("watch error: %v", apierrors.FromObject(ev.Object))
-				continue
+				err := apierrors.FromObject(ev.Object)
+				w.violate("watch error after resourceVersion %s: %v", rv, err)
+				if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+					wi.Stop()
+					return
+				}
+				break
 			}
 			if m, ok := ev.Object.(metav1.Object); ok {
 				rv = m.GetResourceVersion()
@@ -443,6 +533,12 @@ func (w *swapWatch) run(ctx context.Context, rv string, start func(context.Conte
 }
 
 func (w *swapWatch) violate(format string, args ...any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.violateLocked(format, args...)
+}
+
+func (w *swapWatch) violateLocked(format string, args ...any) {
 	w.violations = append(w.violations, fmt.Sprintf(format, args...))
 }
 
@@ -461,9 +557,9 @@ func (w *swapWatch) check(t *testing.T, when string) {
 		lows = append(lows, fmt.Sprintf("%s %d (was %d)", d, n, w.floor[d]))
 	}
 	sort.Strings(lows)
-	t.Logf("%s: lowest replicas seen: %s", when, strings.Join(lows, ", "))
-	for pa, h := range w.paReady {
-		t.Logf("%s: PA %s: %s", when, pa, strings.Join(h, " -> "))
+	t.Logf("%s: lowest replicas seen (asked for or ready): %s", when, strings.Join(lows, ", "))
+	for pa, h := range w.states {
+		t.Logf("%s: PA %s: %v", when, pa, h)
 	}
 }
 

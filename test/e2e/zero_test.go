@@ -71,6 +71,9 @@ func TestScaleFromZero(t *testing.T) {
 		n             = 8
 		cycles        = 3
 	)
+	// Each time it goes to zero, the activator was in its path first, for
+	// the grace period, and it had been idle for the window (6s each).
+	zw := watchToZero(t, e, ns, revision, 6*time.Second, 6*time.Second)
 	e.CreateKnativeService(t, harness.KnativeService(ns, name, anns))
 	e.CreateKnativeService(t, harness.KnativeService(ns, other, anns))
 	so := e.ScaledObject(t, ns, revision, harness.ControllerTimeout)
@@ -146,6 +149,7 @@ func TestScaleFromZero(t *testing.T) {
 	}
 	t.Logf("over %d cold starts (N=%d): first request to Deployment scaled to 1 p50 %v max %v; to first answer p50 %v max %v",
 		cycles, n, quantile(toScale, 0.5), quantile(toScale, 1), quantile(toAnswer, 0.5), quantile(toAnswer, 1))
+	zw.verify(t, cycles+1)
 }
 
 // quantile is the q-quantile of ds (nearest rank), rounded for logs.
@@ -232,10 +236,11 @@ func TestScaleFromZeroActivatorKilled(t *testing.T) {
 
 // startScaleToZero starts a control plane with Serving and its activator,
 // kwok, KEDA's adapter and the HPA controller, this controller serving the
-// external-push scaler, scale to zero on (scale-to-zero-grace-period 6s);
+// external-push scaler, scale to zero on (scale-to-zero-grace-period and
+// stable-window 6s);
 // it returns the annotations of a min-scale "0" revision scaled on an idle
 // Prometheus metric (KEDA polls every second, cooldown 5 s).
-func startScaleToZero(t *testing.T) (*harness.Env, string, string, map[string]string) {
+func startScaleToZero(t *testing.T, opts ...func(*harness.Options)) (*harness.Env, string, string, map[string]string) {
 	t.Helper()
 	if err := cluster.ServingBinaries(""); err != nil {
 		t.Fatalf("Serving's binaries are not built (make cluster-serving): %v", err)
@@ -250,19 +255,25 @@ func startScaleToZero(t *testing.T) (*harness.Env, string, string, map[string]st
 		t.Fatal(err)
 	}
 	scalerAddress := "127.0.0.1:" + strconv.Itoa(scalerPort)
-	e := harness.StartForTest(t, harness.Options{
+	hopts := harness.Options{
 		Cluster: cluster.Options{
 			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true, Activator: true,
 			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
 		},
 		Controller: deploy.Options{Env: []string{podautoscaler.ActivatorScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
 		Before: func(ctx context.Context, e *harness.Env) error {
-			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": "6s"}); err != nil {
+			// Serving's shortest grace period and stable window: a woken
+			// revision stays active for the stable window (as with the KPA).
+			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": "6s", "stable-window": "6s"}); err != nil {
 				return err
 			}
 			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ActivatorScalerAddressKey: scalerAddress})
 		},
-	})
+	}
+	for _, o := range opts {
+		o(&hopts)
+	}
+	e := harness.StartForTest(t, hopts)
 	ns := e.Namespace(t)
 	prom := prometheus.StartForTest(t, 0) // idle
 

@@ -25,7 +25,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/watch"
+	appsv1client "k8s.io/client-go/kubernetes/typed/apps/v1"
 	"k8s.io/utils/ptr"
 	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
@@ -228,10 +232,16 @@ type ReplicaHistory struct {
 	what   string
 	mu     sync.Mutex
 	values []int32
+	// gaps are where the watch could not resume (its resource version had
+	// been compacted away): counts may be missing there.
+	gaps []string
 }
 
 // WatchReplicas records a revision's Deployment's spec.replicas from now
-// until t ends; the Deployment need not exist yet.
+// until t ends; the Deployment need not exist yet. Watch errors are
+// logged, and the watch resumes from the last resource version it saw, so
+// no change is missed; when the API server no longer has it, the history
+// records a gap and CheckBounds fails.
 func (e *Env) WatchReplicas(t testing.TB, ns, revision string) *ReplicaHistory {
 	t.Helper()
 	dep := revision + "-deployment"
@@ -241,32 +251,80 @@ func (e *Env) WatchReplicas(t testing.TB, ns, revision string) *ReplicaHistory {
 	t.Cleanup(func() { cancel(); <-done })
 	go func() {
 		defer close(done)
-		rv := ""
-		for ctx.Err() == nil {
-			w, err := e.Kube.AppsV1().Deployments(ns).Watch(ctx, metav1.ListOptions{
-				FieldSelector: "metadata.name=" + dep, ResourceVersion: rv,
-			})
-			if err != nil {
-				select {
-				case <-ctx.Done():
-				case <-time.After(200 * time.Millisecond):
-				}
-				continue
-			}
-			for ev := range w.ResultChan() {
-				d, ok := ev.Object.(*appsv1.Deployment)
-				if !ok {
-					// A watch error (its resource version expired): from now.
-					rv = ""
-					break
-				}
-				rv = d.ResourceVersion
-				h.record(ptr.Deref(d.Spec.Replicas, 1))
-			}
-			w.Stop()
-		}
+		h.watch(ctx, e.Kube.AppsV1().Deployments(ns), dep, 200*time.Millisecond, t.Logf)
 	}()
 	return h
+}
+
+// watch records dep's spec.replicas until ctx ends, saying through logf
+// every error it retries.
+func (h *ReplicaHistory) watch(ctx context.Context, deployments appsv1client.DeploymentInterface, dep string, retry time.Duration, logf func(string, ...any)) {
+	selector := fields.OneTermEqualSelector("metadata.name", dep).String()
+	pause := func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(retry):
+		}
+	}
+	rv := "" // "": the current state first, then every change
+	for ctx.Err() == nil {
+		w, err := deployments.Watch(ctx, metav1.ListOptions{FieldSelector: selector, ResourceVersion: rv})
+		if err != nil {
+			if ctx.Err() == nil {
+				logf("watching %s from resource version %q: %v (again in %v)", h.what, rv, err, retry)
+			}
+			pause()
+			continue
+		}
+		expired, failed := false, false
+		for ev := range w.ResultChan() {
+			if ev.Type == watch.Error {
+				err := apierrors.FromObject(ev.Object)
+				if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+					expired = true
+				} else {
+					failed = true
+					logf("watching %s: %v (resuming from resource version %q in %v)", h.what, err, rv, retry)
+				}
+				break
+			}
+			d, ok := ev.Object.(*appsv1.Deployment)
+			if !ok {
+				logf("watching %s: unexpected %s event of %T", h.what, ev.Type, ev.Object)
+				continue
+			}
+			rv = d.ResourceVersion
+			if ev.Type == watch.Added || ev.Type == watch.Modified {
+				h.record(ptr.Deref(d.Spec.Replicas, 1))
+			}
+		}
+		w.Stop()
+		if failed {
+			pause()
+		}
+		if !expired {
+			continue // the server closed the watch, or an error: resume from rv
+		}
+		// Resource version rv is gone: what changed since is lost. Start
+		// over from the current state, and say so.
+		list, err := deployments.List(ctx, metav1.ListOptions{FieldSelector: selector})
+		if err != nil {
+			if ctx.Err() == nil {
+				logf("listing %s after its watch expired: %v (again in %v)", h.what, err, retry)
+			}
+			pause()
+			continue // rv unchanged: expires again, lists again
+		}
+		gap := fmt.Sprintf("after resource version %q (values then %v)", rv, h.Values())
+		logf("watching %s: resource version %q expired; counts may be missing %s", h.what, rv, gap)
+		h.mu.Lock()
+		h.gaps = append(h.gaps, gap)
+		h.mu.Unlock()
+		for i := range list.Items {
+			h.record(ptr.Deref(list.Items[i].Spec.Replicas, 1))
+		}
+		rv = list.ResourceVersion
+	}
 }
 
 func (h *ReplicaHistory) record(v int32) {
@@ -295,14 +353,23 @@ func (h *ReplicaHistory) Mark() int {
 // (from Mark; 0 for all, the one current at from included) stayed at most
 // max and, once they reached min, never fell below it (a new revision
 // starts at initial-scale, below a higher min-scale, until it is raised).
+// It fails when no count was seen at all (the watch saw nothing, so there
+// is nothing to vouch for) and when the watch lost events.
 func (h *ReplicaHistory) CheckBounds(t testing.TB, from int, min, max int32) {
 	t.Helper()
-	values := h.Values()
+	h.mu.Lock()
+	values, gaps := append([]int32(nil), h.values...), append([]string(nil), h.gaps...)
+	h.mu.Unlock()
+	if len(gaps) > 0 {
+		t.Errorf("%s: the watch lost events %v, so its replica counts %v prove nothing", h.what, gaps, values)
+		return
+	}
 	if from > 0 {
 		from-- // the count current at the mark
 	}
-	if from > len(values) {
-		from = len(values)
+	if from >= len(values) {
+		t.Errorf("%s: no replica count seen (from position %d of %v): nothing to check", h.what, from, values)
+		return
 	}
 	reached := false
 	for _, v := range values[from:] {

@@ -119,6 +119,19 @@ func creates(t *testing.T, path string) map[string]int {
 	return out
 }
 
+// attempts counts, per ScaledObject name, the creates a controller's log
+// says it sent ("Creating ScaledObject"), successful or not.
+func attempts(t *testing.T, path string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, le := range readLog(t, path) {
+		if name, ok := strings.CutPrefix(le.Message, "Creating ScaledObject "); ok {
+			out[strings.Trim(name, `"`)]++
+		}
+	}
+	return out
+}
+
 // logContains reports whether a log file holds s.
 func logContains(path, s string) bool {
 	b, err := os.ReadFile(path)

@@ -178,16 +178,20 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	}
 	impl := controller.NewContext(ctx, classes, controller.ControllerOptions{WorkQueueName: name, Logger: logger})
 	implRef.Store(impl)
-	r.demand = startDemand(ctx, demandWiring{
-		store: sharedSnapshot{store}, paLister: paInformer.Lister(), sksLister: sksInformer.Lister(),
-		kube: kubeclient.Get(ctx), impl: implRef.Load, ready: ready.Ready,
+	demand := startDemand(ctx, demandWiring{
+		store: sharedSnapshot{store}, paLister: paInformer.Lister(), paInformer: paInformer.Informer(), sksLister: sksInformer.Lister(),
+		workloads: workloads{deployments: deploymentInformer.Lister()},
+		kube:      kubeclient.Get(ctx), impl: implRef.Load, ready: ready.Ready,
 	})
+	r.demand, r.signal = demand.Demand, demand.Signal
 
 	impl.Concurrency = Workers
 
-	wakeOnChanges(impl, informers{
+	inf := informers{
 		pa: paInformer, sks: sksInformer, so: soInformer, hpa: hpaInformer,
 		deployment: deploymentInformer, limitRange: limitRangeInformer,
-	}, classes.reconciles)
+	}
+	wakeOnChanges(impl, inf, classes.reconciles)
+	notifyOnHoldChanges(inf, classes.reconciles, demand.Notify)
 	return impl
 }

@@ -18,6 +18,7 @@ package podautoscaler
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,11 +42,14 @@ import (
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	fakeservingclient "knative.dev/serving/pkg/client/injection/client/fake"
 	fakepainformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler/fake"
+	. "knative.dev/serving/pkg/testing"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 
 	_ "github.com/serving-keda/serving-keda/pkg/client/injection/informers/keda/v1alpha1/scaledobject/fake"
-	_ "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice/fake"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	fakenetworkingclient "knative.dev/networking/pkg/client/injection/client/fake"
+	fakesksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment/filtered/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/core/v1/limitrange/fake"
@@ -159,8 +163,19 @@ func TestScaledObjectChanged(t *testing.T) {
 	later := metav1.NewTime(time.Unix(2000, 0))
 	base.Status.Conditions[0].Reason = "ScaledObjectReady"
 
+	// atZero is the ScaledObject of a min-scale "0" revision, KEDA's Active
+	// condition as given ("" : none yet).
+	atZero := func(active metav1.ConditionStatus) *kedav1alpha1.ScaledObject {
+		so := base.DeepCopy()
+		so.Spec.MinReplicaCount = ptr.Int32(0)
+		if active != "" {
+			setActive(so, active, "")
+		}
+		return so
+	}
 	tests := []struct {
 		name   string
+		base   *kedav1alpha1.ScaledObject // nil: base
 		mutate func(*kedav1alpha1.ScaledObject)
 		want   bool
 	}{
@@ -171,8 +186,22 @@ func TestScaledObjectChanged(t *testing.T) {
 			so.Status.OriginalReplicaCount = ptr.Int32(1)
 		}, want: false},
 		{name: "resync", mutate: func(*kedav1alpha1.ScaledObject) {}, want: false},
-		{name: "active flips (not mirrored)", mutate: func(so *kedav1alpha1.ScaledObject) {
+		{name: "active flips, revision with a floor (not read)", mutate: func(so *kedav1alpha1.ScaledObject) {
 			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionActive, Status: metav1.ConditionTrue, Reason: "ScalerActive"})
+		}, want: false},
+		// A revision that scales to zero decides its SKS mode and the hold
+		// from KEDA's Active: KEDA going idle must reach it (issue 19, defect 1).
+		{name: "active turns false, scale to zero", base: atZero(metav1.ConditionTrue), mutate: func(so *kedav1alpha1.ScaledObject) {
+			setActive(so, metav1.ConditionFalse, "ScalerNotActive")
+		}, want: true},
+		{name: "active turns true, scale to zero", base: atZero(metav1.ConditionFalse), mutate: func(so *kedav1alpha1.ScaledObject) {
+			setActive(so, metav1.ConditionTrue, "ScalerActive")
+		}, want: true},
+		{name: "active appears, scale to zero", base: atZero(""), mutate: func(so *kedav1alpha1.ScaledObject) {
+			setActive(so, metav1.ConditionFalse, "ScalerNotActive")
+		}, want: true},
+		{name: "active stays false, new reason (cooling down), scale to zero", base: atZero(metav1.ConditionFalse), mutate: func(so *kedav1alpha1.ScaledObject) {
+			setActive(so, metav1.ConditionFalse, "ScalerCooldown")
 		}, want: false},
 		{name: "fallback stays false with a new message", mutate: func(so *kedav1alpha1.ScaledObject) {
 			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionFallback, Status: metav1.ConditionFalse, Message: "other"})
@@ -186,6 +215,12 @@ func TestScaledObjectChanged(t *testing.T) {
 		{name: "fallback appears", mutate: func(so *kedav1alpha1.ScaledObject) {
 			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionFallback, Status: metav1.ConditionTrue})
 		}, want: true},
+		{name: "HPAActive turns false", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionHPAActive, Status: metav1.ConditionFalse, Reason: "HPAMetricsUnavailable"})
+		}, want: true},
+		{name: "HPAActive true (not mirrored)", mutate: func(so *kedav1alpha1.ScaledObject) {
+			so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionHPAActive, Status: metav1.ConditionTrue, Reason: "HPAActive"})
+		}, want: false},
 		{name: "spec edit", mutate: func(so *kedav1alpha1.ScaledObject) {
 			so.Generation = 2
 			so.Spec.MaxReplicaCount = ptr.Int32(3)
@@ -199,13 +234,28 @@ func TestScaledObjectChanged(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cur := base.DeepCopy()
+			old := base
+			if tc.base != nil {
+				old = tc.base
+			}
+			cur := old.DeepCopy()
 			tc.mutate(cur)
-			if got := scaledObjectChanged(base, cur); got != tc.want {
+			if got := scaledObjectChanged(old, cur); got != tc.want {
 				t.Errorf("scaledObjectChanged() = %v, want %v", got, tc.want)
 			}
 		})
 	}
+}
+
+// setActive sets KEDA's Active condition of so.
+func setActive(so *kedav1alpha1.ScaledObject, status metav1.ConditionStatus, reason string) {
+	for i := range so.Status.Conditions {
+		if so.Status.Conditions[i].Type == kedav1alpha1.ConditionActive {
+			so.Status.Conditions[i].Status, so.Status.Conditions[i].Reason = status, reason
+			return
+		}
+	}
+	so.Status.Conditions = append(so.Status.Conditions, kedav1alpha1.Condition{Type: kedav1alpha1.ConditionActive, Status: status, Reason: reason})
 }
 
 func TestHPAChanged(t *testing.T) {
@@ -268,4 +318,81 @@ func TestReportMissingKEDA(t *testing.T) {
 	if logs.FilterMessageSnippet("is served now").Len() != 1 {
 		t.Errorf("want one message that KEDA is served now; logs: %v", logs.All())
 	}
+}
+
+// TestNotifyOnHoldChanges: KEDA's streams hear at once when a revision goes
+// idle or its SKS changes mode (the hold races KEDA's cooldown), and not on
+// other updates.
+func TestNotifyOnHoldChanges(t *testing.T) {
+	ctx, cancel, infs := rtesting.SetupFakeContextWithCancel(t, withSelector)
+	var notified atomic.Int32
+	notifyOnHoldChanges(informers{pa: fakepainformer.Get(ctx), sks: fakesksinformer.Get(ctx)},
+		func(interface{}) bool { return true }, func() { notified.Add(1) })
+	waitInformers, err := rtesting.RunAndSyncInformers(ctx, infs...)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	defer func() {
+		cancel()
+		waitInformers()
+	}()
+	pas := fakeservingclient.Get(ctx).AutoscalingV1alpha1().PodAutoscalers(testNamespace)
+	skss := fakenetworkingclient.Get(ctx).NetworkingV1alpha1().ServerlessServices(testNamespace)
+	p, err := pas.Create(ctx, pa(WithTraffic), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := skss.Create(ctx, sks(WithSKSReady), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// expect waits for the n-th notification, then checks no other came.
+	expect := func(n int32, what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for notified.Load() < n && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if got := notified.Load(); got != n {
+			t.Fatalf("after %s: %d notifications, want %d", what, got, n)
+		}
+	}
+	p = p.DeepCopy()
+	p.Labels = map[string]string{"unrelated": "edit"}
+	if p, err = pas.Update(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect(0, "a label edit")
+	p = p.DeepCopy()
+	p.Status.MarkInactive(ReasonNoTraffic, "The target is not receiving traffic.")
+	if p, err = pas.UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect(1, "the PA going idle")
+	p = p.DeepCopy()
+	p.Status.MarkScaleTargetInitialized()
+	if _, err = pas.UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect(2, "the PA initialized")
+	s = s.DeepCopy()
+	s.Spec.Mode = nv1alpha1.SKSOperationModeProxy
+	if s, err = skss.Update(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect(3, "the SKS to Proxy")
+	s = s.DeepCopy()
+	s.Status.MarkActivatorEndpointsPopulated()
+	if s, err = skss.UpdateStatus(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect(4, "the activator's endpoints populated")
+	s = s.DeepCopy()
+	s.Status.ObservedGeneration = 7
+	if _, err = skss.UpdateStatus(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect(4, "an unrelated SKS status change")
 }

@@ -29,6 +29,7 @@ import (
 	autoscalingv2informers "k8s.io/client-go/informers/autoscaling/v2"
 	corev1informers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/tools/cache"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	networkinginformers "knative.dev/networking/pkg/client/informers/externalversions/networking/v1alpha1"
 	"knative.dev/pkg/controller"
 	pkgreconciler "knative.dev/pkg/reconciler"
@@ -185,6 +186,30 @@ func wakeOnLimitRanges(impl *controller.Impl, inf informers, ours func(interface
 	}))
 }
 
+// notifyOnHoldChanges calls notify when what a hold is computed from
+// changes: a PA's Active condition or initialization, an SKS's mode or
+// activator endpoints. KEDA's open streams then hear of a hold at once,
+// not at their next tick: the hold races KEDA's cooldown.
+func notifyOnHoldChanges(inf informers, ours func(interface{}) bool, notify func()) {
+	inf.pa.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: ours,
+		Handler: cache.ResourceEventHandlerFuncs{UpdateFunc: func(old, cur interface{}) {
+			o, c := old.(*autoscalingv1alpha1.PodAutoscaler), cur.(*autoscalingv1alpha1.PodAutoscaler)
+			oa, ca := o.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive), c.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+			if !reflect.DeepEqual(oa, ca) || o.Status.IsScaleTargetInitialized() != c.Status.IsScaleTargetInitialized() {
+				notify()
+			}
+		}},
+	})
+	inf.sks.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{UpdateFunc: func(old, cur interface{}) {
+		o, c := old.(*nv1alpha1.ServerlessService), cur.(*nv1alpha1.ServerlessService)
+		if o.Spec.Mode != c.Spec.Mode || o.Status.GetCondition(nv1alpha1.ActivatorEndpointsPopulated).IsTrue() !=
+			c.Status.GetCondition(nv1alpha1.ActivatorEndpointsPopulated).IsTrue() {
+			notify()
+		}
+	}})
+}
+
 // deploymentChanged reports changes to what the translation reads of a
 // revision's Deployment: its containers' names, ports and resources.
 func deploymentChanged(old, cur *appsv1.Deployment) bool {
@@ -200,16 +225,29 @@ func metaOf(obj interface{}) (metav1.Object, error) {
 }
 
 // scaledObjectChanged reports changes to what the reconciler reads of a
-// ScaledObject: its spec, labels, annotations, owners, deletion, and the
-// conditions the PA mirrors.
+// ScaledObject: its spec, labels, annotations, owners, deletion, the
+// conditions the PA mirrors, and, for a revision that scales to zero,
+// whether KEDA sees it active: the SKS mode and the hold follow it, and
+// the hold must be on before KEDA's cooldown ends (docs/scale-to-zero.md).
 func scaledObjectChanged(old, cur *kedav1alpha1.ScaledObject) bool {
 	return old.Generation != cur.Generation ||
+		(scalesToZero(cur) && kedaActiveStatus(old) != kedaActiveStatus(cur)) ||
 		!reflect.DeepEqual(old.Labels, cur.Labels) ||
 		!reflect.DeepEqual(old.Annotations, cur.Annotations) ||
 		!reflect.DeepEqual(old.OwnerReferences, cur.OwnerReferences) ||
 		!old.DeletionTimestamp.Equal(cur.DeletionTimestamp) ||
 		!reflect.DeepEqual(old.Spec, cur.Spec) ||
 		mirroredConditions(old.Status.Conditions) != mirroredConditions(cur.Status.Conditions)
+}
+
+// scalesToZero reports whether so lets KEDA remove the last pod.
+func scalesToZero(so *kedav1alpha1.ScaledObject) bool {
+	return so.Spec.MinReplicaCount != nil && *so.Spec.MinReplicaCount == 0
+}
+
+// kedaActiveStatus is the status of KEDA's Active condition ("" when none).
+func kedaActiveStatus(so *kedav1alpha1.ScaledObject) metav1.ConditionStatus {
+	return find(so.Status.Conditions, kedav1alpha1.ConditionActive).Status
 }
 
 // hpaChanged reports changes to what the reconciler reads of an HPA: its

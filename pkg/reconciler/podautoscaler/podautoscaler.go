@@ -48,6 +48,7 @@ import (
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/demand"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 )
 
@@ -92,6 +93,8 @@ type Reconciler struct {
 	// demand is the activators' concurrency for a revision (nil: none
 	// known), for revisions that scale to zero through the activator.
 	demand func(types.NamespacedName) float64
+	// signal is the state of the activators' demand signal (nil: unknown).
+	signal func() demand.Signal
 	// clock is time.Now unless a test sets it.
 	clock func() time.Time
 }
@@ -165,9 +168,14 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 			return err
 		}
 	}
-	if so != nil && scale != nil && desired != nil && translate.ScaleToZero(pa, config.FromContext(ctx)) {
+	if so != nil && desired != nil && translate.ScaleToZero(pa, config.FromContext(ctx)) &&
+		(scale != nil || (waitingForHPA(pa) && initialTarget(ctx, pa) == 0)) {
+		// A revision with nothing to reach (initial-scale 0) is idle at
+		// once, as with the KPA: it waits for KEDA's HPA at zero.
 		return r.reconcileZero(ctx, pa, so, d, scale)
 	}
+	// Not (or no longer) on the zero path: nothing to say about it.
+	pa.GetConditionSet().Manage(&pa.Status).ClearCondition(ConditionScaleToZero) //nolint:errcheck // only fails for the happy condition
 	return r.reconcileSKSStatus(ctx, pa, scale)
 }
 
@@ -287,8 +295,16 @@ func (r *Reconciler) scaleOf(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1al
 // PA status as Serving's HPA reconciler does; scale is nil while the revision
 // has none to report.
 func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, scale *scaleSource) error {
-	// Zero activators: the SKS stays in Serve mode, so the activator is never in the path.
-	sks, err := r.ReconcileSKS(ctx, pa, nv1alpha1.SKSOperationModeServe, 0)
+	// Zero activators: the SKS stays in Serve mode, so the activator is
+	// never in the path; but one that was at zero (Proxy) leaves it only
+	// with a ready pod, or its requests would reach no one (scale to zero
+	// turned off, or the revision's annotations changed, while at zero).
+	mode := nv1alpha1.SKSOperationModeServe
+	waking := r.atZeroWithoutReadyPod(ctx, pa)
+	if waking {
+		mode = nv1alpha1.SKSOperationModeProxy
+	}
+	sks, err := r.ReconcileSKS(ctx, pa, mode, 0)
 	if apierrs.IsAlreadyExists(err) {
 		// Created meanwhile and not in the informer yet (it lags after a
 		// broken watch): look again shortly, without a failure event.
@@ -311,10 +327,14 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 	if scale == nil {
 		return nil
 	}
-	// With a scale to report the revision is active, as in Serving's HPA class.
-	if scale.reason == "" {
+	// With a scale to report the revision is active, as in Serving's HPA
+	// class; activating while it wakes from zero, as with the KPA.
+	switch {
+	case waking:
+		pa.Status.MarkActivating(ReasonQueued, "Requests to the target are being buffered as resources are provisioned.")
+	case scale.reason == "":
 		pa.Status.MarkActive()
-	} else {
+	default:
 		pa.GetConditionSet().Manage(&pa.Status).MarkTrueWithReason(autoscalingv1alpha1.PodAutoscalerConditionActive,
 			scale.reason, literal(scale.message))
 	}
@@ -323,6 +343,23 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 		pa.Status.ActualScale = ptr.Int32(scale.current)
 	}
 	return nil
+}
+
+// atZeroWithoutReadyPod reports whether pa's SKS is in Proxy mode (it was
+// at zero) and its Deployment has no ready pod yet.
+func (r *Reconciler) atZeroWithoutReadyPod(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) bool {
+	sks, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(pa.Name)
+	if err != nil || sks.Spec.Mode != nv1alpha1.SKSOperationModeProxy {
+		return false
+	}
+	d := r.workloads.deployment(ctx, pa)
+	return d == nil || d.Status.ReadyReplicas == 0
+}
+
+// waitingForHPA reports whether scaleOf found KEDA's HPA not there yet.
+func waitingForHPA(pa *autoscalingv1alpha1.PodAutoscaler) bool {
+	c := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+	return c != nil && c.Reason == ReasonWaitingForHPA
 }
 
 // initialTarget is the replica count a new revision must reach before it is

@@ -278,6 +278,85 @@ func TestReconcile(t *testing.T) {
 			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
 		}},
 	}, {
+		Name:    "create finds an object of someone else's (lagging informer): read back, refused as not owned, nothing written",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("create", "scaledobjects") {
+					return true, nil, apierrs.NewAlreadyExists(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("get", "scaledobjects") {
+					return true, scaledObject(pa(), withSOOwnersRemoved), nil
+				}
+				return false, nil, nil
+			},
+		},
+		WantErr:     true,
+		WantCreates: []runtime.Object{scaledObject(pa())},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withNotOwned("ScaledObject")),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "NotOwned", `PodAutoscaler %q does not own ScaledObject %q: it writes nothing to it; delete it, or set %s to "false" to use it`,
+				testRevision, testRevision, translate.AutoCreateAnnotationKey),
+		},
+	}, {
+		Name:    "create finds its own object, edited (lagging informer): read back and brought back to the desired spec",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("create", "scaledobjects") {
+					return true, nil, apierrs.NewAlreadyExists(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("get", "scaledobjects") {
+					return true, scaledObject(pa(), withSOEdited, withKEDAMetadata), nil
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("update", "scaledobjects") {
+					return true, action.(ktesting.UpdateAction).GetObject(), nil
+				}
+				return false, nil, nil
+			},
+		},
+		WantCreates: []runtime.Object{sks(), scaledObject(pa())},
+		WantUpdates: []ktesting.UpdateActionImpl{{
+			Object: scaledObject(pa(), withKEDAMetadata),
+		}},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name:    "create finds the object exists, gone when read back: a quiet requeue",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("create", "scaledobjects") {
+					return true, nil, apierrs.NewAlreadyExists(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+			func(action ktesting.Action) (bool, runtime.Object, error) {
+				if action.Matches("get", "scaledobjects") {
+					return true, nil, apierrs.NewNotFound(kedav1alpha1.Resource("scaledobjects"), testRevision)
+				}
+				return false, nil, nil
+			},
+		},
+		WantCreates: []runtime.Object{scaledObject(pa())},
+		// controller.NewRequeueAfter: an error for the row, no Event.
+		WantErr: true,
+	}, {
 		Name: "SKS created meanwhile (lagging informer): requeue without an event",
 		Objects: []runtime.Object{deployment(),
 			pa(),
@@ -391,6 +470,38 @@ func TestReconcile(t *testing.T) {
 			Object: pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric),
 				withSOReadyCondition,
 				withCondition(ConditionScaledObjectPaused, corev1.ConditionTrue, apis.ConditionSeverityInfo, "ScaledObjectPaused", "ScaledObject is paused"))...),
+		}},
+	}, {
+		Name: "KEDA's HPA cannot read the metric (HPAActive False): the PA says so, and stops saying it once it reads again",
+		Objects: []runtime.Object{deployment(),
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric))...),
+			scaledObject(pa(withAnnotations(customMetric)), withPromTrigger, withSOReady,
+				withSOCondition(kedav1alpha1.ConditionHPAActive, metav1.ConditionFalse, "HPAMetricsUnavailable",
+					`the HPA was unable to compute the replica count: unable to get external metric default/s0-prometheus`)),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric),
+				withSOReadyCondition,
+				withCondition(ConditionScaledObjectHPAActive, corev1.ConditionFalse, apis.ConditionSeverityWarning, "HPAMetricsUnavailable",
+					`the HPA was unable to compute the replica count: unable to get external metric default/s0-prometheus`))...),
+		}},
+	}, {
+		Name: "KEDA's HPA reads its metric again: the HPAActive condition goes",
+		Objects: []runtime.Object{deployment(),
+			pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric), withSOReadyCondition,
+				withCondition(ConditionScaledObjectHPAActive, corev1.ConditionFalse, apis.ConditionSeverityWarning, "HPAMetricsUnavailable", "old"))...),
+			scaledObject(pa(withAnnotations(customMetric)), withPromTrigger, withSOReady,
+				withSOCondition(kedav1alpha1.ConditionHPAActive, metav1.ConditionTrue, "HPAActive", "the HPA was able to successfully calculate a replica count")),
+			hpa(withHPAReplicas(1, 1)),
+			sks(WithSKSReady),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(append(ready, WithTraffic, WithScaleTargetInitialized, withScales(1, 1), withAnnotations(customMetric),
+				withSOReadyCondition)...),
 		}},
 	}, {
 		Name: "an HPA of another ScaledObject is reported, not used",

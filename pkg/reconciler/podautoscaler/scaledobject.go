@@ -51,9 +51,17 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 			warnUnknownKeys(ctx, pa)
 			return created, nil
 		case apierrs.IsAlreadyExists(cerr):
-			// The informer lags (after a broken watch, for one): read the
-			// object that exists and carry on as if the lister had it.
+			// The informer lags (after a broken watch, or a restart while a
+			// create was in flight): read the object from the API server,
+			// not the lister, and carry on as if the lister had it, which
+			// refuses it below unless this PA controls it.
+			logger.Infof("ScaledObject %q exists but is not in the informer yet; reading it back", desired.Name)
 			so, err = r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Get(ctx, desired.Name, metav1.GetOptions{})
+			if apierrs.IsNotFound(err) {
+				// Deleted since (garbage collected with an old PA of the
+				// same name): start over shortly, no failure to report.
+				return nil, controller.NewRequeueAfter(time.Second)
+			}
 		case kedaCacheLags(cerr, desired):
 			// KEDA's webhook reads the scale target from its own informer
 			// cache, which may not hold a Deployment Serving created a
@@ -212,10 +220,16 @@ const (
 	ConditionScaledObjectReady    apis.ConditionType = "ScaledObjectReady"
 	ConditionScaledObjectFallback apis.ConditionType = "ScaledObjectFallback"
 	ConditionScaledObjectPaused   apis.ConditionType = "ScaledObjectPaused"
+	// ConditionScaledObjectHPAActive mirrors KEDA's HPAActive (KEDA 2.20.2
+	// and later) while it is False: the HPA cannot read the revision's
+	// metrics. Since KEDA 2.21 that no longer turns the ScaledObject's Ready
+	// False, so without it a revision stuck at its scale would say nothing.
+	ConditionScaledObjectHPAActive apis.ConditionType = "ScaledObjectHPAActive"
 )
 
-// mirrorScaledObjectConditions copies KEDA's Ready, and Fallback and Paused
-// while they hold, onto the PA with KEDA's reason and message.
+// mirrorScaledObjectConditions copies KEDA's Ready, Fallback and Paused
+// while they hold, and HPAActive while it fails, onto the PA with KEDA's
+// reason and message.
 func mirrorScaledObjectConditions(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) {
 	m := pa.GetConditionSet().Manage(&pa.Status)
 	v := mirroredConditions(so.Status.Conditions)
@@ -231,16 +245,17 @@ func mirrorScaledObjectConditions(pa *autoscalingv1alpha1.PodAutoscaler, so *ked
 	} else {
 		m.ClearCondition(ConditionScaledObjectReady) //nolint:errcheck // only fails for the happy condition
 	}
-	mirrorWhileTrue(m, ConditionScaledObjectFallback, v[1], apis.ConditionSeverityWarning)
-	mirrorWhileTrue(m, ConditionScaledObjectPaused, v[2], apis.ConditionSeverityInfo)
+	mirrorWhile(m, ConditionScaledObjectFallback, v[1], metav1.ConditionTrue, apis.ConditionSeverityWarning)
+	mirrorWhile(m, ConditionScaledObjectPaused, v[2], metav1.ConditionTrue, apis.ConditionSeverityInfo)
+	mirrorWhile(m, ConditionScaledObjectHPAActive, v[3], metav1.ConditionFalse, apis.ConditionSeverityWarning)
 }
 
 // mirroredConditions is what the PA shows of KEDA's conditions: Ready once
-// KEDA has reported on the ScaledObject, Fallback and Paused while True;
-// zero Conditions otherwise. The informer compares it to skip KEDA's status
-// writes that change nothing on the PA.
-func mirroredConditions(conds kedav1alpha1.Conditions) [3]kedav1alpha1.Condition {
-	var v [3]kedav1alpha1.Condition
+// KEDA has reported on the ScaledObject, Fallback and Paused while True,
+// HPAActive while False; zero Conditions otherwise. The informer compares it
+// to skip KEDA's status writes that change nothing on the PA.
+func mirroredConditions(conds kedav1alpha1.Conditions) [4]kedav1alpha1.Condition {
+	var v [4]kedav1alpha1.Condition
 	if ready := find(conds, kedav1alpha1.ConditionReady); kedaReported(ready) {
 		v[0] = ready
 	}
@@ -248,6 +263,9 @@ func mirroredConditions(conds kedav1alpha1.Conditions) [3]kedav1alpha1.Condition
 		if c := find(conds, t); c.Status == metav1.ConditionTrue {
 			v[i+1] = c
 		}
+	}
+	if c := find(conds, kedav1alpha1.ConditionHPAActive); c.Status == metav1.ConditionFalse {
+		v[3] = c
 	}
 	return v
 }
@@ -271,10 +289,11 @@ func find(conds kedav1alpha1.Conditions, t kedav1alpha1.ConditionType) kedav1alp
 	return kedav1alpha1.Condition{}
 }
 
-func mirrorWhileTrue(m apis.ConditionManager, t apis.ConditionType, c kedav1alpha1.Condition, sev apis.ConditionSeverity) {
-	if c.Status != metav1.ConditionTrue {
+// mirrorWhile shows c as t while its status is while, and clears t otherwise.
+func mirrorWhile(m apis.ConditionManager, t apis.ConditionType, c kedav1alpha1.Condition, while metav1.ConditionStatus, sev apis.ConditionSeverity) {
+	if c.Status != while {
 		m.ClearCondition(t) //nolint:errcheck // only fails for the happy condition
 		return
 	}
-	m.SetCondition(apis.Condition{Type: t, Status: corev1.ConditionTrue, Severity: sev, Reason: c.Reason, Message: c.Message})
+	m.SetCondition(apis.Condition{Type: t, Status: corev1.ConditionStatus(while), Severity: sev, Reason: c.Reason, Message: c.Message})
 }

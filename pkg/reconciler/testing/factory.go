@@ -19,6 +19,7 @@ package testing
 import (
 	"context"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -38,6 +39,27 @@ import (
 )
 
 const maxEventBufferSize = 20
+
+// WantRequeueAfter is the OtherTestData key of a row whose reconcile must
+// ask to be requeued after exactly this delay (controller.NewRequeueAfter):
+// WantErr alone is true for any error.
+const WantRequeueAfter = "wantRequeueAfter"
+
+// requeueChecker fails the test unless the reconcile asks for the row's
+// requeue delay.
+type requeueChecker struct {
+	controller.Reconciler
+	t    *testing.T
+	want time.Duration
+}
+
+func (c requeueChecker) Reconcile(ctx context.Context, key string) error {
+	err := c.Reconciler.Reconcile(ctx, key)
+	if ok, got := controller.IsRequeueKey(err); !ok || got != c.want {
+		c.t.Errorf("Reconcile() = %v; want a requeue after exactly %v", err, c.want)
+	}
+	return err
+}
 
 // Ctor builds the reconciler under test from fake clients and listers.
 type Ctor func(context.Context, *Listers, configmap.Watcher) controller.Reconciler
@@ -85,6 +107,9 @@ func MakeFactory(ctor Ctor) rtesting.Factory {
 		})
 
 		actions := rtesting.ActionRecorderList{servingClient, networkingClient, kubeClient, kedaClient}
+		if want, ok := r.OtherTestData[WantRequeueAfter].(time.Duration); ok {
+			c = requeueChecker{Reconciler: c, t: t, want: want}
+		}
 		return c, actions, rtesting.EventList{Recorder: eventRecorder}
 	}
 }

@@ -1,0 +1,175 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command coldstart measures scale from zero beside Knative's KPA, on one
+// local control plane (test/cluster): the same Knative Service shape with
+// class kpa.autoscaling.knative.dev, scaled by Serving's own autoscaler,
+// and with class hpa.autoscaling.knative.dev, scaled by this controller
+// through KEDA, both at min-scale 0 behind Serving's activator, every pod
+// answering through Serving's real queue-proxy. It reports, per class:
+//
+//   - cold start: one request sent at zero -> the Deployment scaled to 1,
+//     and -> its answer, p50/p95/max over -cold-starts cold starts;
+//   - N services woken at once (-wake, Serving's scale-from-zero
+//     benchmark wakes 25 in parallel), one request each;
+//   - requests lost: every request not answered 200, of all sent;
+//   - idle to zero: last answer -> the Deployment scaled to 0, with the
+//     benchmark's shortened settings and, once, with each class's defaults.
+//
+// The two classes take turns (their order alternates) so other work on the
+// machine weighs on both alike. It prints the table with the ratio (ours /
+// KPA) and writes docs/benchmarks/coldstart.md and coldstart.json. Numbers
+// are printed, never asserted.
+//
+// Run it as root (it runs itself again in a network namespace of its own,
+// unshare -n, as the activator needs): make bench-coldstart.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/rest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+)
+
+func main() {
+	o := parseFlags()
+	if o.reportOnly {
+		r, err := Load(o.out)
+		if err == nil {
+			err = r.Save(o.out)
+		}
+		if err != nil {
+			fatal(err)
+		}
+		fmt.Print(r.Table())
+		return
+	}
+	ctrllog.SetLogger(ctrllog.Log.WithSink(ctrllog.NullLogSink{}))
+	// The API server's deprecation warnings (v1 Endpoints, ...) say nothing here.
+	rest.SetDefaultWarningHandler(rest.NoWarnings{})
+	if reexec, err := inOwnNetNamespace(); err != nil {
+		fatal(err)
+	} else if reexec {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := run(ctx, o)
+	if r != nil {
+		fmt.Println()
+		fmt.Print(r.Table())
+		for _, n := range r.Notes {
+			fmt.Println("note:", n)
+		}
+		if o.out != "" {
+			if serr := r.Save(o.out); serr != nil {
+				fmt.Fprintln(os.Stderr, "coldstart: saving:", serr)
+			} else {
+				fmt.Printf("\nwrote %s/coldstart.md and coldstart.json\n", o.out)
+			}
+		}
+	}
+	if err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "coldstart:", err)
+	os.Exit(1)
+}
+
+type options struct {
+	coldStarts     int
+	wakes          []int
+	wakeRounds     int
+	defaultIdle    bool
+	out            string
+	requestTimeout time.Duration
+	zeroTimeout    time.Duration
+	settle         time.Duration
+	verbose        bool
+	keepLogs       bool
+	reportOnly     bool
+}
+
+func parseFlags() *options {
+	o := &options{}
+	var wakes string
+	flag.IntVar(&o.coldStarts, "cold-starts", 20, "single-service cold starts per class")
+	flag.StringVar(&wakes, "wake", "5,25", "numbers of services woken at once, comma-separated (1 is the cold-start series)")
+	flag.IntVar(&o.wakeRounds, "wake-rounds", 3, "times each group of services is woken")
+	flag.BoolVar(&o.defaultIdle, "default-idle", true, "also measure idle-to-zero once with each class's defaults (this controller's: KEDA's 300 s cooldown)")
+	flag.StringVar(&o.out, "out", "docs/benchmarks", "where coldstart.md and coldstart.json go (empty: print only)")
+	flag.DurationVar(&o.requestTimeout, "request-timeout", 2*time.Minute, "give up on a request after this long (it counts as lost)")
+	flag.DurationVar(&o.zeroTimeout, "zero-timeout", 3*time.Minute, "give up waiting for a service to reach zero after this long (shortened settings)")
+	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait after a service reaches zero before waking it again")
+	flag.BoolVar(&o.verbose, "v", false, "print every queue-proxy start")
+	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the control plane's logs")
+	flag.BoolVar(&o.reportOnly, "report-only", false, "only write coldstart.md again from -out's coldstart.json")
+	flag.Parse()
+	for _, f := range strings.Split(wakes, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			fatal(fmt.Errorf("-wake: %q is not a positive number", f))
+		}
+		if n > 1 {
+			o.wakes = append(o.wakes, n)
+		}
+	}
+	return o
+}
+
+// netnsChildEnv marks the copy of the program started in its own network
+// namespace.
+const netnsChildEnv = "SERVING_KEDA_COLDSTART_NETNS"
+
+// inOwnNetNamespace runs the program again in a network namespace of its
+// own (unshare -n, loopback up) unless it is in one already, and reports
+// whether it did (the caller then exits with it).
+func inOwnNetNamespace() (bool, error) {
+	if os.Getenv(netnsChildEnv) != "" {
+		return false, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return false, err
+	}
+	cmd := exec.Command("unshare", append([]string{"-n", "--", "/bin/sh", "-c", `ip link set lo up && exec "$0" "$@"`, exe}, os.Args[1:]...)...)
+	cmd.Env = append(os.Environ(), netnsChildEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	signal.Ignore(os.Interrupt) // the child gets Ctrl-C and stops its control plane
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			os.Exit(ee.ExitCode())
+		}
+		return true, fmt.Errorf("unshare -n (run as root): %w", err)
+	}
+	return true, nil
+}
