@@ -102,7 +102,7 @@ type qpPod struct {
 // by pid routerPID) and runs a queue-proxy for every revision pod from now
 // on, until the cluster stops.
 func (c *Cluster) startQueueProxies(ctx context.Context, routerPID string) error {
-	bin, err := BinaryPath(c.opts.BinDir, ServingQueue)
+	bin, err := c.releases.BinaryPath(c.opts.BinDir, ServingQueue)
 	if err != nil {
 		return fmt.Errorf("Options.QueueProxy: %w (hack/build-cluster.sh %s)", err, ServingQueue)
 	}

@@ -76,7 +76,7 @@ func (c *Cluster) startServingAutoscaler(ctx context.Context, routerPID string) 
 	if !c.opts.QueueProxy {
 		return errors.New("Options.ServingAutoscaler needs Options.QueueProxy: Serving's autoscaler scrapes every pod's queue-proxy")
 	}
-	bin, err := BinaryPath(c.opts.BinDir, ServingAutoscaler)
+	bin, err := c.releases.BinaryPath(c.opts.BinDir, ServingAutoscaler)
 	if err != nil {
 		return fmt.Errorf("Options.ServingAutoscaler: %w (hack/build-cluster.sh %s)", err, ServingAutoscaler)
 	}
