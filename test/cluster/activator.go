@@ -513,7 +513,7 @@ func (c *Cluster) EnablePrometheusMetrics(ctx context.Context) error {
 // publishActivator writes the activator's address into activator-service's
 // Endpoints, with the ports Serving's activator Service names.
 func (c *Cluster) publishActivator(ctx context.Context) error {
-	//nolint:staticcheck // Serving v0.48 reads Endpoints.
+	//nolint:staticcheck // Serving v0.48-v0.50 read Endpoints.
 	eps := c.client.CoreV1().Endpoints(ServingNamespace)
 	ep, err := eps.Get(ctx, ActivatorService, metav1.GetOptions{})
 	if err != nil {

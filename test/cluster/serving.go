@@ -320,7 +320,7 @@ func (c *Cluster) createServingServices(ctx context.Context, webhookPort int) er
 	if _, err := c.client.CoreV1().Services(ServingNamespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("Service %s/%s: %w", ServingNamespace, ServingWebhookService, err)
 	}
-	//nolint:staticcheck // Serving v0.48's SKS reconciler reads Endpoints.
+	//nolint:staticcheck // Serving v0.48-v0.50's SKS reconciler reads Endpoints.
 	ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Namespace: ServingNamespace, Name: ActivatorService, Labels: labels}}
 	if _, err := c.client.CoreV1().Endpoints(ServingNamespace).Create(ctx, ep, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("Endpoints %s/%s: %w", ServingNamespace, ActivatorService, err)

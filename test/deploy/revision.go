@@ -18,7 +18,9 @@ package deploy
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 
@@ -47,7 +49,7 @@ const (
 	QueueContainerName = "queue-proxy"
 )
 
-// Revision returns what Serving v0.48 creates for a new revision of service
+// Revision returns what Serving v0.50 creates for a new revision of service
 // on a default install (the control plane runs no Serving controller): its
 // Deployment, whose pod has the user's container with no resources (a
 // ksvc that sets none, Knative's default: config-defaults has no
@@ -75,12 +77,14 @@ func Requests(cpu, memory string) corev1.ResourceRequirements {
 // RevisionWithResources is Revision for a ksvc whose container sets user
 // (Serving copies them unchanged onto user-container).
 //
-// The objects follow knative.dev/serving v0.48.0's
+// The objects follow knative.dev/serving v0.50.0's
 // pkg/reconciler/revision/resources (MakeDeployment, makeQueueContainer,
 // MakePA, makeLabels) with Serving's default config maps, except: no owner
 // references (there is no Revision object, and the garbage collector would
-// delete dependents of a missing owner), no image digests, and the
-// revision's UIDs are made up from its name (stable, so two calls agree).
+// delete dependents of a missing owner), no image digests, no
+// OBSERVABILITY_CONFIG, the revision's UIDs are made up from its name
+// (stable, so two calls agree), and the Deployment's deployment-hash label
+// hashes the same parts as Serving's but not with Serving's encoding.
 func RevisionWithResources(ns, name, service string, anns map[string]string, user corev1.ResourceRequirements) (*appsv1.Deployment, *autoscalingv1alpha1.PodAutoscaler) {
 	// The revision's own labels and annotations (Serving's Configuration
 	// reconciler sets these; the template's annotations come with them).
@@ -155,6 +159,7 @@ func RevisionWithResources(ns, name, service string, anns map[string]string, use
 			},
 		},
 	}
+	setDeploymentHash(d)
 	pa := &autoscalingv1alpha1.PodAutoscaler{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: copyMap(labels), Annotations: revAnns},
 		Spec: autoscalingv1alpha1.PodAutoscalerSpec{
@@ -247,9 +252,28 @@ func queueContainer(ns, revision, service string, userPort int32, timeoutSeconds
 			{Name: "ENABLE_HTTP2_AUTO_DETECTION", Value: "false"},
 			{Name: "ENABLE_HTTP_FULL_DUPLEX", Value: "false"},
 			{Name: "ROOT_CA", Value: ""},
+			// Serving 1.22+: config-deployment queue-sidecar-tls-*, unset.
+			{Name: "QUEUE_PROXY_TLS_MIN_VERSION", Value: ""},
+			{Name: "QUEUE_PROXY_TLS_MAX_VERSION", Value: ""},
+			{Name: "QUEUE_PROXY_TLS_CIPHER_SUITES", Value: ""},
+			{Name: "QUEUE_PROXY_TLS_CURVE_PREFERENCES", Value: ""},
 			{Name: "ENABLE_MULTI_CONTAINER_PROBES", Value: "false"},
 		},
 	}
+}
+
+// setDeploymentHash labels the Deployment (not its pods) with a hash of its
+// spec, annotations and labels, as Serving 1.22+'s UpdateDeploymentHashLabel
+// does so that a config map change reaches the Deployment (fnv-32a, base
+// 36; JSON stands in for Serving's spew dump).
+func setDeploymentHash(d *appsv1.Deployment) {
+	delete(d.Labels, serving.RevisionDeploymentHashLabelKey)
+	h := fnv.New32a()
+	for _, v := range []any{d.Spec, d.Annotations, d.Labels} {
+		b, _ := json.Marshal(v)
+		h.Write(b)
+	}
+	d.Labels[serving.RevisionDeploymentHashLabelKey] = strconv.FormatUint(uint64(h.Sum32()), 36)
 }
 
 // fakeUID is a stable stand-in for the UID of an object Serving would have

@@ -25,7 +25,7 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 )
 
-// The fixture's pod is what Serving v0.48 makes with its default config
+// The fixture's pod is what Serving v0.50 makes with its default config
 // maps; the values are written out here, not taken from the fixture.
 func TestRevisionShape(t *testing.T) {
 	d, pa := Revision("ns", "hello-00001", "hello", map[string]string{autoscaling.MetricAnnotationKey: "memory"})
@@ -59,6 +59,13 @@ func TestRevisionShape(t *testing.T) {
 		if pa.Labels[k] != v || d.Labels[k] != v || d.Spec.Template.Labels[k] != v {
 			t.Errorf("label %s: PA %q, Deployment %q, pod %q; want %q", k, pa.Labels[k], d.Labels[k], d.Spec.Template.Labels[k], v)
 		}
+	}
+	// Serving 1.22+ labels the Deployment, not its pods, with a hash.
+	if d.Labels["serving.knative.dev/deployment-hash"] == "" {
+		t.Errorf("Deployment labels = %v, want serving.knative.dev/deployment-hash", d.Labels)
+	}
+	if _, ok := d.Spec.Template.Labels["serving.knative.dev/deployment-hash"]; ok {
+		t.Errorf("pod labels = %v, want no deployment-hash", d.Spec.Template.Labels)
 	}
 	// autoscaling.knative.dev/* stays on the PA (Serving filters it from
 	// the Deployment and its pods).
