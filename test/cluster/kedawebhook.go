@@ -55,8 +55,8 @@ import (
 // registers (KEDA's own manifests call theirs keda-admission).
 const KEDAWebhookConfigName = "keda-admission"
 
-// KEDAScaledObjectWebhookPath is the path KEDA v2.19 serves ScaledObject
-// validation on (the kubebuilder marker in
+// KEDAScaledObjectWebhookPath is the path KEDA v2.19 to v2.21 serve
+// ScaledObject validation on (the kubebuilder marker in
 // apis/keda/v1alpha1/scaledobject_webhook.go).
 const KEDAScaledObjectWebhookPath = "/validate-keda-sh-v1alpha1-scaledobject"
 
@@ -284,8 +284,9 @@ type KEDAWebhookCounts struct {
 	Validations float64
 	// Errors counts the validation errors it recorded, by KEDA's reason
 	// (missing-requests, other-hpa, scale-to-zero-requirements-not-met, ...).
-	// KEDA v2.19 counts "incorrect-replicas" without refusing, and refuses
-	// some writes (a target it cannot read) without counting them.
+	// KEDA 2.19 counts "incorrect-replicas" without refusing (2.20+
+	// refuse), and refuses some writes (a target it cannot read) without
+	// counting them.
 	Errors map[string]float64
 }
 
