@@ -157,8 +157,8 @@ func (r *Results) rows() []row {
 	add := func(what string, f func(Sample) float64, kpa, keda []Sample) {
 		out = append(out, row{what: what, kpa: stats(field(kpa, f)), keda: stats(field(keda, f))})
 	}
-	add("cold start: request -> Deployment scaled to 1", scaledOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
-	add("cold start: request -> first answer", answerOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
+	add("cold start (1 service): request -> Deployment scaled to 1", scaledOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
+	add("cold start (1 service): request -> first answer", answerOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
 	var ns []int
 	for _, w := range r.KPA.Wakes {
 		ns = append(ns, w.N)

@@ -48,8 +48,8 @@ func TestTable(t *testing.T) {
 	r := &Results{KPA: kpa, KEDA: keda}
 	table := r.Table()
 	for _, want := range []string{
-		"| cold start: request -> Deployment scaled to 1 | 0.50 / 0.50 / 0.50 s | 1.00 / 1.00 / 1.00 s (1 of 2 not reached) | 2.00× / 2.00× / 2.00× |",
-		"| cold start: request -> first answer | 1.00 / 1.00 / 1.00 s | 1.50 / 1.50 / 1.50 s (1 of 2 not reached) | 1.50× / 1.50× / 1.50× |",
+		"| cold start (1 service): request -> Deployment scaled to 1 | 0.50 / 0.50 / 0.50 s | 1.00 / 1.00 / 1.00 s (1 of 2 not reached) | 2.00× / 2.00× / 2.00× |",
+		"| cold start (1 service): request -> first answer | 1.00 / 1.00 / 1.00 s | 1.50 / 1.50 / 1.50 s (1 of 2 not reached) | 1.50× / 1.50× / 1.50× |",
 		"| 5 services woken at once: request -> answer | 2.00 / 2.00 / 2.00 s | 4.00 / 4.00 / 4.00 s | 2.00× / 2.00× / 2.00× |",
 		"| idle -> zero with each class's defaults | 90.00 s | 330.00 s | 3.67× |",
 		"| requests lost (not answered 200) | 0 of 2 | 1 of 2 | |",
