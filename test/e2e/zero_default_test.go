@@ -20,8 +20,11 @@ package e2e
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -141,6 +144,16 @@ func TestScaleToZeroDefaultInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	fixed := time.Now()
+	// What the activator now serves of a revision it forwarded a request
+	// for (Serving 1.22+ adds the queued and active counters).
+	if code, _, err := throughActivator(ctx, e.Cluster, ns, revision); err != nil || code != http.StatusOK {
+		t.Errorf("request after the restart: %d %v; want 200", code, err)
+	}
+	if families, err := activatorFamilies(ctx); err != nil {
+		t.Errorf("reading the activator's metrics: %v", err)
+	} else {
+		t.Logf("the activator's per-revision request metrics: %v", families)
+	}
 	harness.Eventually(t, harness.ControllerTimeout, "the ScaleToZero condition gone", func() (bool, string) {
 		p := e.PodAutoscaler(t, ns, revision)
 		c := p.Status.GetCondition(podautoscaler.ConditionScaleToZero)
@@ -148,4 +161,30 @@ func TestScaleToZeroDefaultInstall(t *testing.T) {
 	})
 	waitReplicas(t, e, ns, dep, 0, 3*time.Minute)
 	t.Logf("after metrics-protocol: prometheus and an activator restart: condition gone, at zero %v later", time.Since(fixed).Round(100*time.Millisecond))
+}
+
+// activatorFamilies lists the kn_revision_request_* families the harness's
+// activator serves.
+func activatorFamilies(ctx context.Context) ([]string, error) {
+	url := "http://" + net.JoinHostPort(cluster.ActivatorAddr, strconv.Itoa(cluster.ActivatorMetricsPort)) + "/metrics"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "# TYPE "); ok && strings.HasPrefix(name, "kn_revision_request_") {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }

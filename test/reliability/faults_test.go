@@ -82,7 +82,9 @@ func TestControllerKilledDuringBurst(t *testing.T) {
 	t.Logf("restarted in %v", restarted.Sub(killed).Round(time.Millisecond))
 	b.converge(t)
 	convergedAt := time.Now()
-	leading := firstLine(t, p.LogPath, "Successfully acquired lease")
+	// client-go logs "successfully acquired lease" up to v0.35 and
+	// "Successfully acquired lease" from v0.36.
+	leading := firstLine(t, p.LogPath, "uccessfully acquired lease")
 	t.Logf("converged %v after the kill; the new process led %v after the kill", time.Since(killed).Round(time.Millisecond), leading.Sub(killed).Round(time.Millisecond))
 
 	// Exactly one successful create per revision, and no ScaledObject

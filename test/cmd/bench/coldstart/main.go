@@ -84,7 +84,9 @@ func main() {
 		for _, n := range r.Notes {
 			fmt.Println("note:", n)
 		}
-		if o.out != "" {
+		if ctx.Err() != nil {
+			fmt.Println("interrupted: nothing saved")
+		} else if o.out != "" {
 			if serr := r.Save(o.out); serr != nil {
 				fmt.Fprintln(os.Stderr, "coldstart: saving:", serr)
 			} else {
@@ -111,6 +113,7 @@ type options struct {
 	requestTimeout time.Duration
 	zeroTimeout    time.Duration
 	settle         time.Duration
+	quiet          time.Duration
 	verbose        bool
 	keepLogs       bool
 	reportOnly     bool
@@ -126,7 +129,8 @@ func parseFlags() *options {
 	flag.StringVar(&o.out, "out", "docs/benchmarks", "where coldstart.md and coldstart.json go (empty: print only)")
 	flag.DurationVar(&o.requestTimeout, "request-timeout", 2*time.Minute, "give up on a request after this long (it counts as lost)")
 	flag.DurationVar(&o.zeroTimeout, "zero-timeout", 3*time.Minute, "give up waiting for a service to reach zero after this long (shortened settings)")
-	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait after a service reaches zero before waking it again")
+	flag.DurationVar(&o.settle, "settle", 2*time.Second, "a service must stay at zero this long before it is woken again")
+	flag.DurationVar(&o.quiet, "quiet", 5*time.Second, "a zero counts as for good when no scale-up follows within this long")
 	flag.BoolVar(&o.verbose, "v", false, "print every queue-proxy start")
 	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the control plane's logs")
 	flag.BoolVar(&o.reportOnly, "report-only", false, "only write coldstart.md again from -out's coldstart.json")

@@ -54,6 +54,9 @@ func (r *Results) Markdown() string {
 	p("  time counts (N × rounds samples).")
 	p("- **idle -> zero**: from a service's last answer until its Deployment's `spec.replicas` is 0, with the")
 	p("  benchmark's shortened settings (below) in the cold-start series; and once with each class's defaults.")
+	p("  *For good*: until the `spec.replicas: 0` after which no scale-up came for the quiet period (%s); a", r.Settings["quiet period (zero for good)"])
+	p("  scale-up from zero that no request caused (the benchmark sends none then) is counted in the row *back up")
+	p("  from zero without a request*, and the next wake waits for the zero that lasts.")
 	p("- **requests lost**: every request the benchmark sent that was not answered 200 by a pod, of all it sent.")
 	p("")
 	p("## Reproduce")
@@ -149,11 +152,14 @@ func (r *Results) Markdown() string {
 	p("")
 	p("## Every cold start")
 	p("")
+	p("Idle -> zero: the first `spec.replicas: 0`, then the one for good (and how many times the service came back up")
+	p("without a request in between).")
+	p("")
 	p("| # | KPA scaled | KPA answer | KPA idle -> zero | ours scaled | ours answer | ours idle -> zero |")
 	p("|---|---|---|---|---|---|---|")
 	for i := range max(len(r.KPA.ColdStarts), len(r.KEDA.ColdStarts)) {
 		k, e := sampleAt(r.KPA.ColdStarts, i), sampleAt(r.KEDA.ColdStarts, i)
-		p("| %d | %s | %s | %s | %s | %s | %s |", i+1, secs(k.Scaled), secs(k.Answer), secs(k.IdleToZero), secs(e.Scaled), secs(e.Answer), secs(e.IdleToZero))
+		p("| %d | %s | %s | %s | %s | %s | %s |", i+1, secs(k.Scaled), secs(k.Answer), idleCell(k), secs(e.Scaled), secs(e.Answer), idleCell(e))
 	}
 	return b.String()
 }
@@ -162,7 +168,16 @@ func sampleAt(s []Sample, i int) Sample {
 	if i < len(s) {
 		return s[i]
 	}
-	return Sample{Scaled: -1, Answer: -1, IdleToZero: -1}
+	return Sample{Scaled: -1, Answer: -1, IdleToZero: -1, IdleToStableZero: -1}
+}
+
+// idleCell is "first zero, for good (bounces)", or the first alone when
+// it lasted.
+func idleCell(s Sample) string {
+	if s.Bounces == 0 && s.IdleToStableZero == s.IdleToZero {
+		return secs(s.IdleToZero)
+	}
+	return fmt.Sprintf("%s, %s (%d up)", secs(s.IdleToZero), secs(s.IdleToStableZero), s.Bounces)
 }
 
 func code(v string) string {

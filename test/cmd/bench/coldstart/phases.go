@@ -30,6 +30,10 @@ import (
 // KEDA's default cooldownPeriod alone is 300 s.
 const defaultIdleTimeout = 12 * time.Minute
 
+// defaultQuiet is the quiet period with default settings: a scale-up
+// without a request comes at KEDA's next poll (30 s by default).
+const defaultQuiet = 40 * time.Second
+
 // turn is the order the classes take in round i: they alternate, so
 // neither always goes first.
 func turn(classes []*class, i int) []*class {
@@ -65,7 +69,7 @@ func (b *bench) waitAllAtZero(ctx context.Context, ns string, names []string, ti
 // sample (idle-to-zero still to measure) and when the answer came.
 func (b *bench) coldStart(ctx context.Context, c *Contender, ns, name string) (Sample, time.Time) {
 	key := deploymentKey(ns, name)
-	s := Sample{Service: ns + "/" + name, Scaled: -1, Answer: -1, IdleToZero: -1}
+	s := Sample{Service: ns + "/" + name, Scaled: -1, Answer: -1, IdleToZero: -1, IdleToStableZero: -1}
 	t0 := time.Now()
 	code, err := b.request(ctx, c, ns, revisionOf(name))
 	answered := time.Now()
@@ -81,13 +85,65 @@ func (b *bench) coldStart(ctx context.Context, c *Contender, ns, name string) (S
 	return s, answered
 }
 
-// idleToZero fills s.IdleToZero: from the answer to spec.replicas 0.
-func (b *bench) idleToZero(ctx context.Context, s *Sample, ns, name string, answered time.Time, timeout time.Duration) {
-	if t, err := b.deps.waitSince(ctx, deploymentKey(ns, name), answered, specZero, timeout); err == nil {
-		s.IdleToZero = seconds(t.Sub(answered))
-	} else {
+// idleToZero fills s.IdleToZero (from the answer to spec.replicas 0) and
+// s.IdleToStableZero (to the spec.replicas 0 after which no scale-up came
+// for quiet), counting the scale-ups in between (no request was sent) in
+// s.Bounces.
+func (b *bench) idleToZero(ctx context.Context, s *Sample, ns, name string, answered time.Time, timeout, quiet time.Duration) {
+	key := deploymentKey(ns, name)
+	deadline := time.Now().Add(timeout)
+	t, err := b.deps.waitSince(ctx, key, answered, specZero, timeout)
+	if err != nil {
 		b.logf("%s: %v", s.Service, err)
+		return
 	}
+	s.IdleToZero = seconds(t.Sub(answered))
+	for ctx.Err() == nil {
+		if err := b.deps.waitNow(ctx, key, atZero, time.Until(deadline)); err != nil {
+			b.logf("%s: after %d scale-ups without a request: %v", s.Service, s.Bounces, err)
+			return
+		}
+		zeroAt, _ := b.deps.runStart(key, specZero)
+		sleep(ctx, time.Until(zeroAt.Add(quiet)))
+		if _, up := b.deps.firstSince(key, zeroAt, scaledUp); !up {
+			s.IdleToStableZero = seconds(zeroAt.Sub(answered))
+			return
+		}
+		s.Bounces++
+	}
+}
+
+// readyToWake waits until ksvc ns/name is at zero and stays there for
+// o.settle (a scale-up meanwhile, without a request, is noted: it came
+// after the quiet period).
+func (b *bench) readyToWake(ctx context.Context, c *Contender, ns, name string) error {
+	key := deploymentKey(ns, name)
+	for {
+		if err := b.deps.waitNow(ctx, key, atZero, b.o.zeroTimeout); err != nil {
+			return err
+		}
+		zeroAt, _ := b.deps.runStart(key, specZero)
+		sleep(ctx, b.o.settle)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if _, up := b.deps.firstSince(key, zeroAt, scaledUp); !up && atZero(b.deps.current(key)) {
+			return nil
+		}
+		b.note("%s %s/%s scaled up from zero without a request, later than the %v quiet period", c.Class, ns, name, b.o.quiet)
+	}
+}
+
+// waitAllReady is readyToWake for every named ksvc, at once.
+func (b *bench) waitAllReady(ctx context.Context, c *Contender, ns string, names []string) error {
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = b.readyToWake(ctx, c, ns, name) }()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // coldStarts runs the single-service series: one ksvc per class, woken
@@ -115,11 +171,10 @@ func (b *bench) coldStarts(ctx context.Context, classes []*class) error {
 		var round []pending
 		for _, c := range turn(classes, i) {
 			name := c.short()
-			if err := b.deps.waitNow(ctx, deploymentKey(ns, name), atZero, b.o.zeroTimeout); err != nil {
+			if err := b.readyToWake(ctx, c.c, ns, name); err != nil {
 				b.note("cold start %d of %s skipped: %v", i+1, c.c.Class, err)
 				continue
 			}
-			sleep(ctx, b.o.settle)
 			s, answered := b.coldStart(ctx, c.c, ns, name)
 			c.c.ColdStarts = append(c.c.ColdStarts, s)
 			round = append(round, pending{c, len(c.c.ColdStarts) - 1, answered})
@@ -127,8 +182,9 @@ func (b *bench) coldStarts(ctx context.Context, classes []*class) error {
 		var line []string
 		for _, p := range round {
 			s := &p.c.c.ColdStarts[p.idx]
-			b.idleToZero(ctx, s, ns, p.c.short(), p.answered, b.o.zeroTimeout)
-			line = append(line, fmt.Sprintf("%s: scaled %s, answer %s, back to zero %s", p.c.short(), secs(s.Scaled), secs(s.Answer), secs(s.IdleToZero)))
+			b.idleToZero(ctx, s, ns, p.c.short(), p.answered, b.o.zeroTimeout, b.o.quiet)
+			line = append(line, fmt.Sprintf("%s: scaled %s, answer %s, back to zero %s (for good %s, %d scale-ups without a request)",
+				p.c.short(), secs(s.Scaled), secs(s.Answer), secs(s.IdleToZero), secs(s.IdleToStableZero), s.Bounces))
 		}
 		b.logf("cold start %d/%d: %s", i+1, b.o.coldStarts, strings.Join(line, "; "))
 		if ctx.Err() != nil {
@@ -172,11 +228,10 @@ func (b *bench) wakeGroups(ctx context.Context, classes []*class, n int) error {
 		}
 		var woken []pending
 		for _, c := range turn(classes, round) {
-			if err := b.waitAllAtZero(ctx, ns, names[c], b.o.zeroTimeout); err != nil {
+			if err := b.waitAllReady(ctx, c.c, ns, names[c]); err != nil {
 				b.note("%d services woken at once, round %d of %s skipped: %v", n, round+1, c.c.Class, err)
 				continue
 			}
-			sleep(ctx, b.o.settle)
 			samples, answered := b.wakeAll(ctx, c.c, ns, names[c])
 			w := wakes[c]
 			from := len(w.Samples)
@@ -192,13 +247,15 @@ func (b *bench) wakeGroups(ctx context.Context, classes []*class, n int) error {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					b.idleToZero(ctx, &w.Samples[p.from+i], ns, name, p.answered[i], b.o.zeroTimeout)
+					b.idleToZero(ctx, &w.Samples[p.from+i], ns, name, p.answered[i], b.o.zeroTimeout, b.o.quiet)
 				}()
 			}
 			wg.Wait()
 			got := w.Samples[p.from:]
-			line = append(line, fmt.Sprintf("%s: answer p50 %s max %s; scaled max %s", p.c.short(),
-				secs(stats(field(got, answerOf)).P50), secs(stats(field(got, answerOf)).Max), secs(stats(field(got, scaledOf)).Max)))
+			bounced, _ := bounces(got)
+			line = append(line, fmt.Sprintf("%s: answer p50 %s max %s; scaled max %s; back to zero max %s (for good %s), %d came back up without a request", p.c.short(),
+				secs(stats(field(got, answerOf)).P50), secs(stats(field(got, answerOf)).Max), secs(stats(field(got, scaledOf)).Max),
+				secs(stats(field(got, idleOf)).Max), secs(stats(field(got, stableOf)).Max), bounced))
 		}
 		b.logf("%d services woken at once, round %d/%d: %s", n, round+1, b.o.wakeRounds, strings.Join(line, "; "))
 		if ctx.Err() != nil {
@@ -249,19 +306,19 @@ func (b *bench) defaultIdle(ctx context.Context, classes []*class) error {
 		go func() {
 			defer wg.Done()
 			name := c.short()
-			c.c.DefaultIdleToZero = -1
+			c.c.DefaultIdleToZero, c.c.DefaultIdleToStableZero = -1, -1
 			if err := b.deps.waitNow(ctx, deploymentKey(ns, name), readyOne, 2*time.Minute); err != nil {
 				b.note("idle to zero with defaults, %s: its first pod: %v", c.c.Class, err)
 				return
 			}
-			s := Sample{Service: ns + "/" + name}
+			s := Sample{Service: ns + "/" + name, IdleToZero: -1, IdleToStableZero: -1}
 			if _, err := b.request(ctx, c.c, ns, revisionOf(name)); err != nil {
 				b.note("idle to zero with defaults, %s: request: %v", c.c.Class, err)
 			}
 			answered := time.Now()
-			b.idleToZero(ctx, &s, ns, name, answered, defaultIdleTimeout)
-			c.c.DefaultIdleToZero = s.IdleToZero
-			b.logf("idle to zero with defaults, %s: %s", c.short(), secs(s.IdleToZero))
+			b.idleToZero(ctx, &s, ns, name, answered, defaultIdleTimeout, defaultQuiet)
+			c.c.DefaultIdleToZero, c.c.DefaultIdleToStableZero = s.IdleToZero, s.IdleToStableZero
+			b.logf("idle to zero with defaults, %s: %s (for good %s, %d scale-ups without a request)", c.short(), secs(s.IdleToZero), secs(s.IdleToStableZero), s.Bounces)
 		}()
 	}
 	wg.Wait()

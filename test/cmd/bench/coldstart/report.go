@@ -62,7 +62,8 @@ type Contender struct {
 	// DefaultIdleToZero is the idle-to-zero time with each class's
 	// defaults (not the benchmark's shortened settings); -1: not reached
 	// within the timeout, 0: not measured.
-	DefaultIdleToZero float64 `json:"defaultIdleToZeroSeconds"`
+	DefaultIdleToZero       float64 `json:"defaultIdleToZeroSeconds"`
+	DefaultIdleToStableZero float64 `json:"defaultIdleToStableZeroSeconds"`
 	// Requests is every request sent, Lost those not answered 200.
 	Requests int      `json:"requests"`
 	Lost     int      `json:"lost"`
@@ -71,15 +72,20 @@ type Contender struct {
 
 // Sample is one service's cold start: from the request sent at zero to
 // the Deployment's spec.replicas at 1 (Scaled) and to its answer
-// (Answer), then from the answer to spec.replicas back at 0 (IdleToZero).
-// -1: not reached within the timeout.
+// (Answer), then from the answer to spec.replicas back at 0 (IdleToZero)
+// and to the start of the zero that lasted (IdleToStableZero: no scale-up
+// for the quiet period after it; later than IdleToZero when the service
+// came back up without a request, Bounces times). -1: not reached within
+// the timeout.
 type Sample struct {
-	Service    string  `json:"service"`
-	Scaled     float64 `json:"scaledSeconds"`
-	Answer     float64 `json:"answerSeconds"`
-	IdleToZero float64 `json:"idleToZeroSeconds"`
-	Code       int     `json:"code"`
-	Error      string  `json:"error,omitempty"`
+	Service          string  `json:"service"`
+	Scaled           float64 `json:"scaledSeconds"`
+	Answer           float64 `json:"answerSeconds"`
+	IdleToZero       float64 `json:"idleToZeroSeconds"`
+	IdleToStableZero float64 `json:"idleToStableZeroSeconds"`
+	Bounces          int     `json:"bounces,omitempty"`
+	Code             int     `json:"code"`
+	Error            string  `json:"error,omitempty"`
 }
 
 // Wake is N services woken at once by one request each, Rounds times.
@@ -132,6 +138,19 @@ func field(samples []Sample, f func(Sample) float64) []float64 {
 func scaledOf(s Sample) float64 { return s.Scaled }
 func answerOf(s Sample) float64 { return s.Answer }
 func idleOf(s Sample) float64   { return s.IdleToZero }
+func stableOf(s Sample) float64 { return s.IdleToStableZero }
+
+// bounces counts the samples after which the service came back up from
+// zero without a request, and all samples.
+func bounces(samples []Sample) (int, int) {
+	n := 0
+	for _, s := range samples {
+		if s.Bounces > 0 {
+			n++
+		}
+	}
+	return n, len(samples)
+}
 
 // wake returns the wake of n services, or nil.
 func (c *Contender) wake(n int) *Wake {
@@ -157,8 +176,8 @@ func (r *Results) rows() []row {
 	add := func(what string, f func(Sample) float64, kpa, keda []Sample) {
 		out = append(out, row{what: what, kpa: stats(field(kpa, f)), keda: stats(field(keda, f))})
 	}
-	add("cold start: request -> Deployment scaled to 1", scaledOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
-	add("cold start: request -> first answer", answerOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
+	add("cold start (1 service): request -> Deployment scaled to 1", scaledOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
+	add("cold start (1 service): request -> first answer", answerOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
 	var ns []int
 	for _, w := range r.KPA.Wakes {
 		ns = append(ns, w.N)
@@ -172,9 +191,12 @@ func (r *Results) rows() []row {
 		add(fmt.Sprintf("%d services woken at once: request -> answer", n), answerOf, kw.Samples, ew.Samples)
 	}
 	add("idle -> zero (benchmark settings): last answer -> scaled to 0", idleOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
+	add("idle -> zero for good: last answer -> the zero that lasted", stableOf, r.KPA.ColdStarts, r.KEDA.ColdStarts)
 	if r.KPA.DefaultIdleToZero != 0 || r.KEDA.DefaultIdleToZero != 0 {
 		out = append(out, row{what: "idle -> zero with each class's defaults", single: true,
 			kpa: stats([]float64{r.KPA.DefaultIdleToZero}), keda: stats([]float64{r.KEDA.DefaultIdleToZero})})
+		out = append(out, row{what: "idle -> zero for good with each class's defaults", single: true,
+			kpa: stats([]float64{r.KPA.DefaultIdleToStableZero}), keda: stats([]float64{r.KEDA.DefaultIdleToStableZero})})
 	}
 	return out
 }
@@ -223,6 +245,19 @@ func (r *Results) Table() string {
 	for _, row := range r.rows() {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", row.what, cell(row.kpa, row.single), cell(row.keda, row.single), ratio(row.kpa, row.keda, row.single))
 	}
+	var kb, kn, eb, en int
+	for _, c := range []struct {
+		b, n *int
+		c    *Contender
+	}{{&kb, &kn, r.KPA}, {&eb, &en, r.KEDA}} {
+		*c.b, *c.n = bounces(c.c.ColdStarts)
+		for _, w := range c.c.Wakes {
+			b, n := bounces(w.Samples)
+			*c.b += b
+			*c.n += n
+		}
+	}
+	fmt.Fprintf(&b, "| back up from zero without a request (after how many of the idle periods) | %d of %d | %d of %d | |\n", kb, kn, eb, en)
 	fmt.Fprintf(&b, "| requests lost (not answered 200) | %d of %d | %d of %d | |\n", r.KPA.Lost, r.KPA.Requests, r.KEDA.Lost, r.KEDA.Requests)
 	return b.String()
 }

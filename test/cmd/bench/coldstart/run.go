@@ -135,6 +135,7 @@ func run(ctx context.Context, o *options) (*Results, error) {
 			"rounds per group woken at once": strconv.Itoa(o.wakeRounds),
 			"request timeout":                o.requestTimeout.String(),
 			"settle at zero before a wake":   o.settle.String(),
+			"quiet period (zero for good)":   o.quiet.String() + " (" + defaultQuiet.String() + " with defaults)",
 		},
 	}
 	b.r.LoadAverage[0] = procstat.LoadAvg()

@@ -121,6 +121,21 @@ func (w *depWatch) firstSince(key string, since time.Time, ok func(depState) boo
 	return time.Time{}, false
 }
 
+// runStart returns when the Deployment's current run of states that
+// satisfy ok began (the earliest of the latest events that all do), or
+// false if its current state does not.
+func (w *depWatch) runStart(key string, ok func(depState) bool) (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h := w.hist[key]
+	var at time.Time
+	found := false
+	for i := len(h) - 1; i >= 0 && ok(h[i].depState); i-- {
+		at, found = h[i].at, true
+	}
+	return at, found
+}
+
 // waitSince waits until firstSince finds a state that satisfies ok.
 func (w *depWatch) waitSince(ctx context.Context, key string, since time.Time, ok func(depState) bool, timeout time.Duration) (time.Time, error) {
 	deadline := time.After(timeout)
