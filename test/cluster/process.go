@@ -125,6 +125,11 @@ func (p *Process) Exited() (bool, error) {
 // it (a process marked to be killed on stop gets SIGKILL at once).
 // Stopping an exited process is a no-op. The exit status of a process
 // that Stop ended is not an error.
+// stopGrace is how long Stop waits after SIGTERM: controller-runtime's
+// default graceful shutdown timeout. KEDA 2.21's operator, stopped in the
+// middle of reconciling, took over 10 s (TestConfigMapChange).
+const stopGrace = 30 * time.Second
+
 func (p *Process) Stop() error {
 	p.mu.Lock()
 	p.stopped = true
@@ -140,12 +145,12 @@ func (p *Process) Stop() error {
 	select {
 	case <-p.done:
 		return nil
-	case <-time.After(10 * time.Second):
+	case <-time.After(stopGrace):
 	}
 	_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
 	select {
 	case <-p.done:
-		return fmt.Errorf("%s did not stop within 10s of SIGTERM; killed", p.Name)
+		return fmt.Errorf("%s did not stop within %v of SIGTERM; killed", p.Name, stopGrace)
 	case <-time.After(5 * time.Second):
 		return fmt.Errorf("%s (pid %d) did not die after SIGKILL", p.Name, p.PID())
 	}
