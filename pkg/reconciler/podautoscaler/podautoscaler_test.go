@@ -256,6 +256,19 @@ func TestReconcile(t *testing.T) {
 		// controller.NewRequeueAfter: an error for the row, no Event.
 		WantErr: true,
 	}, {
+		Name:    "KEDA v2.21's webhook has not seen the new Deployment yet (its message names the kind): a quiet requeue, no FailedCreate",
+		Objects: []runtime.Object{deployment(), pa()},
+		Key:     key(),
+		WithReactors: []ktesting.ReactionFunc{func(action ktesting.Action) (bool, runtime.Object, error) {
+			if action.Matches("create", "scaledobjects") {
+				return true, nil, apierrs.NewForbidden(kedav1alpha1.Resource("scaledobjects"), testRevision, fmt.Errorf(
+					`admission webhook "vscaledobject.kb.io" denied the request: Deployment.apps %q not found`, deployName))
+			}
+			return false, nil, nil
+		}},
+		WantCreates: []runtime.Object{scaledObject(pa())},
+		WantErr:     true,
+	}, {
 		Name:    "create finds the object exists (lagging informer): read it and carry on",
 		Objects: []runtime.Object{deployment(), pa()},
 		Key:     key(),

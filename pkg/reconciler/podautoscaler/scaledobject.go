@@ -101,11 +101,21 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 }
 
 // kedaCacheLags tells KEDA's admission webhook refusing so because its
-// cache lacks the scale target, which the controller has just seen.
+// cache lacks the scale target, which the controller has just seen. The
+// cache's NotFound names the resource (`deployments.apps "x" not found`,
+// KEDA v2.19) or, with controller-runtime v0.23+, the kind
+// (`Deployment.apps "x" not found`, KEDA v2.21).
 func kedaCacheLags(err error, so *kedav1alpha1.ScaledObject) bool {
 	t := so.Spec.ScaleTargetRef
-	return t != nil && strings.Contains(err.Error(), "admission webhook") &&
-		strings.Contains(err.Error(), fmt.Sprintf("deployments.apps %q not found", t.Name))
+	if t == nil || !strings.Contains(err.Error(), "admission webhook") {
+		return false
+	}
+	for _, what := range []string{"deployments.apps", "Deployment.apps"} {
+		if strings.Contains(err.Error(), fmt.Sprintf("%s %q not found", what, t.Name)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReasonUnknownAnnotation is the reason of the Warning Event for an
