@@ -49,6 +49,8 @@ type Process struct {
 	// drain longer than a test should wait (Serving's webhook fails its
 	// readiness for 45 s before it exits) and that keeps no state.
 	killOnStop bool
+	// stopGrace is how long Stop waits after SIGTERM (0: defaultStopGrace).
+	stopGrace time.Duration
 }
 
 // startProcess starts path with args; env entries ("K=V") are added to the
@@ -121,15 +123,17 @@ func (p *Process) Exited() (bool, error) {
 	}
 }
 
-// Stop sends SIGTERM to the process group, waits up to 10 s, then SIGKILLs
-// it (a process marked to be killed on stop gets SIGKILL at once).
-// Stopping an exited process is a no-op. The exit status of a process
-// that Stop ended is not an error.
-// stopGrace is how long Stop waits after SIGTERM: controller-runtime's
+// defaultStopGrace is how long Stop waits after SIGTERM: controller-runtime's
 // default graceful shutdown timeout. KEDA 2.21's operator, stopped in the
 // middle of reconciling, took over 10 s (TestConfigMapChange).
-const stopGrace = 30 * time.Second
+const defaultStopGrace = 30 * time.Second
 
+// Stop sends SIGTERM to the process group, waits up to defaultStopGrace, then sends
+// the process SIGQUIT (a Go program writes every goroutine's stack to its
+// log and exits: where it hung) and after 3 s SIGKILLs the group (a
+// process marked to be killed on stop gets SIGKILL at once). Stopping an
+// exited process is a no-op. The exit status of a process that Stop ended
+// is not an error; one that needed more than SIGTERM is.
 func (p *Process) Stop() error {
 	p.mu.Lock()
 	p.stopped = true
@@ -141,16 +145,26 @@ func (p *Process) Stop() error {
 	if done, _ := p.Exited(); done {
 		return nil
 	}
+	grace := p.stopGrace
+	if grace == 0 {
+		grace = defaultStopGrace
+	}
 	_ = syscall.Kill(-p.PID(), syscall.SIGTERM)
 	select {
 	case <-p.done:
 		return nil
-	case <-time.After(stopGrace):
+	case <-time.After(grace):
+	}
+	_ = syscall.Kill(p.PID(), syscall.SIGQUIT)
+	select {
+	case <-p.done:
+		return fmt.Errorf("%s did not stop within %v of SIGTERM; SIGQUIT ended it (a Go program's goroutines are in %s)", p.Name, grace, p.LogPath)
+	case <-time.After(3 * time.Second):
 	}
 	_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
 	select {
 	case <-p.done:
-		return fmt.Errorf("%s did not stop within %v of SIGTERM; killed", p.Name, stopGrace)
+		return fmt.Errorf("%s did not stop within %v of SIGTERM nor 3s of SIGQUIT; killed (log: %s)", p.Name, grace, p.LogPath)
 	case <-time.After(5 * time.Second):
 		return fmt.Errorf("%s (pid %d) did not die after SIGKILL", p.Name, p.PID())
 	}
