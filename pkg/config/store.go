@@ -19,7 +19,10 @@ package config
 import (
 	"context"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cm "knative.dev/pkg/configmap"
+	"knative.dev/pkg/system"
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
 )
@@ -31,6 +34,8 @@ type Config struct {
 	Autoscaler *autoscalerconfig.Config
 	// KEDA is config-autoscaler-keda.
 	KEDA *KEDA
+	// Deployment is what Serving's config-deployment says of activation.
+	Deployment *Deployment
 }
 
 type cfgKey struct{}
@@ -60,9 +65,25 @@ func NewStore(logger cm.Logger, onAfterStore ...func(name string, value interfac
 			cm.Constructors{
 				asconfig.ConfigName: asconfig.NewConfigFromConfigMap,
 				KEDAConfigName:      NewKEDAFromConfigMap,
+				// Watched with a default: WatchConfigs.
+				DeploymentConfigName: NewDeploymentFromConfigMap,
 			},
 			onAfterStore...,
 		),
+	}
+}
+
+// WatchConfigs watches config-autoscaler and config-autoscaler-keda,
+// which must exist, and Serving's config-deployment with its defaults when
+// it does not (a watcher that cannot default sees it as required).
+func (s *Store) WatchConfigs(w cm.Watcher) {
+	for _, name := range []string{asconfig.ConfigName, KEDAConfigName} {
+		w.Watch(name, s.OnConfigChanged)
+	}
+	if dw, ok := w.(cm.DefaultingWatcher); ok {
+		dw.WatchWithDefault(corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: DeploymentConfigName, Namespace: system.Namespace()}}, s.OnConfigChanged)
+	} else {
+		w.Watch(DeploymentConfigName, s.OnConfigChanged)
 	}
 }
 
@@ -76,5 +97,17 @@ func (s *Store) Load() *Config {
 	return &Config{
 		Autoscaler: s.UntypedLoad(asconfig.ConfigName).(*autoscalerconfig.Config).DeepCopy(),
 		KEDA:       s.UntypedLoad(KEDAConfigName).(*KEDA).DeepCopy(),
+		Deployment: s.deployment(),
 	}
+}
+
+// deployment is config-deployment's settings; Serving's defaults until it
+// has been read (a watcher without defaults, a config map that failed to
+// parse at start).
+func (s *Store) deployment() *Deployment {
+	if d, ok := s.UntypedLoad(DeploymentConfigName).(*Deployment); ok && d != nil {
+		return d.DeepCopy()
+	}
+	d, _ := NewDeploymentFromConfigMap(&corev1.ConfigMap{})
+	return d
 }

@@ -18,11 +18,15 @@ package config
 
 import (
 	"context"
+	"reflect"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	cm "knative.dev/pkg/configmap"
 	logtesting "knative.dev/pkg/logging/testing"
+	_ "knative.dev/pkg/system/testing" // SYSTEM_NAMESPACE
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
 )
 
@@ -62,5 +66,51 @@ func TestStore(t *testing.T) {
 func TestFromContextEmpty(t *testing.T) {
 	if FromContext(context.Background()) != nil {
 		t.Error("FromContext of a bare context should be nil")
+	}
+}
+
+func TestStoreDeployment(t *testing.T) {
+	store := NewStore(logtesting.TestLogger(t))
+	for _, name := range []string{asconfig.ConfigName, KEDAConfigName} {
+		store.OnConfigChanged(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	}
+	if got := store.Load().Deployment.ProgressDeadline; got != 600*time.Second {
+		t.Errorf("without config-deployment: ProgressDeadline = %v, want Serving's default 10m0s", got)
+	}
+	store.OnConfigChanged(&corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: DeploymentConfigName},
+		// Serving's own key; queue-sidecar-image, which Serving requires, is
+		// not needed here.
+		Data: map[string]string{"progress-deadline": "90s"},
+	})
+	if got := store.Load().Deployment.ProgressDeadline; got != 90*time.Second {
+		t.Errorf("ProgressDeadline = %v, want 1m30s", got)
+	}
+	for _, bad := range []string{"0s", "-5s", "1.5s", "soon"} {
+		if _, err := NewDeploymentFromConfigMap(&corev1.ConfigMap{Data: map[string]string{"progress-deadline": bad}}); err == nil {
+			t.Errorf("progress-deadline %q: no error", bad)
+		}
+	}
+}
+
+// recordingWatcher records how each config map is watched.
+type recordingWatcher struct {
+	watched, defaulted []string
+}
+
+func (w *recordingWatcher) Watch(name string, _ ...cm.Observer) { w.watched = append(w.watched, name) }
+func (w *recordingWatcher) Start(<-chan struct{}) error         { return nil }
+func (w *recordingWatcher) WatchWithDefault(c corev1.ConfigMap, _ ...cm.Observer) {
+	w.defaulted = append(w.defaulted, c.Name)
+}
+
+func TestStoreWatchConfigs(t *testing.T) {
+	w := &recordingWatcher{}
+	NewStore(logtesting.TestLogger(t)).WatchConfigs(w)
+	if !reflect.DeepEqual(w.watched, []string{asconfig.ConfigName, KEDAConfigName}) {
+		t.Errorf("watched %v, want config-autoscaler and config-autoscaler-keda (required)", w.watched)
+	}
+	if !reflect.DeepEqual(w.defaulted, []string{"config-deployment"}) {
+		t.Errorf("watched with a default %v, want config-deployment", w.defaulted)
 	}
 }

@@ -195,3 +195,14 @@ func checkCooldown(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.PodAut
 	}
 	return invalid(key, value, why)
 }
+
+// InitialTarget is the replica count a new revision must reach before it
+// is initialized: max(min-scale, initial-scale), as Serving computes it.
+func InitialTarget(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Config) int32 {
+	minScale, _ := pa.ScaleBounds(as)
+	initial := as.InitialScale
+	if v, ok := pa.InitialScale(); ok && (v > 0 || as.AllowZeroInitialScale) {
+		initial = v
+	}
+	return max(minScale, initial)
+}

@@ -35,7 +35,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"knative.dev/pkg/apis"
 
-	"github.com/serving-keda/serving-keda/pkg/reconciler/podautoscaler"
+	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/harness"
 )
@@ -86,17 +86,17 @@ func TestScaleToZeroDefaultInstall(t *testing.T) {
 	created := time.Now()
 	e.CreateKnativeService(t, harness.KnativeService(ns, name, anns))
 	e.ScaledObject(t, ns, revision, harness.ControllerTimeout) // the PA exists
-	pa := e.PACondition(t, ns, revision, string(podautoscaler.ConditionScaleToZero), harness.ControllerTimeout, func(c *apis.Condition) bool {
-		return c.IsFalse() && c.Reason == podautoscaler.ReasonActivatorMetricsUnavailable
+	pa := e.PACondition(t, ns, revision, string(scaletozero.ConditionScaleToZero), harness.ControllerTimeout, func(c *apis.Condition) bool {
+		return c.IsFalse() && c.Reason == scaletozero.ReasonActivatorMetricsUnavailable
 	})
-	msg := pa.Status.GetCondition(podautoscaler.ConditionScaleToZero).Message
+	msg := pa.Status.GetCondition(scaletozero.ConditionScaleToZero).Message
 	for _, want := range []string{"metrics-protocol: prometheus", "config-observability", "connection refused", "keeps one pod"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("ScaleToZero message %q does not say %q", msg, want)
 		}
 	}
 	t.Logf("PA says why %v after the ksvc: %s", time.Since(created).Round(100*time.Millisecond), msg)
-	ev := e.WarningEvent(t, ns, revision, podautoscaler.ReasonActivatorMetricsUnavailable, harness.ControllerTimeout)
+	ev := e.WarningEvent(t, ns, revision, scaletozero.ReasonActivatorMetricsUnavailable, harness.ControllerTimeout)
 	if !strings.Contains(ev.Message, "metrics-protocol: prometheus") {
 		t.Errorf("Event message %q does not name the setting", ev.Message)
 	}
@@ -156,8 +156,8 @@ func TestScaleToZeroDefaultInstall(t *testing.T) {
 	}
 	harness.Eventually(t, harness.ControllerTimeout, "the ScaleToZero condition gone", func() (bool, string) {
 		p := e.PodAutoscaler(t, ns, revision)
-		c := p.Status.GetCondition(podautoscaler.ConditionScaleToZero)
-		return c == nil, harness.Condition(p, string(podautoscaler.ConditionScaleToZero))
+		c := p.Status.GetCondition(scaletozero.ConditionScaleToZero)
+		return c == nil, harness.Condition(p, string(scaletozero.ConditionScaleToZero))
 	})
 	waitReplicas(t, e, ns, dep, 0, 3*time.Minute)
 	t.Logf("after metrics-protocol: prometheus and an activator restart: condition gone, at zero %v later", time.Since(fixed).Round(100*time.Millisecond))

@@ -37,7 +37,7 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
-	"github.com/serving-keda/serving-keda/pkg/reconciler/podautoscaler"
+	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/deploy"
@@ -98,7 +98,7 @@ func TestScaleFromZero(t *testing.T) {
 			t.Errorf("cycle %d: SKS at zero: mode %s, conditions %+v; want Proxy with the activator's endpoints", cycle, sks.Spec.Mode, sks.Status.Conditions)
 		}
 		e.PACondition(t, ns, revision, "Active", harness.ControllerTimeout, func(c *apis.Condition) bool {
-			return c.IsFalse() && c.Reason == podautoscaler.ReasonNoTraffic
+			return c.IsFalse() && c.Reason == scaletozero.ReasonNoTraffic
 		})
 
 		// N concurrent requests through the activator wake it; none is lost.
@@ -183,7 +183,7 @@ func TestScaleFromZeroActivatorKilled(t *testing.T) {
 	dep := revision + "-deployment"
 	waitReplicas(t, e, ns, dep, 0, 3*time.Minute)
 	e.PACondition(t, ns, revision, "Active", harness.ControllerTimeout, func(c *apis.Condition) bool {
-		return c.IsFalse() && c.Reason == podautoscaler.ReasonNoTraffic
+		return c.IsFalse() && c.Reason == scaletozero.ReasonNoTraffic
 	})
 
 	// Requests held at zero; the activator dies before a pod is ready.
@@ -260,7 +260,7 @@ func startScaleToZero(t *testing.T, opts ...func(*harness.Options)) (*harness.En
 			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true, Activator: true,
 			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
 		},
-		Controller: deploy.Options{Env: []string{podautoscaler.ActivatorScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
+		Controller: deploy.Options{Env: []string{scaletozero.ScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
 		Before: func(ctx context.Context, e *harness.Env) error {
 			// Serving's shortest grace period and stable window: a woken
 			// revision stays active for the stable window (as with the KPA).

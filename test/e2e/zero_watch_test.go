@@ -31,7 +31,7 @@ import (
 	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 
-	"github.com/serving-keda/serving-keda/pkg/reconciler/podautoscaler"
+	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 	"github.com/serving-keda/serving-keda/test/harness"
 )
 
@@ -98,7 +98,7 @@ func (z *zeroWatch) check(ctx context.Context, e *harness.Env, ns, revision stri
 	pa, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(ns).Get(ctx, revision, metav1.GetOptions{})
 	if err != nil {
 		bad = append(bad, "PA: "+err.Error())
-	} else if c := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive); c == nil || !c.IsFalse() || c.Reason != podautoscaler.ReasonNoTraffic {
+	} else if c := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive); c == nil || !c.IsFalse() || c.Reason != scaletozero.ReasonNoTraffic {
 		bad = append(bad, fmt.Sprintf("PA Active %+v, want False NoTraffic", c))
 	} else if idle := at.Sub(c.LastTransitionTime.Inner.Time); idle < window-slack {
 		bad = append(bad, fmt.Sprintf("PA idle for %v only, window %v", idle.Round(100*time.Millisecond), window))

@@ -49,6 +49,7 @@ import (
 	kedaclient "github.com/serving-keda/serving-keda/pkg/client/injection/client"
 	soinformer "github.com/serving-keda/serving-keda/pkg/client/injection/informers/keda/v1alpha1/scaledobject"
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 )
 
@@ -178,12 +179,14 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	}
 	impl := controller.NewContext(ctx, classes, controller.ControllerOptions{WorkQueueName: name, Logger: logger})
 	implRef.Store(impl)
-	demand := startDemand(ctx, demandWiring{
-		store: sharedSnapshot{store}, paLister: paInformer.Lister(), paInformer: paInformer.Informer(), sksLister: sksInformer.Lister(),
-		workloads: workloads{deployments: deploymentInformer.Lister()},
-		kube:      kubeclient.Get(ctx), impl: implRef.Load, ready: ready.Ready,
+	zero := scaletozero.Start(ctx, scaletozero.Deps{
+		Store: sharedSnapshot{store}, PALister: paInformer.Lister(), SOLister: soInformer.Lister(), SKSLister: sksInformer.Lister(),
+		Deployment: workloads{deployments: deploymentInformer.Lister()}.deployment,
+		Kube:       kubeclient.Get(ctx), Ready: ready.Ready,
+		Enqueue: impl.EnqueueKey,
+		Resync:  func(filter func(interface{}) bool) { impl.FilteredGlobalResync(filter, paInformer.Informer()) },
 	})
-	r.demand, r.signal = demand.Demand, demand.Signal
+	r.zero = zero
 
 	impl.Concurrency = Workers
 
@@ -192,6 +195,6 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		deployment: deploymentInformer, limitRange: limitRangeInformer,
 	}
 	wakeOnChanges(impl, inf, classes.reconciles)
-	notifyOnHoldChanges(inf, classes.reconciles, demand.Notify)
+	notifyOnHoldChanges(inf, classes.reconciles, zero.Notify)
 	return impl
 }

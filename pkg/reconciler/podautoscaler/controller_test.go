@@ -45,6 +45,7 @@ import (
 	. "knative.dev/serving/pkg/testing"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 
 	_ "github.com/serving-keda/serving-keda/pkg/client/injection/informers/keda/v1alpha1/scaledobject/fake"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
@@ -64,6 +65,8 @@ func configMapsWith(keda map[string]string) configmap.Watcher {
 	return configmap.NewStaticWatcher(
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: asconfig.ConfigName}},
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: config.KEDAConfigName}, Data: keda},
+		// Serving's, as every install has it (a static watcher cannot default it).
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: config.DeploymentConfigName}},
 	)
 }
 
@@ -366,7 +369,7 @@ func TestNotifyOnHoldChanges(t *testing.T) {
 	}
 	expect(0, "a label edit")
 	p = p.DeepCopy()
-	p.Status.MarkInactive(ReasonNoTraffic, "The target is not receiving traffic.")
+	p.Status.MarkInactive(scaletozero.ReasonNoTraffic, "The target is not receiving traffic.")
 	if p, err = pas.UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}

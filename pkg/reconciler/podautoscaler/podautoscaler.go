@@ -48,7 +48,7 @@ import (
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
-	"github.com/serving-keda/serving-keda/pkg/demand"
+	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 )
 
@@ -90,11 +90,9 @@ type Reconciler struct {
 	hpaLister  autoscalingv2listers.HorizontalPodAutoscalerLister
 	workloads  workloads
 
-	// demand is the activators' concurrency for a revision (nil: none
-	// known), for revisions that scale to zero through the activator.
-	demand func(types.NamespacedName) float64
-	// signal is the state of the activators' demand signal (nil: unknown).
-	signal func() demand.Signal
+	// zero is the activators' demand (nil: none known), for revisions that
+	// scale to zero through the activator.
+	zero zeroSource
 	// clock is time.Now unless a test sets it.
 	clock func() time.Time
 }
@@ -132,7 +130,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		// The Deployment's informer event wakes the PA.
 		pa.Status.MarkActivating(ReasonWaitingForDeployment, fmt.Sprintf(
 			"waiting for Deployment %q, whose containers the cpu or memory trigger measures", pa.Spec.ScaleTargetRef.Name))
-		return r.reconcileSKSStatus(ctx, pa, nil)
+		return r.reconcileServe(ctx, pa, nil)
 	case errors.As(err, &unscalable):
 		return r.serveUnscaled(ctx, pa, d, unscalable)
 	case err != nil:
@@ -143,7 +141,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		// reason only once the PA names its service.
 		reason := translate.Reason(err)
 		pa.Status.MarkInactive(reason, literal(err.Error()))
-		if serr := r.reconcileSKSStatus(ctx, pa, nil); serr != nil {
+		if serr := r.reconcileServe(ctx, pa, nil); serr != nil {
 			return serr
 		}
 		return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, reason,
@@ -158,7 +156,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		}
 	} else if so, waiting = r.findOwnScaledObject(pa); so == nil && !waiting {
 		// A mismatched bring-your-own object: its event will wake us.
-		return r.reconcileSKSStatus(ctx, pa, nil)
+		return r.reconcileServe(ctx, pa, nil)
 	}
 
 	var scale *scaleSource
@@ -168,15 +166,19 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 			return err
 		}
 	}
-	if so != nil && desired != nil && translate.ScaleToZero(pa, config.FromContext(ctx)) &&
+	if so != nil && scaletozero.Enabled(desired) &&
 		(scale != nil || (waitingForHPA(pa) && initialTarget(ctx, pa) == 0)) {
 		// A revision with nothing to reach (initial-scale 0) is idle at
 		// once, as with the KPA: it waits for KEDA's HPA at zero.
-		return r.reconcileZero(ctx, pa, so, d, scale)
+		sks, err := r.currentSKS(pa)
+		if err != nil {
+			return err
+		}
+		return r.reconcileZero(ctx, pa, so, d, scale, sks)
 	}
 	// Not (or no longer) on the zero path: nothing to say about it.
-	pa.GetConditionSet().Manage(&pa.Status).ClearCondition(ConditionScaleToZero) //nolint:errcheck // only fails for the happy condition
-	return r.reconcileSKSStatus(ctx, pa, scale)
+	scaletozero.ClearSignal(pa)
+	return r.reconcileServe(ctx, pa, scale)
 }
 
 // established says the revision was admitted before, so config-autoscaler's
@@ -204,7 +206,7 @@ func (r *Reconciler) serveUnscaled(ctx context.Context, pa *autoscalingv1alpha1.
 		return err
 	}
 	scale := deploymentScale(d, translate.ReasonMissingResourceRequest, "not autoscaled: "+msg)
-	if err := r.reconcileSKSStatus(ctx, pa, scale); err != nil {
+	if err := r.reconcileServe(ctx, pa, scale); err != nil {
 		return err
 	}
 	return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, translate.ReasonMissingResourceRequest,
@@ -291,20 +293,72 @@ func (r *Reconciler) scaleOf(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1al
 	return nil, nil
 }
 
-// reconcileSKSStatus manages the ServerlessService in Serve mode and fills the
-// PA status as Serving's HPA reconciler does; scale is nil while the revision
-// has none to report.
-func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, scale *scaleSource) error {
-	// Zero activators: the SKS stays in Serve mode, so the activator is
-	// never in the path; but one that was at zero (Proxy) leaves it only
-	// with a ready pod, or its requests would reach no one (scale to zero
-	// turned off, or the revision's annotations changed, while at zero).
+// reconcileServe reports a revision off the zero path, as Serving's HPA
+// reconciler does: the SKS in Serve mode, the activator never in the path;
+// scale is nil while the revision has none to report. One that was at zero
+// (Proxy) leaves it only with a ready pod, or its requests would reach no
+// one (scale to zero turned off, or the revision's annotations changed,
+// while at zero): it stays activating meanwhile, as with the KPA.
+func (r *Reconciler) reconcileServe(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, scale *scaleSource) error {
+	sks, err := r.currentSKS(pa)
+	if err != nil {
+		return err
+	}
 	mode := nv1alpha1.SKSOperationModeServe
-	waking := r.atZeroWithoutReadyPod(ctx, pa)
+	waking := sks != nil && sks.Spec.Mode == nv1alpha1.SKSOperationModeProxy && !r.hasReadyPod(ctx, pa)
 	if waking {
 		mode = nv1alpha1.SKSOperationModeProxy
 	}
-	sks, err := r.ReconcileSKS(ctx, pa, mode, 0)
+	var actual, desired *int32
+	if scale != nil && scale.known {
+		actual, desired = ptr.Int32(scale.current), ptr.Int32(scale.desired)
+		r.markInitialized(ctx, pa, sks, scale.current)
+	}
+	if scale != nil {
+		// With a scale to report the revision is active, as in Serving's
+		// HPA class; activating while it wakes from zero, as with the KPA.
+		switch {
+		case waking:
+			pa.Status.MarkActivating(scaletozero.ReasonQueued, "Requests to the target are being buffered as resources are provisioned.")
+		case scale.reason == "":
+			pa.Status.MarkActive()
+		default:
+			pa.GetConditionSet().Manage(&pa.Status).MarkTrueWithReason(autoscalingv1alpha1.PodAutoscalerConditionActive,
+				scale.reason, literal(scale.message))
+		}
+	}
+	return r.reconcileSKSStatus(ctx, pa, mode, actual, desired)
+}
+
+// currentSKS is pa's ServerlessService from the cache (nil: none yet).
+func (r *Reconciler) currentSKS(pa *autoscalingv1alpha1.PodAutoscaler) (*nv1alpha1.ServerlessService, error) {
+	sks, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(pa.Name)
+	if apierrs.IsNotFound(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("failed to get SKS %q: %w", pa.Name, err)
+	}
+	return sks, nil
+}
+
+// markInitialized marks a new revision initialized once its SKS is ready
+// and it has reached its first target (min-scale, or initial-scale if
+// larger) with current replicas: the HPA's under the HPA class, as
+// Serving's HPA reconciler counts them, ready pods on the zero path, as
+// the KPA does. It runs before the revision's state is decided, which
+// depends on it.
+func (r *Reconciler) markInitialized(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessService, current int32) {
+	if sks != nil && sks.IsReady() && !pa.Status.IsScaleTargetInitialized() && current >= initialTarget(ctx, pa) {
+		pa.Status.MarkScaleTargetInitialized()
+	}
+}
+
+// reconcileSKSStatus is every reconcile's tail: the ServerlessService in
+// mode, and the PA's service names, SKS readiness and scale (nil: leave
+// as it is).
+func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler,
+	mode nv1alpha1.ServerlessServiceOperationMode, actual, desired *int32) error {
+	sks, err := r.ReconcileSKS(ctx, pa, mode, 0) // 0: every activator, when in Proxy mode
 	if apierrs.IsAlreadyExists(err) {
 		// Created meanwhile and not in the informer yet (it lags after a
 		// broken watch): look again shortly, without a failure event.
@@ -314,46 +368,24 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 	}
 	pa.Status.MetricsServiceName = sks.Status.PrivateServiceName
 	pa.Status.ServiceName = sks.Status.ServiceName
-	if !sks.IsReady() {
-		pa.Status.MarkSKSNotReady("SKS Services are not ready yet")
-	} else {
+	if sks.IsReady() {
 		pa.Status.MarkSKSReady()
-		// The revision is initialized once it has reached its first target:
-		// min-scale, or initial-scale if larger.
-		if scale != nil && scale.known && !pa.Status.IsScaleTargetInitialized() && scale.current >= initialTarget(ctx, pa) {
-			pa.Status.MarkScaleTargetInitialized()
-		}
+	} else {
+		pa.Status.MarkSKSNotReady("SKS Services are not ready yet")
 	}
-	if scale == nil {
-		return nil
+	if actual != nil {
+		pa.Status.ActualScale = actual
 	}
-	// With a scale to report the revision is active, as in Serving's HPA
-	// class; activating while it wakes from zero, as with the KPA.
-	switch {
-	case waking:
-		pa.Status.MarkActivating(ReasonQueued, "Requests to the target are being buffered as resources are provisioned.")
-	case scale.reason == "":
-		pa.Status.MarkActive()
-	default:
-		pa.GetConditionSet().Manage(&pa.Status).MarkTrueWithReason(autoscalingv1alpha1.PodAutoscalerConditionActive,
-			scale.reason, literal(scale.message))
-	}
-	if scale.known {
-		pa.Status.DesiredScale = ptr.Int32(scale.desired)
-		pa.Status.ActualScale = ptr.Int32(scale.current)
+	if desired != nil {
+		pa.Status.DesiredScale = desired
 	}
 	return nil
 }
 
-// atZeroWithoutReadyPod reports whether pa's SKS is in Proxy mode (it was
-// at zero) and its Deployment has no ready pod yet.
-func (r *Reconciler) atZeroWithoutReadyPod(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) bool {
-	sks, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(pa.Name)
-	if err != nil || sks.Spec.Mode != nv1alpha1.SKSOperationModeProxy {
-		return false
-	}
+// hasReadyPod reports whether pa's Deployment has a ready pod.
+func (r *Reconciler) hasReadyPod(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) bool {
 	d := r.workloads.deployment(ctx, pa)
-	return d == nil || d.Status.ReadyReplicas == 0
+	return d != nil && d.Status.ReadyReplicas > 0
 }
 
 // waitingForHPA reports whether scaleOf found KEDA's HPA not there yet.
@@ -362,16 +394,9 @@ func waitingForHPA(pa *autoscalingv1alpha1.PodAutoscaler) bool {
 	return c != nil && c.Reason == ReasonWaitingForHPA
 }
 
-// initialTarget is the replica count a new revision must reach before it is
-// initialized: max(min-scale, initial-scale), as Serving computes it.
+// initialTarget is translate.InitialTarget with ctx's config-autoscaler.
 func initialTarget(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler) int32 {
-	asConfig := config.FromContext(ctx).Autoscaler
-	minScale, _ := pa.ScaleBounds(asConfig)
-	initial := asConfig.InitialScale
-	if v, ok := pa.InitialScale(); ok && (v > 0 || asConfig.AllowZeroInitialScale) {
-		initial = v
-	}
-	return max(minScale, initial)
+	return translate.InitialTarget(pa, config.FromContext(ctx).Autoscaler)
 }
 
 // literal escapes a message for the PA's Mark* methods, which treat it as a

@@ -829,7 +829,13 @@ func testConfigWith(autoscaler, keda map[string]string) *config.Config {
 	if err != nil {
 		panic(err)
 	}
-	return &config.Config{Autoscaler: as, KEDA: k}
+	// config-deployment's progress-deadline shortened from Serving's 600s
+	// default, so that rows show it is what times an activation out.
+	d, err := config.NewDeploymentFromConfigMap(&corev1.ConfigMap{Data: map[string]string{"progress-deadline": "100s"}})
+	if err != nil {
+		panic(err)
+	}
+	return &config.Config{Autoscaler: as, KEDA: k, Deployment: d}
 }
 
 func key() string { return testNamespace + "/" + testRevision }

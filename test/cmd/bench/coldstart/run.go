@@ -34,7 +34,7 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
-	"github.com/serving-keda/serving-keda/pkg/reconciler/podautoscaler"
+	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/procstat"
@@ -163,7 +163,7 @@ func run(ctx context.Context, o *options) (*Results, error) {
 				b.logf(format, args...)
 			},
 		},
-		Controller: deploy.Options{Env: []string{podautoscaler.ActivatorScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
+		Controller: deploy.Options{Env: []string{scaletozero.ScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
 		Before: func(ctx context.Context, e *harness.Env) error {
 			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": gracePeriod}); err != nil {
 				return err

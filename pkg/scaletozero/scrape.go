@@ -14,12 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package demand turns the requests Knative's activator holds for a
-// revision into KEDA activation (docs/scale-to-zero.md): a Scraper reads
-// every activator's per-revision requests from its Prometheus endpoint and
-// says whether it can read them at all, and a Server answers KEDA's
-// external-push scaler protocol with them.
-package demand
+package scaletozero
 
 import (
 	"context"
