@@ -170,7 +170,7 @@ func TestScraperSumsActivatorsAndReportsChanges(t *testing.T) {
 
 func TestServer(t *testing.T) {
 	var demand atomic.Int64
-	var hold atomic.Bool
+	var hold, released atomic.Bool
 	s := &Server{
 		Demand: func(k types.NamespacedName) float64 {
 			if k == checkout {
@@ -178,8 +178,9 @@ func TestServer(t *testing.T) {
 			}
 			return 0
 		},
-		Hold: func(k types.NamespacedName) bool { return k == checkout && hold.Load() },
-		Tick: time.Hour, // only Notify wakes the stream in this test
+		Hold:     func(k types.NamespacedName) bool { return k == checkout && hold.Load() },
+		Released: func(k types.NamespacedName) bool { return k == checkout && released.Load() },
+		Tick:     time.Hour, // only Notify wakes the stream in this test
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -239,6 +240,24 @@ func TestServer(t *testing.T) {
 	recv(false)
 	if r, err := client.IsActive(ctx, &externalscaler.ScaledObjectRef{Name: "cart-00002", Namespace: "shop"}); err != nil || r.Result {
 		t.Errorf("IsActive(cart) = %v, %v; want false", r, err)
+	}
+
+	// A revision whose activation timed out is released: requests held for
+	// it keep nothing active and ask for no pod, so KEDA takes it to zero.
+	demand.Store(3)
+	released.Store(true)
+	if r, err := client.IsActive(ctx, ref); err != nil || r.Result {
+		t.Errorf("IsActive released with demand 3 = %v, %v; want false", r, err)
+	}
+	if r, err := client.GetMetrics(ctx, &externalscaler.GetMetricsRequest{ScaledObjectRef: ref, MetricName: MetricName}); err != nil ||
+		len(r.MetricValues) != 1 || r.MetricValues[0].MetricValueFloat != 0 {
+		t.Errorf("GetMetrics released = %v, %v; want 0", r, err)
+	}
+	// A hold still holds (it is what keeps a revision out of zero while its
+	// demand cannot be read).
+	hold.Store(true)
+	if r, err := client.IsActive(ctx, ref); err != nil || !r.Result {
+		t.Errorf("IsActive released but held = %v, %v; want true", r, err)
 	}
 }
 

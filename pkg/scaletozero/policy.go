@@ -188,6 +188,15 @@ func Hold(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessServic
 	return in.Now.Before(end), end
 }
 
+// Released reports whether a revision must let its pods go although the
+// activator holds requests for it: its activation timed out and it still
+// has replicas. The KPA scales a revision that could not be activated to
+// zero; at zero, demand activates it afresh (Decide), with new pods.
+func Released(pa *autoscalingv1alpha1.PodAutoscaler, in Input) bool {
+	active := pa.Status.GetCondition(autoscalingv1alpha1.PodAutoscalerConditionActive)
+	return active != nil && active.IsFalse() && active.Reason == ReasonTimedOut && in.Replicas != 0
+}
+
 // Decision is Decide's outcome: the SKS mode, and after how long to look
 // again (zero: no need).
 type Decision struct {
@@ -236,8 +245,9 @@ func Decide(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessServ
 			out.Mode = nv1alpha1.SKSOperationModeProxy
 		}
 		pa.Status.MarkActive()
-	case want && timedOut:
-		// It stays timed out until a pod is ready: KEDA keeps trying.
+	case want && Released(pa, in):
+		// It stays timed out while it has pods: Released, KEDA takes it to
+		// zero, from where demand activates it afresh (the KPA's retry).
 		out.Mode = nv1alpha1.SKSOperationModeProxy
 	case want:
 		out.Mode = nv1alpha1.SKSOperationModeProxy

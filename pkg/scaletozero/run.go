@@ -142,7 +142,12 @@ func Start(ctx context.Context, deps Deps) *Source {
 		},
 	}
 	src.server.Demand = src.scraper.Demand
-	src.server.Hold = func(key types.NamespacedName) bool { return src.hold(ctx, key) }
+	src.server.Hold = func(key types.NamespacedName) bool { return src.judge(ctx, key, Hold) }
+	src.server.Released = func(key types.NamespacedName) bool {
+		return src.judge(ctx, key, func(pa *autoscalingv1alpha1.PodAutoscaler, _ *nv1alpha1.ServerlessService, in Input) (bool, time.Time) {
+			return Released(pa, in), time.Time{}
+		})
+	}
 	go func() {
 		for !deps.Ready() {
 			select {
@@ -240,8 +245,10 @@ func (s *Source) anyHeld(ctx context.Context) bool {
 	return false
 }
 
-// hold is Hold for a revision, from the caches.
-func (s *Source) hold(ctx context.Context, key types.NamespacedName) bool {
+// judge applies rule (Hold, Released) to a revision on the zero path,
+// from the caches; false for any other.
+func (s *Source) judge(ctx context.Context, key types.NamespacedName,
+	rule func(*autoscalingv1alpha1.PodAutoscaler, *nv1alpha1.ServerlessService, Input) (bool, time.Time)) bool {
 	if !s.deps.Ready() {
 		// A replica starting up cannot tell yet; KEDA removes a last pod
 		// only after its cooldown, longer than a start-up.
@@ -261,8 +268,8 @@ func (s *Source) hold(ctx context.Context, key types.NamespacedName) bool {
 	}
 	cctx := s.deps.Store.ToContext(ctx)
 	in := NewInput(config.FromContext(cctx), pa, so, s.deps.Deployment(cctx, pa), time.Now(), s.Demand(key), s.Signal())
-	held, _ := Hold(pa, sks, in)
-	return held
+	yes, _ := rule(pa, sks, in)
+	return yes
 }
 
 // onZeroPath filters the PAs whose ScaledObject carries the demand trigger.

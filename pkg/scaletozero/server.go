@@ -49,6 +49,10 @@ type Server struct {
 	// Hold says the revision must keep its pods for now (not yet safe to
 	// remove the last one).
 	Hold func(types.NamespacedName) bool
+	// Released says the revision's activation timed out and it still has
+	// pods: its demand keeps nothing, so KEDA takes it to zero, as the KPA
+	// does with a revision that could not be activated (nil: never).
+	Released func(types.NamespacedName) bool
 	// Tick is how often open streams re-evaluate: a hold ends with time.
 	Tick time.Duration
 
@@ -97,7 +101,15 @@ func Key(ref *externalscaler.ScaledObjectRef) types.NamespacedName {
 // Active is the trigger's activity: requests held at the activator, or a
 // hold.
 func (s *Server) Active(key types.NamespacedName) bool {
-	return s.Demand(key) > 0 || (s.Hold != nil && s.Hold(key))
+	return s.demand(key) > 0 || (s.Hold != nil && s.Hold(key))
+}
+
+// demand is Demand, zero while the revision is released.
+func (s *Server) demand(key types.NamespacedName) float64 {
+	if s.Released != nil && s.Released(key) {
+		return 0
+	}
+	return s.Demand(key)
 }
 
 // IsActive implements the polled call (KEDA's pollingInterval).
@@ -144,7 +156,7 @@ func (s *Server) GetMetricSpec(_ context.Context, ref *externalscaler.ScaledObje
 // activationScale pods' worth of the target.
 func (s *Server) GetMetrics(_ context.Context, req *externalscaler.GetMetricsRequest) (*externalscaler.GetMetricsResponse, error) {
 	ref := req.GetScaledObjectRef()
-	d := s.Demand(Key(ref))
+	d := s.demand(Key(ref))
 	if d > 0 {
 		d = max(d, float64(activationScale(ref))*TargetPerPod(ref))
 	}

@@ -239,6 +239,27 @@ func TestReconcileScaleToZero(t *testing.T) {
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
 			Object: pa(with(ready, withScales(1, 0), inactiveSince(scaletozero.ReasonTimedOut, 0))...),
 		}},
+	}, {
+		Name: "timed out, its pod still not ready, requests still held: stays TimedOut (released: KEDA takes it to zero), Proxy, nothing written",
+		Ctx:  withDemand(on(), 1),
+		Objects: []runtime.Object{deployment(func(d *appsv1.Deployment) { d.Spec.Replicas = ptr.Int32(1); d.Status.ReadyReplicas = 0 }),
+			pa(with(ready, withScales(1, 0), inactiveSince(scaletozero.ReasonTimedOut, 10*time.Second))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
+		},
+		Key: key(),
+	}, {
+		Name: "timed out and taken to zero, requests still held: activated afresh (Queued), as the KPA retries",
+		Ctx:  withDemand(on(), 1),
+		Objects: []runtime.Object{deployment(atZero),
+			pa(with(ready, withScales(1, 0), inactiveSince(scaletozero.ReasonTimedOut, time.Minute))...),
+			so(metav1.ConditionFalse), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
+		},
+		Key:           key(),
+		WantErr:       true,
+		OtherTestData: map[string]interface{}{WantRequeueAfter: 131 * time.Second},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(with(ready, withScales(0, 0), queuedSince(0))...),
+		}},
 	}}
 
 	unreadable := scaletozero.Signal{State: scaletozero.SignalUnreadable, Reason: "cannot read the request metrics of activator http://10.0.0.5:9090/metrics: connection refused"}
