@@ -47,7 +47,7 @@ import (
 // mean the same thing (see Settings in the results).
 const (
 	gracePeriod = "6s" // config-autoscaler scale-to-zero-grace-period (default 30s)
-	kpaWindow   = "6s" // the KPA's stable window (default 60s; 6s is its minimum)
+	window      = "6s" // the stable window, annotation window (default 60s; 6s is the minimum): the KPA's, and this controller's (its hold keeps a woken revision active that long, and KEDA's HPA stabilizes scale-down over it)
 	kedaPolling = "1"  // KEDA's pollingInterval, seconds (default 30)
 	kedaCool    = "6"  // KEDA's cooldownPeriod, seconds (default 300)
 	maxScale    = "3"
@@ -96,7 +96,7 @@ func run(ctx context.Context, o *options) (*Results, error) {
 			autoscaling.ClassAnnotationKey:    autoscaling.KPA,
 			autoscaling.MinScaleAnnotationKey: "0",
 			autoscaling.MaxScaleAnnotationKey: maxScale,
-			autoscaling.WindowAnnotationKey:   kpaWindow,
+			autoscaling.WindowAnnotationKey:   window,
 		},
 		defaults: map[string]string{
 			autoscaling.ClassAnnotationKey:    autoscaling.KPA,
@@ -119,16 +119,17 @@ func run(ctx context.Context, o *options) (*Results, error) {
 	keda.anns = maps.Clone(kedaDefaults)
 	keda.anns[translate.PollingIntervalAnnotationKey] = kedaPolling
 	keda.anns[translate.CooldownPeriodAnnotationKey] = kedaCool
+	keda.anns[autoscaling.WindowAnnotationKey] = window
 	kpa.c.Annotations, keda.c.Annotations = kpa.anns, keda.anns
 
 	b.r = &Results{
 		Started: b.begin.UTC(), Command: "go run ./test/cmd/bench/coldstart " + strings.Join(os.Args[1:], " "),
 		Machine: procstat.Machine(), Versions: versions(), KPA: kpa.c, KEDA: keda.c,
 		Settings: map[string]string{
-			"scale-to-zero-grace-period (config-autoscaler)": gracePeriod,
-			"KPA stable window (annotation window)":          kpaWindow,
-			"KEDA pollingInterval (keda-polling-interval)":   kedaPolling + "s",
-			"KEDA cooldownPeriod (keda-cooldown-period)":     kedaCool + "s",
+			"scale-to-zero-grace-period (config-autoscaler)":  gracePeriod,
+			"stable window (annotation window, both classes)": window,
+			"KEDA pollingInterval (keda-polling-interval)":    kedaPolling + "s",
+			"KEDA cooldownPeriod (keda-cooldown-period)":      kedaCool + "s",
 			"max-scale":                      maxScale,
 			"HPA sync period":                hpaSync,
 			"cold starts per class":          strconv.Itoa(o.coldStarts),
