@@ -323,19 +323,7 @@ func run(opts options) (retErr error) {
 			}
 			return err
 		}
-		o.block(fmt.Sprintf(`
-The whole loop runs. In another shell:
-
-  export KUBECONFIG=%s
-  kubectl get ksvc,scaledobjects,hpa,pods -n %s
-  kubectl get podautoscaler %s -n %s -o yaml
-
-Component logs: %s (the controller's is autoscaler-keda.log).
-The load below is the fake Prometheus's value; the HPA wants ceil(load / %d) pods, between %d and %d.
-Scale to zero through Serving's activator, each cold start timed: %s.
-Press Ctrl-C to stop everything.
-
-`, e.Cluster.Kubeconfig(), namespace, revision, namespace, logDir, target, minScale, maxScale, zeroUsage))
+		o.block(loadBlock(e.Cluster.Kubeconfig(), logDir))
 		wg.Add(2)
 		go func() { defer wg.Done(); driveLoad(loopCtx, o, &load) }()
 		go func() { defer wg.Done(); watchReplicas(loopCtx, o, e) }()
@@ -362,6 +350,25 @@ Press Ctrl-C to stop everything.
 		case <-ticker.C:
 		}
 	}
+}
+
+// loadBlock is what the demo prints once the load sample runs: how to
+// look at it from another shell, what the load means, and how to see
+// scale to zero instead.
+func loadBlock(kubeconfig, logDir string) string {
+	return fmt.Sprintf(`
+The whole loop runs. In another shell:
+
+  export KUBECONFIG=%s
+  kubectl get ksvc,scaledobjects,hpa,pods -n %s
+  kubectl get podautoscaler %s -n %s -o yaml
+
+Component logs: %s (the controller's is autoscaler-keda.log).
+The load below is the fake Prometheus's value; the HPA wants ceil(load / %d) pods, between %d and %d.
+Scale to zero through Serving's activator instead, each cold start timed: %s.
+Press Ctrl-C to stop everything.
+
+`, kubeconfig, namespace, revision, namespace, logDir, target, minScale, maxScale, zeroUsage)
 }
 
 // tablesHeader introduces a print of the tables: the kubectl command that
