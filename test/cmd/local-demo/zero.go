@@ -248,7 +248,7 @@ func (c *coldStarts) loop(ctx context.Context, readyAt time.Time) {
 			return
 		}
 		if up {
-			c.o.logf("%s scaled up from zero without a request; waiting for zero again", zeroDeployment)
+			c.o.logf("%s scaled up from zero before the demo's request (a request from elsewhere, or none); waiting for zero again", zeroDeployment)
 			since, after = upAt, "that scale-up"
 			continue
 		}
