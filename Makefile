@@ -14,11 +14,14 @@
 
 # The two commands a newcomer needs:
 #   make run    the whole loop: a sample Knative Service scaling with a load the demo drives
+#               (make run RUN_FLAGS=-scale-to-zero: scale to zero and cold starts through Serving's activator)
 #   make test   every test: unit, codegen check, and the control-plane tests
 
 GO            ?= go
 # Time each fuzz target runs under `make fuzz` (go test -fuzztime syntax).
 FUZZTIME      ?= 10m
+# Flags of test/cmd/local-demo (make run), e.g. -scale-to-zero (as root) or -interval 10s.
+RUN_FLAGS     ?=
 # Flags of test/cmd/bench (make bench), e.g. -n 3000 -contenders autoscaler-keda.
 BENCH_FLAGS   ?=
 # Flags of test/cmd/bench/coldstart (make bench-coldstart), e.g. -cold-starts 5 -wake 5 -default-idle=false.
@@ -97,10 +100,12 @@ release-check: cluster
 
 ## run: the local demo: the control plane with Serving, kwok, KEDA (operator,
 ## webhook, metrics adapter) and the HPA controller, a sample ksvc and a load
-## that rises and falls; Ctrl-C stops and cleans up everything it started
+## that rises and falls; Ctrl-C stops and cleans up everything it started.
+## RUN_FLAGS=-scale-to-zero (as root): a min-scale 0 ksvc behind Serving's activator
+## and queue-proxy idles to zero and a request wakes it, each cold start timed
 run: cluster-serving
 	$(GO) build -o $(OUTPUT)/local-demo ./test/cmd/local-demo
-	$(OUTPUT)/local-demo
+	$(OUTPUT)/local-demo $(RUN_FLAGS)
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

@@ -21,7 +21,10 @@ limitations under the License.
 // applies a Knative Service of the HPA class scaled on a Prometheus metric;
 // drives that metric (a fake Prometheus) up and down; and prints what
 // `kubectl get ksvc,scaledobjects,hpa,pods -n demo` shows as the replicas
-// follow. It runs until Ctrl-C, then stops everything it started.
+// follow. With -scale-to-zero it shows scale to zero instead (zero.go): a
+// min-scale 0 ksvc behind Serving's activator idles to zero, and a request
+// sent through the activator wakes it, each cold start timed. It runs until
+// Ctrl-C, then stops everything it started.
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/signal"
@@ -37,6 +41,7 @@ import (
 	"syscall"
 	"time"
 
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -60,6 +65,9 @@ const (
 	target   = 10
 	minScale = 1
 	maxScale = 5
+
+	// hpaSync is kube-controller-manager's HPA sync period (default 15 s).
+	hpaSync = "3s"
 
 	// stepTimeout bounds each wait for what Serving, this controller, KEDA
 	// and kwok make from the ksvc (seconds each on a warm machine).
@@ -88,14 +96,71 @@ var loadProfile = profile{
 	repeat: []step{{value: 45, length: 60 * time.Second}, {value: 5, length: 60 * time.Second}},
 }
 
+// options are the demo's flags.
+type options struct {
+	interval time.Duration
+	// scaleToZero runs the scale-to-zero sample (zero.go) in place of the
+	// load sample.
+	scaleToZero bool
+	// wakeAfter is how long the scale-to-zero sample stays at zero before
+	// the demo's request wakes it.
+	wakeAfter time.Duration
+}
+
+// parseFlags parses the demo's command line (without the program name).
+func parseFlags(args []string, output io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("local-demo", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.DurationVar(&o.interval, "interval", 5*time.Second, "how often to print the objects")
+	fs.BoolVar(&o.scaleToZero, "scale-to-zero", false,
+		"show scale to zero instead of the load sample: a min-scale 0 ksvc behind Serving's activator idles to zero "+
+			"and a request through the activator wakes it, each cold start timed (runs as root: a network namespace of its own)")
+	fs.DurationVar(&o.wakeAfter, "wake-after", 5*time.Second, "with -scale-to-zero: how long the ksvc stays at zero before the demo's request wakes it")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected arguments %q (flags only; -h lists them)", fs.Args())
+	case o.interval <= 0:
+		return o, fmt.Errorf("-interval %v: must be positive", o.interval)
+	case o.wakeAfter < 0:
+		return o, fmt.Errorf("-wake-after %v: must not be negative", o.wakeAfter)
+	}
+	return o, nil
+}
+
 func main() {
-	interval := flag.Duration("interval", 5*time.Second, "how often to print the objects")
-	flag.Parse()
+	o, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "local-demo:", err)
+		os.Exit(2)
+	}
+	if o.scaleToZero {
+		// The activator needs a network namespace of its own (veth pairs,
+		// routes): the demo runs itself again in one, as root.
+		if os.Geteuid() != 0 {
+			fmt.Fprintln(os.Stderr, "local-demo: -scale-to-zero runs Serving's activator in network namespaces the demo makes (unshare -n, veth pairs): run it as root")
+			os.Exit(1)
+		}
+		ran, code, err := cluster.ProgramInOwnNetNamespace()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "local-demo:", err)
+			os.Exit(1)
+		}
+		if ran {
+			os.Exit(code)
+		}
+	}
 	// The API server's deprecation warnings (the harness writes Endpoints
 	// for Serving) and Serving's warnings on the sample ksvc's defaults
 	// would interleave with the demo's tables.
 	rest.SetDefaultWarningHandler(rest.NoWarnings{})
-	if err := run(*interval); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "local-demo:", err)
 		os.Exit(1)
 	}
@@ -126,13 +191,16 @@ func elapsed(d time.Duration) string {
 	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }
 
-func run(interval time.Duration) (retErr error) {
+func run(opts options) (retErr error) {
 	o := &out{start: time.Now()}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if err := checkBinaries(); err != nil {
+	if err := checkBinaries(opts.scaleToZero); err != nil {
 		return err
+	}
+	if !opts.scaleToZero {
+		o.logf("the load sample; for scale to zero through Serving's activator, each cold start timed: %s", zeroUsage)
 	}
 
 	// The controller binary builds (seconds with a warm build cache) while
@@ -159,7 +227,8 @@ func run(interval time.Duration) (retErr error) {
 	defer prom.Close()
 	var load loadValue
 	// Only this revision's query gets the load: a second revision (edit the
-	// ksvc's template) reads 0 and stays at min-scale.
+	// ksvc's template) reads 0 and stays at min-scale; the scale-to-zero
+	// sample's reads 0 and idles.
 	prom.SetFunc(func(query string, _ time.Time) float64 {
 		if strings.Contains(query, `revision="`+revision+`"`) {
 			return load.get()
@@ -168,12 +237,10 @@ func run(interval time.Duration) (retErr error) {
 	})
 	o.logf("a fake Prometheus answers at %s; its value is the load", prom.URL)
 
-	o.logf("starting the local control plane: etcd, kube-apiserver, kube-controller-manager (with the HPA controller), kwok, " +
-		"KEDA's admission webhook, operator and metrics adapter, Serving's webhook and controller (about a minute warm)")
-	e, err := harness.Start(ctx, harness.Options{
+	hopts := harness.Options{
 		Cluster: cluster.Options{
 			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true,
-			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=3s"},
+			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=" + hpaSync},
 			KeepLogs:              true,
 			Logf: func(format string, args ...any) {
 				msg := fmt.Sprintf(format, args...)
@@ -189,7 +256,16 @@ func run(interval time.Duration) (retErr error) {
 			o.logf("config/ installed; starting autoscaler-keda under its ServiceAccount, prometheus-address %s", prom.URL)
 			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.PrometheusAddressKey: prom.URL})
 		},
-	})
+	}
+	if opts.scaleToZero {
+		if err := withActivator(&hopts, o, prom.URL); err != nil {
+			return err
+		}
+	} else {
+		o.logf("starting the local control plane: etcd, kube-apiserver, kube-controller-manager (with the HPA controller), kwok, " +
+			"KEDA's admission webhook, operator and metrics adapter, Serving's webhook and controller (about a minute warm)")
+	}
+	e, err := harness.Start(ctx, hopts)
 	if err != nil {
 		if ctx.Err() != nil {
 			o.logf("interrupted during start-up; everything started is stopped")
@@ -216,49 +292,57 @@ func run(interval time.Duration) (retErr error) {
 	}()
 	o.logf("autoscaler-keda is ready")
 
-	if err := sampleService(ctx, o, e); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
-
-	o.block(fmt.Sprintf(`
-The whole loop runs. In another shell:
-
-  export KUBECONFIG=%s
-  kubectl get ksvc,scaledobjects,hpa,pods -n %s
-  kubectl get podautoscaler %s -n %s -o yaml
-
-Component logs: %s (the controller's is autoscaler-keda.log).
-The load below is the fake Prometheus's value; the HPA wants ceil(load / %d) pods, between %d and %d.
-Press Ctrl-C to stop everything.
-
-`, e.Cluster.Kubeconfig(), namespace, revision, namespace, logDir, target, minScale, maxScale))
-
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	loopCtx, cancelLoop := context.WithCancel(ctx)
 	defer cancelLoop()
-	wg.Add(2)
-	go func() { defer wg.Done(); driveLoad(loopCtx, o, &load) }()
-	go func() { defer wg.Done(); watchReplicas(loopCtx, o, e) }()
+	resources := demoResources
+	if opts.scaleToZero {
+		resources = zeroResources
+		deps, err := watchDeployment(loopCtx, o, e, namespace, zeroDeployment)
+		if err != nil {
+			return err
+		}
+		readyAt, err := zeroService(ctx, o, e)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		o.block(zeroBlock(e.Cluster.Kubeconfig(), os.Getpid(), e.Cluster.ActivatorURL(), logDir, opts.wakeAfter))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			(&coldStarts{o: o, e: e, deps: deps, wakeAfter: opts.wakeAfter}).loop(loopCtx, readyAt)
+		}()
+	} else {
+		if err := sampleService(ctx, o, e); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		o.block(loadBlock(e.Cluster.Kubeconfig(), logDir))
+		wg.Add(2)
+		go func() { defer wg.Done(); driveLoad(loopCtx, o, &load) }()
+		go func() { defer wg.Done(); watchReplicas(loopCtx, o, e) }()
+	}
 
-	ticker := time.NewTicker(interval)
+	ticker := time.NewTicker(opts.interval)
 	defer ticker.Stop()
 	for {
 		if err := e.Cluster.Healthy(); err != nil {
 			return err
 		}
-		text, err := getTables(ctx, e.Kube.CoreV1().RESTClient(), namespace, demoResources)
+		text, err := getTables(ctx, e.Kube.CoreV1().RESTClient(), namespace, resources)
 		switch {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
 			o.logf("listing the objects: %v", err)
 		default:
-			o.block(fmt.Sprintf("--- [%s] kubectl get ksvc,scaledobjects,hpa,pods -n %s (load %g)\n%s\n",
-				elapsed(time.Since(o.start)), namespace, load.get(), text))
+			o.block(tablesHeader(elapsed(time.Since(o.start)), namespace, resources, opts.scaleToZero, load.get()) + text + "\n")
 		}
 		select {
 		case <-ctx.Done():
@@ -268,14 +352,52 @@ Press Ctrl-C to stop everything.
 	}
 }
 
+// loadBlock is what the demo prints once the load sample runs: how to
+// look at it from another shell, what the load means, and how to see
+// scale to zero instead.
+func loadBlock(kubeconfig, logDir string) string {
+	return fmt.Sprintf(`
+The whole loop runs. In another shell:
+
+  export KUBECONFIG=%s
+  kubectl get ksvc,scaledobjects,hpa,pods -n %s
+  kubectl get podautoscaler %s -n %s -o yaml
+
+Component logs: %s (the controller's is autoscaler-keda.log).
+The load below is the fake Prometheus's value; the HPA wants ceil(load / %d) pods, between %d and %d.
+Scale to zero through Serving's activator instead, each cold start timed: %s.
+Press Ctrl-C to stop everything.
+
+`, kubeconfig, namespace, revision, namespace, logDir, target, minScale, maxScale, zeroUsage)
+}
+
+// tablesHeader introduces a print of the tables: the kubectl command that
+// prints the same, and the load (the load sample's).
+func tablesHeader(at, ns string, resources []resource, scaleToZero bool, load float64) string {
+	names := make([]string, len(resources))
+	for i, r := range resources {
+		names[i] = r.short
+	}
+	h := fmt.Sprintf("--- [%s] kubectl get %s -n %s", at, strings.Join(names, ","), ns)
+	if !scaleToZero {
+		h += fmt.Sprintf(" (load %g)", load)
+	}
+	return h + "\n"
+}
+
 // checkBinaries fails early, naming the make target, when a binary the
-// whole loop needs is not built.
-func checkBinaries() error {
+// whole loop needs is not built: with scaleToZero, the activator and
+// queue-proxy too.
+func checkBinaries(scaleToZero bool) error {
 	var errs []error
 	if err := cluster.ServingBinaries(""); err != nil {
 		errs = append(errs, err)
 	}
-	for _, b := range []string{cluster.Kwok, cluster.KEDAAdapter} {
+	bins := []string{cluster.Kwok, cluster.KEDAAdapter}
+	if scaleToZero {
+		bins = append(bins, cluster.ServingActivator, cluster.ServingQueue)
+	}
+	for _, b := range bins {
 		if _, err := cluster.BinaryPath("", b); err != nil {
 			errs = append(errs, err)
 		}
@@ -286,45 +408,66 @@ func checkBinaries() error {
 	return nil
 }
 
-// sampleService applies the sample ksvc and reports, step by step, what
+// sampleService applies the load sample and reports, step by step, what
 // Serving, this controller, KEDA and kwok make of it, until the revision
 // is Ready.
 func sampleService(ctx context.Context, o *out, e *harness.Env) error {
-	if err := e.Cluster.CreateNamespace(ctx, namespace); err != nil {
-		return err
-	}
-	ksvc := harness.KnativeService(namespace, service, sampleAnnotations)
-	if _, err := e.Serving.ServingV1().Services(namespace).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("creating the sample ksvc: %w", err)
-	}
-	o.logf("applied ksvc %s/%s (class %s, metric %s, target %d, scale %d-%d); Serving's webhook admitted it",
-		namespace, service, autoscaling.HPA, sampleAnnotations[autoscaling.MetricAnnotationKey], target, minScale, maxScale)
+	_, err := applySample(ctx, o, e, service, sampleAnnotations,
+		fmt.Sprintf("class %s, metric %s, target %d, scale %d-%d", autoscaling.HPA, sampleAnnotations[autoscaling.MetricAnnotationKey], target, minScale, maxScale), nil)
+	return err
+}
 
+// applySample applies ksvc name with anns (what describes them) and
+// reports, step by step, what Serving, this controller, KEDA and kwok make
+// of it, until its first revision is Ready, and returns when it was seen
+// Ready. soCheck, if set, also checks the ScaledObject and says what it
+// saw.
+func applySample(ctx context.Context, o *out, e *harness.Env, name string, anns map[string]string, what string,
+	soCheck func(*kedav1alpha1.ScaledObject) (bool, string)) (time.Time, error) {
+	rev := name + "-00001"
+	if err := e.Cluster.CreateNamespace(ctx, namespace); err != nil {
+		return time.Time{}, err
+	}
+	ksvc := harness.KnativeService(namespace, name, anns)
+	if _, err := e.Serving.ServingV1().Services(namespace).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
+		return time.Time{}, fmt.Errorf("creating the sample ksvc: %w", err)
+	}
+	o.logf("applied ksvc %s/%s (%s); Serving's webhook admitted it", namespace, name, what)
+
+	soStep := "autoscaler-keda wrote ScaledObject " + rev
+	soSaw := "" // what soCheck saw in it
 	steps := []struct {
 		what string
 		cond harness.Cond
 	}{{
-		"Serving's controller made Revision " + revision + ", its Deployment and its PodAutoscaler",
+		"Serving's controller made Revision " + rev + ", its Deployment and its PodAutoscaler",
 		func() (bool, string) {
-			_, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
+			_, err := e.Serving.AutoscalingV1alpha1().PodAutoscalers(namespace).Get(ctx, rev, metav1.GetOptions{})
 			return err == nil, fmt.Sprint(err)
 		},
 	}, {
-		"autoscaler-keda wrote ScaledObject " + revision,
+		soStep,
 		func() (bool, string) {
-			_, err := e.KEDA.KedaV1alpha1().ScaledObjects(namespace).Get(ctx, revision, metav1.GetOptions{})
-			return err == nil, fmt.Sprint(err)
+			so, err := e.KEDA.KedaV1alpha1().ScaledObjects(namespace).Get(ctx, rev, metav1.GetOptions{})
+			if err != nil || soCheck == nil {
+				return err == nil, fmt.Sprint(err)
+			}
+			ok, saw := soCheck(so)
+			if ok {
+				soSaw = saw
+			}
+			return ok, saw
 		},
 	}, {
-		"KEDA's operator made HPA " + revision,
+		"KEDA's operator made HPA " + rev,
 		func() (bool, string) {
-			_, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, revision, metav1.GetOptions{})
+			_, err := e.Kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, rev, metav1.GetOptions{})
 			return err == nil, fmt.Sprint(err)
 		},
 	}, {
 		"the pod is bound to kwok's Node and Running (no container runs)",
 		func() (bool, string) {
-			pods, err := e.Kube.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: serving.RevisionLabelKey + "=" + revision})
+			pods, err := e.Kube.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: serving.RevisionLabelKey + "=" + rev})
 			if err != nil {
 				return false, err.Error()
 			}
@@ -336,23 +479,26 @@ func sampleService(ctx context.Context, o *out, e *harness.Env) error {
 			return false, fmt.Sprintf("%d pods, none Running", len(pods.Items))
 		},
 	}, {
-		"Revision " + revision + " is Ready (its PodAutoscaler reports KEDA's HPA)",
+		"Revision " + rev + " is Ready (its PodAutoscaler reports KEDA's HPA)",
 		func() (bool, string) {
-			rev, err := e.Serving.ServingV1().Revisions(namespace).Get(ctx, revision, metav1.GetOptions{})
+			r, err := e.Serving.ServingV1().Revisions(namespace).Get(ctx, rev, metav1.GetOptions{})
 			if err != nil {
 				return false, err.Error()
 			}
-			c := rev.Status.GetCondition("Ready")
+			c := r.Status.GetCondition("Ready")
 			return c.IsTrue(), fmt.Sprintf("Ready: %+v", c)
 		},
 	}}
 	for _, s := range steps {
 		if err := harness.Poll(ctx, 200*time.Millisecond, stepTimeout, s.cond); err != nil {
-			return fmt.Errorf("waiting until %s: %w", s.what, err)
+			return time.Time{}, fmt.Errorf("waiting until %s: %w", s.what, err)
+		}
+		if s.what == soStep && soSaw != "" {
+			s.what += " " + soSaw
 		}
 		o.logf("%s", s.what)
 	}
-	return nil
+	return time.Now(), nil
 }
 
 // loadValue is the current load, read by the fake Prometheus.

@@ -36,20 +36,25 @@ import (
 // tableAccept asks for the server-side Table rendering of a list.
 const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
-// resource is a kind to list: the prefix kubectl puts before each name
-// when it prints several kinds, and the list's path in a namespace.
+// resource is a kind to list: the name kubectl get takes, the prefix
+// kubectl puts before each name when it prints several kinds, and the
+// list's path in a namespace.
 type resource struct {
+	short  string
 	prefix string
 	path   string // with one %s, the namespace
 }
 
+var (
+	ksvcList = resource{"ksvc", "service.serving.knative.dev", "/apis/serving.knative.dev/v1/namespaces/%s/services"}
+	sksList  = resource{"sks", "serverlessservice.networking.internal.knative.dev", "/apis/networking.internal.knative.dev/v1alpha1/namespaces/%s/serverlessservices"}
+	soList   = resource{"scaledobjects", "scaledobject.keda.sh", "/apis/keda.sh/v1alpha1/namespaces/%s/scaledobjects"}
+	hpaList  = resource{"hpa", "horizontalpodautoscaler.autoscaling", "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers"}
+	podList  = resource{"pods", "pod", "/api/v1/namespaces/%s/pods"}
+)
+
 // demoResources are `kubectl get ksvc,scaledobjects,hpa,pods`.
-var demoResources = []resource{
-	{"service.serving.knative.dev", "/apis/serving.knative.dev/v1/namespaces/%s/services"},
-	{"scaledobject.keda.sh", "/apis/keda.sh/v1alpha1/namespaces/%s/scaledobjects"},
-	{"horizontalpodautoscaler.autoscaling", "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers"},
-	{"pod", "/api/v1/namespaces/%s/pods"},
-}
+var demoResources = []resource{ksvcList, soList, hpaList, podList}
 
 // getTables lists each resource in ns as a Table and renders them one
 // after the other, as kubectl get does.

@@ -43,7 +43,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -52,6 +51,8 @@ import (
 
 	"k8s.io/client-go/rest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/serving-keda/serving-keda/test/cluster"
 )
 
 func main() {
@@ -70,10 +71,10 @@ func main() {
 	ctrllog.SetLogger(ctrllog.Log.WithSink(ctrllog.NullLogSink{}))
 	// The API server's deprecation warnings (v1 Endpoints, ...) say nothing here.
 	rest.SetDefaultWarningHandler(rest.NoWarnings{})
-	if reexec, err := inOwnNetNamespace(); err != nil {
+	if ran, code, err := cluster.ProgramInOwnNetNamespace(); err != nil {
 		fatal(err)
-	} else if reexec {
-		return
+	} else if ran {
+		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -148,32 +149,4 @@ func parseFlags() *options {
 		}
 	}
 	return o
-}
-
-// netnsChildEnv marks the copy of the program started in its own network
-// namespace.
-const netnsChildEnv = "SERVING_KEDA_COLDSTART_NETNS"
-
-// inOwnNetNamespace runs the program again in a network namespace of its
-// own (unshare -n, loopback up) unless it is in one already, and reports
-// whether it did (the caller then exits with it).
-func inOwnNetNamespace() (bool, error) {
-	if os.Getenv(netnsChildEnv) != "" {
-		return false, nil
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return false, err
-	}
-	cmd := exec.Command("unshare", append([]string{"-n", "--", "/bin/sh", "-c", `ip link set lo up && exec "$0" "$@"`, exe}, os.Args[1:]...)...)
-	cmd.Env = append(os.Environ(), netnsChildEnv+"=1")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	signal.Ignore(os.Interrupt) // the child gets Ctrl-C and stops its control plane
-	if err := cmd.Run(); err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			os.Exit(ee.ExitCode())
-		}
-		return true, fmt.Errorf("unshare -n (run as root): %w", err)
-	}
-	return true, nil
 }
