@@ -148,6 +148,13 @@ func Start(ctx context.Context, deps Deps) *Source {
 			return Released(pa, in), time.Time{}
 		})
 	}
+
+	port := os.Getenv(ScalerPortEnv)
+	if port != "" {
+		if _, err := strconv.Atoi(port); err != nil {
+			logger.Fatalw("Bad "+ScalerPortEnv, zap.String("value", port))
+		}
+	}
 	go func() {
 		for !deps.Ready() {
 			select {
@@ -156,33 +163,35 @@ func Start(ctx context.Context, deps Deps) *Source {
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
-		src.scraper.Run(ctx)
+		go src.scraper.Run(ctx)
+		if port != "" {
+			// Only now: a replica whose caches are not loaded would answer
+			// "not held" for every revision, and KEDA could remove a last
+			// pod on its word. Until it listens, KEDA reaches another
+			// replica (the Service routes to ready pods only).
+			src.serve(ctx, ":"+port)
+		}
 	}()
+	return src
+}
 
-	port := os.Getenv(ScalerPortEnv)
-	if port == "" {
-		return src
-	}
-	if _, err := strconv.Atoi(port); err != nil {
-		logger.Fatalw("Bad "+ScalerPortEnv, zap.String("value", port))
-	}
-	l, err := net.Listen("tcp", ":"+port)
+// serve answers KEDA on addr until ctx ends.
+func (s *Source) serve(ctx context.Context, addr string) {
+	logger := logging.FromContext(ctx).Named("scaletozero")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		logger.Fatalw("Cannot serve KEDA's external-push scaler", zap.Error(err))
 	}
 	g := grpc.NewServer()
-	src.server.Register(g)
+	s.server.Register(g)
 	go func() {
 		<-ctx.Done()
 		g.Stop()
 	}()
-	go func() {
-		if err := g.Serve(l); err != nil {
-			logger.Errorw("External-push scaler stopped", zap.Error(err))
-		}
-	}()
 	logger.Infof("Serving KEDA's external-push scaler on %s", l.Addr())
-	return src
+	if err := g.Serve(l); err != nil {
+		logger.Errorw("External-push scaler stopped", zap.Error(err))
+	}
 }
 
 func (s *Source) config(ctx context.Context) *config.Config {
