@@ -32,11 +32,13 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/demand"
 	"github.com/serving-keda/serving-keda/pkg/reconciler/podautoscaler"
 	"github.com/serving-keda/serving-keda/pkg/translate"
 	"github.com/serving-keda/serving-keda/test/cluster"
@@ -162,12 +164,12 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 }
 
 // TestScaleFromZeroActivatorKilled: the activator dies (SIGKILL) while it
-// holds a cold start's requests. Those requests fail with it, as they would
-// on a cluster (the ingress retries elsewhere); what must hold is the rest:
-// once the activator is back (same address, as its Deployment would bring
-// it), the revision is not stuck: new requests through it are all answered
-// 200, and the revision goes back to zero when idle. Its own network
-// namespace.
+// holds a cold start's requests. Those requests fail with it
+// (docs/scale-to-zero.md): each ends with an error or a non-200. What must
+// hold is the rest: once the activator is back (same address, as its
+// Deployment would bring it), the revision is not stuck: new requests
+// through it are all answered 200, and the revision goes back to zero when
+// idle. Its own network namespace.
 func TestScaleFromZeroActivatorKilled(t *testing.T) {
 	if cluster.InOwnNetNamespace(t) {
 		return
@@ -186,27 +188,49 @@ func TestScaleFromZeroActivatorKilled(t *testing.T) {
 		return c.IsFalse() && c.Reason == podautoscaler.ReasonNoTraffic
 	})
 
-	// Requests held at zero; the activator dies before a pod is ready.
+	// The pods answer nothing until the activator is gone: should KEDA wake
+	// the revision before the kill, the requests are then in the activator
+	// on their way to the pod, still its to lose, not answered.
+	release := make(chan struct{})
+	e.Cluster.Pods.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+		http.Error(w, "answered after the activator was killed", http.StatusServiceUnavailable)
+	}))
+
+	// Requests held at zero; the activator dies once it reports all of them.
+	type ending struct {
+		code int
+		err  error
+	}
+	endings := make([]ending, n)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var lost []string
-	for range n {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			code, _, err := throughActivator(ctx, e.Cluster, ns, revision)
-			mu.Lock()
-			lost = append(lost, fmt.Sprintf("%d %v", code, err))
-			mu.Unlock()
+			endings[i] = ending{code, err}
 		}()
 	}
-	time.Sleep(500 * time.Millisecond) // held: the activator reports them within its 1 s tick
+	heldAfter := waitHeld(t, e.Cluster, ns, revision, n, 30*time.Second)
 	killed := time.Now()
 	if err := e.Cluster.KillActivator(); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	t.Logf("requests held by the killed activator ended: %v", lost)
+	close(release)
+	e.Cluster.Pods.SetHandler(nil)
+	ended := make([]string, n)
+	for i, end := range endings {
+		ended[i] = fmt.Sprintf("%d %v", end.code, end.err)
+		if end.err == nil && end.code == http.StatusOK {
+			t.Errorf("request %d, held by the killed activator: answered 200; want it to fail with the activator", i)
+		}
+	}
+	t.Logf("%d requests, reported held by the activator %v after they were sent, ended with it: %q", n, heldAfter.Round(10*time.Millisecond), ended)
 	if err := e.Cluster.RestartActivator(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -337,4 +361,22 @@ func throughActivator(ctx context.Context, c *cluster.Cluster, ns, rev string) (
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), err
+}
+
+// waitHeld waits until the activator's metrics, parsed as the controller
+// parses them (demand.Scrape), report n requests for ns/rev, and returns
+// how long that took.
+func waitHeld(t *testing.T, c *cluster.Cluster, ns, rev string, n int, timeout time.Duration) time.Duration {
+	t.Helper()
+	key := types.NamespacedName{Namespace: ns, Name: rev}
+	hc := &http.Client{Timeout: 2 * time.Second}
+	start := time.Now()
+	harness.Eventually(t, timeout, fmt.Sprintf("the activator's metrics report %d requests held for %s", n, key), func() (bool, string) {
+		got, err := demand.Scrape(context.Background(), hc, c.ActivatorMetricsURL())
+		if err != nil {
+			return false, err.Error()
+		}
+		return got[key] == float64(n), fmt.Sprintf("%v held", got[key])
+	})
+	return time.Since(start)
 }
