@@ -311,6 +311,8 @@ func TestScaleFromZeroActivatorKilled(t *testing.T) {
 	wg.Wait()
 	close(release)
 	e.Cluster.Pods.SetHandler(nil)
+	// A request may end "connection refused": Go's client resends a GET
+	// whose reused connection broke, to the activator now down.
 	ended := make([]string, n)
 	for i, end := range endings {
 		ended[i] = fmt.Sprintf("%d %v", end.code, end.err)
