@@ -277,6 +277,12 @@ func (c *Cluster) ActivatorURL() string {
 	return "http://" + net.JoinHostPort(ActivatorAddr, strconv.Itoa(ActivatorHTTPPort))
 }
 
+// ActivatorMetricsURL is the activator's Prometheus endpoint (the
+// http-metrics port of activator-service), as the controller scrapes it.
+func (c *Cluster) ActivatorMetricsURL() string {
+	return "http://" + net.JoinHostPort(ActivatorAddr, strconv.Itoa(ActivatorMetricsPort)) + "/metrics"
+}
+
 // inSharedNetNamespace reports whether this process's network namespace
 // has an interface other than loopback and the harness's own veths: then
 // it is the machine's (or the container's), not one made for the test.

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +35,8 @@ import (
 	networkingclientset "knative.dev/networking/pkg/client/clientset/versioned"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
+
+	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 )
 
 // activatorTestClass is a PodAutoscaler class nobody reconciles: the test
@@ -171,14 +172,10 @@ func TestActivator(t *testing.T) {
 			answers[i] = answer{b, code, err, time.Since(start)}
 		}()
 	}
-	time.Sleep(2 * time.Second) // they are held: no pod exists
+	// The activator's Prometheus endpoint reports what it holds: all n,
+	// read as the controller reads it (scaletozero.Scrape), before any pod runs.
+	held := waitHeld(ctx, t, c, ns, rev, n, 30*time.Second)
 	served := c.Pods.Served()
-	// The activator's Prometheus endpoint reports what it holds.
-	if line, err := concurrencyLine(ctx, rev); err != nil {
-		t.Errorf("the activator's metrics: %v", err)
-	} else {
-		t.Logf("activator metrics while %d requests are held: %s", n, line)
-	}
 	scale(ctx, t, c, ns, deployment, 1)
 	wg.Wait()
 	if served != 1 {
@@ -190,7 +187,8 @@ func TestActivator(t *testing.T) {
 			t.Errorf("held request %d: %d %q %v; want 200 %q", i, a.code, a.body, a.err, "hello from "+newIP)
 		}
 	}
-	t.Logf("%d requests held at zero, all answered %v after the first was sent (scaled to 1 after 2s)", n, time.Since(t0).Round(time.Millisecond))
+	t.Logf("%d requests held at zero (the activator reported them %v after the first was sent), all answered %v after the first was sent",
+		n, held.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
 	if c.StatMessages() == 0 {
 		t.Errorf("the activator sent no stat message to the stat sink")
 	}
@@ -262,26 +260,26 @@ func scale(ctx context.Context, t *testing.T, c *Cluster, ns, deployment string,
 	}
 }
 
-// concurrencyLine returns the activator's kn_revision_request_concurrency
-// sample for rev.
-func concurrencyLine(ctx context.Context, rev string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s:%d/metrics", ActivatorAddr, ActivatorMetricsPort), nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "kn_revision_request_concurrency{") && strings.Contains(line, `kn_revision_name="`+rev+`"`) {
-			return line, nil
+// waitHeld waits until the activator's metrics, parsed as the controller
+// parses them (scaletozero.Scrape: max(concurrency, queued+active)), report n
+// requests for ns/rev, and returns how long that took; t fails at timeout
+// with the last value read.
+func waitHeld(ctx context.Context, t *testing.T, c *Cluster, ns, rev string, n int, timeout time.Duration) time.Duration {
+	t.Helper()
+	key := types.NamespacedName{Namespace: ns, Name: rev}
+	hc := &http.Client{Timeout: 2 * time.Second}
+	start := time.Now()
+	last := "no read yet"
+	if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		got, err := scaletozero.Scrape(ctx, hc, c.ActivatorMetricsURL())
+		if err != nil {
+			last = err.Error()
+			return false, nil
 		}
+		last = fmt.Sprintf("%v", got[key])
+		return got[key] == float64(n), nil
+	}); err != nil {
+		t.Fatalf("the activator's metrics never reported %d requests held for %s: %v (last: %s)", n, key, err, last)
 	}
-	return "", fmt.Errorf("no kn_revision_request_concurrency sample for %s in %d bytes", rev, len(b))
+	return time.Since(start)
 }
