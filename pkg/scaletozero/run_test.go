@@ -39,7 +39,9 @@ import (
 // staticStore is a config store with one configuration.
 type staticStore struct{ cfg *config.Config }
 
-func (s staticStore) ToContext(ctx context.Context) context.Context { return config.ToContext(ctx, s.cfg) }
+func (s staticStore) ToContext(ctx context.Context) context.Context {
+	return config.ToContext(ctx, s.cfg)
+}
 
 // TestStartServesOnceReady: a replica serves KEDA only once its caches are
 // loaded; before that it would answer "not held" for every revision, and
