@@ -230,6 +230,13 @@ func Decide(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessServ
 		// A new revision activates to its initial scale; with none it is
 		// idle at once, as with the KPA.
 		want = in.InitialTarget > 0
+	case in.Replicas == 0:
+		// At zero only demand wakes it. KEDA's Active may be stale (its
+		// status writes lag and fail on a busy API server): trusting it
+		// here would mark the revision active, whose stable-window hold
+		// would then wake it with no request. Another trigger's activity
+		// shows as KEDA scaling the Deployment up first.
+		want = false
 	case !settled:
 		want = pa.Status.IsActive()
 	default:

@@ -204,6 +204,18 @@ func TestReconcileScaleToZero(t *testing.T) {
 		},
 		Key: key(),
 	}, {
+		// Seen in make bench-coldstart with 25 services: KEDA's status writes
+		// failed on a busy API server; trusting its stale Active=True marked
+		// idle revisions at zero active, and their stable-window hold woke
+		// them with no request.
+		Name: "at zero without demand, KEDA's ScaledObject still (stale) Active: nothing to do, no wake",
+		Ctx:  on(),
+		Objects: []runtime.Object{deployment(atZero),
+			pa(with(ready, withScales(0, 0), inactiveSince(scaletozero.ReasonNoTraffic, 10*time.Minute))...),
+			so(metav1.ConditionTrue), hpa(withHPAReplicas(1, 0)), sks(WithSKSReady, proxy),
+		},
+		Key: key(),
+	}, {
 		Name: "at zero, requests held at the activator: Activating (Queued), still Proxy",
 		Ctx:  withDemand(on(), 2),
 		Objects: []runtime.Object{deployment(atZero),
