@@ -182,7 +182,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	zero := scaletozero.Start(ctx, scaletozero.Deps{
 		Store: sharedSnapshot{store}, PALister: paInformer.Lister(), SOLister: soInformer.Lister(), SKSLister: sksInformer.Lister(),
 		Deployment: workloads{deployments: deploymentInformer.Lister()}.deployment,
-		Kube:       kubeclient.Get(ctx), Ready: ready.Ready,
+		Kube:       onceKube(ctx), Ready: ready.Ready,
 		Enqueue: impl.EnqueueKey,
 		Resync:  func(filter func(interface{}) bool) { impl.FilteredGlobalResync(filter, paInformer.Informer()) },
 	})
