@@ -167,7 +167,10 @@ func startDemand(ctx context.Context, w demandWiring) demandSource {
 	server.Register(g)
 	go func() {
 		<-ctx.Done()
-		g.Stop()
+		// End KEDA's streams cleanly: it dials again 2 s later, reaching a
+		// replica still serving, instead of backing off up to a minute.
+		// The bound: a stream blocked on a slow reader would hold it.
+		server.Stop(g, 5*time.Second)
 	}()
 	go func() {
 		if err := g.Serve(l); err != nil {
