@@ -208,7 +208,16 @@ func TestScaleFromZeroHA(t *testing.T) {
 			answers[i] = answer{code, err, time.Now()}
 		}()
 	}
-	written.Wait()
+	allWritten := make(chan struct{})
+	go func() {
+		written.Wait()
+		close(allWritten)
+	}()
+	select {
+	case <-allWritten:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the requests were not all written to the activator within 30s")
+	}
 	if err := victim.p.Kill(); err != nil {
 		t.Fatal(err)
 	}
