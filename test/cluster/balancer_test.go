@@ -87,4 +87,3 @@ func TestBalancer(t *testing.T) {
 		t.Fatalf("calls %+v; want the second on a new connection to the other live backend, the first's connection closed", calls)
 	}
 }
-
