@@ -50,6 +50,10 @@ const streamIsActive = "/externalscaler.ExternalScaler/StreamIsActive"
 // ended with an error it waits 2 s, then 4, 8, ... up to a minute.
 const cleanReconnect = 3500 * time.Millisecond
 
+// haLease is config-leader-election's lease-duration in TestScaleFromZeroHA:
+// a killed replica's buckets move within it, not Serving's default minute.
+const haLease = 4 * time.Second
+
 // haReplica is one of the controller's two processes, each serving KEDA's
 // external-push scaler on its own port.
 type haReplica struct {
@@ -99,10 +103,8 @@ func TestScaleFromZeroHA(t *testing.T) {
 			if err := before(ctx, e); err != nil {
 				return err
 			}
-			// A bucket's lease moves to the survivor within seconds, not
-			// Serving's default minute.
 			if err := e.SetConfigMap(ctx, "config-leader-election", map[string]string{
-				"lease-duration": "4s", "renew-deadline": "3s", "retry-period": "1s",
+				"lease-duration": haLease.String(), "renew-deadline": "3s", "retry-period": "1s",
 			}); err != nil {
 				return err
 			}
@@ -243,7 +245,10 @@ func TestScaleFromZeroHA(t *testing.T) {
 	t.Logf("cold start with %s killed %v after the requests were sent: Deployment scaled to 1 %v after the kill (%v after the requests), ready %v, first answer %v after the kill; %d/%d answered 200; survivor %s: %s",
 		victim.name, killed.Sub(sent).Round(time.Millisecond), scaled.spec.Sub(killed).Round(10*time.Millisecond), scaled.spec.Sub(sent).Round(10*time.Millisecond),
 		scaled.ready.Sub(killed).Round(10*time.Millisecond), first.Sub(killed).Round(10*time.Millisecond), countOK(answers, func(a answer) bool { return a.err == nil && a.code == http.StatusOK }), n, survivor.name, streamNote)
-	e.PACondition(t, ns, revision, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
+	// The PA follows once the survivor leads its bucket: at once, or after
+	// the dead replica's lease ran out.
+	e.PACondition(t, ns, revision, "Active", haLease+2*harness.ControllerTimeout, (*apis.Condition).IsTrue)
+	t.Logf("PA Active %v after the kill", time.Since(killed).Round(100*time.Millisecond))
 
 	// Restart, twice: SIGTERM the replica KEDA's stream is on (both are
 	// up), KEDA's stream moves to the other within cleanReconnect.
