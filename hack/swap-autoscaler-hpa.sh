@@ -221,7 +221,7 @@ if ${ROLLBACK}; then
   run kubectl -n "${NAMESPACE}" scale deployment autoscaler-hpa --replicas="${REPLICAS}"
   run kubectl -n "${NAMESPACE}" rollout status deployment/autoscaler-hpa --timeout="${TIMEOUT}"
   log "Serving's autoscaler-hpa reconciles the hpa-class PodAutoscalers again."
-  log "The rest of config/ (RBAC, config map, Service) stays; 'kubectl delete -f config/' removes it."
+  log "The rest of config/ (RBAC, config map, Service, PodDisruptionBudget) stays; 'kubectl delete -f config/' removes it."
   exit 0
 fi
 

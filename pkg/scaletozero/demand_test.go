@@ -486,3 +486,108 @@ func TestServerMetricTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestServerStopEndsStreamsCleanly: on shutdown an open StreamIsActive ends
+// with an OK status, which KEDA's client reads as io.EOF and answers by
+// dialing again 2 s later; a stream cut by grpc.Server.Stop is an error,
+// after which KEDA v2.21 doubles its back-off on each restart (issue 19,
+// HA). The server stops without waiting out its grace, and a new
+// connection is refused.
+func TestServerStopEndsStreamsCleanly(t *testing.T) {
+	s := &Server{
+		Demand: func(types.NamespacedName) float64 { return 0 },
+		Tick:   time.Hour, // nothing but Stop ends the stream
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	s.Register(g)
+	go func() { _ = g.Serve(l) }()
+	defer g.Stop()
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := externalscaler.NewExternalScalerClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stream, err := client.StreamIsActive(ctx, &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := stream.Recv(); err != nil || r.Result {
+		t.Fatalf("stream at rest: %v, %v; want false", r, err)
+	}
+
+	const grace = 20 * time.Second
+	stopped := make(chan time.Duration)
+	t0 := time.Now()
+	go func() {
+		s.Stop(g, grace)
+		stopped <- time.Since(t0)
+	}()
+	if r, err := stream.Recv(); err != io.EOF { //nolint:errorlint // Recv returns io.EOF itself
+		t.Errorf("stream on shutdown: %v, %v; want io.EOF (a clean end), not an error status", r, err)
+	}
+	if took := <-stopped; took > grace/2 {
+		t.Errorf("Stop took %v (grace %v): the streams' clean end should let the graceful stop finish at once", took, grace)
+	} else {
+		t.Logf("stopped in %v", took)
+	}
+	if c, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
+		c.Close()
+		t.Errorf("a new connection after Stop was accepted; want refused")
+	}
+}
+
+// TestServerStopBounded: a call that does not end holds the graceful stop
+// for grace at most; then the server is stopped hard.
+func TestServerStopBounded(t *testing.T) {
+	s := &Server{Demand: func(types.NamespacedName) float64 { return 0 }}
+	block := make(chan struct{})
+	entered := make(chan struct{})
+	// A handler that ignores shutdown, for a method the server does not know.
+	g := grpc.NewServer(grpc.UnknownServiceHandler(func(any, grpc.ServerStream) error {
+		close(entered)
+		<-block
+		return nil
+	}))
+	s.Register(g)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = g.Serve(l) }()
+	defer g.Stop()
+	// First (deferred last): the graceful stop left behind holds the
+	// server's lock until the handler returns.
+	defer close(block)
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cs, err := conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/test.Stuck/Call")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+
+	const grace = 500 * time.Millisecond
+	t0 := time.Now()
+	s.Stop(g, grace)
+	if took := time.Since(t0); took < grace || took > grace+5*time.Second {
+		t.Errorf("Stop with a stuck call took %v; want about its grace %v, then a hard stop", took, grace)
+	}
+	if err := cs.RecvMsg(new(struct{})); err == nil || err == io.EOF { //nolint:errorlint // as above
+		t.Errorf("the stuck call after the hard stop: %v; want an error (cut)", err)
+	}
+}

@@ -186,7 +186,10 @@ func (s *Source) serve(ctx context.Context, addr string) {
 	s.server.Register(g)
 	go func() {
 		<-ctx.Done()
-		g.Stop()
+		// End KEDA's streams cleanly: it dials again 2 s later, reaching a
+		// replica still serving, instead of backing off up to a minute.
+		// The bound: a stream blocked on a slow reader would hold it.
+		s.server.Stop(g, 5*time.Second)
 	}()
 	logger.Infof("Serving KEDA's external-push scaler on %s", l.Addr())
 	if err := g.Serve(l); err != nil {

@@ -56,8 +56,10 @@ type Server struct {
 	// Tick is how often open streams re-evaluate: a hold ends with time.
 	Tick time.Duration
 
-	mu   sync.Mutex
-	wake chan struct{} // closed and replaced by Notify
+	mu       sync.Mutex
+	wake     chan struct{} // closed and replaced by Notify
+	stopped  chan struct{} // closed by Stop
+	stopOnce sync.Once
 }
 
 var _ externalscaler.ExternalScalerServer = (*Server)(nil)
@@ -83,6 +85,36 @@ func (s *Server) waitChan() <-chan struct{} {
 		s.wake = make(chan struct{})
 	}
 	return s.wake
+}
+
+func (s *Server) stopChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped == nil {
+		s.stopped = make(chan struct{})
+	}
+	return s.stopped
+}
+
+// Stop ends every open StreamIsActive cleanly, then stops g gracefully,
+// for at most grace before it cuts what is left. A stream ended by its
+// handler reaches KEDA as io.EOF, and KEDA's push scaler dials again 2 s
+// later; one cut (grpc.Server.Stop) is an error, after which KEDA doubles
+// its back-off on each restart, up to a minute with no push.
+func (s *Server) Stop(g *grpc.Server, grace time.Duration) {
+	s.stopOnce.Do(func() { close(s.stopChan()) })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.GracefulStop()
+	}()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		// Closes every connection; a handler that never returns would
+		// still hold GracefulStop, so do not wait for it.
+		g.Stop()
+	}
 }
 
 // Key is the revision a KEDA call is about: the trigger's metadata, else
@@ -126,7 +158,13 @@ func (s *Server) StreamIsActive(ref *externalscaler.ScaledObjectRef, stream grpc
 		tick = time.Second
 	}
 	first, last := true, false
+	stopped := s.stopChan()
 	for {
+		select {
+		case <-stopped:
+			return nil // shutting down: a clean end (Stop)
+		default:
+		}
 		wake := s.waitChan()
 		if now := s.Active(key); first || now != last {
 			if err := stream.Send(&externalscaler.IsActiveResponse{Result: now}); err != nil {
@@ -136,6 +174,8 @@ func (s *Server) StreamIsActive(ref *externalscaler.ScaledObjectRef, stream grpc
 		}
 		select {
 		case <-stream.Context().Done():
+			return nil
+		case <-stopped:
 			return nil
 		case <-wake:
 		case <-time.After(tick):

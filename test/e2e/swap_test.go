@@ -179,7 +179,7 @@ func TestSwapAutoscalerHPA(t *testing.T) {
 	runScript(t, e, kubectl, "--kubeconfig", e.Cluster.Kubeconfig(), "--manifest", manifest, "--timeout", "120s")
 	t.Logf("swap script: %v", time.Since(start).Round(time.Millisecond))
 	assertDeployment(t, e, "autoscaler-hpa", 0)
-	assertDeployment(t, e, "autoscaler-keda", 1)
+	assertDeployment(t, e, "autoscaler-keda", 2) // config/'s replicas
 
 	for _, r := range revs {
 		pa := e.PodAutoscaler(t, ns, r.revision())

@@ -36,6 +36,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -250,8 +251,9 @@ func TestDeployment(t *testing.T) {
 	d := theDeployment(t, objs)
 	spec := d.Spec.Template.Spec
 
-	if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 {
-		t.Errorf("replicas = %v, want 1", d.Spec.Replicas)
+	// Two: KEDA's external-push scaler must answer while one restarts.
+	if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
+		t.Errorf("replicas = %s, want 2", ptrString(d.Spec.Replicas))
 	}
 	if sel := d.Spec.Selector; sel == nil || len(sel.MatchLabels) == 0 {
 		t.Error("Deployment has no selector")
@@ -486,6 +488,61 @@ func TestService(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("want one Service, got %d", n)
+	}
+}
+
+func ptrString(p *int32) string {
+	if p == nil {
+		return "unset"
+	}
+	return fmt.Sprint(*p)
+}
+
+// TestPodDisruptionBudget: one PDB, of the Deployment's pods, that keeps
+// at least one replica through a voluntary disruption (a drain) and still
+// lets one go, so a drain can proceed.
+func TestPodDisruptionBudget(t *testing.T) {
+	objs := load(t)
+	d := theDeployment(t, objs)
+	replicas := int(*d.Spec.Replicas)
+	var pdbs []*policyv1.PodDisruptionBudget
+	for _, o := range objs {
+		if p, ok := o.obj.(*policyv1.PodDisruptionBudget); ok {
+			pdbs = append(pdbs, p)
+		}
+	}
+	if len(pdbs) != 1 {
+		t.Fatalf("want one PodDisruptionBudget (policy/v1), got %d", len(pdbs))
+	}
+	p := pdbs[0]
+	if p.Spec.Selector == nil || len(p.Spec.Selector.MatchExpressions) != 0 || len(p.Spec.Selector.MatchLabels) == 0 {
+		t.Fatalf("%s: selector %+v, want matchLabels only", p.Name, p.Spec.Selector)
+	}
+	for k, v := range p.Spec.Selector.MatchLabels {
+		if d.Spec.Template.Labels[k] != v {
+			t.Errorf("%s: selector %s=%s does not match the Deployment's pods", p.Name, k, v)
+		}
+	}
+	// Disruptions allowed with every replica healthy; replicas that must stay.
+	var allowed, kept int
+	switch {
+	case p.Spec.MinAvailable != nil && p.Spec.MaxUnavailable == nil:
+		n, err := intstr.GetScaledValueFromIntOrPercent(p.Spec.MinAvailable, replicas, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allowed, kept = replicas-n, n
+	case p.Spec.MaxUnavailable != nil && p.Spec.MinAvailable == nil:
+		n, err := intstr.GetScaledValueFromIntOrPercent(p.Spec.MaxUnavailable, replicas, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allowed, kept = n, replicas-n
+	default:
+		t.Fatalf("%s: want exactly one of minAvailable and maxUnavailable", p.Name)
+	}
+	if kept < 1 || allowed < 1 {
+		t.Errorf("%s: of %d replicas it keeps %d and lets %d go; want at least one of each", p.Name, replicas, kept, allowed)
 	}
 }
 
