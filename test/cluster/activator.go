@@ -277,6 +277,28 @@ func (c *Cluster) ActivatorURL() string {
 	return "http://" + net.JoinHostPort(ActivatorAddr, strconv.Itoa(ActivatorHTTPPort))
 }
 
+// GetThroughActivator sends GET / to revision ns/rev through the activator,
+// with the routing headers Serving's ingress sets, and returns the status
+// and the body (its first 64 KiB). hc nil: http.DefaultClient.
+func (c *Cluster) GetThroughActivator(ctx context.Context, hc *http.Client, ns, rev string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.ActivatorURL()+"/", nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set(ActivatorNamespaceHeader, ns)
+	req.Header.Set(ActivatorRevisionHeader, rev)
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, string(b), err
+}
+
 // ActivatorMetricsURL is the activator's Prometheus endpoint (the
 // http-metrics port of activator-service), as the controller scrapes it.
 func (c *Cluster) ActivatorMetricsURL() string {

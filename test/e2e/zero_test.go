@@ -21,7 +21,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"sort"
@@ -437,19 +436,7 @@ func waitReplicas(t *testing.T, e *harness.Env, ns, dep string, want int32, time
 }
 
 func throughActivator(ctx context.Context, c *cluster.Cluster, ns, rev string) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.ActivatorURL()+"/", nil)
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set(cluster.ActivatorNamespaceHeader, ns)
-	req.Header.Set(cluster.ActivatorRevisionHeader, rev)
-	resp, err := (&http.Client{Timeout: 3 * time.Minute}).Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
+	return c.GetThroughActivator(ctx, &http.Client{Timeout: 3 * time.Minute}, ns, rev)
 }
 
 // waitHeld waits until the activator's metrics, parsed as the controller

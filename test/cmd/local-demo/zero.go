@@ -27,7 +27,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -286,19 +285,7 @@ func (c *coldStarts) loop(ctx context.Context, readyAt time.Time) {
 func (c *coldStarts) request(ctx context.Context) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.e.Cluster.ActivatorURL()+"/", nil)
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set(cluster.ActivatorNamespaceHeader, namespace)
-	req.Header.Set(cluster.ActivatorRevisionHeader, zeroRevision)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	return resp.StatusCode, string(b), err
+	return c.e.Cluster.GetThroughActivator(ctx, nil, namespace, zeroRevision)
 }
 
 // sksMode is the revision's ServerlessService mode: Proxy puts the

@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -285,19 +284,7 @@ func (b *bench) request(ctx context.Context, c *Contender, ns, rev string) (int,
 }
 
 func (b *bench) get(ctx context.Context, ns, rev string) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.e.Cluster.ActivatorURL()+"/", nil)
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set(cluster.ActivatorNamespaceHeader, ns)
-	req.Header.Set(cluster.ActivatorRevisionHeader, rev)
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), err
+	return b.e.Cluster.GetThroughActivator(ctx, b.client, ns, rev)
 }
 
 // createServices creates namespace ns and one ksvc per name with anns.
