@@ -124,9 +124,13 @@ func (p *Process) Exited() (bool, error) {
 }
 
 // defaultStopGrace is how long Stop waits after SIGTERM: controller-runtime's
-// default graceful shutdown timeout. KEDA 2.21's operator, stopped in the
-// middle of reconciling, took over 10 s (TestConfigMapChange).
-const defaultStopGrace = 30 * time.Second
+// default graceful shutdown timeout (30 s), after which a manager gives up
+// on its runnables and exits, and a margin for that exit. KEDA 2.21's
+// operator, stopped in the middle of reconciling, took over 10 s
+// (TestConfigMapChange), and after kube-apiserver was killed and restarted
+// it used all 30 s (TestAPIServerKilledDuringConvergence: its manager was
+// still in engageStopProcedure when SIGQUIT came at 30 s).
+const defaultStopGrace = 40 * time.Second
 
 // Stop sends SIGTERM to the process group, waits up to defaultStopGrace, then sends
 // the process SIGQUIT (a Go program writes every goroutine's stack to its
