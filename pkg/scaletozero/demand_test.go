@@ -182,20 +182,7 @@ func TestServer(t *testing.T) {
 		Released: func(k types.NamespacedName) bool { return k == checkout && released.Load() },
 		Tick:     time.Hour, // only Notify wakes the stream in this test
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer()
-	s.Register(g)
-	go func() { _ = g.Serve(l) }()
-	defer g.Stop()
-	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := externalscaler.NewExternalScalerClient(conn)
+	client, _, _ := serve(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ref := &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop",
@@ -272,8 +259,7 @@ func TestServerHoldWithoutDemand(t *testing.T) {
 		Hold:   func(k types.NamespacedName) bool { return k == checkout && hold.Load() },
 		Tick:   time.Hour, // only Notify wakes the stream
 	}
-	client, stop := serve(t, s)
-	defer stop()
+	client, _, _ := serve(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ref := &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop"}
@@ -313,8 +299,9 @@ func TestServerHoldWithoutDemand(t *testing.T) {
 	}
 }
 
-// serve runs s on a loopback gRPC server and returns a client of it.
-func serve(t *testing.T, s *Server) (externalscaler.ExternalScalerClient, func()) {
+// serve runs s on a loopback gRPC server and returns a client of it, the
+// server and its address; both are stopped when the test ends.
+func serve(t *testing.T, s *Server) (externalscaler.ExternalScalerClient, *grpc.Server, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -323,12 +310,13 @@ func serve(t *testing.T, s *Server) (externalscaler.ExternalScalerClient, func()
 	g := grpc.NewServer()
 	s.Register(g)
 	go func() { _ = g.Serve(l) }()
+	t.Cleanup(g.Stop)
 	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		g.Stop()
 		t.Fatal(err)
 	}
-	return externalscaler.NewExternalScalerClient(conn), func() { conn.Close(); g.Stop() }
+	t.Cleanup(func() { conn.Close() })
+	return externalscaler.NewExternalScalerClient(conn), g, l.Addr().String()
 }
 
 // TestScraperSignal: the signal is unreadable at once when an activator's
@@ -444,8 +432,7 @@ func TestScraperSignal(t *testing.T) {
 func TestServerMetricTarget(t *testing.T) {
 	var demand atomic.Int64
 	s := &Server{Demand: func(types.NamespacedName) float64 { return float64(demand.Load()) }}
-	client, stop := serve(t, s)
-	defer stop()
+	client, _, _ := serve(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ref := func(md map[string]string) *externalscaler.ScaledObjectRef {
@@ -498,20 +485,7 @@ func TestServerStopEndsStreamsCleanly(t *testing.T) {
 		Demand: func(types.NamespacedName) float64 { return 0 },
 		Tick:   time.Hour, // nothing but Stop ends the stream
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer()
-	s.Register(g)
-	go func() { _ = g.Serve(l) }()
-	defer g.Stop()
-	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := externalscaler.NewExternalScalerClient(conn)
+	client, g, addr := serve(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	stream, err := client.StreamIsActive(ctx, &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop"})
@@ -537,7 +511,7 @@ func TestServerStopEndsStreamsCleanly(t *testing.T) {
 	} else {
 		t.Logf("stopped in %v", took)
 	}
-	if c, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
 		t.Errorf("a new connection after Stop was accepted; want refused")
 	}
