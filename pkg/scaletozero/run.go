@@ -142,11 +142,17 @@ func Start(ctx context.Context, deps Deps) *Source {
 		},
 	}
 	src.server.Demand = src.scraper.Demand
-	src.server.Hold = func(key types.NamespacedName) bool { return src.judge(ctx, key, Hold) }
+	src.server.Hold = func(key types.NamespacedName) bool {
+		pa, sks, in, ok := src.revision(ctx, key)
+		if !ok {
+			return false
+		}
+		held, _ := Hold(pa, sks, in)
+		return held
+	}
 	src.server.Released = func(key types.NamespacedName) bool {
-		return src.judge(ctx, key, func(pa *autoscalingv1alpha1.PodAutoscaler, _ *nv1alpha1.ServerlessService, in Input) (bool, time.Time) {
-			return Released(pa, in), time.Time{}
-		})
+		pa, _, in, ok := src.revision(ctx, key)
+		return ok && Released(pa, in)
 	}
 
 	port := os.Getenv(ScalerPortEnv)
@@ -257,22 +263,17 @@ func (s *Source) anyHeld(ctx context.Context) bool {
 	return false
 }
 
-// judge applies rule (Hold, Released) to a revision on the zero path,
-// from the caches; false for any other.
-func (s *Source) judge(ctx context.Context, key types.NamespacedName,
-	rule func(*autoscalingv1alpha1.PodAutoscaler, *nv1alpha1.ServerlessService, Input) (bool, time.Time)) bool {
-	if !s.deps.Ready() {
-		// A replica starting up cannot tell yet; KEDA removes a last pod
-		// only after its cooldown, longer than a start-up.
-		return false
-	}
+// revision reads a revision on the zero path from the caches, with its
+// Input; false for any other. The scaler serves only once the caches are
+// loaded (Start), so what it reads here is what the reconciler reads.
+func (s *Source) revision(ctx context.Context, key types.NamespacedName) (*autoscalingv1alpha1.PodAutoscaler, *nv1alpha1.ServerlessService, Input, bool) {
 	so := s.scaledObject(key)
 	if !Enabled(so) {
-		return false
+		return nil, nil, Input{}, false
 	}
 	pa, err := s.deps.PALister.PodAutoscalers(key.Namespace).Get(key.Name)
 	if err != nil {
-		return false
+		return nil, nil, Input{}, false
 	}
 	sks, err := s.deps.SKSLister.ServerlessServices(key.Namespace).Get(key.Name)
 	if err != nil {
@@ -280,8 +281,7 @@ func (s *Source) judge(ctx context.Context, key types.NamespacedName,
 	}
 	cctx := s.deps.Store.ToContext(ctx)
 	in := NewInput(config.FromContext(cctx), pa, so, s.deps.Deployment(cctx, pa), time.Now(), s.Demand(key), s.Signal())
-	yes, _ := rule(pa, sks, in)
-	return yes
+	return pa, sks, in, true
 }
 
 // onZeroPath filters the PAs whose ScaledObject carries the demand trigger.

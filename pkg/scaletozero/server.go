@@ -136,12 +136,14 @@ func (s *Server) Active(key types.NamespacedName) bool {
 	return s.demand(key) > 0 || (s.Hold != nil && s.Hold(key))
 }
 
-// demand is Demand, zero while the revision is released.
+// demand is Demand, zero while the revision is released (looked up only
+// when there is demand: the common idle answer needs no cache reads).
 func (s *Server) demand(key types.NamespacedName) float64 {
-	if s.Released != nil && s.Released(key) {
+	d := s.Demand(key)
+	if d > 0 && s.Released != nil && s.Released(key) {
 		return 0
 	}
-	return s.Demand(key)
+	return d
 }
 
 // IsActive implements the polled call (KEDA's pollingInterval).
