@@ -193,7 +193,7 @@ func Start(ctx context.Context, deps Deps) *Source {
 func (s *Source) Sync(ctx context.Context, key types.NamespacedName) {
 	so := s.scaledObject(key)
 	pa, err := s.deps.PALister.PodAutoscalers(key.Namespace).Get(key.Name)
-	if err != nil || !Enabled(so) {
+	if err != nil || !HasRequestTrigger(so) {
 		s.requests.Forget(key)
 		return
 	}
