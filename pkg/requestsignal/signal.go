@@ -100,6 +100,12 @@ func New(ctx context.Context, kube kubernetes.Interface, onChange func(types.Nam
 	return s
 }
 
+// NewWithPods is New reading the pods from a lister the caller keeps
+// (the cost benchmark's played pods).
+func NewWithPods(ctx context.Context, pods corev1listers.PodLister, onChange func(types.NamespacedName)) *Signal {
+	return newSignal(ctx, pods, onChange, otel.GetMeterProvider())
+}
+
 func newSignal(ctx context.Context, pods corev1listers.PodLister, onChange func(types.NamespacedName), mp metric.MeterProvider) *Signal {
 	logger := loggerFrom(ctx)
 	s := &Signal{ctx: ctx, tracked: map[types.NamespacedName]tracked{}, start: func() {}}
