@@ -131,3 +131,44 @@ func TestTrackUnchangedIsFree(t *testing.T) {
 		t.Errorf("decider target = %v after target 5, want 5", after.Spec.TargetValue)
 	}
 }
+
+// TestNoStatsNoDecision: once no stat has arrived within the stable window
+// (its pods' stats cannot be read, and the activators hold nothing),
+// Desired says the count is not known: the decider stops deciding then and
+// keeps whatever its last tick saw, often a pod or more while the window
+// drained, and the revision must not stay active on that.
+func TestNoStatsNoDecision(t *testing.T) {
+	ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), logtesting.TestLogger(t)))
+	defer cancel()
+	pods := corev1listers.NewPodLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
+	s := newSignal(ctx, pods, func(types.NamespacedName) {}, noop.NewMeterProvider())
+	pa := testPA(map[string]string{
+		autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10",
+		autoscaling.TargetUtilizationPercentageKey: "100", autoscaling.WindowAnnotationKey: "6s",
+	})
+	pa.Status.MetricsServiceName = "checkout-00001-private" // scraped, but it has no pod
+	key := types.NamespacedName{Namespace: "shop", Name: "checkout-00001"}
+	if err := s.Track(pa, testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.RecordActivator(map[types.NamespacedName]float64{key: 25}, time.Now())
+		if got, ok := s.Desired(key); ok && got == 3 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("Desired = %d, %v; want 3 within 10 s", got, ok)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stopped := time.Now()
+	for {
+		if _, ok := s.Desired(key); !ok {
+			break
+		}
+		if time.Since(stopped) > 12*time.Second {
+			t.Fatal("Desired still known 12 s after the last stat, with a 6 s window")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
