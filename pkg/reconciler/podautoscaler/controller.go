@@ -43,7 +43,6 @@ import (
 	"knative.dev/pkg/logging/logkey"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
 	painformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler"
-	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
 
 	kedaclient "github.com/serving-keda/serving-keda/pkg/client/injection/client"
@@ -174,7 +173,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		zap.String(logkey.Kind, "autoscaling.internal.knative.dev.PodAutoscaler"))
 	recorder := eventRecorder(ctx)
 	for _, class := range config.Classes {
-		classes.byClass[class] = pareconciler.NewReconciler(ctx, logger, servingclient.Get(ctx), paInformer.Lister(),
+		classes.byClass[class] = newPAReconciler(ctx, logger, servingclient.Get(ctx), paInformer.Lister(),
 			recorder, r, class, controller.Options{ConfigStore: sharedSnapshot{store}})
 	}
 	impl := controller.NewContext(ctx, classes, controller.ControllerOptions{WorkQueueName: name, Logger: logger})
