@@ -33,8 +33,6 @@ import (
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	sksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
-	deploymentinformer "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment/filtered"
-	hpainformer "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered"
 	limitrangeinformer "knative.dev/pkg/client/injection/kube/informers/core/v1/limitrange"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
@@ -112,8 +110,8 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	paInformer := painformer.Get(ctx)
 	sksInformer := sksinformer.Get(ctx)
 	soInformer := soinformer.Get(ctx)
-	hpaInformer := hpainformer.Get(ctx, KEDAHPASelector)
-	deploymentInformer := deploymentinformer.Get(ctx, RevisionDeploymentSelector)
+	hpaInformer := kedaHPAs(ctx)
+	deploymentInformer := revisionDeployments(ctx)
 	limitRangeInformer := limitrangeinformer.Get(ctx)
 
 	for inf, trim := range map[cache.SharedIndexInformer]cache.TransformFunc{
