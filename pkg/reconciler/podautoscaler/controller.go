@@ -64,10 +64,14 @@ func (r *Readiness) Ready() bool { return r.synced.Load() }
 const KEDAHPASelector = translate.HPAManagedByLabel + "=" + translate.HPAManagedByValue
 
 // Workers is how many PodAutoscalers are reconciled at once. A reconcile
-// mostly waits on the API server (a ScaledObject create, an SKS create, a
-// status update), so knative's default of 2 workers, not the client's QPS,
-// would bound how fast a burst of new revisions gets its ScaledObjects.
-const Workers = 16
+// mostly waits on the API server (a ScaledObject create, which KEDA's
+// admission webhook answers too, an SKS create, a status update), so
+// knative's default of 2 workers, not the client's QPS, would bound how fast
+// a burst of new revisions gets its ScaledObjects. At 1,000 new revisions
+// on 2 cores, 16 workers were that bound: each spent ~350 ms per first
+// reconcile, mostly waiting (the controller used an eighth of a core) while
+// the API server took more (docs/benchmarks).
+const Workers = 64
 
 // ServingHPAAutoscaler is the Serving deployment this controller replaces.
 const ServingHPAAutoscaler = "autoscaler-hpa"
