@@ -22,9 +22,13 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	"go.uber.org/zap"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
 	pkgreconciler "knative.dev/pkg/reconciler"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	servingclientset "knative.dev/serving/pkg/client/clientset/versioned"
@@ -104,8 +108,12 @@ func (r *Reconciler) deferFirstStatus(ctx context.Context, pa *autoscalingv1alph
 func newPAReconciler(ctx context.Context, logger *zap.SugaredLogger, client servingclientset.Interface,
 	lister palisters.PodAutoscalerLister, recorder record.EventRecorder, r pareconciler.Interface, class string,
 	opts controller.Options) leaderAwareReconciler {
-	return deferringReconciler{pareconciler.NewReconciler(ctx, logger, deferringClient{client}, lister,
-		recorder, r, class, opts).(leaderAwareReconciler)}
+	own := newOwnWrites()
+	return deferringReconciler{
+		leaderAwareReconciler: pareconciler.NewReconciler(ctx, logger, deferringClient{client, own}, lister,
+			recorder, r, class, opts).(leaderAwareReconciler),
+		lister: lister, own: own,
+	}
 }
 
 // leaderAwareReconciler is what knative's generated reconcilers are.
@@ -114,36 +122,61 @@ type leaderAwareReconciler interface {
 	pkgreconciler.LeaderAware
 }
 
-// deferringReconciler gives each reconcile its statusDeferral.
-type deferringReconciler struct{ leaderAwareReconciler }
+// deferringReconciler gives each reconcile its statusDeferral, and skips
+// one that would start from a copy of the PA older than its own last status
+// update (ownWrites).
+type deferringReconciler struct {
+	leaderAwareReconciler
+	lister palisters.PodAutoscalerLister
+	own    *ownWrites
+}
 
 func (d deferringReconciler) Reconcile(ctx context.Context, key string) error {
+	if ns, name, err := cache.SplitMetaNamespaceKey(key); err == nil {
+		nn := types.NamespacedName{Namespace: ns, Name: name}
+		pa, err := d.lister.PodAutoscalers(ns).Get(name)
+		switch {
+		case apierrs.IsNotFound(err):
+			d.own.forget(nn)
+		case err == nil && d.own.stale(nn, pa.ResourceVersion):
+			logging.FromContext(ctx).Debugf("PA %s: the informer has not shown its last status update yet; its event reconciles it", key)
+			return nil
+		}
+	}
 	return d.leaderAwareReconciler.Reconcile(withStatusDeferral(ctx), key)
 }
 
 // deferringClient is the generated reconciler's client: its PodAutoscaler
 // status updates are skipped when the reconcile deferred its status.
-type deferringClient struct{ servingclientset.Interface }
+// The updates it sends are recorded in ownWrites.
+type deferringClient struct {
+	servingclientset.Interface
+	own *ownWrites
+}
 
 func (c deferringClient) AutoscalingV1alpha1() autoscalingclient.AutoscalingV1alpha1Interface {
-	return deferringAutoscaling{c.Interface.AutoscalingV1alpha1()}
+	return deferringAutoscaling{c.Interface.AutoscalingV1alpha1(), c.own}
 }
 
 type deferringAutoscaling struct {
 	autoscalingclient.AutoscalingV1alpha1Interface
+	own *ownWrites
 }
 
 func (a deferringAutoscaling) PodAutoscalers(ns string) autoscalingclient.PodAutoscalerInterface {
-	return deferringPAs{a.AutoscalingV1alpha1Interface.PodAutoscalers(ns)}
+	return deferringPAs{a.AutoscalingV1alpha1Interface.PodAutoscalers(ns), a.own}
 }
 
 type deferringPAs struct {
 	autoscalingclient.PodAutoscalerInterface
+	own *ownWrites
 }
 
 func (p deferringPAs) UpdateStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, opts metav1.UpdateOptions) (*autoscalingv1alpha1.PodAutoscaler, error) {
 	if statusDeferred(ctx) {
 		return pa, nil
 	}
-	return p.PodAutoscalerInterface.UpdateStatus(ctx, pa, opts)
+	out, err := p.PodAutoscalerInterface.UpdateStatus(ctx, pa, opts)
+	p.own.wrote(types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name}, pa.ResourceVersion, err)
+	return out, err
 }
