@@ -158,8 +158,9 @@ func (r *run) startControlPlane(ctx context.Context) error {
 		APIServerFlags: flags,
 		// KEDA is started below, by the benchmark, to restart it when it
 		// crashes (see keda.Supervisor).
-		SkipKEDA:     true,
-		StartTimeout: 2 * time.Minute,
+		SkipKEDA:        true,
+		SkipKEDAWebhook: r.opts.NoKEDAWebhook,
+		StartTimeout:    2 * time.Minute,
 	}); err != nil {
 		return err
 	}
