@@ -38,7 +38,7 @@ func TestDeferFirstStatusRequeue(t *testing.T) {
 		ctx   context.Context
 		after time.Duration // 0: the status is written now
 	}{
-		{"3s after the ScaledObject's creation", created.Add(3 * time.Second), withStatusDeferral(context.Background()), 7 * time.Second},
+		{"3s after the ScaledObject's creation", created.Add(3 * time.Second), withStatusDeferral(context.Background()), 17 * time.Second},
 		{"the controller's clock behind the API server's", created.Add(-time.Minute), withStatusDeferral(context.Background()), FirstStatusGrace},
 		{"grace over", created.Add(FirstStatusGrace), withStatusDeferral(context.Background()), 0},
 		{"a reconcile that cannot skip its status write", created.Add(time.Second), context.Background(), 0},
