@@ -148,6 +148,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 			// need RBAC on Metrics for nothing.
 		},
 		kedaClient: kedaclient.Get(ctx),
+		created:    newCreatedObjects(),
 		soLister:   soInformer.Lister(),
 		hpaLister:  hpaInformer.Lister(),
 		workloads: workloads{

@@ -89,6 +89,9 @@ type Reconciler struct {
 	soLister   kedalisters.ScaledObjectLister
 	hpaLister  autoscalingv2listers.HorizontalPodAutoscalerLister
 	workloads  workloads
+	// created stands in for the informer's copy of a ScaledObject just
+	// created (nil: the informer only).
+	created *createdObjects
 
 	// zero is the activators' demand (nil: none known), for revisions that
 	// scale to zero through the activator.
