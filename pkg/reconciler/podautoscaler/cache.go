@@ -23,6 +23,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
@@ -127,9 +128,12 @@ func trimHPA(obj interface{}) (interface{}, error) {
 }
 
 // trimDeployment keeps of a revision's Deployment what the reconciler reads:
-// its identity and revision label, each container's name, ports and
-// resources, and its replica counts. The rest of the pod template (env,
-// probes, volumes, the queue-proxy's long argument list) is Serving's.
+// its identity and revision label, its replica counts, and of each container
+// what the translation reads (translate.WorkloadFromPodSpec): its name,
+// whether it has ports, and which of cpu and memory it requests or limits,
+// as values every cached Deployment shares (sizedContainer). The rest of the
+// pod template (env, probes, volumes, the queue-proxy's long argument list)
+// is Serving's.
 func trimDeployment(obj interface{}) (interface{}, error) {
 	d, ok := obj.(*appsv1.Deployment)
 	if !ok {
@@ -153,14 +157,46 @@ func trimDeployment(obj interface{}) (interface{}, error) {
 			ReadyReplicas: d.Status.ReadyReplicas,
 		},
 	}
-	for _, c := range d.Spec.Template.Spec.Containers {
-		t.Spec.Template.Spec.Containers = append(t.Spec.Template.Spec.Containers, corev1.Container{
-			Name: c.Name, Ports: c.Ports, Resources: c.Resources,
-		})
+	for i := range d.Spec.Template.Spec.Containers {
+		t.Spec.Template.Spec.Containers = append(t.Spec.Template.Spec.Containers, sizedContainer(&d.Spec.Template.Spec.Containers[i]))
 	}
 	slimMeta(&t.ObjectMeta)
 	return t, nil
 }
+
+// sizedContainer is c as the translation sees it: its name; a port if it has
+// any; a request of 1 for each of cpu and memory it requests or limits with a
+// positive quantity (KEDA's webhook accepts either), none for the others.
+// Its ports and requests are shared by all cached containers (never written
+// to: an informer's objects are read-only), so a trimmed container costs its
+// name and a few words, not the maps and quantities decoded from the API.
+func sizedContainer(c *corev1.Container) corev1.Container {
+	out := corev1.Container{Name: intern(c.Name)}
+	if len(c.Ports) > 0 {
+		out.Ports = aPort
+	}
+	i := 0
+	for bit, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		req, hasReq := c.Resources.Requests[r]
+		lim, hasLim := c.Resources.Limits[r]
+		if (hasReq && req.Sign() > 0) || (hasLim && lim.Sign() > 0) {
+			i |= 1 << bit
+		}
+	}
+	out.Resources.Requests = sizedRequests[i]
+	return out
+}
+
+var (
+	aPort         = []corev1.ContainerPort{{ContainerPort: 1}}
+	one           = resource.MustParse("1")
+	sizedRequests = [4]corev1.ResourceList{
+		nil,
+		{corev1.ResourceCPU: one},
+		{corev1.ResourceMemory: one},
+		{corev1.ResourceCPU: one, corev1.ResourceMemory: one},
+	}
+)
 
 // createdWithoutStatus reports an SKS or ScaledObject that a PA controls and
 // that nobody has written a status on yet: one the reconciler just created.

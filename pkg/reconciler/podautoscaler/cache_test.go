@@ -17,14 +17,17 @@ limitations under the License.
 package podautoscaler
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
@@ -59,6 +62,72 @@ func TestTrimHPA(t *testing.T) {
 	}
 	if h.ManagedFields != nil || h.Labels != nil || h.Annotations != nil || h.Spec.MinReplicas != nil || h.Status.Conditions != nil {
 		t.Errorf("kept what nothing reads: %+v", h)
+	}
+}
+
+// TestTrimDeployment: a cached Deployment keeps its identity, revision label
+// and replicas, and of each container its name, whether it has ports, and
+// which of cpu and memory it requests or limits, in values all share.
+func TestTrimDeployment(t *testing.T) {
+	full := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "rev-deployment", Namespace: "ns", UID: "u", ResourceVersion: "7", ManagedFields: managed,
+			Labels: map[string]string{RevisionDeploymentSelector: "rev", "app": "x"},
+		},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.Int32(3),
+			Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name: "user-container", Image: "img", Env: []corev1.EnvVar{{Name: "A", Value: "b"}},
+				Ports:     []corev1.ContainerPort{{Name: "user-port", ContainerPort: 8080}},
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}},
+			}, {
+				Name: "queue-proxy", Args: []string{"--long"},
+				Ports: []corev1.ContainerPort{{Name: "http-queueadm", ContainerPort: 8022}},
+				Resources: corev1.ResourceRequirements{
+					Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("25m"), corev1.ResourceMemory: resource.MustParse("0")},
+					Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},
+				},
+			}, {
+				Name:      "zero",
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("0")}},
+			}}}},
+		},
+		Status: appsv1.DeploymentStatus{Replicas: 2, ReadyReplicas: 1, AvailableReplicas: 1},
+	}
+	one := resource.MustParse("1")
+	want := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "rev-deployment", Namespace: "ns", UID: "u", ResourceVersion: "7",
+			Labels: map[string]string{RevisionDeploymentSelector: "rev"},
+		},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.Int32(3),
+			Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name: "user-container", Ports: []corev1.ContainerPort{{ContainerPort: 1}},
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: one}},
+			}, {
+				Name: "queue-proxy", Ports: []corev1.ContainerPort{{ContainerPort: 1}},
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: one, corev1.ResourceMemory: one}},
+			}, {
+				Name: "zero",
+			}}}},
+		},
+		Status: appsv1.DeploymentStatus{Replicas: 2, ReadyReplicas: 1},
+	}
+
+	got, err := trimDeployment(full.DeepCopy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("trimDeployment() (-want, +got):\n%s", diff)
+	}
+	other, _ := trimDeployment(full.DeepCopy())
+	a := got.(*appsv1.Deployment).Spec.Template.Spec.Containers[0]
+	b := other.(*appsv1.Deployment).Spec.Template.Spec.Containers[0]
+	if reflect.ValueOf(a.Resources.Requests).Pointer() != reflect.ValueOf(b.Resources.Requests).Pointer() ||
+		unsafe.SliceData(a.Ports) != unsafe.SliceData(b.Ports) {
+		t.Error("two cached Deployments' containers do not share their requests and ports")
 	}
 }
 

@@ -31,7 +31,6 @@ import (
 	"knative.dev/pkg/logging"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
-	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 	. "github.com/serving-keda/serving-keda/pkg/reconciler/testing"
@@ -115,7 +114,7 @@ func TestReconcileClasses(t *testing.T) {
 		r := newTestReconciler(ctx, l)
 		c := &classReconciler{lister: l.GetPodAutoscalerLister(), store: &testConfigStore{}, byClass: map[string]controller.Reconciler{}}
 		for _, class := range config.Classes {
-			c.byClass[class] = pareconciler.NewReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
+			c.byClass[class] = newPAReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
 				controller.GetEventRecorder(ctx), r, class, controller.Options{ConfigStore: sharedSnapshot{&testConfigStore{}}})
 		}
 		return c

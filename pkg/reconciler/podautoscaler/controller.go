@@ -34,8 +34,6 @@ import (
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	sksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
-	deploymentinformer "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment/filtered"
-	hpainformer "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered"
 	limitrangeinformer "knative.dev/pkg/client/injection/kube/informers/core/v1/limitrange"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
@@ -44,7 +42,6 @@ import (
 	"knative.dev/pkg/logging/logkey"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
 	painformer "knative.dev/serving/pkg/client/injection/informers/autoscaling/v1alpha1/podautoscaler"
-	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
 
 	kedaclient "github.com/serving-keda/serving-keda/pkg/client/injection/client"
@@ -68,10 +65,14 @@ func (r *Readiness) Ready() bool { return r.synced.Load() }
 const KEDAHPASelector = translate.HPAManagedByLabel + "=" + translate.HPAManagedByValue
 
 // Workers is how many PodAutoscalers are reconciled at once. A reconcile
-// mostly waits on the API server (a ScaledObject create, an SKS create, a
-// status update), so knative's default of 2 workers, not the client's QPS,
-// would bound how fast a burst of new revisions gets its ScaledObjects.
-const Workers = 16
+// mostly waits on the API server (a ScaledObject create, which KEDA's
+// admission webhook answers too, an SKS create, a status update), so
+// knative's default of 2 workers, not the client's QPS, would bound how fast
+// a burst of new revisions gets its ScaledObjects. At 1,000 new revisions
+// on 2 cores, 16 workers were that bound: each spent ~350 ms per first
+// reconcile, mostly waiting (the controller used an eighth of a core) while
+// the API server took more (docs/benchmarks).
+const Workers = 64
 
 // ServingHPAAutoscaler is the Serving deployment this controller replaces.
 const ServingHPAAutoscaler = "autoscaler-hpa"
@@ -114,8 +115,8 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	paInformer := painformer.Get(ctx)
 	sksInformer := sksinformer.Get(ctx)
 	soInformer := soinformer.Get(ctx)
-	hpaInformer := hpainformer.Get(ctx, KEDAHPASelector)
-	deploymentInformer := deploymentinformer.Get(ctx, RevisionDeploymentSelector)
+	hpaInformer := kedaHPAs(ctx)
+	deploymentInformer := revisionDeployments(ctx)
 	limitRangeInformer := limitrangeinformer.Get(ctx)
 
 	for inf, trim := range map[cache.SharedIndexInformer]cache.TransformFunc{
@@ -148,6 +149,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 			// need RBAC on Metrics for nothing.
 		},
 		kedaClient: kedaclient.Get(ctx),
+		created:    newCreatedObjects(),
 		soLister:   soInformer.Lister(),
 		hpaLister:  hpaInformer.Lister(),
 		workloads: workloads{
@@ -179,7 +181,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		zap.String(logkey.Kind, "autoscaling.internal.knative.dev.PodAutoscaler"))
 	recorder := eventRecorder(ctx)
 	for _, class := range config.Classes {
-		classes.byClass[class] = pareconciler.NewReconciler(ctx, logger, servingclient.Get(ctx), paInformer.Lister(),
+		classes.byClass[class] = newPAReconciler(ctx, logger, servingclient.Get(ctx), paInformer.Lister(),
 			recorder, r, class, controller.Options{ConfigStore: sharedSnapshot{store}})
 	}
 	impl := controller.NewContext(ctx, classes, controller.ControllerOptions{WorkQueueName: name, Logger: logger})

@@ -34,6 +34,7 @@ import (
 	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	filteredfactory "knative.dev/pkg/client/injection/kube/informers/factory/filtered"
 	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/injection"
 	"knative.dev/pkg/logging"
 	"knative.dev/pkg/ptr"
 	rtesting "knative.dev/pkg/reconciler/testing"
@@ -51,11 +52,15 @@ import (
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	fakenetworkingclient "knative.dev/networking/pkg/client/injection/client/fake"
 	fakesksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice/fake"
-	_ "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment/filtered/fake"
-	_ "knative.dev/pkg/client/injection/kube/informers/autoscaling/v2/horizontalpodautoscaler/filtered/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/core/v1/limitrange/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/factory/filtered/fake"
 )
+
+func init() {
+	// The fake filtered factories stand in for the real ones (informers.go).
+	injection.Fake.RegisterInformer(withRevisionDeployments)
+	injection.Fake.RegisterInformer(withKEDAHPAs)
+}
 
 func configMaps() configmap.Watcher {
 	return configMapsWith(nil)

@@ -89,6 +89,9 @@ type Reconciler struct {
 	soLister   kedalisters.ScaledObjectLister
 	hpaLister  autoscalingv2listers.HorizontalPodAutoscalerLister
 	workloads  workloads
+	// created stands in for the informer's copy of a ScaledObject just
+	// created (nil: the informer only).
+	created *createdObjects
 
 	// zero is the activators' demand (nil: none known), for revisions that
 	// scale to zero through the activator.
@@ -178,7 +181,13 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 	}
 	// Not (or no longer) on the zero path: nothing to say about it.
 	scaletozero.ClearSignal(pa)
-	return r.reconcileServe(ctx, pa, scale)
+	if err := r.reconcileServe(ctx, pa, scale); err != nil {
+		return err
+	}
+	if desired != nil && so != nil && scale == nil {
+		return r.deferFirstStatus(ctx, pa, so)
+	}
+	return nil
 }
 
 // established says the revision was admitted before, so config-autoscaler's

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -47,7 +48,6 @@ import (
 	"knative.dev/serving/pkg/apis/serving"
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
-	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
 	aresources "knative.dev/serving/pkg/reconciler/autoscaling/resources"
 	"knative.dev/serving/pkg/reconciler/serverlessservice/resources/names"
@@ -76,6 +76,7 @@ var customMetric = map[string]string{
 }
 
 func TestReconcile(t *testing.T) {
+	now := time.Now()
 	privateSvc := names.PrivateService(testRevision)
 	waitingForHPA := fmt.Sprintf("waiting for KEDA to reconcile ScaledObject %q and create HPA %q", testRevision, testRevision)
 	ready := []PodAutoscalerOption{WithPASKSReady, WithPAStatusService(testRevision), WithPAMetricsService(privateSvc)}
@@ -91,15 +92,92 @@ func TestReconcile(t *testing.T) {
 		Objects: []runtime.Object{deployment(), pa(withAnnotations(map[string]string{autoscaling.ClassAnnotationKey: autoscaling.KPA}))},
 		Key:     key(),
 	}, {
-		Name:    "new revision: create ScaledObject and SKS, wait for KEDA's HPA",
-		Objects: []runtime.Object{deployment(), pa()},
-		Key:     key(),
+		// The first of a new revision's reconciles. With the next row, its
+		// one status update per revision (autoscaler-hpa needs one too).
+		Name:         "new revision: create ScaledObject and SKS; no status update while KEDA makes its HPA",
+		Objects:      []runtime.Object{deployment(), pa(withGeneration(1))},
+		Key:          key(),
+		WithReactors: []ktesting.ReactionFunc{stampCreation(now)},
 		WantCreates: []runtime.Object{
 			sks(),
 			scaledObject(pa()),
 		},
+		// controller.NewRequeueAfter(FirstStatusGrace): an error for the row, no Event.
+		WantErr: true,
+	}, {
+		Name: "new revision, KEDA's HPA there: the first status update carries its scale",
+		Objects: []runtime.Object{deployment(),
+			pa(withGeneration(1)),
+			scaledObject(pa(), withSOReady, withSOCreated(now.Add(-2*time.Second))),
+			hpa(withHPAReplicas(1, 1)),
+			sks(),
+		},
+		Key: key(),
 		WantStatusUpdates: []ktesting.UpdateActionImpl{{
-			Object: pa(withActivating(ReasonWaitingForHPA, waitingForHPA), WithPASKSNotReady("SKS Services are not ready yet")),
+			Object: pa(withGeneration(1), WithObservedGeneration(1), WithTraffic, withScales(1, 1), withSOReadyCondition,
+				WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name: "new revision, KEDA's HPA there but its ScaledObject not reported on: still no status update",
+		Objects: []runtime.Object{deployment(),
+			pa(withGeneration(1)),
+			scaledObject(pa(), withKEDAInitialized, withSOCreated(now.Add(-2*time.Second))),
+			hpa(withHPAReplicas(1, 1)),
+			sks(),
+		},
+		Key:     key(),
+		WantErr: true,
+	}, {
+		Name: "new revision, no HPA FirstStatusGrace after its ScaledObject: the waiting status is written",
+		Objects: []runtime.Object{deployment(),
+			pa(withGeneration(1)),
+			scaledObject(pa(), withKEDAInitialized, withSOCreated(now.Add(-FirstStatusGrace-time.Second))),
+			sks(),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withGeneration(1), WithObservedGeneration(1), withActivating(ReasonWaitingForHPA, waitingForHPA),
+				WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name: "new revision, KEDA refused its ScaledObject before any HPA: written at once",
+		Objects: []runtime.Object{deployment(),
+			pa(withGeneration(1)),
+			scaledObject(pa(), withSOCondition(kedav1alpha1.ConditionReady, metav1.ConditionFalse, "ScaledObjectCheckFailed", "no metric"),
+				withSOCreated(now.Add(-2*time.Second))),
+			sks(),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withGeneration(1), WithObservedGeneration(1), withActivating(ReasonWaitingForHPA, waitingForHPA),
+				withCondition(ConditionScaledObjectReady, corev1.ConditionFalse, apis.ConditionSeverityWarning, "ScaledObjectCheckFailed", "no metric"),
+				WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name: "a status written before (waiting for the Deployment) changes to waiting for the HPA at once",
+		Objects: []runtime.Object{deployment(),
+			pa(withGeneration(1), WithObservedGeneration(1), withActivating(ReasonWaitingForDeployment, "waiting for Deployment"),
+				WithPASKSNotReady("SKS Services are not ready yet")),
+			sks(),
+		},
+		Key:          key(),
+		WithReactors: []ktesting.ReactionFunc{stampCreation(now)},
+		WantCreates:  []runtime.Object{scaledObject(pa())},
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withGeneration(1), WithObservedGeneration(1), withActivating(ReasonWaitingForHPA, waitingForHPA),
+				WithPASKSNotReady("SKS Services are not ready yet")),
+		}},
+	}, {
+		Name: "a new revision's changed spec is observed at once, waiting or not",
+		Objects: []runtime.Object{deployment(),
+			pa(withGeneration(2)),
+			scaledObject(pa(), withSOCreated(now.Add(-2*time.Second))),
+			sks(),
+		},
+		Key: key(),
+		WantStatusUpdates: []ktesting.UpdateActionImpl{{
+			Object: pa(withGeneration(2), WithObservedGeneration(2), withActivating(ReasonWaitingForHPA, waitingForHPA),
+				WithPASKSNotReady("SKS Services are not ready yet")),
 		}},
 	}, {
 		Name: "KEDA's first write (bare Unknown conditions) costs no status update",
@@ -751,7 +829,7 @@ func TestReconcile(t *testing.T) {
 
 	table.Test(t, MakeFactory(func(ctx context.Context, l *Listers, _ configmap.Watcher) controller.Reconciler {
 		r := newTestReconciler(ctx, l)
-		return pareconciler.NewReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
+		return newPAReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
 			controller.GetEventRecorder(ctx), r, autoscaling.HPA, controller.Options{ConfigStore: &testConfigStore{}})
 	}))
 }
@@ -951,6 +1029,28 @@ func scaledObject(p *autoscalingv1alpha1.PodAutoscaler, opts ...soOption) *kedav
 		o(so)
 	}
 	return so
+}
+
+// withGeneration sets the PA's generation, as the API server counts spec changes.
+func withGeneration(g int64) PodAutoscalerOption {
+	return func(p *autoscalingv1alpha1.PodAutoscaler) { p.Generation = g }
+}
+
+// withSOCreated sets the creation time the API server gives an object.
+func withSOCreated(at time.Time) soOption {
+	return func(so *kedav1alpha1.ScaledObject) { so.CreationTimestamp = metav1.NewTime(at) }
+}
+
+// stampCreation gives a created ScaledObject its creation time, as the API
+// server does (the fake client does not); the create action keeps the
+// object as the reconciler sent it.
+func stampCreation(at time.Time) ktesting.ReactionFunc {
+	return func(action ktesting.Action) (bool, runtime.Object, error) {
+		if action.Matches("create", "scaledobjects") {
+			action.(ktesting.CreateAction).GetObject().(*kedav1alpha1.ScaledObject).CreationTimestamp = metav1.NewTime(at.Truncate(time.Second))
+		}
+		return false, nil, nil
+	}
 }
 
 // withPromTrigger is the trigger of the customMetric revision.

@@ -42,12 +42,22 @@ import (
 func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, desired *kedav1alpha1.ScaledObject) (*kedav1alpha1.ScaledObject, error) {
 	logger := logging.FromContext(ctx)
 	so, err := r.soLister.ScaledObjects(pa.Namespace).Get(desired.Name)
+	switch {
+	case err == nil:
+		r.created.seen(pa.Namespace, desired.Name)
+	case apierrs.IsNotFound(err):
+		// Created here a moment ago, not in the informer yet (createdObjects).
+		if c := r.created.lookup(pa, desired.Name, r.now()); c != nil {
+			so, err = c, nil
+		}
+	}
 	if apierrs.IsNotFound(err) {
 		logger.Infof("Creating ScaledObject %q", desired.Name)
 		created, cerr := r.kedaClient.KedaV1alpha1().ScaledObjects(pa.Namespace).Create(ctx, desired, metav1.CreateOptions{})
 		switch {
 		case cerr == nil:
 			logger.Infof("Created ScaledObject %q", desired.Name)
+			r.created.add(created, r.now())
 			warnUnknownKeys(ctx, pa)
 			return created, nil
 		case apierrs.IsAlreadyExists(cerr):

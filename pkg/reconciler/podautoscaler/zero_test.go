@@ -38,7 +38,6 @@ import (
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	apisconfig "knative.dev/serving/pkg/apis/config"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
-	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 	"knative.dev/serving/pkg/reconciler/serverlessservice/resources/names"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
@@ -485,7 +484,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 		d, _ := ctx.Value(demandKey{}).(float64)
 		sig, _ := ctx.Value(signalKey{}).(scaletozero.Signal)
 		r.zero = fixedDemand{demand: d, signal: sig}
-		return pareconciler.NewReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
+		return newPAReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
 			controller.GetEventRecorder(ctx), r, autoscaling.HPA, controller.Options{ConfigStore: &testConfigStore{}})
 	}))
 }

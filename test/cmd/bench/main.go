@@ -114,6 +114,7 @@ func parseFlags() (o *run.Options, reportOnly bool) {
 	flag.DurationVar(&o.LoadWait, "load-wait", 30*time.Minute, "longest wait for -max-load; then run anyway and say so")
 	flag.StringVar(&o.ControllerBinary, "controller-binary", "", "run this autoscaler-keda binary instead of building cmd/autoscaler-keda (experiments)")
 	flag.StringVar(&controllerEnv, "controller-env", "", "extra K=V,K=V environment for autoscaler-keda (experiments)")
+	flag.BoolVar(&o.NoKEDAWebhook, "no-keda-webhook", false, "run without KEDA's admission webhook, to measure what it costs (experiments; results are saved under the same labels: give another -out)")
 	flag.Float64Var(&o.MaxForeign, "max-foreign", 0.15, "run a contender again when other processes used more than this many cores on average while it converged or during the latency measurement")
 	flag.IntVar(&o.Retries, "retries", 3, "how many times a contender runs again because of other load (-max-foreign)")
 	flag.BoolVar(&reportOnly, "report-only", false, "only regenerate README.md and the plots from the results JSON in -out")

@@ -51,6 +51,8 @@ type Options struct {
 	Retries        int
 	TracePA        string
 	ControllerEnv  []string
+	// NoKEDAWebhook starts the control plane without KEDA's admission webhook.
+	NoKEDAWebhook bool
 	// ControllerBinary, if set, is run instead of building cmd/autoscaler-keda.
 	ControllerBinary string
 

@@ -158,8 +158,9 @@ func (r *run) startControlPlane(ctx context.Context) error {
 		APIServerFlags: flags,
 		// KEDA is started below, by the benchmark, to restart it when it
 		// crashes (see keda.Supervisor).
-		SkipKEDA:     true,
-		StartTimeout: 2 * time.Minute,
+		SkipKEDA:        true,
+		SkipKEDAWebhook: r.opts.NoKEDAWebhook,
+		StartTimeout:    2 * time.Minute,
 	}); err != nil {
 		return err
 	}
@@ -236,6 +237,12 @@ func (r *run) prepare(ctx, ictx context.Context, res *result.Result) error {
 func (r *run) startContender(ctx, ictx context.Context) error {
 	env := contender.Env{Cluster: r.c, Kube: r.kube, QPS: r.opts.QPS, Burst: r.opts.Burst, PromURL: r.prom.URL, Logf: r.logf}
 	var err error
+	// Every contender's binary starts out of the page cache (DropFromPageCache).
+	if b := map[string]string{result.KEDA: r.opts.ControllerBinary, result.HPA: r.opts.hpaBinary}[r.contender]; b != "" {
+		if err := procstat.DropFromPageCache(b); err != nil {
+			r.logf("dropping %s from the page cache: %v", b, err)
+		}
+	}
 	switch r.contender {
 	case result.KEDA:
 		r.proc, err = contender.StartAutoscalerKEDA(ctx, env, r.opts.ControllerBinary, r.opts.ControllerEnv)

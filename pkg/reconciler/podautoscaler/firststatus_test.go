@@ -1,0 +1,68 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podautoscaler
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"knative.dev/pkg/controller"
+)
+
+// TestDeferFirstStatusRequeue: a deferred first status is looked at again
+// when the grace ends, never later than FirstStatusGrace from now, and only
+// a reconcile that can skip its status write defers it.
+func TestDeferFirstStatusRequeue(t *testing.T) {
+	created := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	waiting := pa(withGeneration(1), withActivating(ReasonWaitingForHPA, "waiting"))
+	so := scaledObject(waiting, withSOCreated(created))
+
+	for _, tc := range []struct {
+		name  string
+		now   time.Time
+		ctx   context.Context
+		after time.Duration // 0: the status is written now
+	}{
+		{"3s after the ScaledObject's creation", created.Add(3 * time.Second), withStatusDeferral(context.Background()), 17 * time.Second},
+		{"the controller's clock behind the API server's", created.Add(-time.Minute), withStatusDeferral(context.Background()), FirstStatusGrace},
+		{"grace over", created.Add(FirstStatusGrace), withStatusDeferral(context.Background()), 0},
+		{"a reconcile that cannot skip its status write", created.Add(time.Second), context.Background(), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Reconciler{clock: func() time.Time { return tc.now }}
+			err := r.deferFirstStatus(tc.ctx, waiting.DeepCopy(), so)
+			requeue, after := controller.IsRequeueKey(err)
+			switch {
+			case tc.after == 0 && err != nil:
+				t.Errorf("deferFirstStatus() = %v, want nil (status written now)", err)
+			case tc.after != 0 && (!requeue || after != tc.after):
+				t.Errorf("deferFirstStatus() = %v, want a requeue after %v", err, tc.after)
+			}
+			if deferred := statusDeferred(tc.ctx); deferred != (tc.after != 0) {
+				t.Errorf("status write skipped = %v, want %v", deferred, tc.after != 0)
+			}
+		})
+	}
+
+	// A ScaledObject without a creation time (never from the API server) defers nothing.
+	ctx := withStatusDeferral(context.Background())
+	r := &Reconciler{clock: func() time.Time { return created }}
+	if err := r.deferFirstStatus(ctx, waiting.DeepCopy(), scaledObject(waiting, withSOCreated(time.Time{}))); err != nil || statusDeferred(ctx) {
+		t.Errorf("deferFirstStatus() without a creation time = %v, skipped %v; want nil, false", err, statusDeferred(ctx))
+	}
+}
