@@ -41,6 +41,7 @@ package requestsignal
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -78,6 +79,11 @@ type Signal struct {
 	// start starts the pod cache, at the first Track: an install with no
 	// revision on requests keeps no pods in memory.
 	start func()
+	// activatorRead says the activators' share is recorded every second
+	// (RecordActivator), so proxied requests are subtracted from the pods'
+	// stats, as Serving's collector does; otherwise every request counts
+	// at the pod that serves it.
+	activatorRead atomic.Bool
 
 	mu      sync.Mutex
 	tracked map[types.NamespacedName]tracked
@@ -110,7 +116,7 @@ func NewWithPods(ctx context.Context, pods corev1listers.PodLister, onChange fun
 func newSignal(ctx context.Context, pods corev1listers.PodLister, onChange func(types.NamespacedName), mp metric.MeterProvider) *Signal {
 	logger := loggerFrom(ctx)
 	s := &Signal{ctx: ctx, tracked: map[types.NamespacedName]tracked{}, start: func() {}}
-	s.collector = metrics.NewMetricCollector(scraperFactory(pods, mp), logger)
+	s.collector = metrics.NewMetricCollector(scraperFactory(pods, mp, s.activatorRead.Load), logger)
 	s.scalers = scaling.NewMultiScaler(ctx.Done(), deciderFactory(pods, s.collector, mp), logger)
 	s.scalers.Watch(onChange)
 	return s
@@ -185,6 +191,14 @@ func (s *Signal) Desired(key types.NamespacedName) (int32, bool) {
 	return d.Status.DesiredScale, true
 }
 
+// SetActivatorRead says whether the activators' share is read every
+// second now (some revision is behind the activator) and recorded with
+// RecordActivator.
+func (s *Signal) SetActivatorRead(read bool) { s.activatorRead.Store(read) }
+
+// ActivatorRead reports what SetActivatorRead said last.
+func (s *Signal) ActivatorRead() bool { return s.activatorRead.Load() }
+
 // RecordActivator adds the activators' concurrency for tracked revisions,
 // read at now: what Serving's activator sends its autoscaler once a
 // second. The collector sums what is recorded in each second (one stat per
@@ -215,14 +229,14 @@ func (s *Signal) RecordActivator(demand map[types.NamespacedName]float64, now ti
 // scraperFactory makes Serving's stats scraper for a revision: direct to
 // its pods, falling back to its private Service when they cannot be
 // reached (a mesh), as Serving's default mesh-compatibility-mode does.
-func scraperFactory(pods corev1listers.PodLister, mp metric.MeterProvider) metrics.StatsScraperFactory {
+func scraperFactory(pods corev1listers.PodLister, mp metric.MeterProvider, activatorRead func() bool) metrics.StatsScraperFactory {
 	return func(m *autoscalingv1alpha1.Metric, logger *zap.SugaredLogger) (metrics.StatsScraper, error) {
 		if m.Spec.ScrapeTarget == "" {
 			return nil, nil // no private Service yet: no pods to read
 		}
 		rev := revisionOf(m.Labels, m.Name)
 		pa := resources.NewPodAccessor(pods, m.Namespace, rev)
-		return servedRequests{metrics.NewStatsScraper(m, rev, pa, false, netcfg.MeshCompatibilityModeAuto, logger, mp)}, nil
+		return servedRequests{metrics.NewStatsScraper(m, rev, pa, false, netcfg.MeshCompatibilityModeAuto, logger, mp), activatorRead}, nil
 	}
 }
 
@@ -245,12 +259,19 @@ func revisionOf(labels map[string]string, name string) string {
 }
 
 // servedRequests counts every request a pod served in its request rate,
-// proxied or not (the package comment says why).
-type servedRequests struct{ metrics.StatsScraper }
+// proxied or not, and in its concurrency while the activators' share is
+// not read every second (the package comment says why).
+type servedRequests struct {
+	metrics.StatsScraper
+	activatorRead func() bool
+}
 
 func (s servedRequests) Scrape(window time.Duration) (metrics.Stat, error) {
 	stat, err := s.StatsScraper.Scrape(window)
 	stat.ProxiedRequestCount = 0
+	if !s.activatorRead() {
+		stat.AverageProxiedConcurrentRequests = 0
+	}
 	return stat, err
 }
 

@@ -33,6 +33,7 @@ import (
 	"knative.dev/serving/pkg/apis/serving"
 	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
+	"knative.dev/serving/pkg/autoscaler/metrics"
 )
 
 func testPA(anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
@@ -172,5 +173,28 @@ func TestNoStatsNoDecision(t *testing.T) {
 			t.Fatal("Desired still known 12 s after the last stat, with a 6 s window")
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+type fixedScraper struct{ stat metrics.Stat }
+
+func (f fixedScraper) Scrape(time.Duration) (metrics.Stat, error) { return f.stat, nil }
+
+// TestServedRequests: the pods' proxied request rate is never subtracted
+// (the activators' rate is not read), and their proxied concurrency only
+// while the activators' share is read every second.
+func TestServedRequests(t *testing.T) {
+	pod := metrics.Stat{AverageConcurrentRequests: 8, AverageProxiedConcurrentRequests: 3, RequestCount: 10, ProxiedRequestCount: 4}
+	for _, tc := range []struct {
+		activatorRead bool
+		want          metrics.Stat
+	}{
+		{false, metrics.Stat{AverageConcurrentRequests: 8, RequestCount: 10}},
+		{true, metrics.Stat{AverageConcurrentRequests: 8, AverageProxiedConcurrentRequests: 3, RequestCount: 10}},
+	} {
+		got, err := servedRequests{fixedScraper{pod}, func() bool { return tc.activatorRead }}.Scrape(time.Minute)
+		if err != nil || got != tc.want {
+			t.Errorf("activator read %v: Scrape() = %+v, %v; want %+v", tc.activatorRead, got, err, tc.want)
+		}
 	}
 }

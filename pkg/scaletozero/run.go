@@ -112,9 +112,13 @@ func Start(ctx context.Context, deps Deps) *Source {
 	src.signal.Store(&Signal{})
 	var failing atomic.Bool // log a failing scrape once, not every period
 	src.scraper = &Scraper{
-		Targets:      src.activatorTargets,
-		Enabled:      func() bool { return src.config(ctx).KEDA.ActivatorScalerAddress != "" },
-		Needed:       func() bool { return src.anyHeld(ctx) },
+		Targets: src.activatorTargets,
+		Enabled: func() bool { return src.config(ctx).KEDA.ActivatorScalerAddress != "" },
+		Needed: func() bool {
+			held := src.anyHeld(ctx)
+			src.requests.SetActivatorRead(held)
+			return held
+		},
 		Period:       func() time.Duration { return src.config(ctx).KEDA.ActivatorScrapePeriod },
 		HealthPeriod: healthPeriod,
 		OnChange: func(key types.NamespacedName) {
@@ -143,7 +147,11 @@ func Start(ctx context.Context, deps Deps) *Source {
 			}
 		},
 	}
-	src.scraper.OnRead = func(demand map[types.NamespacedName]float64, at time.Time) { src.requests.RecordActivator(demand, at) }
+	src.scraper.OnRead = func(demand map[types.NamespacedName]float64, at time.Time) {
+		if src.requests.ActivatorRead() {
+			src.requests.RecordActivator(demand, at)
+		}
+	}
 	src.requests = requestsignal.New(ctx, deps.Kube, func(types.NamespacedName) { src.server.Notify() })
 	src.server.Demand = src.scraper.Demand
 	src.server.Desired = src.requests.Desired
