@@ -99,7 +99,7 @@ func runStepload(ctx context.Context, o *options) (*StepResults, error) {
 	}
 	defer harness.Cleanup()
 	var classes []*stepClass
-	s := &StepResults{Wanted: wanted(o), MinScale: o.minScale, Concurrency: o.concurrency, HPASyncs: o.hpaSyncs,
+	s := &StepResults{Wanted: wanted(o), MinScale: o.minScale, Concurrency: o.concurrency, HPASyncs: o.hpaSyncs, ContainerConcurrency: o.containerConcurrency,
 		HoldSeconds: o.hold.Seconds(), DelaySeconds: o.delay.Seconds()}
 	for _, name := range o.classes {
 		c := &stepClass{c: &StepContender{Name: "KPA (Serving's autoscaler)", Class: autoscaling.KPA}}
@@ -114,15 +114,16 @@ func runStepload(ctx context.Context, o *options) (*StepResults, error) {
 		classes = append(classes, c)
 	}
 	s.Run = b.newRun("stepload", map[string]string{
-		"step":                       fmt.Sprintf("0 -> %d clients sending back to back for %v -> 0", o.concurrency, o.hold),
-		"the pod's answer after":     o.delay.String(),
-		"target (concurrency a pod)": fmt.Sprintf("%d, utilization 100 %%: %d pods wanted", o.target, s.Wanted),
-		"stable window (annotation window, both classes)": window,
-		"min-scale / max-scale":                           fmt.Sprintf("%d / %d", o.minScale, o.maxScale),
-		"HPA sync periods (kube-controller-manager)":      strings.Join(o.hpaSyncs, ", "),
-		"steps per class and HPA sync period":             strconv.Itoa(o.stepRounds),
-		"settled at min-scale before a step":              stepSettle.String(),
-		"request timeout":                                 o.requestTimeout.String(),
+		"step":                   fmt.Sprintf("0 -> %d clients sending back to back for %v -> 0", o.concurrency, o.hold),
+		"the pod's answer after": o.delay.String(),
+		"containerConcurrency (revision spec, both classes; 0: no limit)": strconv.Itoa(o.containerConcurrency),
+		"target (concurrency a pod)":                                      fmt.Sprintf("%d, utilization 100 %%: %d pods wanted", o.target, s.Wanted),
+		"stable window (annotation window, both classes)":                 window,
+		"min-scale / max-scale":                                           fmt.Sprintf("%d / %d", o.minScale, o.maxScale),
+		"HPA sync periods (kube-controller-manager)":                      strings.Join(o.hpaSyncs, ", "),
+		"steps per class and HPA sync period":                             strconv.Itoa(o.stepRounds),
+		"settled at min-scale before a step":                              stepSettle.String(),
+		"request timeout":                                                 o.requestTimeout.String(),
 	})
 	b.run = &s.Run
 	defer b.finish()
@@ -138,6 +139,10 @@ func runStepload(ctx context.Context, o *options) (*StepResults, error) {
 	}
 	for _, c := range classes {
 		ksvc := harness.KnativeService(stepNamespace, c.short(), c.anns)
+		if o.containerConcurrency > 0 {
+			cc := int64(o.containerConcurrency)
+			ksvc.Spec.Template.Spec.ContainerConcurrency = &cc
+		}
 		if _, err := b.e.Serving.ServingV1().Services(stepNamespace).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
 			return s, fmt.Errorf("creating ksvc %s/%s: %w", stepNamespace, c.short(), err)
 		}

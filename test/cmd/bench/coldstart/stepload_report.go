@@ -29,11 +29,14 @@ type StepResults struct {
 	Run
 	// Wanted is the pods both classes should reach under the step;
 	// MinScale where they start and end.
-	Wanted       int     `json:"wanted"`
-	MinScale     int     `json:"minScale"`
-	Concurrency  int     `json:"concurrency"`
-	HoldSeconds  float64 `json:"holdSeconds"`
-	DelaySeconds float64 `json:"delaySeconds"`
+	Wanted      int     `json:"wanted"`
+	MinScale    int     `json:"minScale"`
+	Concurrency int     `json:"concurrency"`
+	HoldSeconds float64 `json:"holdSeconds"`
+	// ContainerConcurrency is the revisions' hard limit of requests a pod
+	// (0: none).
+	ContainerConcurrency int     `json:"containerConcurrency"`
+	DelaySeconds         float64 `json:"delaySeconds"`
 	// HPASyncs are kube-controller-manager's HPA sync periods, in the order
 	// measured.
 	HPASyncs []string `json:"hpaSyncs"`
@@ -241,6 +244,13 @@ func (r *StepResults) Markdown() string {
 	p("Serving's collector and decider in the controller, the desired pods served to KEDA's HPA by the external-push")
 	p("scaler), on one local control plane, the two classes taking turns. A step: %d clients each sending requests", r.Concurrency)
 	p("back to back for %.0f s (each answered by the pod after %.0f ms, so %d requests are in flight), then none.", r.HoldSeconds, r.DelaySeconds*1000, r.Concurrency)
+	if r.ContainerConcurrency > 0 {
+		p("A pod takes at most %d requests at once (`containerConcurrency`, both classes): while there are too few pods", r.ContainerConcurrency)
+		p("the activator holds the rest, so a slower scale-up costs latency and requests answered.")
+	} else {
+		p("A pod takes any number of requests at once (`containerConcurrency` 0): one pod answers every client after the")
+		p("delay, so latency and requests answered do not depend on the scaling.")
+	}
 	p("Both classes should reach %d pods (%d in flight over a target of %s a pod, utilization 100 %%), starting", r.Wanted, r.Concurrency, r.annotation(autoscaling.TargetAnnotationKey))
 	p("from and returning to min-scale %d. The program prints the figures and fails on none.", r.MinScale)
 	p("")
