@@ -171,6 +171,7 @@ type options struct {
 	classes              []string
 	kedaMetric           string
 	containerConcurrency int
+	route                string
 }
 
 func parseFlags() *options {
@@ -194,6 +195,7 @@ func parseFlags() *options {
 	flag.DurationVar(&o.delay, "delay", 300*time.Millisecond, "-stepload: the pod answers each request after this long")
 	flag.IntVar(&o.target, "target", 10, "-stepload: the concurrency target a pod (annotation target, both classes)")
 	flag.IntVar(&o.containerConcurrency, "container-concurrency", 10, "-stepload: the revisions' containerConcurrency, a pod's hard limit of requests in flight (0: none; then one pod answers every client after -delay, however many are wanted)")
+	flag.StringVar(&o.route, "route", "public", "-stepload: public (each request to an address of the revision's public Service's Endpoints, as an ingress) or activator (every request through the activator)")
 	flag.IntVar(&o.minScale, "min-scale", 1, "-stepload: min-scale of both classes")
 	flag.IntVar(&o.maxScale, "max-scale", 10, "-stepload: max-scale of both classes")
 	syncs := flag.String("hpa-syncs", hpaSync+",15s", "-stepload: kube-controller-manager's HPA sync periods to measure under, in turn")
@@ -213,7 +215,7 @@ func parseFlags() *options {
 			o.hpaSyncs = append(o.hpaSyncs, f)
 		}
 	}
-	if len(o.hpaSyncs) == 0 || o.concurrency < 1 || o.target < 1 || o.minScale < 1 || o.maxScale < o.minScale || o.stepRounds < 1 || o.containerConcurrency < 0 {
+	if len(o.hpaSyncs) == 0 || o.concurrency < 1 || o.target < 1 || o.minScale < 1 || o.maxScale < o.minScale || o.stepRounds < 1 || o.containerConcurrency < 0 || routeSetting[o.route] == "" {
 		fatal(fmt.Errorf("-stepload: -hpa-syncs, -concurrency, -target, -min-scale (at least 1), -max-scale (at least min-scale), -step-rounds"))
 	}
 	for _, f := range strings.Split(wakes, ",") {

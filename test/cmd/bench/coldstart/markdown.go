@@ -70,7 +70,7 @@ func (r *Results) Markdown() string {
 	p("")
 	p("## Setup")
 	p("")
-	harnessSetup(p, "at once", "; this controller's revisions",
+	harnessSetup(p, "at once", "requests go straight to the activator with Serving's routing headers;", "; this controller's revisions",
 		"  scale on a Prometheus metric (the harness's fake, always 0: idle) besides the activator's demand, since it",
 		"  has no request metric of its own yet (cpu or memory never idle).")
 	p("")
@@ -151,9 +151,10 @@ func (r *Run) reproduced(p printer) {
 }
 
 // harnessSetup describes the control plane, what is real and what is
-// played: the user container answers when (at once, after a delay); the
-// played list ends with last (its first string ends the line).
-func harnessSetup(p printer, when string, last ...string) {
+// played: the user container answers when (at once, after a delay),
+// requests take route; the played list ends with last (its first string
+// ends the line).
+func harnessSetup(p printer, when, route string, last ...string) {
 	p("One control plane (test/cluster) of local processes: etcd, kube-apiserver, kube-controller-manager (with the")
 	p("HPA controller), Serving's controller, webhook, activator and autoscaler, KEDA's operator, admission webhook")
 	p("and metrics adapter, this controller under config/'s RBAC, and kwok's fake Node. What is real and what is played:")
@@ -165,7 +166,7 @@ func harnessSetup(p printer, when string, last ...string) {
 	p("- played: the user container (the harness answers `hello from <pod IP>` on 127.0.0.1:8080 in the pod's")
 	p("  namespace, %s); kwok marks a pod Running and Ready as soon as it is bound (no image pull, no container", when)
 	p("  start, no readiness probe: a real cold start adds those, the same for both classes); the harness binds pods")
-	p("  (no kube-scheduler); no ingress: requests go straight to the activator with Serving's routing headers;")
+	p("  (no kube-scheduler); no ingress: %s", route)
 	p("  ClusterIP Services are reachable by name only from Serving's autoscaler (for its probe of the activator before")
 	p("  it removes a revision's last pod), through a userspace proxy of the harness%s", last[0])
 	for _, l := range last[1:] {

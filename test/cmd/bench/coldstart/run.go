@@ -61,9 +61,10 @@ type bench struct {
 	deps   *depWatch
 	client *http.Client
 	begin  time.Time
-	run    *Run       // what both scenarios record: settings, notes, load
-	r      *Results   // the cold-start scenario's figures
-	mu     sync.Mutex // guards the contenders' request counts
+	routes *publicRoutes // the step load's routes, nil: through the activator
+	run    *Run          // what both scenarios record: settings, notes, load
+	r      *Results      // the cold-start scenario's figures
+	mu     sync.Mutex    // guards the contenders' request counts
 }
 
 func (b *bench) logf(format string, args ...any) {

@@ -31,6 +31,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/serving/pkg/apis/autoscaling"
 
+	"github.com/serving-keda/serving-keda/test/cluster"
 	"github.com/serving-keda/serving-keda/test/harness"
 )
 
@@ -124,6 +125,7 @@ func runStepload(ctx context.Context, o *options) (*StepResults, error) {
 		"steps per class and HPA sync period":                             strconv.Itoa(o.stepRounds),
 		"settled at min-scale before a step":                              stepSettle.String(),
 		"request timeout":                                                 o.requestTimeout.String(),
+		"route (-route)":                                                  routeSetting[o.route],
 	})
 	b.run = &s.Run
 	defer b.finish()
@@ -145,6 +147,11 @@ func runStepload(ctx context.Context, o *options) (*StepResults, error) {
 		}
 		if _, err := b.e.Serving.ServingV1().Services(stepNamespace).Create(ctx, ksvc, metav1.CreateOptions{}); err != nil {
 			return s, fmt.Errorf("creating ksvc %s/%s: %w", stepNamespace, c.short(), err)
+		}
+	}
+	if o.route == "public" {
+		if b.routes, err = watchPublicEndpoints(ctx, b.e.Kube, stepNamespace); err != nil {
+			return s, err
 		}
 	}
 	b.logf("step load: ksvcs %s/kpa and %s/keda created; %d pods wanted under %d clients", stepNamespace, stepNamespace, s.Wanted, o.concurrency)
@@ -173,6 +180,12 @@ func runStepload(ctx context.Context, o *options) (*StepResults, error) {
 	}
 	b.checkPlane()
 	return s, ctx.Err()
+}
+
+// routeSetting says how each -route sends the requests.
+var routeSetting = map[string]string{
+	"public":    "public: to the revision's public Service, as an ingress (the activator in Proxy mode, a pod in Serve mode)",
+	"activator": "activator: every request through the activator, whatever the mode",
 }
 
 // delayedAnswer is the user container of the step load: 200 "hello from
@@ -264,16 +277,26 @@ func (b *bench) load(ctx context.Context, st *Step, rev string) ([]float64, time
 	var mu sync.Mutex
 	var lat []float64
 	var wg sync.WaitGroup
+	activator := b.e.Cluster.ActivatorURL()
 	for range b.o.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil && time.Now().Before(end) {
+				base := activator
+				if b.routes != nil {
+					if a := b.routes.pick(stepNamespace, rev); a != "" {
+						base = a
+					}
+				}
 				t := time.Now()
-				err := answered(b.get(ctx, stepNamespace, rev))
+				err := answered(cluster.GetRevision(ctx, b.client, base, stepNamespace, rev))
 				d := time.Since(t)
 				mu.Lock()
 				st.Sent++
+				if base == activator {
+					st.ThroughActivator++
+				}
 				if err == nil {
 					st.Answered++
 					lat = append(lat, seconds(d))

@@ -71,11 +71,13 @@ type Step struct {
 	// spec.replicas at min-scale (-1: not within the timeout).
 	LoadSeconds float64 `json:"loadSeconds"`
 	BackDown    float64 `json:"backDownSeconds"`
-	// Sent requests, Answered 200 by a pod, Failed the others.
-	Sent     int      `json:"sent"`
-	Answered int      `json:"answered"`
-	Failed   int      `json:"failed"`
-	Failures []string `json:"failures,omitempty"`
+	// Sent requests (ThroughActivator of them sent to the activator, the
+	// others straight to a pod), Answered 200 by a pod, Failed the others.
+	Sent             int      `json:"sent"`
+	ThroughActivator int      `json:"throughActivator"`
+	Answered         int      `json:"answered"`
+	Failed           int      `json:"failed"`
+	Failures         []string `json:"failures,omitempty"`
 	// Latency of the answered requests.
 	Latency Stats `json:"latency"`
 	// Timeline is the Deployment's states; HPA what KEDA's HPA said (this
@@ -145,6 +147,13 @@ func (r *StepResults) stepRows(sync string) []stepRow {
 		failRatio = fmt.Sprintf("%.2f×", (float64(ef)/float64(es))/(float64(kf)/float64(ks)))
 	}
 	out = append(out, stepRow{"requests failed (not answered 200), of all sent", countOf(kf, ks, len(kpa)), countOf(ef, es, len(keda)), failRatio})
+	ta := func(steps []Step) (n int) {
+		for _, s := range steps {
+			n += s.ThroughActivator
+		}
+		return n
+	}
+	out = append(out, stepRow{"requests sent through the activator (the others straight to a pod)", countOf(ta(kpa), ks, len(kpa)), countOf(ta(keda), es, len(keda)), "–"})
 	answeredRatio := "–"
 	if ka > 0 && len(kpa) > 0 && len(keda) > 0 {
 		answeredRatio = fmt.Sprintf("%.2f×", (float64(ea)/float64(len(keda)))/(float64(ka)/float64(len(kpa))))
@@ -286,7 +295,13 @@ func (r *StepResults) Markdown() string {
 	p("")
 	p("## Setup")
 	p("")
-	harnessSetup(p, fmt.Sprintf("after %.0f ms", r.DelaySeconds*1000), ".")
+	route := "requests go to an address of the revision's public Service's Endpoints, chosen at random\n" +
+		"  per request as kube-proxy would (the activator in Proxy mode, the pods in Serve mode, as Serving's SKS\n" +
+		"  reconciler writes them), with Serving's routing headers;"
+	if r.Settings["route (-route)"] == routeSetting["activator"] {
+		route = "requests go straight to the activator with Serving's routing headers, whatever the SKS mode;"
+	}
+	harnessSetup(p, fmt.Sprintf("after %.0f ms", r.DelaySeconds*1000), route, ".")
 	p("")
 	p("Template annotations:")
 	p("")

@@ -24,12 +24,12 @@ import (
 
 func TestStepTable(t *testing.T) {
 	kpa := &StepContender{Class: "kpa.autoscaling.knative.dev", Steps: []Step{
-		{HPASync: "3s", ToWanted: 2, ToWantedReady: 2.5, Overshoot: 1, BackDown: 8, Sent: 1000, Answered: 1000, Latency: Stats{N: 1000, P50: 0.3, P95: 0.4}},
-		{HPASync: "3s", ToWanted: 4, ToWantedReady: 4.5, Overshoot: 0, BackDown: 10, Sent: 1000, Answered: 998, Failed: 2, Latency: Stats{N: 998, P50: 0.3, P95: 0.6}},
+		{HPASync: "3s", ToWanted: 2, ToWantedReady: 2.5, Overshoot: 1, BackDown: 8, Sent: 1000, ThroughActivator: 1000, Answered: 1000, Latency: Stats{N: 1000, P50: 0.3, P95: 0.4}},
+		{HPASync: "3s", ToWanted: 4, ToWantedReady: 4.5, Overshoot: 0, BackDown: 10, Sent: 1000, ThroughActivator: 1000, Answered: 998, Failed: 2, Latency: Stats{N: 998, P50: 0.3, P95: 0.6}},
 		{HPASync: "15s", ToWanted: 3, ToWantedReady: 3, BackDown: 9, Sent: 900, Answered: 900, Latency: Stats{N: 900, P50: 0.3, P95: 0.5}},
 	}}
 	keda := &StepContender{Class: "hpa.autoscaling.knative.dev", Steps: []Step{
-		{HPASync: "3s", ToWanted: 6, ToWantedReady: 7, Overshoot: 2, BackDown: 12, Sent: 800, Answered: 796, Failed: 4, Latency: Stats{N: 796, P50: 0.3, P95: 0.9}},
+		{HPASync: "3s", ToWanted: 6, ToWantedReady: 7, Overshoot: 2, BackDown: 12, Sent: 800, ThroughActivator: 10, Answered: 796, Failed: 4, Latency: Stats{N: 796, P50: 0.3, P95: 0.9}},
 		{HPASync: "3s", ToWanted: 8, ToWantedReady: 9, Overshoot: 3, BackDown: 20, Sent: 800, Answered: 800, Latency: Stats{N: 800, P50: 0.3, P95: 1.2}},
 		{HPASync: "15s", ToWanted: -1, ToWantedReady: -1, BackDown: -1, Sent: 700, Answered: 700, Latency: Stats{N: 700, P50: 0.3, P95: 0.5}},
 	}}
@@ -44,6 +44,7 @@ func TestStepTable(t *testing.T) {
 		"| request latency: a step's p95 | 0.40 / 0.60 s | 0.90 / 1.20 s | 2.25× / 2.00× |",
 		"| requests failed (not answered 200), of all sent | 2 of 2000 | 4 of 1600 | 2.50× |",
 		"| requests answered, all steps | 1998 | 1596 | 0.80× |",
+		"| requests sent through the activator (the others straight to a pod) | 2000 of 2000 | 10 of 1600 | – |",
 		"HPA sync period 15s (Kubernetes' default), 1 steps per class (median / max over the steps):",
 		"| step -> Deployment asks for the 5 pods wanted | 3.00 / 3.00 s | not reached (1) | – |",
 		"| requests failed (not answered 200), of all sent | 0 of 900 | 0 of 700 | – |",
