@@ -279,6 +279,16 @@ func (r *StepResults) Markdown() string {
 	p("- **requests**: every request the clients sent through the activator; *failed*: not answered 200 by a pod;")
 	p("  latency from send to answer, each step's p50 and p95.")
 	p("")
+	if r.Settings["route (-route)"] != routeSetting["activator"] {
+		p("How the requests travel: as an ingress sends them, to the revision's public Service, whose Endpoints Serving's")
+		p("SKS reconciler points at the activator (Proxy mode) or at the pods (Serve mode). The KPA keeps a revision in")
+		p("Proxy mode while its excess burst capacity is negative (Serving's default `target-burst-capacity`, 211, is more")
+		p("than max-scale × containerConcurrency), so its requests go through the activator, which spreads them over the")
+		p("pods and reports its concurrency to Serving's autoscaler. A revision of this controller's class is in Serve")
+		p("mode while it has pods, so its requests go straight to a pod's queue-proxy, picked at random as kube-proxy does,")
+		p("which queues what is above containerConcurrency. The row *requests sent through the activator* shows the split.")
+		p("")
+	}
 	p("The HPA controller's sync period bounds this controller's reaction: KEDA's HPA reads the desired pods every")
 	p("sync period. The harness runs kube-controller-manager with `--horizontal-pod-autoscaler-sync-period=%s`;", hpaSync)
 	p("Kubernetes' default is 15 s: the run restarts kube-controller-manager with each period in turn. The KPA does")
