@@ -31,6 +31,7 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
+	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
 )
 
@@ -44,13 +45,14 @@ func testPA(anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
 	}
 }
 
+// testConfig is config-autoscaler as Serving ships it, with a 6 s stable
+// window.
 func testConfig() *autoscalerconfig.Config {
-	return &autoscalerconfig.Config{
-		EnableScaleToZero: true, MaxScaleUpRate: 1000, MaxScaleDownRate: 2, TargetUtilization: 0.7,
-		ContainerConcurrencyTargetFraction: 0.7, ContainerConcurrencyTargetDefault: 100, RPSTargetDefault: 200,
-		PanicWindowPercentage: 10, PanicThresholdPercentage: 200, StableWindow: 6 * time.Second,
-		TargetBurstCapacity: 200, ActivatorCapacity: 100, InitialScale: 1,
+	c, err := asconfig.NewConfigFromMap(map[string]string{"stable-window": "6s"})
+	if err != nil {
+		panic(err)
 	}
+	return c
 }
 
 // TestDesiredFromActivator: with no pods to read (no private Service yet),

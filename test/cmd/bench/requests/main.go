@@ -61,6 +61,7 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
+	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
 	"knative.dev/serving/pkg/autoscaler/metrics"
 
@@ -213,14 +214,13 @@ func pa(r int) *autoscalingv1alpha1.PodAutoscaler {
 	}
 }
 
-// config is config-autoscaler's defaults as Serving ships them.
+// config is config-autoscaler as Serving ships it (a 60 s stable window).
 func config() *autoscalerconfig.Config {
-	return &autoscalerconfig.Config{
-		EnableScaleToZero: true, MaxScaleUpRate: 1000, MaxScaleDownRate: 2, TargetUtilization: 0.7,
-		ContainerConcurrencyTargetFraction: 0.7, ContainerConcurrencyTargetDefault: 100, RPSTargetDefault: 200,
-		PanicWindowPercentage: 10, PanicThresholdPercentage: 200, StableWindow: 60 * time.Second,
-		TargetBurstCapacity: 211, ActivatorCapacity: 100, InitialScale: 1, ScaleToZeroGracePeriod: 30 * time.Second,
+	c, err := asconfig.NewConfigFromMap(nil)
+	if err != nil {
+		fatal(err)
 	}
+	return c
 }
 
 // serveStats is the played queue-proxies: Serving's protobuf stat on
