@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -230,7 +231,10 @@ func (b *bench) startPlane(ctx context.Context, hpaSync string) (func(), error) 
 		}
 	}
 	b.logf("control plane up in %v (logs in %s)", b.e.Cluster.StartDuration.Round(time.Second), logDir)
-	b.client = &http.Client{Timeout: o.requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 100}}
+	// A pod kwok deleted is gone at once (its address answers nothing): a
+	// connection to it fails after the dial timeout, not the request's.
+	b.client = &http.Client{Timeout: o.requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 100,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}}
 	if b.deps, err = watchDeployments(ctx, b.e.Kube); err != nil {
 		stop()
 		return nil, err

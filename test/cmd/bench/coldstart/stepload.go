@@ -253,15 +253,14 @@ func (b *bench) step(ctx context.Context, c *stepClass, hpaSync string, round in
 	}
 	st.Latency = stats(lat)
 	st.LoadSeconds = seconds(stopped.Sub(t0))
-	down, err := b.deps.waitSince(ctx, key, stopped, func(s depState) bool { return s.spec <= int32(b.o.minScale) }, stepDownTimeout)
-	end := time.Now()
-	if err == nil {
-		st.BackDown = seconds(down.Sub(stopped))
-		end = down
-	}
+	// Back at min-scale: already, or wait (the time is read from the
+	// timeline, from the end of the hold: a request still in flight then
+	// does not move it).
+	err := b.deps.waitNow(ctx, key, func(s depState) bool { return s.spec <= int32(b.o.minScale) }, stepDownTimeout)
 	stopHPA()
 	hpaDone.Wait()
-	st.Timeline = b.deps.timeline(key, t0, end)
+	st.Timeline = b.deps.timeline(key, t0, time.Now())
+	st.BackDown = backDown(st.Timeline, b.o.hold.Seconds(), b.o.minScale)
 	for _, p := range st.Timeline {
 		st.Peak = max(st.Peak, int(p.Spec))
 	}

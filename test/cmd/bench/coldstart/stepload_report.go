@@ -67,8 +67,10 @@ type Step struct {
 	// them above the pods wanted.
 	Peak      int `json:"peak"`
 	Overshoot int `json:"overshoot"`
-	// LoadSeconds: t 0 -> the last request's end; BackDown: then ->
-	// spec.replicas at min-scale (-1: not within the timeout).
+	// LoadSeconds: t 0 -> the last request's end; BackDown: the end of the
+	// hold (the clients send no more) -> spec.replicas at min-scale for
+	// good, from the Timeline (0: it was there before the hold ended; -1:
+	// not within the timeout).
 	LoadSeconds float64 `json:"loadSeconds"`
 	BackDown    float64 `json:"backDownSeconds"`
 	// Sent requests (ThroughActivator of them sent to the activator, the
@@ -84,6 +86,21 @@ type Step struct {
 	// controller's class only).
 	Timeline []Point    `json:"timeline"`
 	HPA      []HPAPoint `json:"hpa,omitempty"`
+}
+
+// backDown is the time from the end of the hold (hold seconds) until the
+// timeline's spec.replicas is at min-scale for the rest of it (the step
+// ends once it is there): 0 if it already was when the hold ended, -1 if
+// the timeline does not end there.
+func backDown(timeline []Point, hold float64, minScale int) float64 {
+	i := len(timeline) - 1
+	if i < 0 || timeline[i].Spec > int32(minScale) {
+		return -1
+	}
+	for i > 0 && timeline[i-1].Spec <= int32(minScale) {
+		i--
+	}
+	return max(0, round2(timeline[i].T-hold))
 }
 
 // steps of c measured under HPA sync period sync.
@@ -230,6 +247,16 @@ func LoadSteps(out string) (*StepResults, error) {
 	var r StepResults
 	if err := loadJSON(out, "stepload.json", &r); err != nil {
 		return nil, err
+	}
+	// BackDown is read from the timeline again: a run before it was
+	// measured from the end of the hold waited from the last answer.
+	for _, c := range []*StepContender{r.KPA, r.KEDA} {
+		if c == nil {
+			continue
+		}
+		for i := range c.Steps {
+			c.Steps[i].BackDown = backDown(c.Steps[i].Timeline, r.HoldSeconds, r.MinScale)
+		}
 	}
 	return &r, nil
 }

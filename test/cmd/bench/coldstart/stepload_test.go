@@ -88,6 +88,27 @@ func TestTimeline(t *testing.T) {
 	}
 }
 
+func TestBackDown(t *testing.T) {
+	tl := []Point{{T: 0, Spec: 1}, {T: 5, Spec: 5}, {T: 58, Spec: 2}, {T: 59, Spec: 1}, {T: 61, Spec: 3}, {T: 66, Spec: 1}}
+	for _, c := range []struct {
+		name string
+		tl   []Point
+		hold float64
+		want float64
+	}{
+		{"down after the hold", tl, 60, 6},
+		{"down before the hold ended", tl[:4], 60, 0},
+		{"down at the end of the hold, back up, down", tl, 59, 7}, // at 59 it was at 1, but back up at 61: the min that lasted counts
+		{"never down", tl[:3], 30, -1},
+		{"down before the hold ended, pods gone after", []Point{{T: 0, Spec: 1}, {T: 5, Spec: 5}, {T: 58, Spec: 1, Pods: 5}, {T: 60.5, Spec: 1, Pods: 1}}, 60, 0},
+		{"down at the first point after the hold", tl[:4], 58.5, 0.5},
+	} {
+		if got := backDown(c.tl, c.hold, 1); got != c.want {
+			t.Errorf("%s: backDown = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 func TestWanted(t *testing.T) {
 	for _, c := range []struct{ conc, target, min, max, want int }{
 		{50, 10, 1, 10, 5},
