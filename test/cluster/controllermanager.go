@@ -78,18 +78,6 @@ func (c *Cluster) startControllerManager(ctx context.Context) error {
 	return nil
 }
 
-// RestartControllerManager stops kube-controller-manager (SIGTERM) and
-// starts it again with extraArgs in place of Options.ControllerManagerArgs
-// (another --horizontal-pod-autoscaler-sync-period, say), returning once it
-// is ready. The other components keep running.
-func (c *Cluster) RestartControllerManager(ctx context.Context, extraArgs []string) error {
-	if err := c.ControllerManager.Stop(); err != nil {
-		return fmt.Errorf("stopping kube-controller-manager: %w", err)
-	}
-	c.opts.ControllerManagerArgs = append([]string{}, extraArgs...)
-	return c.startControllerManager(ctx)
-}
-
 func (c *Cluster) waitControllerManager(ctx context.Context) error {
 	// Ready when its controllers have acted: the serviceaccount controller
 	// made "default" in namespace default, and the root-ca publisher wrote

@@ -318,8 +318,8 @@ func (r *StepResults) Markdown() string {
 	}
 	p("The HPA controller's sync period bounds this controller's reaction: KEDA's HPA reads the desired pods every")
 	p("sync period. The harness runs kube-controller-manager with `--horizontal-pod-autoscaler-sync-period=%s`;", hpaSync)
-	p("Kubernetes' default is 15 s: the run restarts kube-controller-manager with each period in turn. The KPA does")
-	p("not use the HPA; it is measured again under each period (the same conditions on the machine).")
+	p("Kubernetes' default is 15 s: the run measures under each period in turn, each on a control plane of its own.")
+	p("The KPA does not use the HPA; it is measured again under each period (the same conditions on the machine).")
 	p("")
 	p("## Reproduce")
 	p("")
