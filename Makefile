@@ -26,6 +26,8 @@ RUN_FLAGS     ?=
 BENCH_FLAGS   ?=
 # Flags of test/cmd/bench/coldstart (make bench-coldstart), e.g. -cold-starts 5 -wake 5 -default-idle=false.
 COLDSTART_FLAGS ?=
+# Flags of the step load (make bench-stepload), e.g. -step-rounds 1 -hpa-syncs 3s.
+STEPLOAD_FLAGS ?=
 # Control-plane test timeout.
 E2E_TIMEOUT   ?= 40m
 # The oldest Knative and KEDA releases still tested (README "Versions"):
@@ -33,7 +35,7 @@ E2E_TIMEOUT   ?= 40m
 OLDEST_VERSIONS ?= knative-1.21,keda-2.19
 OUTPUT        ?= _output
 
-.PHONY: all build test test-unit test-integration test-integration-oldest cluster-oldest release-check verify vet cluster cluster-serving run fuzz bench bench-coldstart bench-requests bench-unit codegen deps clean
+.PHONY: all build test test-unit test-integration test-integration-oldest cluster-oldest release-check verify vet cluster cluster-serving run fuzz bench bench-coldstart bench-stepload bench-requests bench-unit codegen deps clean
 
 all: build
 
@@ -126,6 +128,15 @@ bench:
 bench-coldstart:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter serving-controller serving-webhook serving-activator serving-autoscaler serving-queue kwok
 	$(GO) run ./test/cmd/bench/coldstart $(COLDSTART_FLAGS)
+
+## bench-stepload: a step load beside Knative's KPA (test/cmd/bench/coldstart -stepload): the same ksvc
+## scaled on concurrency by Serving's autoscaler and by this controller, 0 -> 50 clients for 60 s -> 0, under
+## the harness's HPA sync period (3 s) and Kubernetes' default (15 s): time to the pods wanted, overshoot,
+## time back down, requests failed; writes docs/benchmarks/stepload.md and stepload.json. Runs as root
+## (network namespaces); about 20 minutes. Flags through STEPLOAD_FLAGS, e.g. STEPLOAD_FLAGS="-step-rounds 1 -hpa-syncs 3s"
+bench-stepload:
+	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter serving-controller serving-webhook serving-activator serving-autoscaler serving-queue kwok
+	$(GO) run ./test/cmd/bench/coldstart -stepload $(STEPLOAD_FLAGS)
 
 ## bench-requests: what Knative's request signal (pkg/requestsignal) costs at 10, 100 and 1,000
 ## revisions of 3 pods each, played queue-proxy stats (test/cmd/bench/requests); writes

@@ -281,7 +281,16 @@ func (c *Cluster) ActivatorURL() string {
 // with the routing headers Serving's ingress sets, and returns the status
 // and the body (its first 64 KiB). hc nil: http.DefaultClient.
 func (c *Cluster) GetThroughActivator(ctx context.Context, hc *http.Client, ns, rev string) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.ActivatorURL()+"/", nil)
+	return GetRevision(ctx, hc, c.ActivatorURL(), ns, rev)
+}
+
+// GetRevision sends GET / to revision ns/rev at base (the activator's URL,
+// or a pod's queue-proxy as http://<pod IP>:8012 where the revision's
+// public Service sends it), with the routing headers Serving's ingress
+// sets, and returns the status and the body (its first 64 KiB). hc nil:
+// http.DefaultClient.
+func GetRevision(ctx context.Context, hc *http.Client, base, ns, rev string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
 	if err != nil {
 		return 0, "", err
 	}

@@ -34,8 +34,17 @@ limitations under the License.
 // KPA) and writes docs/benchmarks/coldstart.md and coldstart.json. Numbers
 // are printed, never asserted.
 //
+// With -stepload it measures a step load instead, on the same control
+// plane: one ksvc per class scaled on concurrency (the same target, window
+// and scale bounds), -concurrency clients for -hold, then none; per class
+// and per HPA sync period (-hpa-syncs: kube-controller-manager restarted
+// with each), the time until the Deployment asks for the pods wanted, the
+// overshoot, the time back down to min-scale, the requests failed and
+// answered, into docs/benchmarks/stepload.md and stepload.json.
+//
 // Run it as root (it runs itself again in a network namespace of its own,
-// unshare -n, as the activator needs): make bench-coldstart.
+// unshare -n, as the activator needs): make bench-coldstart, make
+// bench-stepload.
 package main
 
 import (
@@ -55,10 +64,30 @@ import (
 	"github.com/serving-keda/serving-keda/test/cluster"
 )
 
+// report is what a scenario measured.
+type report interface {
+	Table() string
+	Save(out string) error
+	run() *Run
+}
+
+func (r *Results) run() *Run     { return &r.Run }
+func (r *StepResults) run() *Run { return &r.Run }
+
 func main() {
 	o := parseFlags()
+	name := "coldstart"
+	if o.stepload {
+		name = "stepload"
+	}
 	if o.reportOnly {
-		r, err := Load(o.out)
+		var r report
+		var err error
+		if o.stepload {
+			r, err = LoadSteps(o.out)
+		} else {
+			r, err = Load(o.out)
+		}
 		if err == nil {
 			err = r.Save(o.out)
 		}
@@ -78,11 +107,23 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := run(ctx, o)
+	var r report
+	var err error
+	if o.stepload {
+		var s *StepResults
+		if s, err = runStepload(ctx, o); s != nil {
+			r = s
+		}
+	} else {
+		var c *Results
+		if c, err = run(ctx, o); c != nil {
+			r = c
+		}
+	}
 	if r != nil {
 		fmt.Println()
 		fmt.Print(r.Table())
-		for _, n := range r.Notes {
+		for _, n := range r.run().Notes {
 			fmt.Println("note:", n)
 		}
 		if ctx.Err() != nil {
@@ -91,7 +132,7 @@ func main() {
 			if serr := r.Save(o.out); serr != nil {
 				fmt.Fprintln(os.Stderr, "coldstart: saving:", serr)
 			} else {
-				fmt.Printf("\nwrote %s/coldstart.md and coldstart.json\n", o.out)
+				fmt.Printf("\nwrote %s/%s.md and %s.json\n", o.out, name, name)
 			}
 		}
 	}
@@ -118,6 +159,19 @@ type options struct {
 	verbose        bool
 	keepLogs       bool
 	reportOnly     bool
+	// -stepload
+	stepload             bool
+	concurrency          int
+	hold, delay          time.Duration
+	target               int
+	minScale             int
+	maxScale             int
+	hpaSyncs             []string
+	stepRounds           int
+	classes              []string
+	kedaMetric           string
+	containerConcurrency int
+	route                string
 }
 
 func parseFlags() *options {
@@ -134,8 +188,36 @@ func parseFlags() *options {
 	flag.DurationVar(&o.quiet, "quiet", 5*time.Second, "a zero counts as for good when no scale-up follows within this long")
 	flag.BoolVar(&o.verbose, "v", false, "print every queue-proxy start")
 	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the control plane's logs")
-	flag.BoolVar(&o.reportOnly, "report-only", false, "only write coldstart.md again from -out's coldstart.json")
+	flag.BoolVar(&o.reportOnly, "report-only", false, "only write coldstart.md (stepload.md with -stepload) again from -out's JSON")
+	flag.BoolVar(&o.stepload, "stepload", false, "measure a step load instead of scale from zero (the flags below)")
+	flag.IntVar(&o.concurrency, "concurrency", 50, "-stepload: clients sending requests back to back during the step")
+	flag.DurationVar(&o.hold, "hold", time.Minute, "-stepload: how long the clients send")
+	flag.DurationVar(&o.delay, "delay", 300*time.Millisecond, "-stepload: the pod answers each request after this long")
+	flag.IntVar(&o.target, "target", 10, "-stepload: the concurrency target a pod (annotation target, both classes)")
+	flag.IntVar(&o.containerConcurrency, "container-concurrency", 10, "-stepload: the revisions' containerConcurrency, a pod's hard limit of requests in flight (0: none; then one pod answers every client after -delay, however many are wanted)")
+	flag.StringVar(&o.route, "route", "public", "-stepload: public (each request to an address of the revision's public Service's Endpoints, as an ingress) or activator (every request through the activator)")
+	flag.IntVar(&o.minScale, "min-scale", 1, "-stepload: min-scale of both classes")
+	flag.IntVar(&o.maxScale, "max-scale", 10, "-stepload: max-scale of both classes")
+	syncs := flag.String("hpa-syncs", hpaSync+",15s", "-stepload: kube-controller-manager's HPA sync periods to measure under, in turn")
+	flag.IntVar(&o.stepRounds, "step-rounds", 2, "-stepload: steps per class and HPA sync period")
+	classes := flag.String("classes", "kpa,keda", "-stepload: the classes to measure (kpa, keda)")
+	flag.StringVar(&o.kedaMetric, "keda-metric", "", "-stepload: this controller's metric annotation instead of concurrency (to try the harness with another)")
 	flag.Parse()
+	var err error
+	if o.classes, err = classList(*classes); err != nil {
+		fatal(err)
+	}
+	for _, f := range strings.Split(*syncs, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			if _, err := time.ParseDuration(f); err != nil {
+				fatal(fmt.Errorf("-hpa-syncs: %w", err))
+			}
+			o.hpaSyncs = append(o.hpaSyncs, f)
+		}
+	}
+	if len(o.hpaSyncs) == 0 || o.concurrency < 1 || o.target < 1 || o.minScale < 1 || o.maxScale < o.minScale || o.stepRounds < 1 || o.containerConcurrency < 0 || routeSetting[o.route] == "" {
+		fatal(fmt.Errorf("-stepload: -hpa-syncs, -concurrency, -target, -min-scale (at least 1), -max-scale (at least min-scale), -step-rounds"))
+	}
 	for _, f := range strings.Split(wakes, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue

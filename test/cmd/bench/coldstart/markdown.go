@@ -66,51 +66,21 @@ func (r *Results) Markdown() string {
 	p("make bench-coldstart COLDSTART_FLAGS=\"-cold-starts 5 -wake 5 -default-idle=false\"   # a quicker look")
 	p("```")
 	p("")
-	p("This run: `%s`, started %s, took %.0f minutes; the machine's 1-minute load average was %.1f at the start",
-		r.Command, r.Started.Format("2006-01-02 15:04 MST"), r.DurationSeconds/60, r.LoadAverage[0])
-	p("and %.1f at the end (the cores are shared with other work, which weighs on both classes alike: they take turns).", r.LoadAverage[1])
+	r.Run.reproduced(p)
 	p("")
 	p("## Setup")
 	p("")
-	p("One control plane (test/cluster) of local processes: etcd, kube-apiserver, kube-controller-manager (with the")
-	p("HPA controller), Serving's controller, webhook, activator and autoscaler, KEDA's operator, admission webhook")
-	p("and metrics adapter, this controller under config/'s RBAC, and kwok's fake Node. What is real and what is played:")
-	p("")
-	p("- real: every component above; every revision pod's **queue-proxy** (Serving's `cmd/queue`, run by the harness for")
-	p("  each pod kwok starts, in a network namespace of its own at the pod's IP, with the environment Serving gave the")
-	p("  pod's queue-proxy container): the activator probes it and proxies to it, the KPA scrapes its stats on :9090;")
-	p("  the activator's stats reach Serving's autoscaler over its websocket, as on a cluster.")
-	p("- played: the user container (the harness answers `hello from <pod IP>` on 127.0.0.1:8080 in the pod's")
-	p("  namespace, at once); kwok marks a pod Running and Ready as soon as it is bound (no image pull, no container")
-	p("  start, no readiness probe: a real cold start adds those, the same for both classes); the harness binds pods")
-	p("  (no kube-scheduler); no ingress: requests go straight to the activator with Serving's routing headers;")
-	p("  ClusterIP Services are reachable by name only from Serving's autoscaler (for its probe of the activator before")
-	p("  it removes a revision's last pod), through a userspace proxy of the harness; this controller's revisions")
-	p("  scale on a Prometheus metric (the harness's fake, always 0: idle) besides the activator's demand, since it")
-	p("  has no request metric of its own yet (cpu or memory never idle).")
+	harnessSetup(p, "at once", "requests go straight to the activator with Serving's routing headers;", "; this controller's revisions",
+		"  scale on a Prometheus metric (the harness's fake, always 0: idle) besides the activator's demand, since it",
+		"  has no request metric of its own yet (cpu or memory never idle).")
 	p("")
 	p("Template annotations:")
 	p("")
-	p("| | KPA | this controller |")
-	p("|---|---|---|")
-	keys := map[string]bool{}
-	for k := range r.KPA.Annotations {
-		keys[k] = true
-	}
-	for k := range r.KEDA.Annotations {
-		keys[k] = true
-	}
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		p("| `%s` | %s | %s |", k, code(r.KPA.Annotations[k]), code(r.KEDA.Annotations[k]))
-	}
+	annotationsTable(p, r.KPA.Annotations, r.KEDA.Annotations)
 	p("")
 	p("Settings:")
 	p("")
-	p("| setting | value |")
-	p("|---|---|")
-	for _, k := range slices.Sorted(maps.Keys(r.Settings)) {
-		p("| %s | %s |", k, r.Settings[k])
-	}
+	r.Run.settingsTable(p)
 	p("")
 	p("The shortened settings make both classes idle to zero in seconds. The KPA removes the last pod once its stable")
 	p("window (6 s) sees no request and the activator has been in the path for the grace period: with Serving's default")
@@ -120,25 +90,8 @@ func (r *Results) Markdown() string {
 	p("cooldown. The defaults row resets config-autoscaler to Serving's defaults (grace period 30 s) and drops the")
 	p("window, polling and cooldown annotations: the KPA's stable window is then 60 s, KEDA's cooldownPeriod 300 s.")
 	p("")
-	p("Machine and versions:")
-	p("")
-	p("| | |")
-	p("|---|---|")
-	p("| CPU | %d × %s |", r.Machine.CPUs, r.Machine.CPUModel)
-	p("| memory | %.1f GiB |", r.Machine.MemoryGi)
-	p("| kernel | %s |", r.Machine.Kernel)
-	p("| Go | %s |", r.Machine.Go)
-	for _, k := range slices.Sorted(maps.Keys(r.Versions)) {
-		p("| %s | %s |", k, r.Versions[k])
-	}
-	if len(r.Notes) > 0 {
-		p("")
-		p("## Notes from the run")
-		p("")
-		for _, n := range r.Notes {
-			p("- %s", n)
-		}
-	}
+	r.Run.machineTable(p)
+	r.Run.notes(p)
 	if len(r.KPA.Failures)+len(r.KEDA.Failures) > 0 {
 		p("")
 		p("## Requests lost")
@@ -185,4 +138,87 @@ func code(v string) string {
 		return "–"
 	}
 	return "`" + strings.ReplaceAll(v, "|", `\|`) + "`"
+}
+
+// printer prints one line of markdown.
+type printer func(format string, args ...any)
+
+// reproduced says how the run ran.
+func (r *Run) reproduced(p printer) {
+	p("This run: `%s`, started %s, took %.0f minutes; the machine's 1-minute load average was %.1f at the start",
+		r.Command, r.Started.Format("2006-01-02 15:04 MST"), r.DurationSeconds/60, r.LoadAverage[0])
+	p("and %.1f at the end (the cores are shared with other work, which weighs on both classes alike: they take turns).", r.LoadAverage[1])
+}
+
+// harnessSetup describes the control plane, what is real and what is
+// played: the user container answers when (at once, after a delay),
+// requests take route; the played list ends with last (its first string
+// ends the line).
+func harnessSetup(p printer, when, route string, last ...string) {
+	p("One control plane (test/cluster) of local processes: etcd, kube-apiserver, kube-controller-manager (with the")
+	p("HPA controller), Serving's controller, webhook, activator and autoscaler, KEDA's operator, admission webhook")
+	p("and metrics adapter, this controller under config/'s RBAC, and kwok's fake Node. What is real and what is played:")
+	p("")
+	p("- real: every component above; every revision pod's **queue-proxy** (Serving's `cmd/queue`, run by the harness for")
+	p("  each pod kwok starts, in a network namespace of its own at the pod's IP, with the environment Serving gave the")
+	p("  pod's queue-proxy container): the activator probes it and proxies to it, the KPA scrapes its stats on :9090;")
+	p("  the activator's stats reach Serving's autoscaler over its websocket, as on a cluster.")
+	p("- played: the user container (the harness answers `hello from <pod IP>` on 127.0.0.1:8080 in the pod's")
+	p("  namespace, %s); kwok marks a pod Running and Ready as soon as it is bound (no image pull, no container", when)
+	p("  start, no readiness probe: a real cold start adds those, the same for both classes); the harness binds pods")
+	p("  (no kube-scheduler); no ingress: %s", route)
+	p("  ClusterIP Services are reachable by name only from Serving's autoscaler (for its probe of the activator before")
+	p("  it removes a revision's last pod), through a userspace proxy of the harness%s", last[0])
+	for _, l := range last[1:] {
+		p("%s", l)
+	}
+}
+
+// annotationsTable lists the template annotations of both classes.
+func annotationsTable(p printer, kpa, keda map[string]string) {
+	p("| | KPA | this controller |")
+	p("|---|---|---|")
+	keys := map[string]bool{}
+	for k := range kpa {
+		keys[k] = true
+	}
+	for k := range keda {
+		keys[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		p("| `%s` | %s | %s |", k, code(kpa[k]), code(keda[k]))
+	}
+}
+
+func (r *Run) settingsTable(p printer) {
+	p("| setting | value |")
+	p("|---|---|")
+	for _, k := range slices.Sorted(maps.Keys(r.Settings)) {
+		p("| %s | %s |", k, r.Settings[k])
+	}
+}
+
+func (r *Run) machineTable(p printer) {
+	p("Machine and versions:")
+	p("")
+	p("| | |")
+	p("|---|---|")
+	p("| CPU | %d × %s |", r.Machine.CPUs, r.Machine.CPUModel)
+	p("| memory | %.1f GiB |", r.Machine.MemoryGi)
+	p("| kernel | %s |", r.Machine.Kernel)
+	p("| Go | %s |", r.Machine.Go)
+	for _, k := range slices.Sorted(maps.Keys(r.Versions)) {
+		p("| %s | %s |", k, r.Versions[k])
+	}
+}
+
+func (r *Run) notes(p printer) {
+	if len(r.Notes) > 0 {
+		p("")
+		p("## Notes from the run")
+		p("")
+		for _, n := range r.Notes {
+			p("- %s", n)
+		}
+	}
 }

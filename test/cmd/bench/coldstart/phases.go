@@ -36,7 +36,7 @@ const defaultQuiet = 40 * time.Second
 
 // turn is the order the classes take in round i: they alternate, so
 // neither always goes first.
-func turn(classes []*class, i int) []*class {
+func turn[C any](classes []C, i int) []C {
 	out := slices.Clone(classes)
 	if i%2 == 1 {
 		slices.Reverse(out)

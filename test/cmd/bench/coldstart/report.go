@@ -32,6 +32,17 @@ import (
 // Results is what one run measured, as coldstart.json holds it. Durations
 // are seconds.
 type Results struct {
+	Run
+	// KPA and KEDA are the two contenders: Serving's autoscaler (class
+	// kpa.autoscaling.knative.dev) and this controller (class
+	// hpa.autoscaling.knative.dev).
+	KPA  *Contender `json:"kpa"`
+	KEDA *Contender `json:"keda"`
+}
+
+// Run is what every scenario's results hold (inline in their JSON): when
+// and how it ran, on what, with which settings, and notes.
+type Run struct {
 	Started         time.Time         `json:"started"`
 	Command         string            `json:"command"`
 	DurationSeconds float64           `json:"durationSeconds"`
@@ -41,11 +52,6 @@ type Results struct {
 	// LoadAverage is the machine's 1-minute load average at the start and
 	// at the end of the measurements (other work shares the cores).
 	LoadAverage [2]float64 `json:"loadAverage"`
-	// KPA and KEDA are the two contenders: Serving's autoscaler (class
-	// kpa.autoscaling.knative.dev) and this controller (class
-	// hpa.autoscaling.knative.dev).
-	KPA  *Contender `json:"kpa"`
-	KEDA *Contender `json:"keda"`
 	// Notes say what went wrong or differs from the plan.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -203,39 +209,58 @@ func (r *Results) rows() []row {
 
 // cell renders stats as "p50 / p95 / max" seconds.
 func cell(s Stats, single bool) string {
+	if single {
+		return cellOf(s, "%.2f s", p50)
+	}
+	return cellOf(s, "%.2f / %.2f / %.2f s", p50, p95, pmax)
+}
+
+// cellOf renders the values of s that pick chooses with format, and how
+// many samples were not reached.
+func cellOf(s Stats, format string, pick ...func(Stats) float64) string {
 	if s.N == 0 {
 		if s.Missing > 0 {
 			return fmt.Sprintf("not reached (%d)", s.Missing)
 		}
 		return "–"
 	}
-	var v string
-	if single {
-		v = fmt.Sprintf("%.2f s", s.P50)
-	} else {
-		v = fmt.Sprintf("%.2f / %.2f / %.2f s", s.P50, s.P95, s.Max)
+	var vs []any
+	for _, f := range pick {
+		vs = append(vs, f(s))
 	}
+	v := fmt.Sprintf(format, vs...)
 	if s.Missing > 0 {
 		v += fmt.Sprintf(" (%d of %d not reached)", s.Missing, s.N+s.Missing)
 	}
 	return v
 }
 
+func p50(s Stats) float64  { return s.P50 }
+func p95(s Stats) float64  { return s.P95 }
+func pmax(s Stats) float64 { return s.Max }
+
 // ratio renders keda / kpa for each percentile.
 func ratio(kpa, keda Stats, single bool) string {
+	if single {
+		return ratioOf(kpa, keda, p50)
+	}
+	return ratioOf(kpa, keda, p50, p95, pmax)
+}
+
+// ratioOf renders keda / kpa for each value pick chooses.
+func ratioOf(kpa, keda Stats, pick ...func(Stats) float64) string {
 	if kpa.N == 0 || keda.N == 0 {
 		return "–"
 	}
-	r := func(a, b float64) string {
-		if a <= 0 {
-			return "–"
+	var out []string
+	for _, f := range pick {
+		if a := f(kpa); a <= 0 {
+			out = append(out, "–")
+		} else {
+			out = append(out, fmt.Sprintf("%.2f×", f(keda)/a))
 		}
-		return fmt.Sprintf("%.2f×", b/a)
 	}
-	if single {
-		return r(kpa.P50, keda.P50)
-	}
-	return r(kpa.P50, keda.P50) + " / " + r(kpa.P95, keda.P95) + " / " + r(kpa.Max, keda.Max)
+	return strings.Join(out, " / ")
 }
 
 // Table renders the comparison as a markdown table.
@@ -264,13 +289,9 @@ func (r *Results) Table() string {
 
 // Load reads out/coldstart.json.
 func Load(out string) (*Results, error) {
-	b, err := os.ReadFile(filepath.Join(out, "coldstart.json"))
-	if err != nil {
-		return nil, err
-	}
 	var r Results
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(out, "coldstart.json"), err)
+	if err := loadJSON(out, "coldstart.json", &r); err != nil {
+		return nil, err
 	}
 	if r.KPA == nil || r.KEDA == nil {
 		return nil, fmt.Errorf("%s: no kpa or keda results", filepath.Join(out, "coldstart.json"))
@@ -280,15 +301,32 @@ func Load(out string) (*Results, error) {
 
 // Save writes coldstart.json and coldstart.md into out.
 func (r *Results) Save(out string) error {
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	j, err := json.MarshalIndent(r, "", "  ")
+	return saveReport(out, "coldstart", r, r.Markdown())
+}
+
+// loadJSON reads out/name into v.
+func loadJSON(out, name string, v any) error {
+	b, err := os.ReadFile(filepath.Join(out, name))
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, "coldstart.json"), append(j, '\n'), 0o644); err != nil {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(out, name), err)
+	}
+	return nil
+}
+
+// saveReport writes v as out/name.json and md as out/name.md.
+func saveReport(out, name string, v any, md string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, "coldstart.md"), []byte(r.Markdown()), 0o644)
+	j, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, name+".json"), append(j, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, name+".md"), []byte(md), 0o644)
 }

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -61,8 +62,10 @@ type bench struct {
 	deps   *depWatch
 	client *http.Client
 	begin  time.Time
-	r      *Results
-	mu     sync.Mutex // guards the contenders' request counts
+	routes *publicRoutes // the step load's routes, nil: through the activator
+	run    *Run          // what both scenarios record: settings, notes, load
+	r      *Results      // the cold-start scenario's figures
+	mu     sync.Mutex    // guards the contenders' request counts
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -122,9 +125,7 @@ func run(ctx context.Context, o *options) (*Results, error) {
 	kpa.c.Annotations, keda.c.Annotations = kpa.anns, keda.anns
 
 	b.r = &Results{
-		Started: b.begin.UTC(), Command: "go run ./test/cmd/bench/coldstart " + strings.Join(os.Args[1:], " "),
-		Machine: procstat.Machine(), Versions: versions(), KPA: kpa.c, KEDA: keda.c,
-		Settings: map[string]string{
+		Run: b.newRun("coldstart", map[string]string{
 			"scale-to-zero-grace-period (config-autoscaler)":  gracePeriod,
 			"stable window (annotation window, both classes)": window,
 			"KEDA pollingInterval (keda-polling-interval)":    kedaPolling + "s",
@@ -136,58 +137,17 @@ func run(ctx context.Context, o *options) (*Results, error) {
 			"request timeout":                o.requestTimeout.String(),
 			"settle at zero before a wake":   o.settle.String(),
 			"quiet period (zero for good)":   o.quiet.String() + " (" + defaultQuiet.String() + " with defaults)",
-		},
+		}),
+		KPA: kpa.c, KEDA: keda.c,
 	}
-	b.r.LoadAverage[0] = procstat.LoadAvg()
-	defer func() {
-		b.r.LoadAverage[1] = procstat.LoadAvg()
-		b.r.DurationSeconds = round2(time.Since(b.begin).Seconds())
-	}()
+	b.run = &b.r.Run
+	defer b.finish()
 
-	scalerPort, err := cluster.FreePort()
+	stopPlane, err := b.startPlane(ctx, hpaSync)
 	if err != nil {
 		return b.r, err
 	}
-	scalerAddress := "127.0.0.1:" + strconv.Itoa(scalerPort)
-	b.logf("starting the control plane: Serving (controller, webhook, activator, autoscaler), queue-proxy per pod, kwok, KEDA (operator, webhook, adapter), the HPA controller, autoscaler-keda")
-	b.e, err = harness.Start(ctx, harness.Options{
-		Cluster: cluster.Options{
-			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true,
-			Activator: true, QueueProxy: true, ServingAutoscaler: true,
-			ControllerManagerArgs: []string{"--horizontal-pod-autoscaler-sync-period=" + hpaSync},
-			KeepLogs:              o.keepLogs,
-			Logf: func(format string, args ...any) {
-				if !o.verbose && strings.HasPrefix(format, "queue-proxy of pod") && strings.Contains(format, " up at ") {
-					return
-				}
-				b.logf(format, args...)
-			},
-		},
-		Controller: deploy.Options{Env: []string{scaletozero.ScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
-		Before: func(ctx context.Context, e *harness.Env) error {
-			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": gracePeriod}); err != nil {
-				return err
-			}
-			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ActivatorScalerAddressKey: scalerAddress})
-		},
-		StartTimeout: 10 * time.Minute,
-	})
-	if err != nil {
-		return b.r, fmt.Errorf("starting the control plane: %w", err)
-	}
-	logDir := b.e.Cluster.LogDir()
-	defer func() {
-		_ = b.e.Stop()
-		if o.keepLogs {
-			b.logf("logs kept in %s", logDir)
-		}
-	}()
-	b.logf("control plane up in %v (logs in %s)", b.e.Cluster.StartDuration.Round(time.Second), logDir)
-	b.client = &http.Client{Timeout: o.requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 100}}
-	if b.deps, err = watchDeployments(ctx, b.e.Kube); err != nil {
-		return b.r, err
-	}
-	b.r.LoadAverage[0] = procstat.LoadAvg()
+	defer stopPlane()
 	classes := []*class{kpa, keda}
 
 	if err := b.coldStarts(ctx, classes); err != nil {
@@ -206,19 +166,104 @@ func run(ctx context.Context, o *options) (*Results, error) {
 			b.note("idle to zero with defaults: %v", err)
 		}
 	}
+	b.checkPlane()
+	return b.r, ctx.Err()
+}
+
+// newRun is the record of a run of scenario name (the command that ran
+// it, the machine, the versions) with its settings; it measures the load
+// average from now.
+func (b *bench) newRun(name string, settings map[string]string) Run {
+	return Run{
+		Started: b.begin.UTC(), Command: "go run ./test/cmd/bench/coldstart " + strings.Join(os.Args[1:], " "),
+		Machine: procstat.Machine(), Versions: versions(), Settings: settings,
+		LoadAverage: [2]float64{procstat.LoadAvg()},
+	}
+}
+
+// finish records the load average at the end and the run's duration.
+func (b *bench) finish() {
+	b.run.LoadAverage[1] = procstat.LoadAvg()
+	b.run.DurationSeconds = round2(time.Since(b.begin).Seconds())
+}
+
+// startPlane starts the control plane both scenarios use, with the HPA
+// controller syncing every hpaSync, and the watch on Deployments; the
+// function it returns stops it.
+func (b *bench) startPlane(ctx context.Context, hpaSync string) (func(), error) {
+	o := b.o
+	scalerPort, err := cluster.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	scalerAddress := "127.0.0.1:" + strconv.Itoa(scalerPort)
+	b.logf("starting the control plane: Serving (controller, webhook, activator, autoscaler), queue-proxy per pod, kwok, KEDA (operator, webhook, adapter), the HPA controller, autoscaler-keda")
+	b.e, err = harness.Start(ctx, harness.Options{
+		Cluster: cluster.Options{
+			Serving: true, Kwok: true, KEDAAdapter: true, HPAController: true,
+			Activator: true, QueueProxy: true, ServingAutoscaler: true,
+			ControllerManagerArgs: hpaSyncArgs(hpaSync),
+			KeepLogs:              o.keepLogs,
+			Logf: func(format string, args ...any) {
+				if !o.verbose && strings.HasPrefix(format, "queue-proxy of pod") && strings.Contains(format, " up at ") {
+					return
+				}
+				b.logf(format, args...)
+			},
+		},
+		Controller: deploy.Options{Env: []string{scaletozero.ScalerPortEnv + "=" + strconv.Itoa(scalerPort)}},
+		Before: func(ctx context.Context, e *harness.Env) error {
+			if err := e.SetConfigMap(ctx, "config-autoscaler", map[string]string{"scale-to-zero-grace-period": gracePeriod}); err != nil {
+				return err
+			}
+			return e.SetConfigMap(ctx, config.KEDAConfigName, map[string]string{config.ActivatorScalerAddressKey: scalerAddress})
+		},
+		StartTimeout: 10 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("starting the control plane: %w", err)
+	}
+	logDir := b.e.Cluster.LogDir()
+	stop := func() {
+		_ = b.e.Stop()
+		if o.keepLogs {
+			b.logf("logs kept in %s", logDir)
+		}
+	}
+	b.logf("control plane up in %v (logs in %s)", b.e.Cluster.StartDuration.Round(time.Second), logDir)
+	// A pod kwok deleted is gone at once (its address answers nothing): a
+	// connection to it fails after the dial timeout, not the request's.
+	b.client = &http.Client{Timeout: o.requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 100,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}}
+	if b.deps, err = watchDeployments(ctx, b.e.Kube); err != nil {
+		stop()
+		return nil, err
+	}
+	if b.run.LoadAverage[0] == 0 {
+		b.run.LoadAverage[0] = procstat.LoadAvg()
+	}
+	return stop, nil
+}
+
+// hpaSyncArgs are kube-controller-manager's flags for an HPA sync period.
+func hpaSyncArgs(period string) []string {
+	return []string{"--horizontal-pod-autoscaler-sync-period=" + period}
+}
+
+// checkPlane notes components that exited during the run.
+func (b *bench) checkPlane() {
 	if err := b.e.Cluster.Healthy(); err != nil {
 		b.note("components that exited during the run: %v", err)
 	}
 	if skipped := b.e.Cluster.SkippedServicePorts(); len(skipped) > 0 {
 		b.logf("Service ports the pod namespace could not get (not needed by the KPA's probe): %d", len(skipped))
 	}
-	return b.r, ctx.Err()
 }
 
 func (b *bench) note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	b.logf("NOTE: %s", msg)
-	b.r.Notes = append(b.r.Notes, msg)
+	b.run.Notes = append(b.run.Notes, msg)
 }
 
 // checkBinaries names every missing binary and how to build it.
@@ -270,9 +315,7 @@ func versions() map[string]string {
 // counts it for c: lost unless answered 200 by a pod.
 func (b *bench) request(ctx context.Context, c *Contender, ns, rev string) (int, error) {
 	code, body, err := b.get(ctx, ns, rev)
-	if err == nil && (code != http.StatusOK || !strings.HasPrefix(body, "hello from ")) {
-		err = fmt.Errorf("%d %q", code, body)
-	}
+	err = answered(code, body, err)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c.Requests++
@@ -281,6 +324,15 @@ func (b *bench) request(ctx context.Context, c *Contender, ns, rev string) (int,
 		c.Failures = append(c.Failures, fmt.Sprintf("%s/%s at %s: %v", ns, rev, time.Now().UTC().Format(time.RFC3339), err))
 	}
 	return code, err
+}
+
+// answered is nil for a request a pod answered 200 (the user container's
+// "hello from <pod IP>"), else what went wrong.
+func answered(code int, body string, err error) error {
+	if err == nil && (code != http.StatusOK || !strings.HasPrefix(body, "hello from ")) {
+		err = fmt.Errorf("%d %q", code, body)
+	}
+	return err
 }
 
 func (b *bench) get(ctx context.Context, ns, rev string) (int, string, error) {

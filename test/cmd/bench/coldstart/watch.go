@@ -175,3 +175,31 @@ func (w *depWatch) waitNow(ctx context.Context, key string, ok func(depState) bo
 		}
 	}
 }
+
+// Point is a Deployment's state at T seconds from a step.
+type Point struct {
+	T     float64 `json:"t"`
+	Spec  int32   `json:"spec"`
+	Pods  int32   `json:"pods"`
+	Ready int32   `json:"ready"`
+}
+
+// timeline is the Deployment's states from from (the one it was in then,
+// at 0) to to, in seconds from from.
+func (w *depWatch) timeline(key string, from, to time.Time) []Point {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []Point
+	for _, ev := range w.hist[key] {
+		if ev.at.After(to) {
+			break
+		}
+		p := Point{T: max(0, round2(ev.at.Sub(from).Seconds())), Spec: ev.spec, Pods: ev.pods, Ready: ev.ready}
+		if !ev.at.After(from) && len(out) > 0 {
+			out[0] = p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
