@@ -474,6 +474,77 @@ func TestServerMetricTarget(t *testing.T) {
 	}
 }
 
+// TestServerRequestMetric: for a revision that scales on requests, the HPA
+// asks for the decider's desired pods, at least activation-scale while the
+// activator holds requests, and the trigger is active while the decider
+// wants any pod, or the activator holds any request.
+func TestServerRequestMetric(t *testing.T) {
+	var demand, desired atomic.Int64
+	known := atomic.Bool{}
+	s := &Server{
+		Demand:  func(types.NamespacedName) float64 { return float64(demand.Load()) },
+		Desired: func(types.NamespacedName) (int32, bool) { return int32(desired.Load()), known.Load() },
+	}
+	client, _, _ := serve(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ref := func(md map[string]string) *externalscaler.ScaledObjectRef {
+		m := map[string]string{"scalerAddress": "x:1", "namespace": "shop", "revision": "checkout-00001", "metric": "concurrency"}
+		maps.Copy(m, md)
+		return &externalscaler.ScaledObjectRef{Name: "checkout-00001", Namespace: "shop", ScalerMetadata: m}
+	}
+	for _, tc := range []struct {
+		name            string
+		demand, desired int64
+		known           bool
+		md              map[string]string
+		wantValue       float64
+		wantActive      bool
+	}{
+		{name: "no decision yet, nothing held", wantValue: 0},
+		{name: "the decider wants 4", desired: 4, known: true, wantValue: 4, wantActive: true},
+		{name: "the decider wants 0: idle", known: true, wantValue: 0},
+		{name: "held at the activator before a decision", demand: 3, wantValue: 1, wantActive: true},
+		{name: "held, activation-scale 3, the decider wants 1", demand: 3, desired: 1, known: true,
+			md: map[string]string{"activationScale": "3"}, wantValue: 3, wantActive: true},
+		{name: "the decider's 7 beside 2 held", demand: 2, desired: 7, known: true, wantValue: 7, wantActive: true},
+	} {
+		demand.Store(tc.demand)
+		desired.Store(tc.desired)
+		known.Store(tc.known)
+		spec, err := client.GetMetricSpec(ctx, ref(tc.md))
+		if err != nil || len(spec.MetricSpecs) != 1 {
+			t.Fatalf("%s: GetMetricSpec = %v, %v", tc.name, spec, err)
+		}
+		if got := spec.MetricSpecs[0]; got.TargetSizeFloat != 1 || got.MetricName != "knative-requests" {
+			t.Errorf("%s: metric spec = %v, want knative-requests aimed at 1 per pod", tc.name, got)
+		}
+		m, err := client.GetMetrics(ctx, &externalscaler.GetMetricsRequest{ScaledObjectRef: ref(tc.md), MetricName: MetricName})
+		if err != nil || len(m.MetricValues) != 1 {
+			t.Fatalf("%s: GetMetrics = %v, %v", tc.name, m, err)
+		}
+		if got := m.MetricValues[0].MetricValueFloat; got != tc.wantValue {
+			t.Errorf("%s: metric = %v, want %v", tc.name, got, tc.wantValue)
+		}
+		a, err := client.IsActive(ctx, ref(tc.md))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Result != tc.wantActive {
+			t.Errorf("%s: IsActive = %v, want %v", tc.name, a.Result, tc.wantActive)
+		}
+	}
+
+	// A released revision (its activation timed out) keeps nothing.
+	s.Released = func(types.NamespacedName) bool { return true }
+	demand.Store(2)
+	desired.Store(5)
+	known.Store(true)
+	if a, err := client.IsActive(ctx, ref(nil)); err != nil || a.Result {
+		t.Errorf("released: IsActive = %v, %v, want false", a, err)
+	}
+}
+
 // TestServerStopEndsStreamsCleanly: on shutdown an open StreamIsActive ends
 // with an OK status, which KEDA's client reads as io.EOF and answers by
 // dialing again 2 s later; a stream cut by grpc.Server.Stop is an error,

@@ -54,11 +54,18 @@ const activationTimeoutBuffer = 30 * time.Second
 // kedaDefaultPollingInterval is KEDA's pollingInterval when unset.
 const kedaDefaultPollingInterval = 30 * time.Second
 
-// Enabled reports whether so carries the demand trigger: whether its
-// revision is on the zero path. The translation decides that once
-// (translate.ScaleToZero); everything else reads it here, from the
-// ScaledObject the reconciler wants or the one KEDA has.
+// Enabled reports whether so's revision is on the zero path: it carries
+// the request trigger and KEDA may take it to zero. The translation
+// decides that once (translate.ScaleToZero); everything else reads it
+// here, from the ScaledObject the reconciler wants or the one KEDA has.
 func Enabled(so *kedav1alpha1.ScaledObject) bool {
+	return HasRequestTrigger(so) && so.Spec.MinReplicaCount != nil && *so.Spec.MinReplicaCount == 0
+}
+
+// HasRequestTrigger reports whether so carries the request trigger: its
+// revision's requests are collected and decided (on the zero path, or
+// scaled on concurrency or rps).
+func HasRequestTrigger(so *kedav1alpha1.ScaledObject) bool {
 	if so == nil {
 		return false
 	}

@@ -306,25 +306,30 @@ func TestActivationDeadline(t *testing.T) {
 	}
 }
 
-// TestEnabled: the zero path is read from the ScaledObject's demand
-// trigger, by type and name.
+// TestEnabled: the zero path is read from the ScaledObject: the request
+// trigger, by type and name, and minReplicaCount 0; a revision scaled on
+// requests with pods to keep has the trigger but is not on the zero path.
 func TestEnabled(t *testing.T) {
-	so := func(triggers ...kedav1alpha1.ScaleTriggers) *kedav1alpha1.ScaledObject {
-		return &kedav1alpha1.ScaledObject{Spec: kedav1alpha1.ScaledObjectSpec{Triggers: triggers}}
+	so := func(min int32, triggers ...kedav1alpha1.ScaleTriggers) *kedav1alpha1.ScaledObject {
+		return &kedav1alpha1.ScaledObject{Spec: kedav1alpha1.ScaledObjectSpec{MinReplicaCount: &min, Triggers: triggers}}
 	}
 	demand := kedav1alpha1.ScaleTriggers{Type: translate.DemandTriggerType, Name: translate.DemandTriggerName}
 	for _, tc := range []struct {
-		name string
-		so   *kedav1alpha1.ScaledObject
-		want bool
+		name                 string
+		so                   *kedav1alpha1.ScaledObject
+		wantEnabled, wantReq bool
 	}{
-		{"no ScaledObject", nil, false},
-		{"a Prometheus trigger alone", so(kedav1alpha1.ScaleTriggers{Type: "prometheus"}), false},
-		{"the demand trigger beside it", so(kedav1alpha1.ScaleTriggers{Type: "prometheus"}, demand), true},
-		{"another external-push trigger", so(kedav1alpha1.ScaleTriggers{Type: translate.DemandTriggerType, Name: "mine"}), false},
+		{"no ScaledObject", nil, false, false},
+		{"a Prometheus trigger alone", so(0, kedav1alpha1.ScaleTriggers{Type: "prometheus"}), false, false},
+		{"the request trigger beside it, min 0", so(0, kedav1alpha1.ScaleTriggers{Type: "prometheus"}, demand), true, true},
+		{"the request trigger, min 1", so(1, demand), false, true},
+		{"another external-push trigger", so(0, kedav1alpha1.ScaleTriggers{Type: translate.DemandTriggerType, Name: "mine"}), false, false},
 	} {
-		if got := Enabled(tc.so); got != tc.want {
-			t.Errorf("%s: Enabled() = %v, want %v", tc.name, got, tc.want)
+		if got := Enabled(tc.so); got != tc.wantEnabled {
+			t.Errorf("%s: Enabled() = %v, want %v", tc.name, got, tc.wantEnabled)
+		}
+		if got := HasRequestTrigger(tc.so); got != tc.wantReq {
+			t.Errorf("%s: HasRequestTrigger() = %v, want %v", tc.name, got, tc.wantReq)
 		}
 	}
 }

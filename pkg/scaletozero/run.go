@@ -44,6 +44,7 @@ import (
 	palisters "knative.dev/serving/pkg/client/listers/autoscaling/v1alpha1"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/requestsignal"
 )
 
 // ScalerPortEnv names the port this process serves KEDA's external-push
@@ -84,9 +85,10 @@ type Deps struct {
 
 // Source is what the reconciler reads of the zero path.
 type Source struct {
-	deps    Deps
-	scraper *Scraper
-	server  *Server
+	deps     Deps
+	scraper  *Scraper
+	server   *Server
+	requests *requestsignal.Signal
 	// signal is the demand signal as last reported, its reason completed
 	// with config-observability's setting.
 	signal atomic.Pointer[Signal]
@@ -141,7 +143,10 @@ func Start(ctx context.Context, deps Deps) *Source {
 			}
 		},
 	}
+	src.scraper.OnRead = func(demand map[types.NamespacedName]float64, at time.Time) { src.requests.RecordActivator(demand, at) }
+	src.requests = requestsignal.New(ctx, deps.Kube, func(types.NamespacedName) { src.server.Notify() })
 	src.server.Demand = src.scraper.Demand
+	src.server.Desired = src.requests.Desired
 	src.server.Hold = func(key types.NamespacedName) bool {
 		pa, sks, in, ok := src.revision(ctx, key)
 		if !ok {
@@ -179,6 +184,33 @@ func Start(ctx context.Context, deps Deps) *Source {
 		}
 	}()
 	return src
+}
+
+// Sync starts or stops the request signal of a revision: collected and
+// decided while its ScaledObject carries the request trigger. Every
+// replica runs it from its informers, leader or not, so KEDA gets the same
+// answer from any.
+func (s *Source) Sync(ctx context.Context, key types.NamespacedName) {
+	so := s.scaledObject(key)
+	pa, err := s.deps.PALister.PodAutoscalers(key.Namespace).Get(key.Name)
+	if err != nil || !HasRequestTrigger(so) {
+		s.requests.Forget(key)
+		return
+	}
+	if err := s.requests.Track(pa, s.config(ctx).Autoscaler); err != nil {
+		logging.FromContext(ctx).Named("scaletozero").Warnw("Cannot collect the revision's requests", zap.String("revision", key.String()), zap.Error(err))
+	}
+}
+
+// SyncAll is Sync of every PodAutoscaler: config-autoscaler changed.
+func (s *Source) SyncAll(ctx context.Context) {
+	all, err := s.deps.PALister.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, pa := range all {
+		s.Sync(ctx, types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name})
+	}
 }
 
 // serve answers KEDA on addr until ctx ends.

@@ -100,6 +100,9 @@ type Scraper struct {
 	OnChange func(types.NamespacedName)
 	// OnSignal is called when the signal's state changes.
 	OnSignal func(Signal)
+	// OnRead is called with the demand after each scrape, and when it was
+	// read.
+	OnRead func(map[types.NamespacedName]float64, time.Time)
 	// Client is the HTTP client; default one with a 2 s timeout.
 	Client *http.Client
 	// Logf reports failed scrapes.
@@ -225,6 +228,9 @@ func (s *Scraper) ScrapeOnce(ctx context.Context) {
 		sig = Signal{State: SignalUnreadable, Reason: "no activator is ready in the activator-service Endpoints"}
 	}
 	s.set(total, next, sig)
+	if s.OnRead != nil {
+		s.OnRead(total, now)
+	}
 }
 
 func (s *Scraper) reset() {

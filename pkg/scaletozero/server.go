@@ -30,13 +30,16 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/translate"
 )
 
-// MetricName is the metric the demand trigger reports to KEDA's HPA: the
+// MetricName is the metric the request trigger reports to KEDA's HPA.
+// For a revision that scales on requests (the trigger's metric metadata)
+// it is the desired pod count of Serving's decider, aimed at 1 per pod, so
+// the HPA's replicas are the decider's. For any other revision it is the
 // requests the activator holds or forwards for the revision, aimed at the
 // trigger's targetConcurrency per pod, and while there is any demand at
-// least activationScale pods' worth (the KPA's first step from zero). It is
-// zero whenever the activator is out of the path, so it never steers the
-// HPA above the revision's own metric.
-const MetricName = "activator-demand"
+// least activationScale pods' worth (the KPA's first step from zero): zero
+// whenever the activator is out of the path, so it never steers the HPA
+// above the revision's own metric.
+const MetricName = translate.DemandTriggerName
 
 // Server answers KEDA's external-push scaler protocol for the demand
 // triggers (translate.DemandTriggerType). Every replica of the controller
@@ -46,6 +49,10 @@ type Server struct {
 
 	// Demand is the activators' concurrency for a revision.
 	Demand func(types.NamespacedName) float64
+	// Desired is the request signal's desired pod count for a revision:
+	// non-zero while it has had requests within its stable window; false
+	// while not known (nil: never).
+	Desired func(types.NamespacedName) (int32, bool)
 	// Hold says the revision must keep its pods for now (not yet safe to
 	// remove the last one).
 	Hold func(types.NamespacedName) bool
@@ -130,20 +137,25 @@ func Key(ref *externalscaler.ScaledObjectRef) types.NamespacedName {
 	return key
 }
 
-// Active is the trigger's activity: requests held at the activator, or a
-// hold.
+// Active is the trigger's activity: requests within the revision's stable
+// window, requests held at the activator, or a hold.
 func (s *Server) Active(key types.NamespacedName) bool {
-	return s.demand(key) > 0 || (s.Hold != nil && s.Hold(key))
+	d, pods := s.requests(key)
+	return d > 0 || pods > 0 || (s.Hold != nil && s.Hold(key))
 }
 
-// demand is Demand, zero while the revision is released (looked up only
-// when there is demand: the common idle answer needs no cache reads).
-func (s *Server) demand(key types.NamespacedName) float64 {
-	d := s.Demand(key)
-	if d > 0 && s.Released != nil && s.Released(key) {
-		return 0
+// requests is the activators' demand and the desired pods, both zero while
+// the revision is released (looked up only when either is non-zero: the
+// common idle answer needs no cache reads).
+func (s *Server) requests(key types.NamespacedName) (demand float64, pods int32) {
+	demand = s.Demand(key)
+	if s.Desired != nil {
+		pods, _ = s.Desired(key)
 	}
-	return d
+	if (demand > 0 || pods > 0) && s.Released != nil && s.Released(key) {
+		return 0, 0
+	}
+	return demand, pods
 }
 
 // IsActive implements the polled call (KEDA's pollingInterval).
@@ -185,22 +197,34 @@ func (s *Server) StreamIsActive(ref *externalscaler.ScaledObjectRef, stream grpc
 	}
 }
 
-// GetMetricSpec implements the HPA side: one metric, its target the
-// trigger's targetConcurrency per pod (1 when it names none).
+// GetMetricSpec implements the HPA side: one metric, its target 1 pod for
+// a revision on requests, else the trigger's targetConcurrency per pod (1
+// when it names none).
 func (s *Server) GetMetricSpec(_ context.Context, ref *externalscaler.ScaledObjectRef) (*externalscaler.GetMetricSpecResponse, error) {
-	target := TargetPerPod(ref)
+	target := 1.0
+	if !onRequests(ref) {
+		target = TargetPerPod(ref)
+	}
 	return &externalscaler.GetMetricSpecResponse{MetricSpecs: []*externalscaler.MetricSpec{{
 		MetricName: MetricName, TargetSize: int64(math.Ceil(target)), TargetSizeFloat: target,
 	}}}, nil
 }
 
-// GetMetrics reports the revision's demand, raised while there is any to
-// activationScale pods' worth of the target.
+// GetMetrics reports, for a revision on requests, the desired pods, and
+// for any other the activators' demand; either raised while the activator
+// holds any request to activationScale pods' worth.
 func (s *Server) GetMetrics(_ context.Context, req *externalscaler.GetMetricsRequest) (*externalscaler.GetMetricsResponse, error) {
 	ref := req.GetScaledObjectRef()
-	d := s.demand(Key(ref))
-	if d > 0 {
-		d = max(d, float64(activationScale(ref))*TargetPerPod(ref))
+	demand, pods := s.requests(Key(ref))
+	var d float64
+	switch {
+	case onRequests(ref):
+		d = float64(pods)
+		if demand > 0 {
+			d = max(d, float64(activationScale(ref)))
+		}
+	case demand > 0:
+		d = max(demand, float64(activationScale(ref))*TargetPerPod(ref))
 	}
 	return &externalscaler.GetMetricsResponse{MetricValues: []*externalscaler.MetricValue{{
 		MetricName: MetricName, MetricValue: int64(math.Ceil(d)), MetricValueFloat: d,
@@ -213,6 +237,11 @@ func TargetPerPod(ref *externalscaler.ScaledObjectRef) float64 {
 		return v
 	}
 	return 1
+}
+
+// onRequests reports whether the trigger's revision scales on requests.
+func onRequests(ref *externalscaler.ScaledObjectRef) bool {
+	return ref.GetScalerMetadata()[translate.DemandMetricKey] != ""
 }
 
 func activationScale(ref *externalscaler.ScaledObjectRef) int {

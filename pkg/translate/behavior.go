@@ -44,12 +44,24 @@ const (
 //
 // A direction with neither keeps the HPA's defaults (no stabilization up,
 // 300s down).
-func scalingBehavior(pa *autoscalingv1alpha1.PodAutoscaler, asCfg *autoscalerconfig.Config) (*autoscalingv2.HorizontalPodAutoscalerBehavior, *apis.FieldError) {
+//
+// A revision that scales on requests (RequestMetric) has both in Serving's
+// decider already, which is what the request trigger reports: the HPA adds
+// no window of its own on either side (scale-down stabilization 0), unless
+// a rules annotation says otherwise.
+func scalingBehavior(pa *autoscalingv1alpha1.PodAutoscaler, asCfg *autoscalerconfig.Config, requests bool) (*autoscalingv2.HorizontalPodAutoscalerBehavior, *apis.FieldError) {
 	up, errs := scalingRules(pa.Annotations, ScaleUpRulesAnnotationKey)
 	down, err := scalingRules(pa.Annotations, ScaleDownRulesAnnotationKey)
 	errs = errs.Also(err)
 	if errs != nil {
 		return nil, errs
+	}
+
+	if requests {
+		if down == nil {
+			down = &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.Int32(0)}
+		}
+		return &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleUp: up, ScaleDown: down}, nil
 	}
 
 	// Serving's validation has already bounded both to whole seconds within an hour.

@@ -53,6 +53,10 @@ func defaultTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) (
 		return nil, invalid(autoscaling.TargetAnnotationKey, anns[autoscaling.TargetAnnotationKey], "must be a finite number")
 	}
 
+	if _, ok := RequestMetric(pa); ok {
+		return nil, requestMetric(pa, cfg, metric, hasType)
+	}
+
 	switch metric {
 	case autoscaling.CPU, autoscaling.Memory:
 		var errs *apis.FieldError
@@ -143,4 +147,28 @@ func parseFloat(key, v string) (float64, *apis.FieldError) {
 // a threshold of 0.5 stays 0.5.
 func formatFloat(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// requestMetric checks a revision scaled on concurrency or rps through the
+// request trigger (RequestMetric): Serving's target, target-utilization
+// and container-concurrency mean here what they mean for the KPA, and
+// Serving has validated them; what is left is that this controller serves
+// the trigger.
+func requestMetric(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config, metric string, hasType bool) *apis.FieldError {
+	var errs *apis.FieldError
+	if hasType {
+		errs = invalidf(MetricTypeAnnotationKey, pa.Annotations[MetricTypeAnnotationKey],
+			"does not apply to metric %q: Serving's decider aims at target per pod (and container-concurrency, target-utilization-percentage)", metric)
+	}
+	if _, ok := pa.Annotations[ActivationThresholdAnnotationKey]; ok {
+		errs = errs.Also(invalidf(ActivationThresholdAnnotationKey, pa.Annotations[ActivationThresholdAnnotationKey],
+			"does not apply to metric %q: a revision on requests is active while it has had any within its window", metric))
+	}
+	if cfg.KEDA.ActivatorScalerAddress == "" {
+		errs = errs.Also(invalidf(autoscaling.MetricAnnotationKey, metric,
+			"scaling on Knative's request signal needs this controller's scaler: set %s in %s (the address of the controller's %s port), "+
+				"or give a %s to read %s from Prometheus", config.ActivatorScalerAddressKey, config.KEDAConfigName,
+			"ACTIVATOR_SCALER_PORT", PrometheusQueryAnnotationKey, metric))
+	}
+	return errs
 }

@@ -117,6 +117,7 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 	// zero by explicit choice, keda-idle-replica-count). With it
 	// (ScaleToZero), the demand trigger wakes the revision.
 	zero := ScaleToZero(pa, cfg)
+	_, requests := RequestMetric(pa)
 	so.Spec.MinReplicaCount = ptr.Int32(max(minScale, 1))
 	if zero {
 		so.Spec.MinReplicaCount = ptr.Int32(0)
@@ -127,8 +128,14 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 	var sources []string
 	trigger, err := defaultTrigger(pa, cfg)
 	errs = errs.Also(err)
-	if trigger != nil {
+	switch {
+	case trigger != nil:
 		so.Spec.Triggers = append(so.Spec.Triggers, *trigger)
+		sources = append(sources, autoscaling.MetricAnnotationKey)
+	case requests && err == nil:
+		// The revision's own metric, first like any other: the request
+		// trigger.
+		so.Spec.Triggers = append(so.Spec.Triggers, demandTrigger(pa, cfg))
 		sources = append(sources, autoscaling.MetricAnnotationKey)
 	}
 
@@ -138,12 +145,12 @@ func ScaledObject(in Input) (*kedav1alpha1.ScaledObject, error) {
 	for range extra {
 		sources = append(sources, ExtraTriggersAnnotationKey)
 	}
-	if zero {
+	if zero && !requests {
 		so.Spec.Triggers = append(so.Spec.Triggers, demandTrigger(pa, cfg))
 		sources = append(sources, autoscaling.MinScaleAnnotationKey)
 	}
 
-	behavior, err := scalingBehavior(pa, cfg.Autoscaler)
+	behavior, err := scalingBehavior(pa, cfg.Autoscaler, requests)
 	errs = errs.Also(err)
 	so.Spec.Advanced.HorizontalPodAutoscalerConfig.Behavior = behavior
 

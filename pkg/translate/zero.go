@@ -31,15 +31,21 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/config"
 )
 
-// Scale to zero through Knative's activator (docs/scale-to-zero.md): a
-// revision that may go to zero gets minReplicaCount 0 and one more trigger,
-// KEDA's external-push scaler served by this controller, active while the
-// activator holds requests for the revision or while it is not yet safe to
-// remove the last pod.
+// Knative's request signal as a KEDA trigger (docs/requests.md,
+// docs/scale-to-zero.md): KEDA's external-push scaler, served by this
+// controller from Serving's own collector (every pod's queue-proxy and the
+// activator) and decider. A revision gets it when it scales on requests
+// (RequestMetric: its metric is concurrency or rps, with no PromQL query of
+// its own), and when it may go to zero (ScaleToZero: minReplicaCount 0).
+// The trigger is active while the revision has had requests within its
+// stable window, while the activator holds requests for it, or while it is
+// not yet safe to remove the last pod; its metric is the decider's desired
+// pod count when the revision scales on requests, else the activator's
+// demand, which only steers a wake from zero.
 const (
 	// DemandTriggerName names the trigger; a revision's own triggers may
 	// not take the name.
-	DemandTriggerName = "activator-demand"
+	DemandTriggerName = "knative-requests"
 	// DemandTriggerType is KEDA's external push scaler.
 	DemandTriggerType = "external-push"
 	// Metadata keys of the trigger: where KEDA dials, and which revision
@@ -52,7 +58,25 @@ const (
 	// activation-scale, when above 1.
 	DemandTargetKey          = "targetConcurrency"
 	DemandActivationScaleKey = "activationScale"
+	// DemandMetricKey is the revision's metric (concurrency or rps) when
+	// it scales on requests: the trigger then reports the desired pods.
+	DemandMetricKey = "metric"
 )
+
+// RequestMetric is the request metric pa scales on through the request
+// trigger: concurrency or rps, unless a prometheus-query of the
+// revision's own asks for them from Prometheus (as before this trigger
+// existed).
+func RequestMetric(pa *autoscalingv1alpha1.PodAutoscaler) (string, bool) {
+	m := pa.Annotations[autoscaling.MetricAnnotationKey]
+	if m != autoscaling.Concurrency && m != autoscaling.RPS {
+		return "", false
+	}
+	if _, _, ok := prometheusQuery.Get(pa.Annotations); ok {
+		return "", false
+	}
+	return m, true
+}
 
 // DemandTarget is the requests per pod the demand trigger's metric aims
 // at: the concurrency target the KPA would give the revision (its
@@ -90,8 +114,8 @@ func ScaleToZero(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) bool
 	return err == nil && n == 0
 }
 
-// demandTrigger is the external-push trigger of a revision that may go to
-// zero.
+// demandTrigger is the external-push trigger of a revision that scales on
+// requests or may go to zero.
 func demandTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) kedav1alpha1.ScaleTriggers {
 	t := kedav1alpha1.ScaleTriggers{
 		Type: DemandTriggerType,
@@ -106,6 +130,12 @@ func demandTrigger(pa *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config) ke
 	if n, ok := pa.ActivationScale(); ok && n > 1 {
 		t.Metadata[DemandActivationScaleKey] = strconv.Itoa(int(n))
 	}
+	if m, ok := RequestMetric(pa); ok {
+		// The decider aims at the revision's own target: the demand
+		// target does not apply.
+		t.Metadata[DemandMetricKey] = m
+		delete(t.Metadata, DemandTargetKey)
+	}
 	return t
 }
 
@@ -118,7 +148,8 @@ func hasDemandTrigger(so *kedav1alpha1.ScaledObject, want kedav1alpha1.ScaleTrig
 			t.Metadata[DemandNamespaceKey] == want.Metadata[DemandNamespaceKey] &&
 			t.Metadata[DemandRevisionKey] == want.Metadata[DemandRevisionKey] &&
 			t.Metadata[DemandTargetKey] == want.Metadata[DemandTargetKey] &&
-			t.Metadata[DemandActivationScaleKey] == want.Metadata[DemandActivationScaleKey] {
+			t.Metadata[DemandActivationScaleKey] == want.Metadata[DemandActivationScaleKey] &&
+			t.Metadata[DemandMetricKey] == want.Metadata[DemandMetricKey] {
 			return true
 		}
 	}
@@ -138,16 +169,10 @@ func checkScaleToZero(so *kedav1alpha1.ScaledObject, pa *autoscalingv1alpha1.Pod
 		return invalid(OverrideAnnotationKey, pa.Annotations[OverrideAnnotationKey], "replaces the triggers of a min-scale \"0\" revision: "+
 			"keep the "+DemandTriggerName+" trigger, or the activator cannot wake the revision")
 	}
-	if err := checkCooldown(so, pa, cfg); err != nil {
-		return err
-	}
-	for _, t := range so.Spec.Triggers {
-		if t.Type != "cpu" && t.Type != "memory" && t.Name != DemandTriggerName {
-			return nil
-		}
-	}
-	return invalid(key, value, "a revision scaled on cpu or memory alone never idles (KEDA counts those triggers always active), "+
-		"so it cannot go to zero: add a trigger that can be inactive (a custom metric, extra-prometheus-triggers)")
+	// A revision scaled on cpu or memory may go to zero too: KEDA counts
+	// those triggers always active only when no other trigger is there,
+	// and the request trigger's activity is the revision's requests.
+	return checkCooldown(so, pa, cfg)
 }
 
 // HoldLead is how long, at least, KEDA's cooldown must outlast its polling

@@ -32,7 +32,7 @@ const scalerAddress = "autoscaler-keda.knative-serving.svc:9443"
 func TestScaleToZero(t *testing.T) {
 	on := map[string]string{"activator-scaler-address": scalerAddress}
 	demand := kedav1alpha1.ScaleTriggers{
-		Type: "external-push", Name: "activator-demand",
+		Type: "external-push", Name: "knative-requests",
 		Metadata: map[string]string{"scalerAddress": scalerAddress, "namespace": testNS, "revision": testRevision, "targetConcurrency": "70"},
 	}
 	demandWith := func(md map[string]string) kedav1alpha1.ScaleTriggers {
@@ -113,6 +113,15 @@ func TestScaleToZero(t *testing.T) {
 			so.Spec.PollingInterval = ptr.Int32(1)
 			so.Spec.CooldownPeriod = ptr.Int32(4)
 		}},
+	}, {
+		// KEDA counts cpu always active only when every trigger is cpu or
+		// memory; beside the request trigger, the requests decide.
+		name: "cpu: minReplicaCount 0, the cpu trigger and the request trigger",
+		anns: minZero,
+		keda: on,
+		want: []func(*kedav1alpha1.ScaledObject){zeroWith(kedav1alpha1.ScaleTriggers{
+			Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "80", "containerName": "user-container"},
+		}, demand)},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := pa(tc.anns)
@@ -138,12 +147,6 @@ func TestScaleToZeroRefused(t *testing.T) {
 		wantReason string
 		wantMsg    string
 	}{{
-		name:       "cpu alone never idles",
-		anns:       map[string]string{autoscaling.MinScaleAnnotationKey: "0"},
-		wantReason: "InvalidMinScale",
-		wantMsg: "invalid value: 0: autoscaling.knative.dev/min-scale\n" +
-			`a revision scaled on cpu or memory alone never idles (KEDA counts those triggers always active), so it cannot go to zero: add a trigger that can be inactive (a custom metric, extra-prometheus-triggers)`,
-	}, {
 		name:       "scaling modifiers",
 		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", ScalingModifiersAnnotationKey: `{"formula":"http_requests_per_second * 2","target":"10"}`}),
 		wantReason: "InvalidMinScale",
@@ -176,7 +179,7 @@ func TestScaleToZeroRefused(t *testing.T) {
 			`(the cooldown is config-autoscaler-keda's cooldown-period: set this annotation, or raise that)`,
 	}, {
 		name:       "a revision's own trigger named like the demand trigger",
-		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", PrometheusTriggerNameAnnotationKey: "activator-demand"}),
+		anns:       custom(map[string]string{autoscaling.MinScaleAnnotationKey: "0", PrometheusTriggerNameAnnotationKey: "knative-requests"}),
 		wantReason: "InvalidTriggerPrometheusName",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {

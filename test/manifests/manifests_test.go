@@ -84,6 +84,7 @@ var wantClusterGrants = grants(
 	"apps", "deployments", "get,list,watch", "",
 	"apps", "deployments/scale", "patch", "",
 	"", "limitranges", "get,list,watch", "",
+	"", "pods", "list,watch", "", // the request signal: each revision's pods to scrape (pkg/requestsignal)
 )
 
 // wantNamespaceGrants is everything the Role in knative-serving may grant.

@@ -25,6 +25,7 @@ import (
 
 	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -156,6 +157,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 
 	classes := &classReconciler{lister: paInformer.Lister(), byClass: map[string]controller.Reconciler{}}
 	var implRef atomic.Pointer[controller.Impl]
+	var zeroRef atomic.Pointer[scaletozero.Source]
 	store := config.NewStore(logger.Named("config-store"), func(_ string, value interface{}) {
 		// The start-up warning, and again whenever the HPA class is added:
 		// only then would Serving's autoscaler-hpa and this controller fight.
@@ -164,6 +166,9 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		}
 		if impl := implRef.Load(); impl != nil {
 			impl.FilteredGlobalResync(classes.reconciles, paInformer.Informer())
+		}
+		if z := zeroRef.Load(); z != nil {
+			z.SyncAll(ctx)
 		}
 	})
 	store.WatchConfigs(cmw)
@@ -187,6 +192,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		Resync:  func(filter func(interface{}) bool) { impl.FilteredGlobalResync(filter, paInformer.Informer()) },
 	})
 	r.zero = zero
+	zeroRef.Store(zero)
 
 	impl.Concurrency = Workers
 
@@ -196,5 +202,6 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 	}
 	wakeOnChanges(impl, inf, classes.reconciles)
 	notifyOnHoldChanges(inf, classes.reconciles, zero.Notify)
+	syncRequestSignal(inf, classes.reconciles, func(key types.NamespacedName) { zero.Sync(ctx, key) })
 	return impl
 }

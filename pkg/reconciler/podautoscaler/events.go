@@ -257,3 +257,20 @@ func hpaChanged(old, cur *autoscalingv2.HorizontalPodAutoscaler) bool {
 		old.Status.DesiredReplicas != cur.Status.DesiredReplicas ||
 		!reflect.DeepEqual(old.OwnerReferences, cur.OwnerReferences)
 }
+
+// syncRequestSignal keeps the request signal's tracked revisions those
+// whose ScaledObject carries the request trigger, and their deciders in
+// step with their PodAutoscaler's annotations and status (its private
+// Service names the pods to scrape). It runs in every replica.
+func syncRequestSignal(inf informers, ours func(interface{}) bool, sync func(types.NamespacedName)) {
+	byKey := func(obj interface{}) {
+		if m, err := metaOf(obj); err == nil {
+			sync(types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()})
+		}
+	}
+	inf.pa.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: ours,
+		Handler:    controller.HandleAll(byKey),
+	})
+	inf.so.Informer().AddEventHandler(controller.HandleAll(byKey))
+}

@@ -100,7 +100,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 	so := func(active metav1.ConditionStatus) *kedav1alpha1.ScaledObject {
 		return scaledObject(pa(withAnnotations(zeroAnns)), withPromTrigger, withSOMin(0), func(so *kedav1alpha1.ScaledObject) {
 			so.Spec.Triggers = append(so.Spec.Triggers, kedav1alpha1.ScaleTriggers{
-				Type: "external-push", Name: "activator-demand",
+				Type: "external-push", Name: "knative-requests",
 				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision, "targetConcurrency": "70"},
 			})
 		}, withSOReady, withSOCondition(kedav1alpha1.ConditionActive, active, "", ""))
@@ -366,7 +366,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 	soZero := func(opts ...soOption) *kedav1alpha1.ScaledObject {
 		return scaledObject(pa(withAnnotations(initialZero)), append([]soOption{withPromTrigger, withSOMin(0), func(so *kedav1alpha1.ScaledObject) {
 			so.Spec.Triggers = append(so.Spec.Triggers, kedav1alpha1.ScaleTriggers{
-				Type: "external-push", Name: "activator-demand",
+				Type: "external-push", Name: "knative-requests",
 				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision, "targetConcurrency": "70"},
 			})
 		}}, opts...)...)

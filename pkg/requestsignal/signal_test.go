@@ -1,0 +1,133 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package requestsignal
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/metric/noop"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	corev1listers "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"knative.dev/pkg/logging"
+	logtesting "knative.dev/pkg/logging/testing"
+	"knative.dev/serving/pkg/apis/autoscaling"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
+	"knative.dev/serving/pkg/apis/serving"
+	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
+)
+
+func testPA(anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
+	return &autoscalingv1alpha1.PodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: "shop", Name: "checkout-00001", Annotations: anns,
+			Labels: map[string]string{serving.RevisionLabelKey: "checkout-00001", serving.ConfigurationLabelKey: "checkout"},
+		},
+		Spec: autoscalingv1alpha1.PodAutoscalerSpec{Reachability: autoscalingv1alpha1.ReachabilityReachable},
+	}
+}
+
+func testConfig() *autoscalerconfig.Config {
+	return &autoscalerconfig.Config{
+		EnableScaleToZero: true, MaxScaleUpRate: 1000, MaxScaleDownRate: 2, TargetUtilization: 0.7,
+		ContainerConcurrencyTargetFraction: 0.7, ContainerConcurrencyTargetDefault: 100, RPSTargetDefault: 200,
+		PanicWindowPercentage: 10, PanicThresholdPercentage: 200, StableWindow: 6 * time.Second,
+		TargetBurstCapacity: 200, ActivatorCapacity: 100, InitialScale: 1,
+	}
+}
+
+// TestDesiredFromActivator: with no pods to read (no private Service yet),
+// the activators' held requests alone decide: 25 held at a concurrency
+// target of 10 (target-utilization 100%) want ceil(25/10) = 3 pods, which
+// Serving's decider reaches and reports through onChange; after Forget the
+// revision has no decision.
+func TestDesiredFromActivator(t *testing.T) {
+	ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), logtesting.TestLogger(t)))
+	defer cancel()
+	changed := make(chan types.NamespacedName, 100)
+	pods := corev1listers.NewPodLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
+	s := newSignal(ctx, pods, func(k types.NamespacedName) { changed <- k }, noop.NewMeterProvider())
+
+	pa := testPA(map[string]string{
+		autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10",
+		autoscaling.TargetUtilizationPercentageKey: "100",
+	})
+	key := types.NamespacedName{Namespace: "shop", Name: "checkout-00001"}
+	if err := s.Track(pa, testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Desired(key); ok {
+		t.Error("Desired before any stat: want no decision")
+	}
+	other := types.NamespacedName{Namespace: "shop", Name: "untracked"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.RecordActivator(map[types.NamespacedName]float64{key: 25, other: 40}, time.Now())
+		if got, ok := s.Desired(key); ok && got == 3 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("Desired = %d, %v; want 3 within 10 s", got, ok)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	select {
+	case k := <-changed:
+		if k != key {
+			t.Errorf("onChange(%v), want %v", k, key)
+		}
+	default:
+		t.Error("the decision changed without onChange")
+	}
+	if s.Tracked(other) {
+		t.Error("a revision never tracked is tracked after RecordActivator")
+	}
+	s.Forget(key)
+	if _, ok := s.Desired(key); ok {
+		t.Error("Desired after Forget: want no decision")
+	}
+}
+
+// TestTrackUnchangedIsFree: the same PodAutoscaler again keeps the
+// decider and its decision; a new target applies to it.
+func TestTrackUnchangedIsFree(t *testing.T) {
+	ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), logtesting.TestLogger(t)))
+	defer cancel()
+	pods := corev1listers.NewPodLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
+	s := newSignal(ctx, pods, func(types.NamespacedName) {}, noop.NewMeterProvider())
+	anns := map[string]string{autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10", autoscaling.TargetUtilizationPercentageKey: "100"}
+	key := types.NamespacedName{Namespace: "shop", Name: "checkout-00001"}
+	if err := s.Track(testPA(anns), testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.scalers.Get(ctx, key.Namespace, key.Name)
+	if err := s.Track(testPA(anns), testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.scalers.Get(ctx, key.Namespace, key.Name); after.Spec != before.Spec {
+		t.Errorf("decider spec changed on an unchanged PA: %+v -> %+v", before.Spec, after.Spec)
+	}
+	anns[autoscaling.TargetAnnotationKey] = "5"
+	if err := s.Track(testPA(anns), testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.scalers.Get(ctx, key.Namespace, key.Name); after.Spec.TargetValue != 5 {
+		t.Errorf("decider target = %v after target 5, want 5", after.Spec.TargetValue)
+	}
+}
