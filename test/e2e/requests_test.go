@@ -23,8 +23,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -49,12 +52,15 @@ import (
 
 // Issue 20's "done when", with real requests: every revision pod runs
 // Serving's queue-proxy (cluster.Options.QueueProxy) in front of the fake
-// user container, each request goes through Serving's activator, and the
-// controller measures the revision's concurrency from the queue-proxies'
-// stats (and the activator's), feeds Serving's decider and serves its
-// desired pod count to KEDA through the knative-requests trigger, on which
-// KEDA's HPA scales the Deployment. The user container holds every request
-// (requestHold) so that concurrency builds up.
+// user container, each request is routed as Knative's ingress routes it
+// (ingress: to the revision's public Service, that is through Serving's
+// activator while the activator is in the path, straight to a pod's
+// queue-proxy otherwise), and the controller measures the revision's
+// concurrency from the queue-proxies' stats and the activator's metrics,
+// feeds Serving's decider and serves its desired pod count to KEDA through
+// the knative-requests trigger, on which KEDA's HPA scales the Deployment.
+// The user container holds every request (requestHold) so that
+// concurrency builds up.
 
 // What the tests expect of the ScaledObject and the HPA, written here by
 // hand: the request trigger's name and its metric key.
@@ -72,7 +78,7 @@ const requestHold = 2 * time.Second
 // (external-push, at the controller's scaler, metric concurrency) and
 // KEDA's HPA scales on it as an external metric with an average value of 1
 // per pod (the trigger reports the desired pod count). 8 clients, each
-// sending one request at a time through the activator, each request held
+// sending one request at a time (ingress), each request held
 // 2 s by the user container: a concurrency of about 8, ceil(8/2) = 4 pods;
 // the Deployment must reach at least 3, never more than max-scale (the
 // decider's panic mode may ask for more than 4), every request answered
@@ -109,9 +115,10 @@ func TestConcurrencyScales(t *testing.T) {
 
 	holdRequests(t, e.Cluster, requestHold)
 	ips := watchPodIPs(t, e, ns, revision)
+	in := startIngress(t, e, ns, revision)
 	mark = replicas.Mark()
 	start := time.Now()
-	l := startLoad(e.Cluster, ns, revision, clients)
+	l := startLoad(in, clients)
 	up := waitAtLeast(t, e, ns, dep, 3, 3*time.Minute)
 	t.Logf("%d clients: Deployment at >= 3 ready pods %v after the load began (spec %d)", clients, time.Since(start).Round(100*time.Millisecond), up)
 	// The load goes on a little longer: the count settles, within bounds.
@@ -120,7 +127,7 @@ func TestConcurrencyScales(t *testing.T) {
 	stopped := time.Now()
 	replicas.CheckBounds(t, mark, 1, 5)
 	answeredBy := checkAnswers(t, answers, ips.seen())
-	t.Logf("%d requests answered 200 by %d pods: %v", len(answers), len(answeredBy), answeredBy)
+	t.Logf("%d requests (%s) answered 200 by %d pods: %v", len(answers), in.routed(), len(answeredBy), answeredBy)
 	if len(answeredBy) < 2 {
 		t.Errorf("every request answered by %v; want the pods the revision scaled to to answer too", answeredBy)
 	}
@@ -138,8 +145,8 @@ func TestConcurrencyScales(t *testing.T) {
 // its ScaledObject has minReplicaCount 0, the cpu trigger and the
 // knative-requests trigger (which says whether the revision has requests).
 // The revision goes to zero when it has none, with the activator in its
-// path (SKS in Proxy mode); one request through the activator wakes it and
-// is answered 200 by its pod; a trickle of requests keeps it up (requests,
+// path (SKS in Proxy mode); one request (ingress: to the activator) wakes
+// it and is answered 200 by its pod; a trickle of requests keeps it up (requests,
 // not cpu, decide idleness: cpu is at 10% of its request throughout); and
 // once they stop it goes back to zero.
 func TestCPUScaleToZero(t *testing.T) {
@@ -190,9 +197,11 @@ func TestCPUScaleToZero(t *testing.T) {
 	})
 
 	// One request wakes it, answered by its pod.
+	in := startIngress(t, e, ns, revision)
+	hc := &http.Client{Timeout: 3 * time.Minute}
 	mark := replicas.Mark()
 	start := time.Now()
-	code, body, err := throughActivator(ctx, e.Cluster, ns, revision)
+	code, body, err := in.get(ctx, hc)
 	took := time.Since(start)
 	ips := revisionPodIPs(t, e, ns, revision)
 	ip, _ := strings.CutPrefix(body, "hello from ")
@@ -206,7 +215,7 @@ func TestCPUScaleToZero(t *testing.T) {
 	// cooldown together: it stays up.
 	trickle := 25 * time.Second
 	for end := time.Now().Add(trickle); time.Now().Before(end); time.Sleep(time.Second) {
-		code, body, err := throughActivator(ctx, e.Cluster, ns, revision)
+		code, body, err := in.get(ctx, hc)
 		if err != nil || code != http.StatusOK || !strings.HasPrefix(body, "hello from ") {
 			t.Errorf("request during the trickle: %d %q %v; want 200", code, body, err)
 		}
@@ -215,6 +224,7 @@ func TestCPUScaleToZero(t *testing.T) {
 	if v := replicas.Values(); len(v) == 0 || v[len(v)-1] == 0 {
 		t.Errorf("replicas went %v during a trickle of requests; want the revision kept up", v)
 	}
+	t.Logf("requests: %s", in.routed())
 
 	// Idle again: back to zero.
 	t0 = time.Now()
@@ -279,9 +289,10 @@ func TestConcurrencyBesidePrometheus(t *testing.T) {
 	// Requests asking for more: the Deployment follows them.
 	holdRequests(t, e.Cluster, requestHold)
 	ips := watchPodIPs(t, e, ns, revision)
+	in := startIngress(t, e, ns, revision)
 	mark = replicas.Mark()
 	start := time.Now()
-	l := startLoad(e.Cluster, ns, revision, clients)
+	l := startLoad(in, clients)
 	up := waitAtLeast(t, e, ns, dep, 5, 3*time.Minute)
 	t.Logf("%d clients: Deployment at >= 5 ready pods %v after the load began (spec %d)", clients, time.Since(start).Round(100*time.Millisecond), up)
 	time.Sleep(10 * time.Second)
@@ -289,7 +300,7 @@ func TestConcurrencyBesidePrometheus(t *testing.T) {
 	stopped := time.Now()
 	replicas.CheckBounds(t, mark, 3, 8)
 	answeredBy := checkAnswers(t, answers, ips.seen())
-	t.Logf("%d requests answered 200 by %d pods", len(answers), len(answeredBy))
+	t.Logf("%d requests (%s) answered 200 by %d pods: %v", len(answers), in.routed(), len(answeredBy), answeredBy)
 
 	// The requests stop: back to what Prometheus asks, not below.
 	waitReplicas(t, e, ns, dep, 3, 3*time.Minute)
@@ -406,8 +417,8 @@ type reqAnswer struct {
 	err  error
 }
 
-// load is n clients, each sending one request at a time through the
-// activator, one after the other, until stop.
+// load is n clients, each sending one request at a time, as an ingress
+// routes it (ingress), one after the other, until stop.
 type load struct {
 	done    chan struct{}
 	wg      sync.WaitGroup
@@ -415,19 +426,20 @@ type load struct {
 	answers []reqAnswer
 }
 
-func startLoad(c *cluster.Cluster, ns, rev string, n int) *load {
+func startLoad(in *ingress, n int) *load {
 	l := &load{done: make(chan struct{})}
 	for range n {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
+			hc := &http.Client{Timeout: 3 * time.Minute}
 			for {
 				select {
 				case <-l.done:
 					return
 				default:
 				}
-				code, body, err := throughActivator(context.Background(), c, ns, rev)
+				code, body, err := in.get(context.Background(), hc)
 				l.mu.Lock()
 				l.answers = append(l.answers, reqAnswer{code, body, err})
 				l.mu.Unlock()
@@ -444,6 +456,105 @@ func (l *load) stop() []reqAnswer {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]reqAnswer(nil), l.answers...)
+}
+
+// ingress routes requests to a revision as Knative's ingress does: to its
+// public Service, whose Endpoints Serving's SKS reconciler points at the
+// activator while the activator is in the path (Proxy mode) and at the
+// revision's pods otherwise (Serve mode); one ready address at random, as
+// kube-proxy picks, with the routing headers the activator reads. The
+// addresses are read every 100 ms.
+type ingress struct {
+	ns, rev string
+	mu      sync.Mutex
+	addrs   []string
+	// proxied and direct count the requests sent to the activator and to
+	// the pods.
+	proxied, direct int
+}
+
+func startIngress(t *testing.T, e *harness.Env, ns, rev string) *ingress {
+	in := &ingress{ns: ns, rev: rev}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	read := func() {
+		ep, err := e.Kube.CoreV1().Endpoints(ns).Get(ctx, rev, metav1.GetOptions{}) //nolint:staticcheck // Serving v0.50 writes Endpoints.
+		if err != nil {
+			return
+		}
+		var addrs []string
+		for _, ss := range ep.Subsets {
+			for _, p := range ss.Ports {
+				if p.Name != "http" {
+					continue
+				}
+				for _, a := range ss.Addresses {
+					addrs = append(addrs, net.JoinHostPort(a.IP, strconv.Itoa(int(p.Port))))
+				}
+			}
+		}
+		in.mu.Lock()
+		in.addrs = addrs
+		in.mu.Unlock()
+	}
+	read()
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+			read()
+		}
+	}()
+	return in
+}
+
+// get sends GET / to one address of the public Service (waiting up to 30 s
+// for one, as a request waits in an ingress's retries) and returns the
+// status and the body.
+func (in *ingress) get(ctx context.Context, hc *http.Client) (int, string, error) {
+	var addr string
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		in.mu.Lock()
+		if len(in.addrs) > 0 {
+			addr = in.addrs[rand.IntN(len(in.addrs))]
+			if strings.HasPrefix(addr, cluster.ActivatorAddr+":") {
+				in.proxied++
+			} else {
+				in.direct++
+			}
+		}
+		in.mu.Unlock()
+		if addr != "" {
+			break
+		}
+		if time.Now().After(end) {
+			return 0, "", fmt.Errorf("the public Service %s/%s has no ready address", in.ns, in.rev)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/", nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set(cluster.ActivatorNamespaceHeader, in.ns)
+	req.Header.Set(cluster.ActivatorRevisionHeader, in.rev)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, string(b), err
+}
+
+// routed says how many requests went to the activator and to the pods.
+func (in *ingress) routed() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return fmt.Sprintf("%d through the activator, %d straight to the pods", in.proxied, in.direct)
 }
 
 // checkAnswers fails t unless every answer is 200 from a pod IP in ips,
