@@ -33,7 +33,7 @@ E2E_TIMEOUT   ?= 40m
 OLDEST_VERSIONS ?= knative-1.21,keda-2.19
 OUTPUT        ?= _output
 
-.PHONY: all build test test-unit test-integration test-integration-oldest cluster-oldest release-check verify vet cluster cluster-serving run fuzz bench bench-coldstart bench-unit codegen deps clean
+.PHONY: all build test test-unit test-integration test-integration-oldest cluster-oldest release-check verify vet cluster cluster-serving run fuzz bench bench-coldstart bench-requests bench-unit codegen deps clean
 
 all: build
 
@@ -126,6 +126,12 @@ bench:
 bench-coldstart:
 	hack/build-cluster.sh etcd kube-apiserver kube-controller-manager keda-operator keda-webhooks keda-adapter serving-controller serving-webhook serving-activator serving-autoscaler serving-queue kwok
 	$(GO) run ./test/cmd/bench/coldstart $(COLDSTART_FLAGS)
+
+## bench-requests: what Knative's request signal (pkg/requestsignal) costs at 10, 100 and 1,000
+## revisions of 3 pods each, played queue-proxy stats (test/cmd/bench/requests); writes
+## docs/benchmarks/requests.md and requests.json. Runs as root (a network namespace); about 5 minutes.
+bench-requests:
+	$(GO) run ./test/cmd/bench/requests
 
 ## bench-unit: unit benchmarks of the translation
 bench-unit:

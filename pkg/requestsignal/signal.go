@@ -53,6 +53,7 @@ import (
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	netcfg "knative.dev/networking/pkg/config"
 	"knative.dev/pkg/logging"
+	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
 	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
@@ -98,6 +99,12 @@ func New(ctx context.Context, kube kubernetes.Interface, onChange func(types.Nam
 	s := newSignal(ctx, pods.lister, onChange, otel.GetMeterProvider())
 	s.start = pods.start
 	return s
+}
+
+// NewWithPods is New reading the pods from a lister the caller keeps
+// (the cost benchmark's played pods).
+func NewWithPods(ctx context.Context, pods corev1listers.PodLister, onChange func(types.NamespacedName)) *Signal {
+	return newSignal(ctx, pods, onChange, otel.GetMeterProvider())
 }
 
 func newSignal(ctx context.Context, pods corev1listers.PodLister, onChange func(types.NamespacedName), mp metric.MeterProvider) *Signal {
@@ -158,11 +165,21 @@ func (s *Signal) Tracked(key types.NamespacedName) bool {
 	return ok
 }
 
-// Desired is the decider's desired pod count for a revision; false until
-// it has decided once (no stats yet) or when it is not tracked.
+// Desired is the decider's desired pod count for a revision; false when
+// it is not tracked, has not decided yet, or has had no stat within its
+// stable window: the decider then keeps its last decision, which says
+// nothing of the revision's requests now (its pods' queue-proxies cannot
+// be read).
 func (s *Signal) Desired(key types.NamespacedName) (int32, bool) {
 	d, err := s.scalers.Get(s.ctx, key.Namespace, key.Name)
 	if err != nil || d.Status.DesiredScale < 0 {
+		return 0, false
+	}
+	read := s.collector.StableAndPanicConcurrency
+	if d.Spec.ScalingMetric == autoscaling.RPS {
+		read = s.collector.StableAndPanicRPS
+	}
+	if _, _, err := read(key, time.Now()); err != nil {
 		return 0, false
 	}
 	return d.Status.DesiredScale, true

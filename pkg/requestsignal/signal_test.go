@@ -31,6 +31,7 @@ import (
 	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/apis/serving"
+	asconfig "knative.dev/serving/pkg/autoscaler/config"
 	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
 )
 
@@ -44,13 +45,14 @@ func testPA(anns map[string]string) *autoscalingv1alpha1.PodAutoscaler {
 	}
 }
 
+// testConfig is config-autoscaler as Serving ships it, with a 6 s stable
+// window.
 func testConfig() *autoscalerconfig.Config {
-	return &autoscalerconfig.Config{
-		EnableScaleToZero: true, MaxScaleUpRate: 1000, MaxScaleDownRate: 2, TargetUtilization: 0.7,
-		ContainerConcurrencyTargetFraction: 0.7, ContainerConcurrencyTargetDefault: 100, RPSTargetDefault: 200,
-		PanicWindowPercentage: 10, PanicThresholdPercentage: 200, StableWindow: 6 * time.Second,
-		TargetBurstCapacity: 200, ActivatorCapacity: 100, InitialScale: 1,
+	c, err := asconfig.NewConfigFromMap(map[string]string{"stable-window": "6s"})
+	if err != nil {
+		panic(err)
 	}
+	return c
 }
 
 // TestDesiredFromActivator: with no pods to read (no private Service yet),
@@ -129,5 +131,46 @@ func TestTrackUnchangedIsFree(t *testing.T) {
 	}
 	if after, _ := s.scalers.Get(ctx, key.Namespace, key.Name); after.Spec.TargetValue != 5 {
 		t.Errorf("decider target = %v after target 5, want 5", after.Spec.TargetValue)
+	}
+}
+
+// TestNoStatsNoDecision: once no stat has arrived within the stable window
+// (its pods' stats cannot be read, and the activators hold nothing),
+// Desired says the count is not known: the decider stops deciding then and
+// keeps whatever its last tick saw, often a pod or more while the window
+// drained, and the revision must not stay active on that.
+func TestNoStatsNoDecision(t *testing.T) {
+	ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), logtesting.TestLogger(t)))
+	defer cancel()
+	pods := corev1listers.NewPodLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
+	s := newSignal(ctx, pods, func(types.NamespacedName) {}, noop.NewMeterProvider())
+	pa := testPA(map[string]string{
+		autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10",
+		autoscaling.TargetUtilizationPercentageKey: "100", autoscaling.WindowAnnotationKey: "6s",
+	})
+	pa.Status.MetricsServiceName = "checkout-00001-private" // scraped, but it has no pod
+	key := types.NamespacedName{Namespace: "shop", Name: "checkout-00001"}
+	if err := s.Track(pa, testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.RecordActivator(map[types.NamespacedName]float64{key: 25}, time.Now())
+		if got, ok := s.Desired(key); ok && got == 3 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("Desired = %d, %v; want 3 within 10 s", got, ok)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stopped := time.Now()
+	for {
+		if _, ok := s.Desired(key); !ok {
+			break
+		}
+		if time.Since(stopped) > 12*time.Second {
+			t.Fatal("Desired still known 12 s after the last stat, with a 6 s window")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -500,8 +500,10 @@ func TestServerRequestMetric(t *testing.T) {
 		md              map[string]string
 		wantValue       float64
 		wantActive      bool
+		wantErr         bool
 	}{
-		{name: "no decision yet, nothing held", wantValue: 0},
+		// Not 0: the HPA would take the revision to min-scale.
+		{name: "no decision (no stats within the window), nothing held: an error", wantErr: true},
 		{name: "the decider wants 4", desired: 4, known: true, wantValue: 4, wantActive: true},
 		{name: "the decider wants 0: idle", known: true, wantValue: 0},
 		{name: "held at the activator before a decision", demand: 3, wantValue: 1, wantActive: true},
@@ -520,11 +522,17 @@ func TestServerRequestMetric(t *testing.T) {
 			t.Errorf("%s: metric spec = %v, want knative-requests aimed at 1 per pod", tc.name, got)
 		}
 		m, err := client.GetMetrics(ctx, &externalscaler.GetMetricsRequest{ScaledObjectRef: ref(tc.md), MetricName: MetricName})
-		if err != nil || len(m.MetricValues) != 1 {
+		switch {
+		case tc.wantErr:
+			if err == nil || !strings.Contains(err.Error(), "no request statistics for revision shop/checkout-00001") {
+				t.Errorf("%s: GetMetrics = %v, %v; want the error naming the revision", tc.name, m, err)
+			}
+		case err != nil || len(m.MetricValues) != 1:
 			t.Fatalf("%s: GetMetrics = %v, %v", tc.name, m, err)
-		}
-		if got := m.MetricValues[0].MetricValueFloat; got != tc.wantValue {
-			t.Errorf("%s: metric = %v, want %v", tc.name, got, tc.wantValue)
+		default:
+			if got := m.MetricValues[0].MetricValueFloat; got != tc.wantValue {
+				t.Errorf("%s: metric = %v, want %v", tc.name, got, tc.wantValue)
+			}
 		}
 		a, err := client.IsActive(ctx, ref(tc.md))
 		if err != nil {

@@ -18,6 +18,7 @@ package scaletozero
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"sync"
@@ -140,22 +141,23 @@ func Key(ref *externalscaler.ScaledObjectRef) types.NamespacedName {
 // Active is the trigger's activity: requests within the revision's stable
 // window, requests held at the activator, or a hold.
 func (s *Server) Active(key types.NamespacedName) bool {
-	d, pods := s.requests(key)
+	d, pods, _ := s.requests(key)
 	return d > 0 || pods > 0 || (s.Hold != nil && s.Hold(key))
 }
 
-// requests is the activators' demand and the desired pods, both zero while
-// the revision is released (looked up only when either is non-zero: the
-// common idle answer needs no cache reads).
-func (s *Server) requests(key types.NamespacedName) (demand float64, pods int32) {
+// requests is the activators' demand and the desired pods (known: the
+// request signal has a decision from stats within the stable window), both
+// zero while the revision is released (looked up only when either is
+// non-zero: the common idle answer needs no cache reads).
+func (s *Server) requests(key types.NamespacedName) (demand float64, pods int32, known bool) {
 	demand = s.Demand(key)
 	if s.Desired != nil {
-		pods, _ = s.Desired(key)
+		pods, known = s.Desired(key)
 	}
 	if (demand > 0 || pods > 0) && s.Released != nil && s.Released(key) {
-		return 0, 0
+		return 0, 0, true
 	}
-	return demand, pods
+	return demand, pods, known
 }
 
 // IsActive implements the polled call (KEDA's pollingInterval).
@@ -215,9 +217,16 @@ func (s *Server) GetMetricSpec(_ context.Context, ref *externalscaler.ScaledObje
 // holds any request to activationScale pods' worth.
 func (s *Server) GetMetrics(_ context.Context, req *externalscaler.GetMetricsRequest) (*externalscaler.GetMetricsResponse, error) {
 	ref := req.GetScaledObjectRef()
-	demand, pods := s.requests(Key(ref))
+	key := Key(ref)
+	demand, pods, known := s.requests(key)
 	var d float64
 	switch {
+	case onRequests(ref) && !known && demand == 0:
+		// Not 0: the HPA would take the revision to min-scale on a
+		// missing signal. An error keeps its replicas (and KEDA's
+		// fallback applies, when set).
+		return nil, fmt.Errorf("no request statistics for revision %s within its stable window: "+
+			"the queue-proxy stats of its pods (port 9090) cannot be read yet", key)
 	case onRequests(ref):
 		d = float64(pods)
 		if demand > 0 {
