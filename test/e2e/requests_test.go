@@ -126,7 +126,7 @@ func TestConcurrencyScales(t *testing.T) {
 	answers := l.stop()
 	stopped := time.Now()
 	replicas.CheckBounds(t, mark, 1, 5)
-	answeredBy := checkAnswers(t, answers, ips.seen())
+	answeredBy := checkAnswers(t, answers, ips.seen(), revisionPodIPs(t, e, ns, revision), clients)
 	t.Logf("%d requests (%s) answered 200 by %d pods: %v", len(answers), in.routed(), len(answeredBy), answeredBy)
 	if len(answeredBy) < 2 {
 		t.Errorf("every request answered by %v; want the pods the revision scaled to to answer too", answeredBy)
@@ -299,7 +299,7 @@ func TestConcurrencyBesidePrometheus(t *testing.T) {
 	answers := l.stop()
 	stopped := time.Now()
 	replicas.CheckBounds(t, mark, 3, 8)
-	answeredBy := checkAnswers(t, answers, ips.seen())
+	answeredBy := checkAnswers(t, answers, ips.seen(), revisionPodIPs(t, e, ns, revision), clients)
 	t.Logf("%d requests (%s) answered 200 by %d pods: %v", len(answers), in.routed(), len(answeredBy), answeredBy)
 
 	// The requests stop: back to what Prometheus asks, not below.
@@ -410,8 +410,9 @@ func holdRequests(t *testing.T, c *cluster.Cluster, d time.Duration) {
 	t.Cleanup(func() { c.Pods.SetHandler(nil) })
 }
 
-// reqAnswer is the outcome of one request of a load.
+// reqAnswer is the outcome of one request of a load, sent to addr.
 type reqAnswer struct {
+	addr string
 	code int
 	body string
 	err  error
@@ -439,9 +440,9 @@ func startLoad(in *ingress, n int) *load {
 					return
 				default:
 				}
-				code, body, err := in.get(context.Background(), hc)
+				addr, code, body, err := in.getAt(context.Background(), hc)
 				l.mu.Lock()
-				l.answers = append(l.answers, reqAnswer{code, body, err})
+				l.answers = append(l.answers, reqAnswer{addr, code, body, err})
 				l.mu.Unlock()
 			}
 		}()
@@ -516,7 +517,12 @@ func startIngress(t *testing.T, e *harness.Env, ns, rev string) *ingress {
 // for one, as a request waits in an ingress's retries) and returns the
 // status and the body.
 func (in *ingress) get(ctx context.Context, hc *http.Client) (int, string, error) {
-	var addr string
+	_, code, body, err := in.getAt(ctx, hc)
+	return code, body, err
+}
+
+// getAt is get, which also says where the request went.
+func (in *ingress) getAt(ctx context.Context, hc *http.Client) (addr string, code int, body string, err error) {
 	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		in.mu.Lock()
 		if len(in.addrs) > 0 {
@@ -532,22 +538,22 @@ func (in *ingress) get(ctx context.Context, hc *http.Client) (int, string, error
 			break
 		}
 		if time.Now().After(end) {
-			return 0, "", fmt.Errorf("the public Service %s/%s has no ready address", in.ns, in.rev)
+			return "", 0, "", fmt.Errorf("the public Service %s/%s has no ready address", in.ns, in.rev)
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/", nil)
 	if err != nil {
-		return 0, "", err
+		return addr, 0, "", err
 	}
 	req.Header.Set(cluster.ActivatorNamespaceHeader, in.ns)
 	req.Header.Set(cluster.ActivatorRevisionHeader, in.rev)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, "", err
+		return addr, 0, "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, string(b), err
+	return addr, resp.StatusCode, string(b), err
 }
 
 // routed says how many requests went to the activator and to the pods.
@@ -558,13 +564,29 @@ func (in *ingress) routed() string {
 }
 
 // checkAnswers fails t unless every answer is 200 from a pod IP in ips,
-// and returns how many each IP answered.
-func checkAnswers(t *testing.T, answers []reqAnswer, ips map[string]bool) map[string]int {
+// and returns how many each IP answered. One failure is forgiven, and
+// logged: a request sent straight to a pod that is gone by now (not in
+// live) that ended without an answer. The harness plays no graceful
+// termination: kwok deletes a pod at once and its queue-proxy is killed
+// with it (test/cluster/queueproxy.go), where a kubelet would let
+// queue-proxy drain the requests it has while the endpoints change; so a
+// scale-down under load cuts the requests in flight on the removed pod,
+// and the ingress's (and the activator's) view of the endpoints lags. More
+// than maxCut such requests fail t: pods removed again and again under a
+// steady load.
+func checkAnswers(t *testing.T, answers []reqAnswer, ips, live map[string]bool, maxCut int) map[string]int {
 	t.Helper()
 	by := map[string]int{}
-	bad := 0
+	bad, cut := 0, 0
 	for i, a := range answers {
 		ip, _ := strings.CutPrefix(a.body, "hello from ")
+		host, _, _ := net.SplitHostPort(a.addr)
+		if a.err != nil && a.code == 0 && host != cluster.ActivatorAddr && !live[host] {
+			if cut++; cut <= 5 {
+				t.Logf("request %d to %s, a pod removed since, cut without an answer (no graceful termination here): %v", i, a.addr, a.err)
+			}
+			continue
+		}
 		if a.err != nil || a.code != http.StatusOK || !ips[ip] {
 			if bad++; bad <= 5 {
 				t.Errorf("request %d: %d %q %v; want 200 from a pod of the revision (IPs %v)", i, a.code, a.body, a.err, ips)
@@ -578,6 +600,11 @@ func checkAnswers(t *testing.T, answers []reqAnswer, ips map[string]bool) map[st
 	}
 	if len(answers) == 0 {
 		t.Error("no request was answered")
+	}
+	if cut > maxCut {
+		t.Errorf("%d of %d requests cut by the removal of their pod; want at most %d under a steady load", cut, len(answers), maxCut)
+	} else if cut > 0 {
+		t.Logf("%d of %d requests cut by the removal of their pod", cut, len(answers))
 	}
 	return by
 }
