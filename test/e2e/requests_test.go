@@ -147,11 +147,9 @@ func TestConcurrencyScales(t *testing.T) {
 // knative-requests trigger (which says whether the revision has requests).
 // The revision goes to zero when it has none, with the activator in its
 // path (SKS in Proxy mode); one request (ingress: to the activator) wakes
-// it and is answered 200 by its pod; a trickle of requests (one a second,
-// straight to the pod) keeps it up with the activator out of its path,
-// the SKS in Serve mode throughout (requests, read from the pod's
-// queue-proxy, decide idleness: cpu is at 10% of its request
-// throughout); and once they stop it goes back to zero.
+// it and is answered 200 by its pod; a trickle of requests keeps it up (requests,
+// not cpu, decide idleness: cpu is at 10% of its request throughout); and
+// once they stop it goes back to zero.
 func TestCPUScaleToZero(t *testing.T) {
 	if cluster.InOwnNetNamespace(t) {
 		return
