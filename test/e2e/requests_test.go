@@ -39,7 +39,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	netv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
@@ -212,36 +211,14 @@ func TestCPUScaleToZero(t *testing.T) {
 	t.Logf("request to the revision at zero answered 200 by %s after %v", ip, took.Round(10*time.Millisecond))
 	e.PACondition(t, ns, revision, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
 
-	// Awake: the activator out of the path (Serve mode).
-	sksMode := func() netv1alpha1.ServerlessServiceOperationMode {
-		sks, err := e.Networking.NetworkingV1alpha1().ServerlessServices(ns).Get(ctx, revision, metav1.GetOptions{})
-		if err != nil {
-			return netv1alpha1.ServerlessServiceOperationMode("unknown: " + err.Error())
-		}
-		return sks.Spec.Mode
-	}
-	harness.Eventually(t, time.Minute, "SKS "+revision+" in Serve mode", func() (bool, string) {
-		m := sksMode()
-		return m == netv1alpha1.SKSOperationModeServe, string(m)
-	})
 	// A request every second for longer than the stable window and KEDA's
-	// cooldown together: the revision is not idle, so it stays up and the
-	// activator stays out of its path (the requests reach its pod
-	// straight; only their stats, read from its queue-proxy, say it has
-	// requests).
+	// cooldown together: it stays up.
 	trickle := 25 * time.Second
-	var modes []netv1alpha1.ServerlessServiceOperationMode
 	for end := time.Now().Add(trickle); time.Now().Before(end); time.Sleep(time.Second) {
 		code, body, err := in.get(ctx, hc)
 		if err != nil || code != http.StatusOK || !strings.HasPrefix(body, "hello from ") {
 			t.Errorf("request during the trickle: %d %q %v; want 200", code, body, err)
 		}
-		if m := sksMode(); len(modes) == 0 || modes[len(modes)-1] != m {
-			modes = append(modes, m)
-		}
-	}
-	if len(modes) != 1 || modes[0] != netv1alpha1.SKSOperationModeServe {
-		t.Errorf("SKS modes during a trickle of requests %v; want Serve throughout (the revision judged idle puts the activator in its path)", modes)
 	}
 	replicas.CheckBounds(t, mark, 1, 3)
 	if v := replicas.Values(); len(v) == 0 || v[len(v)-1] == 0 {
