@@ -159,7 +159,23 @@ func (p *FakePods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "hello from "+ip)
 		return
 	}
-	h.ServeHTTP(w, r)
+	h.ServeHTTP(w, withPodIP(r, ip))
+}
+
+// podIPKey is the context key of RequestPodIP.
+type podIPKey struct{}
+
+func withPodIP(r *http.Request, ip string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), podIPKey{}, ip))
+}
+
+// RequestPodIP is the IP of the pod whose (fake) container a handler set
+// by SetHandler is answering r for: a handler that delays its answer can
+// still say which pod answered, as the default one does ("hello from
+// <ip>").
+func RequestPodIP(r *http.Request) string {
+	ip, _ := r.Context().Value(podIPKey{}).(string)
+	return ip
 }
 
 // statSink plays Serving's autoscaler's websocket endpoint for the

@@ -348,6 +348,6 @@ func (p *FakePods) userContainer(ip string) http.Handler {
 			_, _ = io.WriteString(w, "hello from "+ip)
 			return
 		}
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, withPodIP(r, ip))
 	})
 }
