@@ -109,25 +109,10 @@ func TestConcurrencyScales(t *testing.T) {
 	e.RevisionCondition(t, ns, revision, servingv1.RevisionConditionReady, 2*time.Minute, (*apis.Condition).IsTrue)
 	waitReplicas(t, e, ns, dep, 1, 2*time.Minute)
 	// Idle at min-scale: it stays at 1 for a while.
-	mark := replicas.Mark()
-	time.Sleep(10 * time.Second)
-	replicas.CheckBounds(t, mark, 1, 1)
+	staysAt(t, replicas, 1)
 
-	holdRequests(t, e.Cluster, requestHold)
-	ips := watchPodIPs(t, e, ns, revision)
-	in := startIngress(t, e, ns, revision)
-	mark = replicas.Mark()
-	start := time.Now()
-	l := startLoad(in, clients)
-	up := waitAtLeast(t, e, ns, dep, 3, 3*time.Minute)
-	t.Logf("%d clients: Deployment at >= 3 ready pods %v after the load began (spec %d)", clients, time.Since(start).Round(100*time.Millisecond), up)
-	// The load goes on a little longer: the count settles, within bounds.
-	time.Sleep(15 * time.Second)
-	answers := l.stop()
-	stopped := time.Now()
-	replicas.CheckBounds(t, mark, 1, 5)
-	answeredBy := checkAnswers(t, answers, ips.seen(), revisionPodIPs(t, e, ns, revision), clients)
-	t.Logf("%d requests (%s) answered 200 by %d pods: %v", len(answers), in.routed(), len(answeredBy), answeredBy)
+	// The load goes on 15 s past 3 ready pods: the count settles, within bounds.
+	mark, stopped, answeredBy := loadStep(t, e, ns, revision, dep, replicas, clients, 3, 15*time.Second, 1, 5)
 	if len(answeredBy) < 2 {
 		t.Errorf("every request answered by %v; want the pods the revision scaled to to answer too", answeredBy)
 	}
@@ -282,35 +267,53 @@ func TestConcurrencyBesidePrometheus(t *testing.T) {
 	t0 := time.Now()
 	waitReplicas(t, e, ns, dep, 3, 3*time.Minute)
 	t.Logf("no requests, Prometheus at 3: 3 pods %v after the ScaledObject appeared", time.Since(t0).Round(100*time.Millisecond))
-	mark := replicas.Mark()
-	time.Sleep(10 * time.Second)
-	replicas.CheckBounds(t, mark, 3, 3)
+	staysAt(t, replicas, 3)
 
 	// Requests asking for more: the Deployment follows them.
-	holdRequests(t, e.Cluster, requestHold)
-	ips := watchPodIPs(t, e, ns, revision)
-	in := startIngress(t, e, ns, revision)
-	mark = replicas.Mark()
-	start := time.Now()
-	l := startLoad(in, clients)
-	up := waitAtLeast(t, e, ns, dep, 5, 3*time.Minute)
-	t.Logf("%d clients: Deployment at >= 5 ready pods %v after the load began (spec %d)", clients, time.Since(start).Round(100*time.Millisecond), up)
-	time.Sleep(10 * time.Second)
-	answers := l.stop()
-	stopped := time.Now()
-	replicas.CheckBounds(t, mark, 3, 8)
-	answeredBy := checkAnswers(t, answers, ips.seen(), revisionPodIPs(t, e, ns, revision), clients)
-	t.Logf("%d requests (%s) answered 200 by %d pods: %v", len(answers), in.routed(), len(answeredBy), answeredBy)
+	_, stopped, _ := loadStep(t, e, ns, revision, dep, replicas, clients, 5, 10*time.Second, 3, 8)
 
 	// The requests stop: back to what Prometheus asks, not below.
 	waitReplicas(t, e, ns, dep, 3, 3*time.Minute)
 	t.Logf("load stopped: back at Prometheus's 3 pods %v later", time.Since(stopped).Round(100*time.Millisecond))
-	mark = replicas.Mark()
-	time.Sleep(10 * time.Second)
-	replicas.CheckBounds(t, mark, 3, 3)
+	staysAt(t, replicas, 3)
 
 	prom.Set(0)
 	waitReplicas(t, e, ns, dep, 1, 3*time.Minute)
+}
+
+// staysAt checks that the Deployment asks for n pods, no more and no
+// fewer, for the next 10 s.
+func staysAt(t *testing.T, replicas *harness.ReplicaHistory, n int32) {
+	t.Helper()
+	mark := replicas.Mark()
+	time.Sleep(10 * time.Second)
+	replicas.CheckBounds(t, mark, n, n)
+}
+
+// loadStep sends clients requests at a time, each held requestHold by the
+// user container, as an ingress routes them, until the Deployment has at
+// least atLeast ready pods and for settle after that. It checks that the
+// Deployment asked for lo to hi pods meanwhile and that every request was
+// answered 200 by a pod of the revision, and returns the replica history's
+// mark at the step, when the load stopped, and the answers per pod.
+func loadStep(t *testing.T, e *harness.Env, ns, revision, dep string, replicas *harness.ReplicaHistory,
+	clients int, atLeast int32, settle time.Duration, lo, hi int32) (int, time.Time, map[string]int) {
+	t.Helper()
+	holdRequests(t, e.Cluster, requestHold)
+	ips := watchPodIPs(t, e, ns, revision)
+	in := startIngress(t, e, ns, revision)
+	mark := replicas.Mark()
+	start := time.Now()
+	l := startLoad(in, clients)
+	up := waitAtLeast(t, e, ns, dep, atLeast, 3*time.Minute)
+	t.Logf("%d clients: Deployment at >= %d ready pods %v after the load began (spec %d)", clients, atLeast, time.Since(start).Round(100*time.Millisecond), up)
+	time.Sleep(settle)
+	answers := l.stop()
+	stopped := time.Now()
+	replicas.CheckBounds(t, mark, lo, hi)
+	answeredBy := checkAnswers(t, answers, ips.seen(), revisionPodIPs(t, e, ns, revision), clients)
+	t.Logf("%d requests (%s) answered 200 by %d pods: %v", len(answers), in.routed(), len(answeredBy), answeredBy)
+	return mark, stopped, answeredBy
 }
 
 // startRequests is startScaleToZero's control plane with Serving's
