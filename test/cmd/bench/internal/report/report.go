@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Package report writes docs/benchmarks/README.md and its figures from the
-// results files, and prints one run's headline figures.
+// results files, and prints one run's headline figures and how those of
+// one invocation compare with autoscaler-hpa's.
 package report
 
 import (
@@ -73,6 +74,7 @@ func Write(out string) error {
 		resultsSection(p, n, all[n])
 	}
 	targetsTable(p, all)
+	versusSection(p, all, ns)
 	return os.WriteFile(filepath.Join(out, "README.md"), []byte(b.String()), 0o644)
 }
 

@@ -41,7 +41,8 @@ func Logf(format string, args ...any) {
 }
 
 // All runs every planned contender, prints each result and saves it in
-// o.Out's results file of o.N as soon as it is measured.
+// o.Out's results file of o.N as soon as it is measured; then how
+// autoscaler-keda compares with autoscaler-hpa, if both ran.
 func All(ctx context.Context, o *Options) error {
 	if err := o.validate(); err != nil {
 		return err
@@ -80,6 +81,7 @@ func All(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
+	report.PrintVersus(results)
 	return nil
 }
 

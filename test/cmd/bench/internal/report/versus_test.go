@@ -1,0 +1,100 @@
+/*
+Copyright 2026 The serving-keda Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/serving-keda/serving-keda/test/cmd/bench/internal/result"
+)
+
+func writes(n float64) []result.ReqCount {
+	return []result.ReqCount{{Request: "create scaledobjects", Write: true, Count: n}, {Request: "watch scaledobjects", Count: 7}}
+}
+
+// The rows are written by hand from the figures, not by the code under test.
+func TestVersusTable(t *testing.T) {
+	hpa := &result.Result{Label: "autoscaler-hpa", Contender: result.HPA, N: 1000, WritesStatus: true,
+		AllObjectsSeconds: 11.29, AllStatusSeconds: 11.30, ConvergeRequests: writes(4500),
+		CPUSteady: 0.49, SteadySeconds: 30, PeakRSS: 0}
+	slow := &result.Result{Label: "autoscaler-keda, KEDA played", Contender: result.KEDA, N: 1000, WritesStatus: true,
+		AllObjectsSeconds: 16.08, AllStatusSeconds: 20.34, ConvergeRequests: writes(3280),
+		CPUSteady: 0.2, SteadySeconds: 30, PeakRSS: 84_700_000}
+	fast := &result.Result{Label: "autoscaler-keda, KEDA played", Contender: result.KEDA, N: 1000, WritesStatus: true,
+		AllObjectsSeconds: 9, AllStatusSeconds: -1, ConvergeRequests: writes(2900), SteadySeconds: 30}
+	for _, tc := range []struct {
+		name string
+		keda *result.Result
+		want []string
+	}{{
+		name: "slower, more writes",
+		keda: slow,
+		want: []string{
+			"| figure | autoscaler-keda, KEDA played | autoscaler-hpa | ratio | issue 21 target |",
+			"| all N objects exist (ScaledObjects; HPAs for autoscaler-hpa) | 16.08 s | 11.29 s | 1.42× | ≤ 1.00×: **missed** |",
+			"| all N PAs carry HPA status | 20.34 s | 11.30 s | 1.80× | ≤ 1.00×: **missed** |",
+			"| writes per PA while converging (contender) | 3.28 | 4.50 | 0.73× | ≤ 3: **missed** |",
+			"| CPU in the steady window (contender) | 0.67% of a core | 1.63% of a core | 0.41× |  |",
+			"| peak RSS (contender) | 84.7 MB | – | – | ≤ 1.00×: – |",
+			"| PA created -> its object, p50 | – | – | – | ≤ 1.00×: – |",
+		},
+	}, {
+		name: "faster, status not reached",
+		keda: fast,
+		want: []string{
+			"| all N objects exist (ScaledObjects; HPAs for autoscaler-hpa) | 9.00 s | 11.29 s | 0.80× | ≤ 1.00×: met |",
+			"| all N PAs carry HPA status | not reached | 11.30 s | – | ≤ 1.00×: **missed** |",
+			"| writes per PA while converging (contender) | 2.90 | 4.50 | 0.64× | ≤ 3: met |",
+			"| CPU in the steady window (contender) | 0.00% of a core | 1.63% of a core | 0.00× |  |",
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var lines []string
+			versusTable(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }, tc.keda, hpa)
+			for _, w := range tc.want {
+				if !slices.Contains(lines, w) {
+					t.Errorf("no row\n%s\nin\n%s", w, strings.Join(lines, "\n"))
+				}
+			}
+		})
+	}
+}
+
+// KEDA played is compared where it ran, whatever the order of the runs.
+func TestVersusPair(t *testing.T) {
+	tuned := &result.Result{Contender: result.KEDA, KEDAProfile: "tuned"}
+	played := &result.Result{Contender: result.KEDA, KEDAProfile: result.Played}
+	hpa := &result.Result{Contender: result.HPA}
+	bare := &result.Result{Contender: result.Bare, KEDAProfile: result.Played}
+	for _, tc := range []struct {
+		name      string
+		rs        []*result.Result
+		keda, hpa *result.Result
+	}{
+		{"played after tuned", []*result.Result{bare, tuned, hpa, played}, played, hpa},
+		{"tuned only", []*result.Result{hpa, tuned}, tuned, hpa},
+		{"no autoscaler-hpa", []*result.Result{played, tuned}, nil, nil},
+		{"no autoscaler-keda", []*result.Result{bare, hpa}, nil, nil},
+	} {
+		if k, h := versusPair(tc.rs); k != tc.keda || h != tc.hpa {
+			t.Errorf("%s: got %v, %v", tc.name, k, h)
+		}
+	}
+}
