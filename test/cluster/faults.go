@@ -188,6 +188,13 @@ func (c *Cluster) APIServerPID() int {
 	return c.envPIDs[KubeAPIServer]
 }
 
+// EtcdPID is the etcd process's PID (0 if unknown).
+func (c *Cluster) EtcdPID() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.envPIDs[Etcd]
+}
+
 // pidAlive reports whether pid runs (a zombie counts as gone).
 func pidAlive(pid int) bool {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))

@@ -50,6 +50,10 @@ func Print(r *result.Result) {
 		fmt.Printf("  memory:                       peak RSS %s, RSS at end %s, peak heap %s\n", mib(float64(r.PeakRSS)), mib(float64(r.RSSEnd)), mib(r.PeakHeap))
 		fmt.Printf("  RSS split:                    anonymous peak %s, at end %s; file-backed at end %s\n", mib(float64(r.PeakRSSAnon)), mib(float64(r.RSSAnonEnd)), mib(float64(r.RSSFileEnd)))
 	}
+	if r.APIServerCPUConverge > 0 {
+		fmt.Printf("  control plane until converged: kube-apiserver %.2fs, etcd %.2fs CPU (%.1f ms per PA)\n",
+			r.APIServerCPUConverge, r.EtcdCPUConverge, 1000*(r.APIServerCPUConverge+r.EtcdCPUConverge)/n)
+	}
 	if p := r.KEDAPlayer; p != nil {
 		fmt.Printf("  KEDA player:                  %d writes (%d HPA creates, %d of them already existed; %d status updates, %d conflicts) = %.2f per PA; "+
 			"its CPU is the benchmark's own\n", p.Writes(), p.HPACreates, p.HPAExisted, p.StatusUpdates, p.Conflicts, float64(p.Writes())/n)

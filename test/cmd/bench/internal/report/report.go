@@ -334,6 +334,12 @@ func processRows(row rowFunc) {
 		return mb(float64(r.PeakRSSAnon))
 	}))
 	row("peak Go heap, sampled (contender)", proc(func(r *result.Result) string { return mb(r.PeakHeap) }))
+	row("kube-apiserver + etcd CPU from the first PA create to the last PA converged, per PA", func(r *result.Result) string {
+		if r.APIServerCPUConverge == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f + %.1f ms", 1000*r.APIServerCPUConverge/float64(r.N), 1000*r.EtcdCPUConverge/float64(r.N))
+	})
 }
 
 // kedaRows: KEDA's share, and other processes'.

@@ -82,11 +82,16 @@ type Result struct {
 	CPUConverge     float64 `json:"cpuConvergeSeconds"`
 	CPUSteady       float64 `json:"cpuSteadySeconds"`
 	KEDACPUConverge float64 `json:"kedaCpuConvergeSeconds,omitempty"`
-	KEDACPUSteady   float64 `json:"kedaCpuSteadySeconds,omitempty"`
-	KEDARestarts    int     `json:"kedaRestarts,omitempty"`
-	PeakRSS         int64   `json:"peakRSSBytes"`
-	RSSConverged    int64   `json:"rssConvergedBytes"`
-	RSSEnd          int64   `json:"rssEndBytes"`
+	// CPU seconds of kube-apiserver and etcd from the first PA create until
+	// the last PA converged: what the contender's way of converging costs
+	// the control plane (the benchmark's own PA creates included).
+	APIServerCPUConverge float64 `json:"apiserverCpuConvergeSeconds,omitempty"`
+	EtcdCPUConverge      float64 `json:"etcdCpuConvergeSeconds,omitempty"`
+	KEDACPUSteady        float64 `json:"kedaCpuSteadySeconds,omitempty"`
+	KEDARestarts         int     `json:"kedaRestarts,omitempty"`
+	PeakRSS              int64   `json:"peakRSSBytes"`
+	RSSConverged         int64   `json:"rssConvergedBytes"`
+	RSSEnd               int64   `json:"rssEndBytes"`
 	// RSS split: anonymous (the process's own memory; its peak as sampled)
 	// and file-backed (the binary's pages, shared page cache) at the end.
 	PeakRSSAnon int64   `json:"peakRssAnonBytes,omitempty"`

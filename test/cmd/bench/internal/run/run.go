@@ -273,6 +273,17 @@ func (r *run) exited() error {
 
 // cpu returns the CPU seconds used so far by the contender and by KEDA's
 // operator (none when played: the player's CPU is the benchmark's own).
+// controlPlaneCPU is the CPU seconds kube-apiserver and etcd used so far.
+func (r *run) controlPlaneCPU() (api, etcd float64) {
+	if pid := r.c.APIServerPID(); pid > 0 {
+		api, _ = procstat.CPUSeconds(pid)
+	}
+	if pid := r.c.EtcdPID(); pid > 0 {
+		etcd, _ = procstat.CPUSeconds(pid)
+	}
+	return api, etcd
+}
+
 func (r *run) cpu() (contender, keda float64) {
 	if r.proc != nil {
 		contender, _ = procstat.CPUSeconds(r.proc.PID())

@@ -36,6 +36,7 @@ type mark struct {
 	meter        procstat.CPUMeter // the machine's CPU, for other processes' share
 	requests     apimetrics.Counts // apiserver_request_total, all clients, summed over codes
 	cpu, kedaCPU float64           // CPU seconds of the contender and KEDA's operator
+	api, etcd    float64           // CPU seconds of kube-apiserver and etcd
 }
 
 func (r *run) mark(ctx context.Context) (mark, error) {
@@ -48,6 +49,7 @@ func (r *run) mark(ctx context.Context) (mark, error) {
 	}
 	m.requests = all.Map(apimetrics.WithoutCode)
 	m.cpu, m.kedaCPU = r.cpu()
+	m.api, m.etcd = r.controlPlaneCPU()
 	return m, nil
 }
 
@@ -74,6 +76,8 @@ func (r *run) convergeWindow(ctx context.Context, res *result.Result) (time.Time
 	if err != nil {
 		return t0, start, err
 	}
+	api, etcd := r.controlPlaneCPU()
+	res.APIServerCPUConverge, res.EtcdCPUConverge = result.Round3(api-start.api), result.Round3(etcd-start.etcd)
 	r.recordTimes(t0, created, reached, res)
 	time.Sleep(r.opts.Settle)
 	res.ForeignCPUConverge = result.Round3(start.meter.Foreign())
