@@ -186,7 +186,46 @@ func versusSection(p printer, all map[int][]*result.Result, ns []int) {
 		p("")
 		versusTable(p, keda, hpa)
 		p("")
+		if line := controlPlaneBound(keda, hpa, bareRun(all[n])); line != "" {
+			p("%s", line)
+			p("")
+		}
 	}
+}
+
+// bareRun is the bare client's run with KEDA played among rs, or nil.
+func bareRun(rs []*result.Result) *result.Result {
+	for _, r := range rs {
+		if r.Contender == result.Bare && r.KEDAProfile == result.Played {
+			return r
+		}
+	}
+	return nil
+}
+
+// cpPerPA is the control plane's CPU per PA until converged, in ms.
+func cpPerPA(r *result.Result) float64 {
+	return 1000 * (r.APIServerCPUConverge + r.EtcdCPUConverge) / float64(r.N)
+}
+
+// controlPlaneBound says what the control plane spends per PA on each path
+// and, where the bare client ran, on KEDA's objects alone: the share of
+// the time gap no controller on top of KEDA can close. Empty where the
+// runs did not measure it.
+func controlPlaneBound(keda, hpa, bare *result.Result) string {
+	if keda.APIServerCPUConverge == 0 || hpa.APIServerCPUConverge == 0 {
+		return ""
+	}
+	k, h := cpPerPA(keda), cpPerPA(hpa)
+	line := fmt.Sprintf("The control plane (kube-apiserver and etcd) spent %.1f ms of CPU per PA until converged on %s's path, "+
+		"%.1f ms on %s's (%.2f×).", k, keda.Label, h, hpa.Label, k/h)
+	if bare != nil && bare.APIServerCPUConverge > 0 {
+		b := cpPerPA(bare)
+		line += fmt.Sprintf(" KEDA's objects alone (%s: the ScaledObject through KEDA's admission webhook, KEDA's HPA and "+
+			"the ScaledObject's status, besides the benchmark's own PA creates) cost it %.1f ms per PA, %.2f× %s's whole path, "+
+			"before the ServerlessService and the PA status that both controllers write.", bare.Label, b, b/h, hpa.Label)
+	}
+	return line
 }
 
 // versusTable is one N's figures of keda and hpa, their ratio and issue
