@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -31,6 +32,7 @@ import (
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	networkingclient "knative.dev/networking/pkg/client/injection/client"
 	sksinformer "knative.dev/networking/pkg/client/injection/informers/networking/v1alpha1/serverlessservice"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
@@ -149,7 +151,8 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 			// need RBAC on Metrics for nothing.
 		},
 		kedaClient: kedaclient.Get(ctx),
-		created:    newCreatedObjects(),
+		created:    newCreatedObjects[*kedav1alpha1.ScaledObject](),
+		createdSKS: newCreatedObjects[*nv1alpha1.ServerlessService](),
 		soLister:   soInformer.Lister(),
 		hpaLister:  hpaInformer.Lister(),
 		workloads: workloads{

@@ -20,49 +20,51 @@ import (
 	"sync"
 	"time"
 
-	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 )
 
-// createdMemory is how long a ScaledObject this controller created stands in
-// for the informer's copy while the informer has not shown it yet.
+// createdMemory is how long an object this controller created stands in for
+// the informer's copy while the informer has not shown it yet.
 const createdMemory = 30 * time.Second
 
-// createdObjects remembers the ScaledObjects this controller created until
-// its informer shows them. When many revisions converge at once the
-// ScaledObject informer lagged its creates by 5 to 8 s (1,000 revisions on 2
-// cores), while KEDA's HPA, on another connection, was seen sooner: the HPA's
-// event reconciled the PA, its lister had no ScaledObject, and the create was
-// sent again, through KEDA's webhook, to fail with AlreadyExists and be read
-// back (266 of 1,000 revisions). A remembered object is used instead.
-type createdObjects struct {
+// createdObjects remembers the objects of one kind (ScaledObjects,
+// ServerlessServices) this controller created until its informer shows
+// them. When many revisions converge at once the ScaledObject informer
+// lagged its creates by 5 to 8 s (1,000 revisions on 2 cores), while KEDA's
+// HPA, on another connection, was seen sooner: the HPA's event reconciled
+// the PA, its lister had no ScaledObject, and the create was sent again,
+// through KEDA's webhook, to fail with AlreadyExists and be read back (266
+// of 1,000 revisions). The SKS informer lags likewise (3 of 1,000 SKS
+// creates repeated, each costing a requeue and a second status write). A
+// remembered object is used instead.
+type createdObjects[T metav1.Object] struct {
 	mu sync.Mutex
-	m  map[types.NamespacedName]created
+	m  map[types.NamespacedName]created[T]
 }
 
-type created struct {
-	so *kedav1alpha1.ScaledObject
-	at time.Time
+type created[T metav1.Object] struct {
+	obj T
+	at  time.Time
 }
 
-func newCreatedObjects() *createdObjects {
-	return &createdObjects{m: map[types.NamespacedName]created{}}
+func newCreatedObjects[T metav1.Object]() *createdObjects[T] {
+	return &createdObjects[T]{m: map[types.NamespacedName]created[T]{}}
 }
 
-// add remembers so, just created.
-func (c *createdObjects) add(so *kedav1alpha1.ScaledObject, now time.Time) {
+// add remembers obj, just created.
+func (c *createdObjects[T]) add(obj T, now time.Time) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m[types.NamespacedName{Namespace: so.Namespace, Name: so.Name}] = created{so: so, at: now}
+	c.m[types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}] = created[T]{obj: obj, at: now}
 }
 
-// seen forgets the ScaledObject the informer now shows.
-func (c *createdObjects) seen(ns, name string) {
+// seen forgets the object the informer now shows.
+func (c *createdObjects[T]) seen(ns, name string) {
 	if c == nil {
 		return
 	}
@@ -71,22 +73,23 @@ func (c *createdObjects) seen(ns, name string) {
 	delete(c.m, types.NamespacedName{Namespace: ns, Name: name})
 }
 
-// lookup returns the ScaledObject named name that this controller created
-// for pa less than createdMemory ago and the informer does not show yet.
-func (c *createdObjects) lookup(pa *autoscalingv1alpha1.PodAutoscaler, name string, now time.Time) *kedav1alpha1.ScaledObject {
+// lookup returns the object named name that this controller created for pa
+// less than createdMemory ago and the informer does not show yet.
+func (c *createdObjects[T]) lookup(pa *autoscalingv1alpha1.PodAutoscaler, name string, now time.Time) (T, bool) {
+	var none T
 	if c == nil {
-		return nil
+		return none, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := types.NamespacedName{Namespace: pa.Namespace, Name: name}
 	e, ok := c.m[key]
 	if !ok {
-		return nil
+		return none, false
 	}
-	if now.Sub(e.at) >= createdMemory || !metav1.IsControlledBy(e.so, pa) {
+	if now.Sub(e.at) >= createdMemory || !metav1.IsControlledBy(e.obj, pa) {
 		delete(c.m, key)
-		return nil
+		return none, false
 	}
-	return e.so
+	return e.obj, true
 }

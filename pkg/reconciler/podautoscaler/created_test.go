@@ -17,10 +17,15 @@ limitations under the License.
 package podautoscaler
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	fakenetworkingclient "knative.dev/networking/pkg/client/injection/client/fake"
 	rtesting "knative.dev/pkg/reconciler/testing"
 
 	fakekedaclient "github.com/serving-keda/serving-keda/pkg/client/injection/client/fake"
@@ -38,7 +43,7 @@ func TestCreatedScaledObjectNotCreatedAgain(t *testing.T) {
 	ls := NewListers([]runtime.Object{deployment(), pa(), sks()})
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	r := newTestReconciler(ctx, &ls)
-	r.created = newCreatedObjects()
+	r.created = newCreatedObjects[*kedav1alpha1.ScaledObject]()
 	r.clock = func() time.Time { return now }
 	creates := func() int {
 		n := 0
@@ -68,5 +73,65 @@ func TestCreatedScaledObjectNotCreatedAgain(t *testing.T) {
 	r.created.seen(testNamespace, testRevision)
 	if len(r.created.m) != 0 {
 		t.Errorf("remembered after the informer showed it: %v", r.created.m)
+	}
+}
+
+// TestCreatedSKSNotCreatedAgain: the same for the ServerlessService, whose
+// informer lags likewise: a reconcile before the informer shows the SKS
+// the previous one created does not create it again (which failed with
+// AlreadyExists, requeued and wrote the PA's status twice); a change of
+// mode is not hidden by the remembered copy; after createdMemory the
+// informer is believed.
+func TestCreatedSKSNotCreatedAgain(t *testing.T) {
+	ctx, _ := rtesting.SetupFakeContext(t, withSelector)
+	ctx = config.ToContext(ctx, testConfig(nil))
+	ls := NewListers([]runtime.Object{deployment(), pa()})
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	r := newTestReconciler(ctx, &ls)
+	r.createdSKS = newCreatedObjects[*nv1alpha1.ServerlessService]()
+	r.clock = func() time.Time { return now }
+	creates := func() int {
+		n := 0
+		for _, a := range fakenetworkingclient.Get(ctx).Actions() {
+			if a.Matches("create", "serverlessservices") {
+				n++
+			}
+		}
+		return n
+	}
+	serve := func() error { return r.reconcileSKSStatus(ctx, pa(), nv1alpha1.SKSOperationModeServe, nil, nil) }
+
+	for i, at := range []time.Duration{0, time.Second, 5 * time.Second} {
+		now = now.Add(at)
+		if err := serve(); err != nil {
+			t.Fatalf("reconcile %d: %v", i+1, err)
+		}
+		if got := creates(); got != 1 {
+			t.Fatalf("reconcile %d: %d SKS creates, want 1", i+1, got)
+		}
+	}
+	// Proxy now: the remembered Serve copy does not answer for it; Serving's
+	// ReconcileSKS runs (and, the informer still lagging, tries the create).
+	_ = r.reconcileSKSStatus(ctx, pa(), nv1alpha1.SKSOperationModeProxy, nil, nil)
+	if got := creates(); got != 2 {
+		t.Errorf("mode changed: %d SKS creates, want 2", got)
+	}
+	// The informer never showed it, long after: created again.
+	now = now.Add(createdMemory)
+	_ = serve()
+	if got := creates(); got != 3 {
+		t.Errorf("after createdMemory: %d creates, want 3", got)
+	}
+	// Seen by the informer: forgotten.
+	sks, err := fakenetworkingclient.Get(ctx).NetworkingV1alpha1().ServerlessServices(testNamespace).Get(context.Background(), testRevision, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ls.IndexerFor(sks).Add(sks); err != nil {
+		t.Fatal(err)
+	}
+	_ = serve()
+	if len(r.createdSKS.m) != 0 {
+		t.Errorf("remembered after the informer showed it: %v", r.createdSKS.m)
 	}
 }

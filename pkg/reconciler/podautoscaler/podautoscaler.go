@@ -46,6 +46,7 @@ import (
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	pareconciler "knative.dev/serving/pkg/client/injection/reconciler/autoscaling/v1alpha1/podautoscaler"
 	areconciler "knative.dev/serving/pkg/reconciler/autoscaling"
+	anames "knative.dev/serving/pkg/reconciler/autoscaling/resources/names"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
 	"github.com/serving-keda/serving-keda/pkg/scaletozero"
@@ -89,9 +90,10 @@ type Reconciler struct {
 	soLister   kedalisters.ScaledObjectLister
 	hpaLister  autoscalingv2listers.HorizontalPodAutoscalerLister
 	workloads  workloads
-	// created stands in for the informer's copy of a ScaledObject just
-	// created (nil: the informer only).
-	created *createdObjects
+	// created and createdSKS stand in for the informers' copies of a
+	// ScaledObject and an SKS just created (nil: the informers only).
+	created    *createdObjects[*kedav1alpha1.ScaledObject]
+	createdSKS *createdObjects[*nv1alpha1.ServerlessService]
 
 	// zero is the activators' demand (nil: none known), for revisions that
 	// scale to zero through the activator.
@@ -367,7 +369,7 @@ func (r *Reconciler) markInitialized(ctx context.Context, pa *autoscalingv1alpha
 // as it is).
 func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler,
 	mode nv1alpha1.ServerlessServiceOperationMode, actual, desired *int32) error {
-	sks, err := r.ReconcileSKS(ctx, pa, mode, 0) // 0: every activator, when in Proxy mode
+	sks, err := r.reconcileSKS(ctx, pa, mode)
 	if apierrs.IsAlreadyExists(err) {
 		// Created meanwhile and not in the informer yet (it lags after a
 		// broken watch): look again shortly, without a failure event.
@@ -389,6 +391,29 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 		pa.Status.DesiredScale = desired
 	}
 	return nil
+}
+
+// reconcileSKS is Serving's ReconcileSKS, which reads the SKS from the
+// informer, with an SKS this controller created a moment ago standing in
+// while the informer does not show it yet (createdObjects), unless mode
+// changed since.
+func (r *Reconciler) reconcileSKS(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler,
+	mode nv1alpha1.ServerlessServiceOperationMode) (*nv1alpha1.ServerlessService, error) {
+	name := anames.SKS(pa.Name)
+	_, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(name)
+	switch {
+	case err == nil:
+		r.createdSKS.seen(pa.Namespace, name)
+	case apierrs.IsNotFound(err):
+		if c, ok := r.createdSKS.lookup(pa, name, r.now()); ok && c.Spec.Mode == mode {
+			return c, nil
+		}
+	}
+	sks, rerr := r.ReconcileSKS(ctx, pa, mode, 0) // 0: every activator, when in Proxy mode
+	if rerr == nil && apierrs.IsNotFound(err) {
+		r.createdSKS.add(sks, r.now())
+	}
+	return sks, rerr
 }
 
 // hasReadyPod reports whether pa's Deployment has a ready pod.

@@ -47,7 +47,7 @@ func (r *Reconciler) reconcileScaledObject(ctx context.Context, pa *autoscalingv
 		r.created.seen(pa.Namespace, desired.Name)
 	case apierrs.IsNotFound(err):
 		// Created here a moment ago, not in the informer yet (createdObjects).
-		if c := r.created.lookup(pa, desired.Name, r.now()); c != nil {
+		if c, ok := r.created.lookup(pa, desired.Name, r.now()); ok {
 			so, err = c, nil
 		}
 	}
