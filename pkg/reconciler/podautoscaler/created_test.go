@@ -24,6 +24,7 @@ import (
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	clientgotesting "k8s.io/client-go/testing"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	fakenetworkingclient "knative.dev/networking/pkg/client/injection/client/fake"
 	rtesting "knative.dev/pkg/reconciler/testing"
@@ -45,15 +46,7 @@ func TestCreatedScaledObjectNotCreatedAgain(t *testing.T) {
 	r := newTestReconciler(ctx, &ls)
 	r.created = newCreatedObjects[*kedav1alpha1.ScaledObject]()
 	r.clock = func() time.Time { return now }
-	creates := func() int {
-		n := 0
-		for _, a := range fakekedaclient.Get(ctx).Actions() {
-			if a.Matches("create", "scaledobjects") {
-				n++
-			}
-		}
-		return n
-	}
+	creates := func() int { return countCreates(fakekedaclient.Get(ctx).Actions(), "scaledobjects") }
 
 	for i, at := range []time.Duration{0, time.Second, 5 * time.Second} {
 		now = now.Add(at)
@@ -90,15 +83,7 @@ func TestCreatedSKSNotCreatedAgain(t *testing.T) {
 	r := newTestReconciler(ctx, &ls)
 	r.createdSKS = newCreatedObjects[*nv1alpha1.ServerlessService]()
 	r.clock = func() time.Time { return now }
-	creates := func() int {
-		n := 0
-		for _, a := range fakenetworkingclient.Get(ctx).Actions() {
-			if a.Matches("create", "serverlessservices") {
-				n++
-			}
-		}
-		return n
-	}
+	creates := func() int { return countCreates(fakenetworkingclient.Get(ctx).Actions(), "serverlessservices") }
 	serve := func() error { return r.reconcileSKSStatus(ctx, pa(), nv1alpha1.SKSOperationModeServe, nil, nil) }
 
 	for i, at := range []time.Duration{0, time.Second, 5 * time.Second} {
@@ -134,4 +119,15 @@ func TestCreatedSKSNotCreatedAgain(t *testing.T) {
 	if len(r.createdSKS.m) != 0 {
 		t.Errorf("remembered after the informer showed it: %v", r.createdSKS.m)
 	}
+}
+
+// countCreates is how many of actions create resource.
+func countCreates(actions []clientgotesting.Action, resource string) int {
+	n := 0
+	for _, a := range actions {
+		if a.Matches("create", resource) {
+			n++
+		}
+	}
+	return n
 }
