@@ -138,12 +138,87 @@ func TestCPUScaleToZero(t *testing.T) {
 	if cluster.InOwnNetNamespace(t) {
 		return
 	}
+	r := wakeCPURevision(t, "cpuzero", nil)
+
+	// A request every second for longer than the stable window and KEDA's
+	// cooldown together: it stays up.
+	trickle(t, r.in, 25*time.Second)
+	r.replicas.CheckBounds(t, r.mark, 1, 3)
+	if v := r.replicas.Values(); len(v) == 0 || v[len(v)-1] == 0 {
+		t.Errorf("replicas went %v during a trickle of requests; want the revision kept up", v)
+	}
+	t.Logf("requests: %s", r.in.routed())
+
+	// Idle again: back to zero.
+	t0 := time.Now()
+	waitReplicas(t, r.e, r.ns, r.dep, 0, 3*time.Minute)
+	t.Logf("back at zero %v after the last request", time.Since(t0).Round(100*time.Millisecond))
+}
+
+// TestCPUScaleToZeroServed is TestCPUScaleToZero's revision with
+// target-burst-capacity "0": once its pod is ready the activator leaves
+// its path (SKS in Serve mode, its public Endpoints its pod's), so the
+// requests of the trickle reach the pod straight, the activator sees none
+// of them, and only the pod's queue-proxy stats, through Serving's
+// decider, say the revision has requests. It stays up for the whole
+// trickle (25 s: more than the stable window, 6 s, the idle hold, 6 s, and
+// KEDA's cooldown, 5 s, together), at 1 pod from the trickle's start on,
+// with every request of the trickle sent straight to the pod (the
+// revision judged idle would go back behind the activator, to Proxy
+// mode); once the requests stop it goes to zero.
+func TestCPUScaleToZeroServed(t *testing.T) {
+	if cluster.InOwnNetNamespace(t) {
+		return
+	}
+	r := wakeCPURevision(t, "cpuserved", map[string]string{autoscaling.TargetBurstCapacityKey: "0"})
+
+	// Awake: the ingress routes straight to the pod.
+	harness.Eventually(t, time.Minute, "the public Service of "+r.revision+" routing straight to its pods", func() (bool, string) {
+		return r.in.toPods(), r.in.addresses()
+	})
+	mark := r.replicas.Mark()
+	proxied0, direct0 := r.in.counts()
+	n := trickle(t, r.in, 25*time.Second)
+	proxied, direct := r.in.counts()
+	r.replicas.CheckBounds(t, mark, 1, 3)
+	if v := r.replicas.Values(); len(v) == 0 || v[len(v)-1] == 0 {
+		t.Errorf("replicas went %v during a trickle of requests; want the revision kept up", v)
+	}
+	if proxied-proxied0 != 0 || direct-direct0 != n {
+		t.Errorf("the trickle's %d requests: %d through the activator, %d straight to the pods; want all %d straight to the pods (the revision kept in Serve mode)",
+			n, proxied-proxied0, direct-direct0, n)
+	}
+	t.Logf("requests: %s", r.in.routed())
+
+	// Idle again: back to zero.
+	t0 := time.Now()
+	waitReplicas(t, r.e, r.ns, r.dep, 0, 3*time.Minute)
+	t.Logf("back at zero %v after the last request", time.Since(t0).Round(100*time.Millisecond))
+}
+
+// cpuRevision is a woken cpu revision of wakeCPURevision.
+type cpuRevision struct {
+	e                 *harness.Env
+	ns, revision, dep string
+	replicas          *harness.ReplicaHistory
+	// mark is the replica history's position before the wake.
+	mark int
+	in   *ingress
+}
+
+// wakeCPURevision creates ksvc name on metric cpu (target 50%, its
+// container requesting 100m cpu and using 10m), min-scale 0, max-scale 3,
+// KEDA's polling interval 1 s and cooldown 5 s, and the annotations
+// extra; checks its ScaledObject (minReplicaCount 0, a cpu trigger and
+// the knative-requests trigger); waits until it is at zero with the
+// activator in its path (PA Active False NoTraffic); then sends one request
+// as an ingress routes it (to the activator), which must wake it and be
+// answered 200 by its pod, and waits for the PA to be Active.
+func wakeCPURevision(t *testing.T, name string, extra map[string]string) cpuRevision {
+	t.Helper()
 	e, ns, scalerAddress := startRequests(t, true)
 	ctx := context.Background()
-	const (
-		name     = "cpuzero"
-		revision = name + "-00001"
-	)
+	revision := name + "-00001"
 	dep := revision + "-deployment"
 	if err := e.Cluster.SetKwokUsage(ctx, ns, map[string]cluster.Usage{
 		"user-container": {CPU: resource.MustParse("10m"), Memory: resource.MustParse("10Mi")},
@@ -157,6 +232,9 @@ func TestCPUScaleToZero(t *testing.T) {
 		autoscaling.MaxScaleAnnotationKey:      "3",
 		translate.PollingIntervalAnnotationKey: "1",
 		translate.CooldownPeriodAnnotationKey:  "5",
+	}
+	for k, v := range extra {
+		anns[k] = v
 	}
 	ksvc := harness.KnativeService(ns, name, anns)
 	ksvc.Spec.Template.Spec.Containers[0].Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}
@@ -195,26 +273,23 @@ func TestCPUScaleToZero(t *testing.T) {
 	}
 	t.Logf("request to the revision at zero answered 200 by %s after %v", ip, took.Round(10*time.Millisecond))
 	e.PACondition(t, ns, revision, "Active", harness.ControllerTimeout, (*apis.Condition).IsTrue)
+	return cpuRevision{e: e, ns: ns, revision: revision, dep: dep, replicas: replicas, mark: mark, in: in}
+}
 
-	// A request every second for longer than the stable window and KEDA's
-	// cooldown together: it stays up.
-	trickle := 25 * time.Second
-	for end := time.Now().Add(trickle); time.Now().Before(end); time.Sleep(time.Second) {
-		code, body, err := in.get(ctx, hc)
+// trickle sends a request every second for d, as in routes it, each of
+// which must be answered 200 by a pod, and returns how many it sent.
+func trickle(t *testing.T, in *ingress, d time.Duration) int {
+	t.Helper()
+	hc := &http.Client{Timeout: 3 * time.Minute}
+	n := 0
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(time.Second) {
+		code, body, err := in.get(context.Background(), hc)
+		n++
 		if err != nil || code != http.StatusOK || !strings.HasPrefix(body, "hello from ") {
 			t.Errorf("request during the trickle: %d %q %v; want 200", code, body, err)
 		}
 	}
-	replicas.CheckBounds(t, mark, 1, 3)
-	if v := replicas.Values(); len(v) == 0 || v[len(v)-1] == 0 {
-		t.Errorf("replicas went %v during a trickle of requests; want the revision kept up", v)
-	}
-	t.Logf("requests: %s", in.routed())
-
-	// Idle again: back to zero.
-	t0 = time.Now()
-	waitReplicas(t, e, ns, dep, 0, 3*time.Minute)
-	t.Logf("back at zero %v after the last request", time.Since(t0).Round(100*time.Millisecond))
+	return n
 }
 
 // TestConcurrencyBesidePrometheus: a revision on concurrency (target 2,
@@ -557,6 +632,33 @@ func (in *ingress) getAt(ctx context.Context, hc *http.Client) (addr string, cod
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return addr, resp.StatusCode, string(b), err
+}
+
+// counts is how many requests went to the activator and to the pods.
+func (in *ingress) counts() (proxied, direct int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.proxied, in.direct
+}
+
+// toPods says whether the public Service routes straight to the pods now:
+// it has addresses, none of them the activator's.
+func (in *ingress) toPods() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, a := range in.addrs {
+		if strings.HasPrefix(a, cluster.ActivatorAddr+":") {
+			return false
+		}
+	}
+	return len(in.addrs) > 0
+}
+
+// addresses is the public Service's addresses now, for messages.
+func (in *ingress) addresses() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return fmt.Sprintf("addresses %v", in.addrs)
 }
 
 // routed says how many requests went to the activator and to the pods.
