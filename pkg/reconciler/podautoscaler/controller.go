@@ -153,6 +153,7 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		kedaClient: kedaclient.Get(ctx),
 		created:    newCreatedObjects[*kedav1alpha1.ScaledObject](),
 		createdSKS: newCreatedObjects[*nv1alpha1.ServerlessService](),
+		kedaHPAs:   &lastSeen{},
 		soLister:   soInformer.Lister(),
 		hpaLister:  hpaInformer.Lister(),
 		workloads: workloads{
@@ -206,6 +207,10 @@ func newController(ctx context.Context, cmw configmap.Watcher, ready *Readiness)
 		deployment: deploymentInformer, limitRange: limitRangeInformer,
 	}
 	wakeOnChanges(impl, inf, classes.reconciles)
+	// KEDA's HPA creates, any revision's: KEDA at work (deferFirstStatus).
+	hpaInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(interface{}) { r.kedaHPAs.mark(r.now()) },
+	})
 	notifyOnHoldChanges(inf, classes.reconciles, zero.Notify)
 	syncRequestSignal(inf, classes.reconciles, func(key types.NamespacedName) { zero.Sync(ctx, key) })
 	return impl

@@ -18,6 +18,7 @@ package podautoscaler
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
@@ -47,9 +48,10 @@ import (
 // been written, and that only waits for KEDA's HPA of a ScaledObject that
 // this controller made and that KEDA has not reported on yet, keeps its
 // status unwritten for up to FirstStatusGrace after the ScaledObject's
-// creation: the HPA's and the ScaledObject's informer events wake it, and its
-// first status is the one that carries the HPA's scale. After the grace
-// (KEDA slow or not running), the waiting status is written as before.
+// creation, or up to FirstStatusBusyGrace while KEDA is seen creating other
+// revisions' HPAs: the HPA's and the ScaledObject's informer events wake it,
+// and its first status is the one that carries the HPA's scale. After the
+// grace (KEDA slow or not running), the waiting status is written as before.
 
 // FirstStatusGrace is how long after creating a revision's ScaledObject the
 // PA's first status may wait for KEDA's HPA. At 3,000 new revisions at once
@@ -58,6 +60,35 @@ import (
 // median and 11.3 s at most; with 10 s, a fifth of the PAs wrote the waiting
 // status first.
 const FirstStatusGrace = 20 * time.Second
+
+// FirstStatusBusyGrace is how long the first status may wait while KEDA is
+// at work: it created an HPA for another revision less than kedaAtWork ago.
+// KEDA then works through a backlog, and this revision's HPA is queued
+// behind it: at 3,000 new revisions at once on 2 cores, where the API server
+// took 35 s for the benchmark's own PA creates, KEDA's part took longer
+// than FirstStatusGrace for 1,855 revisions, each of which wrote its status
+// twice (3.62 writes per PA). A KEDA that created no HPA for kedaAtWork is
+// not waited for past FirstStatusGrace.
+const FirstStatusBusyGrace = 2 * time.Minute
+
+// kedaAtWork is how recent KEDA's last HPA create must be for KEDA to count
+// as at work, and how often a first status waiting past FirstStatusGrace
+// looks again whether it still is (the HPA's event wakes it sooner).
+const kedaAtWork = 10 * time.Second
+
+// lastSeen is when something was last seen (zero: never).
+type lastSeen struct{ at atomic.Int64 }
+
+func (l *lastSeen) mark(t time.Time) { l.at.Store(t.UnixNano()) }
+
+// within reports whether it was seen less than d before now.
+func (l *lastSeen) within(now time.Time, d time.Duration) bool {
+	if l == nil {
+		return false
+	}
+	at := l.at.Load()
+	return at != 0 && now.Sub(time.Unix(0, at)) < d
+}
 
 // deferStatusKey is the context key of a reconcile's *statusDeferral.
 type deferStatusKey struct{}
@@ -96,9 +127,15 @@ func (r *Reconciler) deferFirstStatus(ctx context.Context, pa *autoscalingv1alph
 		mirroredConditions(so.Status.Conditions) != [4]kedav1alpha1.Condition{} {
 		return nil
 	}
-	left := FirstStatusGrace - r.now().Sub(so.CreationTimestamp.Time)
+	age := r.now().Sub(so.CreationTimestamp.Time)
+	left := FirstStatusGrace - age
 	if left <= 0 {
-		return nil
+		// Past the grace, only while KEDA is at work, looking again every
+		// kedaAtWork whether it still is.
+		if age >= FirstStatusBusyGrace || !r.kedaHPAs.within(r.now(), kedaAtWork) {
+			return nil
+		}
+		left = min(kedaAtWork, FirstStatusBusyGrace-age)
 	}
 	if !deferStatus(ctx) {
 		return nil

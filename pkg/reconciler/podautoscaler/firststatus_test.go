@@ -44,7 +44,7 @@ func TestDeferFirstStatusRequeue(t *testing.T) {
 		{"a reconcile that cannot skip its status write", created.Add(time.Second), context.Background(), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &Reconciler{clock: func() time.Time { return tc.now }}
+			r := &Reconciler{clock: func() time.Time { return tc.now }, kedaHPAs: &lastSeen{}}
 			err := r.deferFirstStatus(tc.ctx, waiting.DeepCopy(), so)
 			requeue, after := controller.IsRequeueKey(err)
 			switch {
@@ -64,5 +64,50 @@ func TestDeferFirstStatusRequeue(t *testing.T) {
 	r := &Reconciler{clock: func() time.Time { return created }}
 	if err := r.deferFirstStatus(ctx, waiting.DeepCopy(), scaledObject(waiting, withSOCreated(time.Time{}))); err != nil || statusDeferred(ctx) {
 		t.Errorf("deferFirstStatus() without a creation time = %v, skipped %v; want nil, false", err, statusDeferred(ctx))
+	}
+}
+
+// TestDeferFirstStatusWhileKEDAAtWork: past FirstStatusGrace a first status
+// still waits while KEDA created another revision's HPA less than 10 s ago
+// (a backlog its HPA is queued in), looking again every 10 s, and never
+// past FirstStatusBusyGrace (2 minutes) after the ScaledObject's creation.
+func TestDeferFirstStatusWhileKEDAAtWork(t *testing.T) {
+	created := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	waiting := pa(withGeneration(1), withActivating(ReasonWaitingForHPA, "waiting"))
+	so := scaledObject(waiting, withSOCreated(created))
+
+	for _, tc := range []struct {
+		name    string
+		age     time.Duration // since the ScaledObject's creation
+		lastHPA time.Duration // KEDA's last HPA create, before now (0: never)
+		after   time.Duration // 0: the status is written now
+	}{
+		{"in the grace, KEDA idle", 5 * time.Second, 0, 15 * time.Second},
+		{"grace over, KEDA created an HPA 3s ago", 20 * time.Second, 3 * time.Second, 10 * time.Second},
+		{"a minute on, KEDA still at work", time.Minute, time.Second, 10 * time.Second},
+		{"grace over, KEDA's last HPA 11s ago", 25 * time.Second, 11 * time.Second, 0},
+		{"grace over, KEDA never seen at work", 25 * time.Second, 0, 0},
+		{"5s before the busy grace ends", 115 * time.Second, time.Second, 5 * time.Second},
+		{"busy grace over, KEDA at work", 2 * time.Minute, time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := created.Add(tc.age)
+			r := &Reconciler{clock: func() time.Time { return now }, kedaHPAs: &lastSeen{}}
+			if tc.lastHPA != 0 {
+				r.kedaHPAs.mark(now.Add(-tc.lastHPA))
+			}
+			ctx := withStatusDeferral(context.Background())
+			err := r.deferFirstStatus(ctx, waiting.DeepCopy(), so)
+			requeue, after := controller.IsRequeueKey(err)
+			switch {
+			case tc.after == 0 && err != nil:
+				t.Errorf("deferFirstStatus() = %v, want nil (status written now)", err)
+			case tc.after != 0 && (!requeue || after != tc.after):
+				t.Errorf("deferFirstStatus() = %v, want a requeue after %v", err, tc.after)
+			}
+			if deferred := statusDeferred(ctx); deferred != (tc.after != 0) {
+				t.Errorf("status write skipped = %v, want %v", deferred, tc.after != 0)
+			}
+		})
 	}
 }

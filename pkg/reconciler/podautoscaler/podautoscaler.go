@@ -94,6 +94,9 @@ type Reconciler struct {
 	// ScaledObject and an SKS just created (nil: the informers only).
 	created    *createdObjects[*kedav1alpha1.ScaledObject]
 	createdSKS *createdObjects[*nv1alpha1.ServerlessService]
+	// kedaHPAs is when an HPA of KEDA's was last seen created (nil: never):
+	// KEDA at work lets a first status wait longer (FirstStatusBusyGrace).
+	kedaHPAs *lastSeen
 
 	// zero is the activators' demand (nil: none known), for revisions that
 	// scale to zero through the activator.
