@@ -18,8 +18,10 @@ package podautoscaler
 
 import (
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"unique"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
@@ -153,7 +155,14 @@ func TestTrimScaledObject(t *testing.T) {
 
 func TestSlimMetaSharesStrings(t *testing.T) {
 	// Two objects decoded apart carry equal strings in separate memory:
-	// strings.Repeat makes such copies.
+	// strings.Repeat makes such copies. unique keeps a canonical string only
+	// while a handle to it lives, and intern keeps none: a GC between the
+	// two objects would give them separate canonical copies (it did once,
+	// in CI). The test holds a handle to check the interning itself; how
+	// much sharing outlives the GCs of a running controller is not shown
+	// here.
+	pin := unique.Make("vvv")
+	defer runtime.KeepAlive(pin)
 	a, b := pa(withAnnotations(customMetric)), pa(withAnnotations(customMetric))
 	a.ManagedFields = managed
 	a.Labels = map[string]string{strings.Repeat("k", 3): strings.Repeat("v", 3)}
