@@ -20,7 +20,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"knative.dev/pkg/ptr"
@@ -99,14 +98,7 @@ func TestRequestMetric(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := pa(tc.anns)
-			got, err := ScaledObject(Input{PA: p, Config: testConfig(t, nil, on), Workload: testWorkload()})
-			if err != nil {
-				t.Fatalf("ScaledObject() = %v", err)
-			}
-			if diff := cmp.Diff(want(p, tc.want...), got); diff != "" {
-				t.Errorf("ScaledObject() (-want, +got):\n%s", diff)
-			}
-			acceptedByKEDA(t, got)
+			translatesTo(t, p, testConfig(t, nil, on), tc.want...)
 		})
 	}
 }

@@ -432,14 +432,7 @@ func TestScaledObject(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := pa(tc.anns)
-			got, err := ScaledObject(Input{PA: p, Config: testConfig(t, tc.autoscaler, tc.keda), Workload: testWorkload()})
-			if err != nil {
-				t.Fatalf("ScaledObject() = %v", err)
-			}
-			if diff := cmp.Diff(want(p, tc.want...), got); diff != "" {
-				t.Errorf("ScaledObject() (-want, +got):\n%s", diff)
-			}
-			acceptedByKEDA(t, got)
+			translatesTo(t, p, testConfig(t, tc.autoscaler, tc.keda), tc.want...)
 		})
 	}
 }
@@ -450,6 +443,20 @@ func TestScaledObject(t *testing.T) {
 // does not reuse the translation's own calls into KEDA's helpers: it also
 // reads the workload's requests and checks names, scaling modifiers and
 // clashes, so it fails when the translation lets through what KEDA refuses.
+// translatesTo fails t unless p, with cfg, translates to want(p, mutate...),
+// which KEDA's webhook accepts.
+func translatesTo(t *testing.T, p *autoscalingv1alpha1.PodAutoscaler, cfg *config.Config, mutate ...func(*kedav1alpha1.ScaledObject)) {
+	t.Helper()
+	got, err := ScaledObject(Input{PA: p, Config: cfg, Workload: testWorkload()})
+	if err != nil {
+		t.Fatalf("ScaledObject() = %v", err)
+	}
+	if diff := cmp.Diff(want(p, mutate...), got); diff != "" {
+		t.Errorf("ScaledObject() (-want, +got):\n%s", diff)
+	}
+	acceptedByKEDA(t, got)
+}
+
 func acceptedByKEDA(t testing.TB, so *kedav1alpha1.ScaledObject) {
 	t.Helper()
 	if err := kedaAdmission(t, testDeployment())(so); err != nil {

@@ -20,7 +20,6 @@ import (
 	"maps"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"knative.dev/pkg/ptr"
@@ -126,14 +125,7 @@ func TestScaleToZero(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := pa(tc.anns)
 			p.Spec.ContainerConcurrency = tc.cc
-			got, err := ScaledObject(Input{PA: p, Config: testConfig(t, tc.autoscaler, tc.keda), Workload: testWorkload()})
-			if err != nil {
-				t.Fatalf("ScaledObject() = %v", err)
-			}
-			if diff := cmp.Diff(want(p, tc.want...), got); diff != "" {
-				t.Errorf("ScaledObject() (-want, +got):\n%s", diff)
-			}
-			acceptedByKEDA(t, got)
+			translatesTo(t, p, testConfig(t, tc.autoscaler, tc.keda), tc.want...)
 		})
 	}
 }
