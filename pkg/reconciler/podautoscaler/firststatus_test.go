@@ -45,17 +45,7 @@ func TestDeferFirstStatusRequeue(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &Reconciler{clock: func() time.Time { return tc.now }, kedaHPAs: &lastSeen{}}
-			err := r.deferFirstStatus(tc.ctx, waiting.DeepCopy(), so)
-			requeue, after := controller.IsRequeueKey(err)
-			switch {
-			case tc.after == 0 && err != nil:
-				t.Errorf("deferFirstStatus() = %v, want nil (status written now)", err)
-			case tc.after != 0 && (!requeue || after != tc.after):
-				t.Errorf("deferFirstStatus() = %v, want a requeue after %v", err, tc.after)
-			}
-			if deferred := statusDeferred(tc.ctx); deferred != (tc.after != 0) {
-				t.Errorf("status write skipped = %v, want %v", deferred, tc.after != 0)
-			}
+			checkDeferral(t, tc.ctx, r.deferFirstStatus(tc.ctx, waiting.DeepCopy(), so), tc.after)
 		})
 	}
 
@@ -97,17 +87,24 @@ func TestDeferFirstStatusWhileKEDAAtWork(t *testing.T) {
 				r.kedaHPAs.mark(now.Add(-tc.lastHPA))
 			}
 			ctx := withStatusDeferral(context.Background())
-			err := r.deferFirstStatus(ctx, waiting.DeepCopy(), so)
-			requeue, after := controller.IsRequeueKey(err)
-			switch {
-			case tc.after == 0 && err != nil:
-				t.Errorf("deferFirstStatus() = %v, want nil (status written now)", err)
-			case tc.after != 0 && (!requeue || after != tc.after):
-				t.Errorf("deferFirstStatus() = %v, want a requeue after %v", err, tc.after)
-			}
-			if deferred := statusDeferred(ctx); deferred != (tc.after != 0) {
-				t.Errorf("status write skipped = %v, want %v", deferred, tc.after != 0)
-			}
+			checkDeferral(t, ctx, r.deferFirstStatus(ctx, waiting.DeepCopy(), so), tc.after)
 		})
+	}
+}
+
+// checkDeferral fails t unless deferFirstStatus's err and its reconcile's
+// ctx say: status written now (want 0), or skipped and looked at again
+// after want.
+func checkDeferral(t *testing.T, ctx context.Context, err error, want time.Duration) {
+	t.Helper()
+	requeue, after := controller.IsRequeueKey(err)
+	switch {
+	case want == 0 && err != nil:
+		t.Errorf("deferFirstStatus() = %v, want nil (status written now)", err)
+	case want != 0 && (!requeue || after != want):
+		t.Errorf("deferFirstStatus() = %v, want a requeue after %v", err, want)
+	}
+	if deferred := statusDeferred(ctx); deferred != (want != 0) {
+		t.Errorf("status write skipped = %v, want %v", deferred, want != 0)
 	}
 }
