@@ -211,7 +211,7 @@ func run(opts options) (retErr error) {
 		defer close(built)
 		t0 := time.Now()
 		if _, err := harness.ControllerBinary(buildCtx); err == nil {
-			o.logf("autoscaler-keda built (go build ./cmd/autoscaler-keda) in %v", time.Since(t0).Round(100*time.Millisecond))
+			o.logf("autoscaler-keda built (./cmd/autoscaler-keda, as a release builds it) in %v", time.Since(t0).Round(100*time.Millisecond))
 		}
 	}()
 	defer func() {
