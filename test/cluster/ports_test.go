@@ -40,6 +40,20 @@ func TestFreePortsNotEphemeral(t *testing.T) {
 			seen[p] = true
 		}
 	}
+	// At the top of the range the walk wraps to its bottom, never above.
+	ports.Lock()
+	ports.next = ports.hi - 2
+	ports.Unlock()
+	ps, err := freePorts(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p >= below {
+			t.Fatalf("port %d is not below the ephemeral range (from %d)", p, below)
+		}
+	}
+
 	// A port held by someone else is skipped.
 	ports.Lock()
 	next := ports.next // what FreePort tries first
