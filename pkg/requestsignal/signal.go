@@ -96,11 +96,18 @@ type tracked struct {
 	decider scaling.DeciderSpec
 	// activatorAt is the second the activators' share was last recorded.
 	activatorAt time.Time
+	// short is what BurstShort said when onChange was last called.
+	short bool
 }
 
+// OnChange is called for a revision whose decision changed: its desired
+// pod count, or (burstFlipped) whether it falls short of its burst
+// capacity (BurstShort).
+type OnChange func(key types.NamespacedName, burstFlipped bool)
+
 // New starts a Signal until ctx ends, reading the revisions' pods with
-// kube; onChange is called for a revision whose desired scale changed.
-func New(ctx context.Context, kube kubernetes.Interface, onChange func(types.NamespacedName)) *Signal {
+// kube.
+func New(ctx context.Context, kube kubernetes.Interface, onChange OnChange) *Signal {
 	pods := newPodCache(ctx, kube)
 	s := newSignal(ctx, pods.lister, onChange, otel.GetMeterProvider())
 	s.start = pods.start
@@ -109,16 +116,29 @@ func New(ctx context.Context, kube kubernetes.Interface, onChange func(types.Nam
 
 // NewWithPods is New reading the pods from a lister the caller keeps
 // (the cost benchmark's played pods).
-func NewWithPods(ctx context.Context, pods corev1listers.PodLister, onChange func(types.NamespacedName)) *Signal {
+func NewWithPods(ctx context.Context, pods corev1listers.PodLister, onChange OnChange) *Signal {
 	return newSignal(ctx, pods, onChange, otel.GetMeterProvider())
 }
 
-func newSignal(ctx context.Context, pods corev1listers.PodLister, onChange func(types.NamespacedName), mp metric.MeterProvider) *Signal {
+func newSignal(ctx context.Context, pods corev1listers.PodLister, onChange OnChange, mp metric.MeterProvider) *Signal {
 	logger := loggerFrom(ctx)
 	s := &Signal{ctx: ctx, tracked: map[types.NamespacedName]tracked{}, start: func() {}}
 	s.collector = metrics.NewMetricCollector(scraperFactory(pods, mp, s.activatorRead.Load), logger)
 	s.scalers = scaling.NewMultiScaler(ctx.Done(), deciderFactory(pods, s.collector, mp), logger)
-	s.scalers.Watch(onChange)
+	// Serving's multiscaler informs when the desired count changes or the
+	// excess burst capacity changes sign (what the KPA reconciles on).
+	s.scalers.Watch(func(key types.NamespacedName) {
+		short := s.BurstShort(key)
+		s.mu.Lock()
+		t, ok := s.tracked[key]
+		flipped := ok && t.short != short
+		if flipped {
+			t.short = short
+			s.tracked[key] = t
+		}
+		s.mu.Unlock()
+		onChange(key, flipped)
+	})
 	return s
 }
 
@@ -147,7 +167,11 @@ func (s *Signal) Track(pa *autoscalingv1alpha1.PodAutoscaler, cfg *autoscalercon
 	} else if err != nil {
 		return err
 	}
-	s.tracked[key] = tracked{metric: m.Spec, decider: d.Spec, activatorAt: last.activatorAt}
+	short := last.short
+	if !ok {
+		short = s.burstShort(key)
+	}
+	s.tracked[key] = tracked{metric: m.Spec, decider: d.Spec, activatorAt: last.activatorAt, short: short}
 	return nil
 }
 
@@ -189,6 +213,38 @@ func (s *Signal) Desired(key types.NamespacedName) (int32, bool) {
 		return 0, false
 	}
 	return d.Status.DesiredScale, true
+}
+
+// BurstShort reports whether a revision's ready pods, less the requests
+// in flight, cannot take its target-burst-capacity more (the decider's
+// excess burst capacity is negative): the KPA then keeps the activator in
+// the path, which spreads requests over the pods by their capacity and
+// holds what none can take. Before the first decision it is the decider's
+// initial estimate (initial-scale pods, none in flight), as for the KPA;
+// false for a revision not tracked.
+func (s *Signal) BurstShort(key types.NamespacedName) bool {
+	s.mu.Lock()
+	_, ok := s.tracked[key]
+	s.mu.Unlock()
+	return ok && s.burstShort(key)
+}
+
+// AnyBurstShort reports whether some tracked revision was short of its
+// burst capacity when last decided.
+func (s *Signal) AnyBurstShort() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tracked {
+		if t.short {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Signal) burstShort(key types.NamespacedName) bool {
+	d, err := s.scalers.Get(s.ctx, key.Namespace, key.Name)
+	return err == nil && d.Status.ExcessBurstCapacity < 0
 }
 
 // SetActivatorRead says whether the activators' share is read every

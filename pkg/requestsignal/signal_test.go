@@ -66,7 +66,7 @@ func TestDesiredFromActivator(t *testing.T) {
 	defer cancel()
 	changed := make(chan types.NamespacedName, 100)
 	pods := corev1listers.NewPodLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
-	s := newSignal(ctx, pods, func(k types.NamespacedName) { changed <- k }, noop.NewMeterProvider())
+	s := newSignal(ctx, pods, func(k types.NamespacedName, _ bool) { changed <- k }, noop.NewMeterProvider())
 
 	pa := testPA(map[string]string{
 		autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10",
@@ -113,7 +113,7 @@ func TestTrackUnchangedIsFree(t *testing.T) {
 	ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), logtesting.TestLogger(t)))
 	defer cancel()
 	pods := corev1listers.NewPodLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
-	s := newSignal(ctx, pods, func(types.NamespacedName) {}, noop.NewMeterProvider())
+	s := newSignal(ctx, pods, func(types.NamespacedName, bool) {}, noop.NewMeterProvider())
 	anns := map[string]string{autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10", autoscaling.TargetUtilizationPercentageKey: "100"}
 	key := types.NamespacedName{Namespace: "shop", Name: "checkout-00001"}
 	if err := s.Track(testPA(anns), testConfig()); err != nil {
@@ -144,7 +144,7 @@ func TestNoStatsNoDecision(t *testing.T) {
 	ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), logtesting.TestLogger(t)))
 	defer cancel()
 	pods := corev1listers.NewPodLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
-	s := newSignal(ctx, pods, func(types.NamespacedName) {}, noop.NewMeterProvider())
+	s := newSignal(ctx, pods, func(types.NamespacedName, bool) {}, noop.NewMeterProvider())
 	pa := testPA(map[string]string{
 		autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10",
 		autoscaling.TargetUtilizationPercentageKey: "100", autoscaling.WindowAnnotationKey: "6s",
@@ -196,5 +196,76 @@ func TestServedRequests(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("activator read %v: Scrape() = %+v, %v; want %+v", tc.activatorRead, got, err, tc.want)
 		}
+	}
+}
+
+// TestBurstShort: with target-burst-capacity 5 and one pod's capacity of
+// 10 expected (initial-scale 1), a new revision is not short; 25 requests
+// held at the activator, with no ready pod, leave it 0*10-5-25 short, and
+// onChange says the sign flipped, once. Burst capacity 0 is never short,
+// as with the KPA; a revision not tracked is not.
+func TestBurstShort(t *testing.T) {
+	type change struct {
+		key     types.NamespacedName
+		flipped bool
+	}
+	for _, tc := range []struct {
+		tbc       string
+		wantShort bool
+	}{{"5", true}, {"0", false}} {
+		t.Run("target-burst-capacity "+tc.tbc, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), logtesting.TestLogger(t)))
+			defer cancel()
+			changes := make(chan change, 100)
+			pods := corev1listers.NewPodLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
+			s := newSignal(ctx, pods, func(k types.NamespacedName, f bool) { changes <- change{k, f} }, noop.NewMeterProvider())
+			cfg, err := asconfig.NewConfigFromMap(map[string]string{"stable-window": "6s", "target-burst-capacity": tc.tbc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := types.NamespacedName{Namespace: "shop", Name: "checkout-00001"}
+			if err := s.Track(testPA(map[string]string{
+				autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10",
+				autoscaling.TargetUtilizationPercentageKey: "100",
+			}), cfg); err != nil {
+				t.Fatal(err)
+			}
+			if s.BurstShort(key) {
+				t.Error("a new revision with one pod of 10 expected is short of a burst capacity of " + tc.tbc)
+			}
+			if s.BurstShort(types.NamespacedName{Namespace: "shop", Name: "untracked"}) {
+				t.Error("a revision not tracked is short")
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				s.RecordActivator(map[types.NamespacedName]float64{key: 25}, time.Now())
+				if got, ok := s.Desired(key); ok && got == 3 {
+					break
+				} else if time.Now().After(deadline) {
+					t.Fatalf("Desired = %d, %v; want 3 within 10 s", got, ok)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			if got := s.BurstShort(key); got != tc.wantShort {
+				t.Errorf("BurstShort with 25 requests held and no pod = %v, want %v", got, tc.wantShort)
+			}
+			var flips int
+			for len(changes) > 0 {
+				c := <-changes
+				if c.key != key {
+					t.Errorf("onChange(%v), want %v", c.key, key)
+				}
+				if c.flipped {
+					flips++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.wantShort]; flips != want {
+				t.Errorf("onChange said the burst capacity flipped %d times, want %d", flips, want)
+			}
+			s.Forget(key)
+			if s.BurstShort(key) {
+				t.Error("BurstShort after Forget")
+			}
+		})
 	}
 }

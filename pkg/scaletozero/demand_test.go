@@ -644,3 +644,46 @@ func TestServerStopBounded(t *testing.T) {
 		t.Errorf("the stuck call after the hard stop: %v; want an error (cut)", err)
 	}
 }
+
+// TestScraperWake: between health reads (a long HealthPeriod, no revision
+// behind the activator) Wake makes the scraper look again at once, so a
+// revision that just went behind the activator is read every Period from
+// then on, not from the end of the health period.
+func TestScraperWake(t *testing.T) {
+	var reads atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		reads.Add(1)
+		_, _ = io.WriteString(w, activatorMetrics)
+	}))
+	defer srv.Close()
+	var needed atomic.Bool
+	s := &Scraper{
+		Targets:      func(context.Context) ([]Target, error) { return []Target{{URL: srv.URL}}, nil },
+		Needed:       needed.Load,
+		Period:       func() time.Duration { return 50 * time.Millisecond },
+		HealthPeriod: time.Hour,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	waitFor := func(n int32) bool {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if reads.Load() >= n {
+				return true
+			}
+		}
+		return false
+	}
+	if !waitFor(1) {
+		t.Fatal("no first (health) read")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := reads.Load(); got != 1 {
+		t.Fatalf("%d reads within 200ms of a one-hour health period, want 1", got)
+	}
+	needed.Store(true)
+	s.Wake()
+	if !waitFor(4) {
+		t.Errorf("%d reads 5 s after Wake with a revision behind the activator, want reads every 50ms", reads.Load())
+	}
+}

@@ -100,6 +100,14 @@ func (s *Source) Demand(key types.NamespacedName) float64 { return s.scraper.Dem
 // Signal is the state of the activators' demand signal.
 func (s *Source) Signal() Signal { return *s.signal.Load() }
 
+// BurstShort reports whether a revision on Knative's request signal keeps
+// the activator in its path for burst capacity (requestsignal's
+// BurstShort), only while the activators' demand is readable: what the
+// activator holds counts in the revision's signal only then.
+func (s *Source) BurstShort(key types.NamespacedName) bool {
+	return s.Signal().State == SignalReadable && s.requests.BurstShort(key)
+}
+
 // Notify makes KEDA's open streams re-evaluate now: what a hold is
 // computed from changed.
 func (s *Source) Notify() { s.server.Notify() }
@@ -115,7 +123,9 @@ func Start(ctx context.Context, deps Deps) *Source {
 		Targets: src.activatorTargets,
 		Enabled: func() bool { return src.config(ctx).KEDA.ActivatorScalerAddress != "" },
 		Needed: func() bool {
-			held := src.anyHeld(ctx)
+			// A revision short of burst capacity is behind the activator,
+			// or about to be (its reconcile follows the decider).
+			held := src.anyHeld(ctx) || src.requests.AnyBurstShort()
 			src.requests.SetActivatorRead(held)
 			return held
 		},
@@ -136,7 +146,7 @@ func Start(ctx context.Context, deps Deps) *Source {
 				logger.Info("The activators' request metrics are readable: min-scale \"0\" revisions may go to zero")
 			}
 			src.signal.Store(&sig)
-			deps.Resync(src.onZeroPath)
+			deps.Resync(src.onRequestSignal)
 			src.server.Notify()
 		},
 		Logf: func(format string, args ...any) {
@@ -152,7 +162,13 @@ func Start(ctx context.Context, deps Deps) *Source {
 			src.requests.RecordActivator(demand, at)
 		}
 	}
-	src.requests = requestsignal.New(ctx, deps.Kube, func(types.NamespacedName) { src.server.Notify() })
+	src.requests = requestsignal.New(ctx, deps.Kube, func(key types.NamespacedName, burstFlipped bool) {
+		src.server.Notify()
+		if burstFlipped {
+			deps.Enqueue(key) // the SKS mode follows it (BurstShort)
+			src.scraper.Wake()
+		}
+	})
 	src.server.Demand = src.scraper.Demand
 	src.server.Desired = src.requests.Desired
 	src.server.Hold = func(key types.NamespacedName) bool {
@@ -285,8 +301,10 @@ func (s *Source) scaledObject(key types.NamespacedName) *kedav1alpha1.ScaledObje
 	return so
 }
 
-// anyHeld reports whether a revision on the zero path has its SKS in
-// Proxy mode: only then can the activator hold its requests.
+// anyHeld reports whether a revision on Knative's request signal (on the
+// zero path, or behind the activator for burst capacity) has its SKS in
+// Proxy mode: only then can the activator hold its requests, which its
+// signal must count.
 func (s *Source) anyHeld(ctx context.Context) bool {
 	if s.config(ctx).KEDA.ActivatorScalerAddress == "" {
 		return false
@@ -296,7 +314,7 @@ func (s *Source) anyHeld(ctx context.Context) bool {
 		return false
 	}
 	for _, sks := range all {
-		if sks.Spec.Mode == nv1alpha1.SKSOperationModeProxy && Enabled(s.scaledObject(types.NamespacedName{Namespace: sks.Namespace, Name: sks.Name})) {
+		if sks.Spec.Mode == nv1alpha1.SKSOperationModeProxy && HasRequestTrigger(s.scaledObject(types.NamespacedName{Namespace: sks.Namespace, Name: sks.Name})) {
 			return true
 		}
 	}
@@ -324,10 +342,13 @@ func (s *Source) revision(ctx context.Context, key types.NamespacedName) (*autos
 	return pa, sks, in, true
 }
 
-// onZeroPath filters the PAs whose ScaledObject carries the demand trigger.
-func (s *Source) onZeroPath(obj interface{}) bool {
+// onRequestSignal filters the PAs whose ScaledObject carries the request
+// trigger: those on the zero path, and those the activator may be in the
+// path of for burst capacity (BurstShort); both depend on the activators'
+// signal.
+func (s *Source) onRequestSignal(obj interface{}) bool {
 	pa, ok := obj.(*autoscalingv1alpha1.PodAutoscaler)
-	return ok && Enabled(s.scaledObject(types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name}))
+	return ok && HasRequestTrigger(s.scaledObject(types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name}))
 }
 
 // observabilitySetting names config-observability's metrics-protocol when

@@ -24,16 +24,22 @@ import (
 	"testing"
 	"time"
 
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kedalisters "github.com/kedacore/keda/v2/pkg/generated/listers/keda/v1alpha1"
 	"github.com/kedacore/keda/v2/pkg/scalers/externalscaler"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	fakek8s "k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/cache"
+	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
+	netlisters "knative.dev/networking/pkg/client/listers/networking/v1alpha1"
 	logtesting "knative.dev/pkg/logging/testing"
+	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
+	"github.com/serving-keda/serving-keda/pkg/translate"
 )
 
 // staticStore is a config store with one configuration.
@@ -101,5 +107,59 @@ func TestStartServesOnceReady(t *testing.T) {
 			t.Fatalf("the scaler does not answer once ready: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestActivatorReadForRequestRevisions: the activators are read every
+// second while some revision on Knative's request signal is behind the
+// activator, whether on the zero path (min 0) or for burst capacity
+// (min 1): what the activator holds counts in that revision's signal. A
+// Prometheus revision in Proxy (waking from zero) needs no such read. The
+// same revisions are the ones resynced when the signal's state changes.
+func TestActivatorReadForRequestRevisions(t *testing.T) {
+	so := func(name string, min int32, triggers ...kedav1alpha1.ScaleTriggers) *kedav1alpha1.ScaledObject {
+		return &kedav1alpha1.ScaledObject{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name},
+			Spec:       kedav1alpha1.ScaledObjectSpec{MinReplicaCount: &min, Triggers: triggers},
+		}
+	}
+	requests := kedav1alpha1.ScaleTriggers{Type: translate.DemandTriggerType, Name: translate.DemandTriggerName}
+	prom := kedav1alpha1.ScaleTriggers{Type: "prometheus"}
+	sksIn := func(name string, mode nv1alpha1.ServerlessServiceOperationMode) *nv1alpha1.ServerlessService {
+		return &nv1alpha1.ServerlessService{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}, Spec: nv1alpha1.ServerlessServiceSpec{Mode: mode}}
+	}
+	k, err := config.NewKEDAFromMap(map[string]string{config.ActivatorScalerAddressKey: "autoscaler-keda.knative-serving.svc:9443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		so   *kedav1alpha1.ScaledObject
+		mode nv1alpha1.ServerlessServiceOperationMode
+		// want: the activators read every second; resync: on a change of
+		// the signal's state.
+		want, resync bool
+	}{
+		{"on requests, min 1, behind the activator for burst capacity", so("rev", 1, requests), nv1alpha1.SKSOperationModeProxy, true, true},
+		{"on requests, min 0, behind the activator", so("rev", 0, prom, requests), nv1alpha1.SKSOperationModeProxy, true, true},
+		{"on requests, served by its pods", so("rev", 1, requests), nv1alpha1.SKSOperationModeServe, false, true},
+		{"on Prometheus, behind the activator", so("rev", 1, prom), nv1alpha1.SKSOperationModeProxy, false, false},
+	} {
+		sos := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+		skss := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+		sos.Add(tc.so)
+		skss.Add(sksIn("rev", tc.mode))
+		s := &Source{deps: Deps{
+			Store:     staticStore{&config.Config{KEDA: k}},
+			SOLister:  kedalisters.NewScaledObjectLister(sos),
+			SKSLister: netlisters.NewServerlessServiceLister(skss),
+		}}
+		if got := s.anyHeld(context.Background()); got != tc.want {
+			t.Errorf("%s: activators read every second = %v, want %v", tc.name, got, tc.want)
+		}
+		pa := &autoscalingv1alpha1.PodAutoscaler{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "rev"}}
+		if got := s.onRequestSignal(pa); got != tc.resync {
+			t.Errorf("%s: resynced on a signal change = %v, want %v", tc.name, got, tc.resync)
+		}
 	}
 }

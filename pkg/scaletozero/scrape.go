@@ -110,6 +110,10 @@ type Scraper struct {
 	// now is time.Now unless a test sets it.
 	now func() time.Time
 
+	// wake cuts a wait short (Wake).
+	wakeOnce sync.Once
+	wake     chan struct{}
+
 	mu     sync.RWMutex
 	demand map[types.NamespacedName]float64
 	signal Signal
@@ -145,6 +149,20 @@ func (s *Scraper) Signal() Signal {
 	return s.signal
 }
 
+// Wake makes Run look again now whether it is Needed, rather than at the
+// end of a health period: a revision just went behind the activator.
+func (s *Scraper) Wake() {
+	select {
+	case s.wakeCh() <- struct{}{}:
+	default: // a wake is pending already
+	}
+}
+
+func (s *Scraper) wakeCh() chan struct{} {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	return s.wake
+}
+
 // Run scrapes until ctx ends.
 func (s *Scraper) Run(ctx context.Context) {
 	for {
@@ -164,6 +182,7 @@ func (s *Scraper) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
+		case <-s.wakeCh():
 		}
 	}
 }

@@ -138,7 +138,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		// The Deployment's informer event wakes the PA.
 		pa.Status.MarkActivating(ReasonWaitingForDeployment, fmt.Sprintf(
 			"waiting for Deployment %q, whose containers the cpu or memory trigger measures", pa.Spec.ScaleTargetRef.Name))
-		return r.reconcileServe(ctx, pa, nil)
+		return r.reconcileServe(ctx, pa, nil, nil)
 	case errors.As(err, &unscalable):
 		return r.serveUnscaled(ctx, pa, d, unscalable)
 	case err != nil:
@@ -149,7 +149,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		// reason only once the PA names its service.
 		reason := translate.Reason(err)
 		pa.Status.MarkInactive(reason, literal(err.Error()))
-		if serr := r.reconcileServe(ctx, pa, nil); serr != nil {
+		if serr := r.reconcileServe(ctx, pa, nil, nil); serr != nil {
 			return serr
 		}
 		return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, reason,
@@ -164,7 +164,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 		}
 	} else if so, waiting = r.findOwnScaledObject(pa); so == nil && !waiting {
 		// A mismatched bring-your-own object: its event will wake us.
-		return r.reconcileServe(ctx, pa, nil)
+		return r.reconcileServe(ctx, pa, nil, nil)
 	}
 
 	var scale *scaleSource
@@ -186,7 +186,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, pa *autoscalingv1alpha1.
 	}
 	// Not (or no longer) on the zero path: nothing to say about it.
 	scaletozero.ClearSignal(pa)
-	if err := r.reconcileServe(ctx, pa, scale); err != nil {
+	if err := r.reconcileServe(ctx, pa, so, scale); err != nil {
 		return err
 	}
 	if desired != nil && so != nil && scale == nil {
@@ -220,7 +220,7 @@ func (r *Reconciler) serveUnscaled(ctx context.Context, pa *autoscalingv1alpha1.
 		return err
 	}
 	scale := deploymentScale(d, translate.ReasonMissingResourceRequest, "not autoscaled: "+msg)
-	if err := r.reconcileServe(ctx, pa, scale); err != nil {
+	if err := r.reconcileServe(ctx, pa, nil, scale); err != nil {
 		return err
 	}
 	return controller.NewPermanentError(pkgreconciler.NewEvent(corev1.EventTypeWarning, translate.ReasonMissingResourceRequest,
@@ -308,19 +308,22 @@ func (r *Reconciler) scaleOf(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1al
 }
 
 // reconcileServe reports a revision off the zero path, as Serving's HPA
-// reconciler does: the SKS in Serve mode, the activator never in the path;
+// reconciler does: the SKS in Serve mode, the activator out of the path;
 // scale is nil while the revision has none to report. One that was at zero
 // (Proxy) leaves it only with a ready pod, or its requests would reach no
 // one (scale to zero turned off, or the revision's annotations changed,
-// while at zero): it stays activating meanwhile, as with the KPA.
-func (r *Reconciler) reconcileServe(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, scale *scaleSource) error {
+// while at zero): it stays activating meanwhile, as with the KPA. A
+// revision on Knative's request signal (so's request trigger) keeps the
+// activator in its path while its pods fall short of its burst capacity,
+// as the KPA does.
+func (r *Reconciler) reconcileServe(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject, scale *scaleSource) error {
 	sks, err := r.currentSKS(pa)
 	if err != nil {
 		return err
 	}
 	mode := nv1alpha1.SKSOperationModeServe
 	waking := sks != nil && sks.Spec.Mode == nv1alpha1.SKSOperationModeProxy && !r.hasReadyPod(ctx, pa)
-	if waking {
+	if waking || r.burstShort(pa, so) {
 		mode = nv1alpha1.SKSOperationModeProxy
 	}
 	var actual, desired *int32
@@ -342,6 +345,13 @@ func (r *Reconciler) reconcileServe(ctx context.Context, pa *autoscalingv1alpha1
 		}
 	}
 	return r.reconcileSKSStatus(ctx, pa, mode, actual, desired)
+}
+
+// burstShort reports whether pa's revision, on Knative's request signal,
+// falls short of its target-burst-capacity (scaletozero's BurstShort).
+func (r *Reconciler) burstShort(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav1alpha1.ScaledObject) bool {
+	return r.zero != nil && scaletozero.HasRequestTrigger(so) &&
+		r.zero.BurstShort(types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name})
 }
 
 // currentSKS is pa's ServerlessService from the cache (nil: none yet).

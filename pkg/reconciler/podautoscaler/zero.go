@@ -31,11 +31,12 @@ import (
 	"github.com/serving-keda/serving-keda/pkg/scaletozero"
 )
 
-// zeroSource is what the reconciler reads of the zero path's demand
-// (scaletozero.Source; a test sets its own).
+// zeroSource is what the reconciler reads of the activators' demand and of
+// Knative's request signal (scaletozero.Source; a test sets its own).
 type zeroSource interface {
 	Demand(types.NamespacedName) float64
 	Signal() scaletozero.Signal
+	BurstShort(types.NamespacedName) bool
 }
 
 // reconcileZero reports a revision on the zero path: its mode and Active

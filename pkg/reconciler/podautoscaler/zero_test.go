@@ -66,14 +66,16 @@ func withDemand(ctx context.Context, d float64) context.Context {
 	return context.WithValue(ctx, demandKey{}, d)
 }
 
-// fixedDemand is a row's demand and signal.
+// fixedDemand is a row's demand, signal and burst capacity.
 type fixedDemand struct {
 	demand float64
 	signal scaletozero.Signal
+	short  bool
 }
 
-func (f fixedDemand) Demand(types.NamespacedName) float64 { return f.demand }
-func (f fixedDemand) Signal() scaletozero.Signal          { return f.signal }
+func (f fixedDemand) Demand(types.NamespacedName) float64  { return f.demand }
+func (f fixedDemand) Signal() scaletozero.Signal           { return f.signal }
+func (f fixedDemand) BurstShort(types.NamespacedName) bool { return f.short }
 
 func TestReconcileScaleToZero(t *testing.T) {
 	now := time.Now()

@@ -162,7 +162,7 @@ func measure(n, pods int, steady time.Duration) run {
 			})
 		}
 	}
-	sig := requestsignal.NewWithPods(ctx, corev1listers.NewPodLister(indexer), func(types.NamespacedName) {})
+	sig := requestsignal.NewWithPods(ctx, corev1listers.NewPodLister(indexer), func(types.NamespacedName, bool) {})
 	cfg := config()
 	for r := range n {
 		if err := sig.Track(pa(r), cfg); err != nil {
