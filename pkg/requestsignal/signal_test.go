@@ -80,16 +80,7 @@ func TestDesiredFromActivator(t *testing.T) {
 		t.Error("Desired before any stat: want no decision")
 	}
 	other := types.NamespacedName{Namespace: "shop", Name: "untracked"}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s.RecordActivator(map[types.NamespacedName]float64{key: 25, other: 40}, time.Now())
-		if got, ok := s.Desired(key); ok && got == 3 {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("Desired = %d, %v; want 3 within 10 s", got, ok)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	holdAtActivator(t, s, key, map[types.NamespacedName]float64{key: 25, other: 40}, 3)
 	select {
 	case k := <-changed:
 		if k != key {
@@ -154,16 +145,7 @@ func TestNoStatsNoDecision(t *testing.T) {
 	if err := s.Track(pa, testConfig()); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s.RecordActivator(map[types.NamespacedName]float64{key: 25}, time.Now())
-		if got, ok := s.Desired(key); ok && got == 3 {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("Desired = %d, %v; want 3 within 10 s", got, ok)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	holdAtActivator(t, s, key, map[types.NamespacedName]float64{key: 25}, 3)
 	stopped := time.Now()
 	for {
 		if _, ok := s.Desired(key); !ok {
@@ -171,6 +153,23 @@ func TestNoStatsNoDecision(t *testing.T) {
 		}
 		if time.Since(stopped) > 12*time.Second {
 			t.Fatal("Desired still known 12 s after the last stat, with a 6 s window")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// holdAtActivator records demand as the activators' share every 200 ms
+// (the signal counts one a second), until the revision key's
+// desired count is want; it fails the test after 10 s.
+func holdAtActivator(t *testing.T, s *Signal, key types.NamespacedName, demand map[types.NamespacedName]float64, want int32) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.RecordActivator(demand, time.Now())
+		if got, ok := s.Desired(key); ok && got == want {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("Desired = %d, %v; want %d within 10 s", got, ok, want)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -236,16 +235,7 @@ func TestBurstShort(t *testing.T) {
 			if s.BurstShort(types.NamespacedName{Namespace: "shop", Name: "untracked"}) {
 				t.Error("a revision not tracked is short")
 			}
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				s.RecordActivator(map[types.NamespacedName]float64{key: 25}, time.Now())
-				if got, ok := s.Desired(key); ok && got == 3 {
-					break
-				} else if time.Now().After(deadline) {
-					t.Fatalf("Desired = %d, %v; want 3 within 10 s", got, ok)
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
+			holdAtActivator(t, s, key, map[types.NamespacedName]float64{key: 25}, 3)
 			if got := s.BurstShort(key); got != tc.wantShort {
 				t.Errorf("BurstShort with 25 requests held and no pod = %v, want %v", got, tc.wantShort)
 			}
