@@ -85,6 +85,8 @@ type Signal struct {
 	// at the pod that serves it.
 	activatorRead atomic.Bool
 
+	onChange OnChange
+
 	mu      sync.Mutex
 	tracked map[types.NamespacedName]tracked
 }
@@ -122,7 +124,7 @@ func NewWithPods(ctx context.Context, pods corev1listers.PodLister, onChange OnC
 
 func newSignal(ctx context.Context, pods corev1listers.PodLister, onChange OnChange, mp metric.MeterProvider) *Signal {
 	logger := loggerFrom(ctx)
-	s := &Signal{ctx: ctx, tracked: map[types.NamespacedName]tracked{}, start: func() {}}
+	s := &Signal{ctx: ctx, tracked: map[types.NamespacedName]tracked{}, start: func() {}, onChange: onChange}
 	s.collector = metrics.NewMetricCollector(scraperFactory(pods, mp, s.activatorRead.Load), logger)
 	s.scalers = scaling.NewMultiScaler(ctx.Done(), deciderFactory(pods, s.collector, mp), logger)
 	// Serving's multiscaler informs when the desired count changes or the
@@ -147,6 +149,16 @@ func newSignal(ctx context.Context, pods corev1listers.PodLister, onChange OnCha
 // once; the history of requests is kept.
 func (s *Signal) Track(pa *autoscalingv1alpha1.PodAutoscaler, cfg *autoscalerconfig.Config) error {
 	key := types.NamespacedName{Namespace: pa.Namespace, Name: pa.Name}
+	flipped, err := s.track(key, pa, cfg)
+	if flipped {
+		// A new revision short from the start (the decider's estimate):
+		// its reconcile may have run before it was tracked.
+		s.onChange(key, true)
+	}
+	return err
+}
+
+func (s *Signal) track(key types.NamespacedName, pa *autoscalingv1alpha1.PodAutoscaler, cfg *autoscalerconfig.Config) (bool, error) {
 	m := aresources.MakeMetric(pa, pa.Status.MetricsServiceName, cfg)
 	d := kparesources.MakeDecider(pa, cfg)
 
@@ -154,25 +166,27 @@ func (s *Signal) Track(pa *autoscalingv1alpha1.PodAutoscaler, cfg *autoscalercon
 	defer s.mu.Unlock()
 	last, ok := s.tracked[key]
 	if ok && last.metric == m.Spec && last.decider == d.Spec {
-		return nil
+		return false, nil
 	}
 	s.start()
 	if err := s.collector.CreateOrUpdate(m); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := s.scalers.Update(s.ctx, d); apierrors.IsNotFound(err) {
 		if _, err := s.scalers.Create(s.ctx, d); err != nil {
-			return err
+			return false, err
 		}
 	} else if err != nil {
-		return err
+		return false, err
 	}
+	// An update keeps the last decision until the decider's next tick,
+	// whose flip the watch reports.
 	short := last.short
 	if !ok {
 		short = s.burstShort(key)
 	}
 	s.tracked[key] = tracked{metric: m.Spec, decider: d.Spec, activatorAt: last.activatorAt, short: short}
-	return nil
+	return !ok && short, nil
 }
 
 // Forget stops collecting and deciding for a revision.

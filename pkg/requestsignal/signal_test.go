@@ -201,17 +201,19 @@ func TestServedRequests(t *testing.T) {
 // TestBurstShort: with target-burst-capacity 5 and one pod's capacity of
 // 10 expected (initial-scale 1), a new revision is not short; 25 requests
 // held at the activator, with no ready pod, leave it 0*10-5-25 short, and
-// onChange says the sign flipped, once. Burst capacity 0 is never short,
-// as with the KPA; a revision not tracked is not.
+// onChange says the sign flipped, once. With Serving's default, 211, it is
+// short from the start, which Track reports at once (its reconcile may
+// have run before it was tracked). Burst capacity 0 is never short, as
+// with the KPA; a revision not tracked is not.
 func TestBurstShort(t *testing.T) {
 	type change struct {
 		key     types.NamespacedName
 		flipped bool
 	}
 	for _, tc := range []struct {
-		tbc       string
-		wantShort bool
-	}{{"5", true}, {"0", false}} {
+		tbc                  string
+		shortAtStart, atLoad bool
+	}{{"5", false, true}, {"211", true, true}, {"0", false, false}} {
 		t.Run("target-burst-capacity "+tc.tbc, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), logtesting.TestLogger(t)))
 			defer cancel()
@@ -229,15 +231,15 @@ func TestBurstShort(t *testing.T) {
 			}), cfg); err != nil {
 				t.Fatal(err)
 			}
-			if s.BurstShort(key) {
-				t.Error("a new revision with one pod of 10 expected is short of a burst capacity of " + tc.tbc)
+			if got := s.BurstShort(key); got != tc.shortAtStart {
+				t.Errorf("a new revision with one pod of 10 expected, burst capacity %s: BurstShort = %v, want %v", tc.tbc, got, tc.shortAtStart)
 			}
 			if s.BurstShort(types.NamespacedName{Namespace: "shop", Name: "untracked"}) {
 				t.Error("a revision not tracked is short")
 			}
 			holdAtActivator(t, s, key, map[types.NamespacedName]float64{key: 25}, 3)
-			if got := s.BurstShort(key); got != tc.wantShort {
-				t.Errorf("BurstShort with 25 requests held and no pod = %v, want %v", got, tc.wantShort)
+			if got := s.BurstShort(key); got != tc.atLoad {
+				t.Errorf("BurstShort with 25 requests held and no pod = %v, want %v", got, tc.atLoad)
 			}
 			var flips int
 			for len(changes) > 0 {
@@ -249,7 +251,7 @@ func TestBurstShort(t *testing.T) {
 					flips++
 				}
 			}
-			if want := map[bool]int{true: 1, false: 0}[tc.wantShort]; flips != want {
+			if want := map[bool]int{true: 1, false: 0}[tc.atLoad]; flips != want {
 				t.Errorf("onChange said the burst capacity flipped %d times, want %d", flips, want)
 			}
 			s.Forget(key)
