@@ -82,8 +82,10 @@ const requestHold = 2 * time.Second
 // 2 s by the user container: a concurrency of about 8, ceil(8/2) = 4 pods;
 // the Deployment must reach at least 3, never more than max-scale (the
 // decider's panic mode may ask for more than 4), every request answered
-// 200 by a pod of the revision, and more than one pod answering. When the
-// clients stop, the Deployment goes back to 1 (stable window 6 s).
+// 200 by a pod of the revision, and more than one pod answering, all
+// through the activator (Serving's default burst capacity, as with the
+// KPA). When the clients stop, the Deployment goes back to 1 (stable
+// window 6 s).
 func TestConcurrencyScales(t *testing.T) {
 	if cluster.InOwnNetNamespace(t) {
 		return
@@ -112,9 +114,15 @@ func TestConcurrencyScales(t *testing.T) {
 	staysAt(t, replicas, 1)
 
 	// The load goes on 15 s past 3 ready pods: the count settles, within bounds.
-	mark, stopped, answeredBy := loadStep(t, e, ns, revision, dep, replicas, clients, 3, 15*time.Second, 1, 5)
+	mark, stopped, answeredBy, in := loadStep(t, e, ns, revision, dep, replicas, clients, 3, 15*time.Second, 1, 5)
 	if len(answeredBy) < 2 {
 		t.Errorf("every request answered by %v; want the pods the revision scaled to to answer too", answeredBy)
+	}
+	// Serving's default target-burst-capacity (211) is more than 5 pods
+	// take at a target of 2: the activator stays in the path, as with the
+	// KPA, and spreads the requests over the pods.
+	if proxied, direct := in.counts(); direct > 0 || proxied == 0 {
+		t.Errorf("requests %s; want all through the activator (the revision short of burst capacity, SKS in Proxy)", in.routed())
 	}
 	if max := maxValue(replicas.Values()[max(0, mark-1):]); max < 3 {
 		t.Errorf("the Deployment asked for at most %d pods under a concurrency of %d at target 2; want at least 3", max, clients)
@@ -345,7 +353,7 @@ func TestConcurrencyBesidePrometheus(t *testing.T) {
 	staysAt(t, replicas, 3)
 
 	// Requests asking for more: the Deployment follows them.
-	_, stopped, _ := loadStep(t, e, ns, revision, dep, replicas, clients, 5, 10*time.Second, 3, 8)
+	_, stopped, _, _ := loadStep(t, e, ns, revision, dep, replicas, clients, 5, 10*time.Second, 3, 8)
 
 	// The requests stop: back to what Prometheus asks, not below.
 	waitReplicas(t, e, ns, dep, 3, 3*time.Minute)
@@ -372,7 +380,7 @@ func staysAt(t *testing.T, replicas *harness.ReplicaHistory, n int32) {
 // answered 200 by a pod of the revision, and returns the replica history's
 // mark at the step, when the load stopped, and the answers per pod.
 func loadStep(t *testing.T, e *harness.Env, ns, revision, dep string, replicas *harness.ReplicaHistory,
-	clients int, atLeast int32, settle time.Duration, lo, hi int32) (int, time.Time, map[string]int) {
+	clients int, atLeast int32, settle time.Duration, lo, hi int32) (int, time.Time, map[string]int, *ingress) {
 	t.Helper()
 	holdRequests(t, e.Cluster, requestHold)
 	ips := watchPodIPs(t, e, ns, revision)
@@ -388,7 +396,7 @@ func loadStep(t *testing.T, e *harness.Env, ns, revision, dep string, replicas *
 	replicas.CheckBounds(t, mark, lo, hi)
 	answeredBy := checkAnswers(t, answers, ips.seen(), ips.removed(revisionPodIPs(t, e, ns, revision)), clients)
 	t.Logf("%d requests (%s) answered 200 by %d pods: %v", len(answers), in.routed(), len(answeredBy), answeredBy)
-	return mark, stopped, answeredBy
+	return mark, stopped, answeredBy, in
 }
 
 // startRequests is startScaleToZero's control plane with Serving's
