@@ -61,8 +61,8 @@ import (
 //	  route 10.244.0.0/16 via           route <pod IP>/32 dev skqpN              queue-proxy :8012 :8022 :9090
 //	  10.250.0.2                                                                  user container 127.0.0.1:8080
 //
-// A pod that is deleted (or goes away) has its user container closed, its
-// queue-proxy killed and its veth removed at once: kwok deletes a pod
+// A pod that is deleted (or goes away) has its queue-proxy killed, its
+// user container closed and its veth removed at once: kwok deletes a pod
 // without a grace period, and may hand its IP to the next pod. What is not
 // played: the pod's readiness. kwok marks a pod Ready as soon as it runs,
 // before its queue-proxy is up (a kubelet would wait for queue-proxy's
@@ -265,11 +265,15 @@ func (q *queueProxies) setUp(p *qpPod, pod *corev1.Pod) error {
 func (q *queueProxies) tearDown(p *qpPod) {
 	<-p.setUp
 	defer close(p.gone)
-	if p.user != nil {
-		_ = p.user.Close()
-	}
+	// queue-proxy first: a request it holds is then cut (its connection
+	// reset), as when a pod goes without a grace period. The other order
+	// left a window in which it answered 502, its user container gone
+	// (CI saw one in TestConcurrencyScales), which no pod would do.
 	if p.proc != nil {
 		_ = p.proc.Kill()
+	}
+	if p.user != nil {
+		_ = p.user.Close()
 	}
 	// Its namespace, and the veth's other end, go with the last
 	// reference; the router's end is removed here so the IP is free at once.
