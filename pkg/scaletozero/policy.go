@@ -28,6 +28,7 @@ import (
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/apis"
 	"knative.dev/pkg/controller"
+	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 	"knative.dev/serving/pkg/autoscaler/config/autoscalerconfig"
 	"knative.dev/serving/pkg/deployment"
@@ -305,11 +306,18 @@ func (in Input) enoughBurstCapacity() bool {
 }
 
 // burstCapacity is pa's target-burst-capacity, and the requests one of its
-// pods takes, as Serving's KPA resolves them for a concurrency metric.
+// pods takes, as Serving's KPA resolves them for a concurrency metric: a
+// revision scaled on concurrency counts its target (at most
+// containerConcurrency), any other containerConcurrency or
+// config-autoscaler's default (the activators' demand is a concurrency).
 func burstCapacity(pa *autoscalingv1alpha1.PodAutoscaler, as *autoscalerconfig.Config) (burst, perPod float64) {
 	burst = as.TargetBurstCapacity
 	if v, ok := pa.TargetBC(); ok {
 		burst = v
+	}
+	if pa.Metric() == autoscaling.Concurrency {
+		_, perPod = aresources.ResolveMetricTarget(pa, as)
+		return burst, perPod
 	}
 	perPod = float64(pa.Spec.ContainerConcurrency)
 	if perPod == 0 {

@@ -282,6 +282,29 @@ func TestBurstCapacity(t *testing.T) {
 	if b, per := burstCapacity(p, as); b != -1 || per != 10 {
 		t.Errorf("burstCapacity(annotation -1, containerConcurrency 10) = %v, %v; want -1, 10", b, per)
 	}
+	// On concurrency, the KPA's pod capacity is the target (its decider's
+	// total), at most containerConcurrency; on another metric the target
+	// is not a concurrency.
+	for _, tc := range []struct {
+		metric, target string
+		cc             int64
+		want           float64
+	}{
+		{"concurrency", "10", 0, 10},
+		{"concurrency", "10", 4, 4},
+		{"concurrency", "", 0, 80},
+		{"cpu", "60", 0, 80},
+	} {
+		anns := map[string]string{autoscaling.MetricAnnotationKey: tc.metric}
+		if tc.target != "" {
+			anns[autoscaling.TargetAnnotationKey] = tc.target
+		}
+		p := pa(withAnnotations(anns))
+		p.Spec.ContainerConcurrency = tc.cc
+		if _, per := burstCapacity(p, as); per != tc.want {
+			t.Errorf("metric %s, target %q, containerConcurrency %d: a pod takes %v; want %v", tc.metric, tc.target, tc.cc, per, tc.want)
+		}
+	}
 }
 
 // TestActivationDeadline: a revision woken from zero times out after its
