@@ -99,6 +99,12 @@ type Input struct {
 	// Burst is the revision's target-burst-capacity; PerPod the requests
 	// one pod takes (containerConcurrency, else the default).
 	Burst, PerPod float64
+	// DeciderShort: the revision's decider finds its pods short of burst
+	// capacity (requestsignal's BurstShort), counting the pods' own
+	// requests too, which the activator does not see in Serve mode. Set
+	// for a revision on concurrency only, whose decider counts a pod's
+	// capacity as PerPod does.
+	DeciderShort bool
 	// KEDAActive: KEDA's ScaledObject says some trigger is active; while
 	// the hold is on (and for a polling interval after it), that may be the
 	// hold itself, and proves nothing.
@@ -293,8 +299,8 @@ func Decide(pa *autoscalingv1alpha1.PodAutoscaler, sks *nv1alpha1.ServerlessServ
 // the path: the ready pods' capacity, less the requests in flight (those
 // the activator sees), covers target-burst-capacity; 0 always, -1 never.
 // In Serve mode the activator sees no request, so the revision returns to
-// Proxy when its ready pods no longer cover the burst capacity, not when
-// load rises.
+// Proxy when its ready pods no longer cover the burst capacity, or, on
+// concurrency, when its decider finds load at the pods has risen too far.
 func (in Input) enoughBurstCapacity() bool {
 	switch {
 	case in.Burst == 0:
@@ -302,7 +308,7 @@ func (in Input) enoughBurstCapacity() bool {
 	case in.Burst < 0:
 		return false
 	}
-	return math.Floor(float64(in.Ready)*in.PerPod-in.Burst-in.Demand) >= 0
+	return !in.DeciderShort && math.Floor(float64(in.Ready)*in.PerPod-in.Burst-in.Demand) >= 0
 }
 
 // burstCapacity is pa's target-burst-capacity, and the requests one of its

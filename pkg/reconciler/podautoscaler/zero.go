@@ -25,6 +25,7 @@ import (
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/ptr"
+	"knative.dev/serving/pkg/apis/autoscaling"
 	autoscalingv1alpha1 "knative.dev/serving/pkg/apis/autoscaling/v1alpha1"
 
 	"github.com/serving-keda/serving-keda/pkg/config"
@@ -52,6 +53,7 @@ func (r *Reconciler) reconcileZero(ctx context.Context, pa *autoscalingv1alpha1.
 	}
 	scaletozero.MarkSignal(ctx, pa, sig)
 	in := scaletozero.NewInput(config.FromContext(ctx), pa, so, d, r.now(), demand, sig)
+	in.DeciderShort = pa.Metric() == autoscaling.Concurrency && r.burstShort(pa, so)
 	r.markInitialized(ctx, pa, sks, in.Ready)
 	dec := scaletozero.Decide(pa, sks, in)
 

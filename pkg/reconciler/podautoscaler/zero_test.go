@@ -23,6 +23,7 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -444,6 +445,49 @@ func TestReconcileScaleToZero(t *testing.T) {
 		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, WithProxyMode)}},
 	})
 
+	// On concurrency the decider's view counts too: in Serve mode the
+	// activator sees none of the requests, the decider sees the pods'.
+	// Burst capacity 20 and a target of 10: three ready pods cover it by
+	// the activator's count (30-20-0), but not with the pods' load.
+	concZero := map[string]string{autoscaling.MetricAnnotationKey: "concurrency", autoscaling.TargetAnnotationKey: "10", autoscaling.MinScaleAnnotationKey: "0"}
+	readyConc := []PodAutoscalerOption{withAnnotations(concZero), WithPASKSReady, WithPAStatusService(testRevision), WithPAMetricsService(privateSvc),
+		WithScaleTargetInitialized, withSOReadyCondition, serving, withScales(3, 3)}
+	concSO := scaledObject(pa(withAnnotations(concZero)), withSOMin(0), withSOReady, withSOCondition(kedav1alpha1.ConditionActive, metav1.ConditionTrue, "", ""),
+		func(so *kedav1alpha1.ScaledObject) {
+			so.Spec.Triggers = []kedav1alpha1.ScaleTriggers{{
+				Type: "external-push", Name: "knative-requests",
+				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision, "metric": "concurrency"},
+			}}
+			so.Spec.Advanced.HorizontalPodAutoscalerConfig.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{
+				ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.Int32(0)},
+			}
+		})
+	burst20 := map[string]string{"target-burst-capacity": "20"}
+	deciderShort := func(ctx context.Context) context.Context { return context.WithValue(ctx, burstKey{}, true) }
+	table = append(table, TableRow{
+		Name: "on concurrency, burst capacity 20, three pods of 10 ready, the decider finds them short: back to Proxy, Active",
+		Ctx:  deciderShort(onWith(burst20)),
+		Objects: []runtime.Object{deployment(withReplicas(3)),
+			pa(readyConc...), concSO, hpa(withHPAReplicas(3, 3)), sks(WithSKSReady),
+		},
+		Key:         key(),
+		WantUpdates: []ktesting.UpdateActionImpl{{Object: sks(WithSKSReady, WithProxyMode)}},
+	}, TableRow{
+		Name: "on concurrency, the same pods not short by the decider either: Serve, nothing written",
+		Ctx:  onWith(burst20),
+		Objects: []runtime.Object{deployment(withReplicas(3)),
+			pa(readyConc...), concSO, hpa(withHPAReplicas(3, 3)), sks(WithSKSReady),
+		},
+		Key: key(),
+	}, TableRow{
+		Name: "on Prometheus, the decider's view of a concurrency it does not scale on is not used: Serve",
+		Ctx:  deciderShort(onWith(burst20)),
+		Objects: []runtime.Object{deployment(withReplicas(3)),
+			pa(with(ready, serving, withScales(3, 3))...), so(metav1.ConditionTrue), hpa(withHPAReplicas(3, 3)), sks(WithSKSReady),
+		},
+		Key: key(),
+	})
+
 	// Scale to zero turned off while at zero (enable-scale-to-zero false):
 	// KEDA brings min-scale 1 back, and the activator stays in the path
 	// until that pod is ready, the PA Queued, as with the KPA; a switch to
@@ -485,7 +529,8 @@ func TestReconcileScaleToZero(t *testing.T) {
 		r.clock = func() time.Time { return now }
 		d, _ := ctx.Value(demandKey{}).(float64)
 		sig, _ := ctx.Value(signalKey{}).(scaletozero.Signal)
-		r.zero = fixedDemand{demand: d, signal: sig}
+		short, _ := ctx.Value(burstKey{}).(bool)
+		r.zero = fixedDemand{demand: d, signal: sig, short: short}
 		return newPAReconciler(ctx, logging.FromContext(ctx), servingclient.Get(ctx), l.GetPodAutoscalerLister(),
 			controller.GetEventRecorder(ctx), r, autoscaling.HPA, controller.Options{ConfigStore: &testConfigStore{}})
 	}))
