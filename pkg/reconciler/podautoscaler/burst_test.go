@@ -20,15 +20,12 @@ import (
 	"context"
 	"testing"
 
-	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/runtime"
 	ktesting "k8s.io/client-go/testing"
 	nv1alpha1 "knative.dev/networking/pkg/apis/networking/v1alpha1"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/logging"
-	"knative.dev/pkg/ptr"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	servingclient "knative.dev/serving/pkg/client/injection/client"
 	"knative.dev/serving/pkg/reconciler/serverlessservice/resources/names"
@@ -54,17 +51,8 @@ func TestReconcileBurstCapacity(t *testing.T) {
 	onRequests := func(anns map[string]string) []PodAutoscalerOption {
 		return append([]PodAutoscalerOption{withAnnotations(anns)}, ready...)
 	}
-	// The ScaledObject of the concurrency revision, written out: the
-	// request trigger alone, the HPA adding no window (the decider has it).
-	requestsSO := scaledObject(pa(withAnnotations(concurrency)), withSOReady, func(so *kedav1alpha1.ScaledObject) {
-		so.Spec.Triggers = []kedav1alpha1.ScaleTriggers{{
-			Type: "external-push", Name: "knative-requests",
-			Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision, "metric": "concurrency"},
-		}}
-		so.Spec.Advanced.HorizontalPodAutoscalerConfig.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{
-			ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.Int32(0)},
-		}
-	})
+	// The ScaledObject of the concurrency revision.
+	requestsSO := scaledObject(pa(withAnnotations(concurrency)), withSOReady, withRequestsTrigger("concurrency"))
 	promSO := scaledObject(pa(withAnnotations(customMetric)), withPromTrigger, withSOReady)
 	short := func(ctx context.Context) context.Context { return context.WithValue(ctx, burstKey{}, true) }
 	on := func() context.Context {

@@ -1066,6 +1066,21 @@ func withPromTrigger(so *kedav1alpha1.ScaledObject) {
 	}}
 }
 
+// withRequestsTrigger is the ScaledObject of a revision on Knative's
+// request signal (metric concurrency or rps): the knative-requests trigger
+// alone, and no HPA window of its own (the decider has it).
+func withRequestsTrigger(metric string) soOption {
+	return func(so *kedav1alpha1.ScaledObject) {
+		so.Spec.Triggers = []kedav1alpha1.ScaleTriggers{{
+			Type: "external-push", Name: "knative-requests",
+			Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision, "metric": metric},
+		}}
+		so.Spec.Advanced.HorizontalPodAutoscalerConfig.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{
+			ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.Int32(0)},
+		}
+	}
+}
+
 type deploymentOption func(*appsv1.Deployment)
 
 // deployment is the revision's Deployment as Serving v0.48 makes it for a

@@ -23,7 +23,6 @@ import (
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -453,15 +452,7 @@ func TestReconcileScaleToZero(t *testing.T) {
 	readyConc := []PodAutoscalerOption{withAnnotations(concZero), WithPASKSReady, WithPAStatusService(testRevision), WithPAMetricsService(privateSvc),
 		WithScaleTargetInitialized, withSOReadyCondition, serving, withScales(3, 3)}
 	concSO := scaledObject(pa(withAnnotations(concZero)), withSOMin(0), withSOReady, withSOCondition(kedav1alpha1.ConditionActive, metav1.ConditionTrue, "", ""),
-		func(so *kedav1alpha1.ScaledObject) {
-			so.Spec.Triggers = []kedav1alpha1.ScaleTriggers{{
-				Type: "external-push", Name: "knative-requests",
-				Metadata: map[string]string{"scalerAddress": testScalerAddress, "namespace": testNamespace, "revision": testRevision, "metric": "concurrency"},
-			}}
-			so.Spec.Advanced.HorizontalPodAutoscalerConfig.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{
-				ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.Int32(0)},
-			}
-		})
+		withRequestsTrigger("concurrency"))
 	burst20 := map[string]string{"target-burst-capacity": "20"}
 	deciderShort := func(ctx context.Context) context.Context { return context.WithValue(ctx, burstKey{}, true) }
 	table = append(table, TableRow{
