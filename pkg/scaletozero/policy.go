@@ -97,7 +97,7 @@ type Input struct {
 	// Demand: the requests the activator holds or forwards for the revision.
 	Demand float64
 	// Burst is the revision's target-burst-capacity; PerPod the requests
-	// one pod takes (containerConcurrency, else the default).
+	// one pod takes (burstCapacity).
 	Burst, PerPod float64
 	// DeciderShort: the revision's decider finds its pods short of burst
 	// capacity (requestsignal's BurstShort), counting the pods' own
