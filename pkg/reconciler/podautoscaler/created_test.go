@@ -84,7 +84,15 @@ func TestCreatedSKSNotCreatedAgain(t *testing.T) {
 	r.createdSKS = newCreatedObjects[*nv1alpha1.ServerlessService]()
 	r.clock = func() time.Time { return now }
 	creates := func() int { return countCreates(fakenetworkingclient.Get(ctx).Actions(), "serverlessservices") }
-	serve := func() error { return r.reconcileSKSStatus(ctx, pa(), nv1alpha1.SKSOperationModeServe, nil, nil) }
+	// reconcile is a reconcile's SKS tail, after it read the informer.
+	reconcile := func(mode nv1alpha1.ServerlessServiceOperationMode) error {
+		current, err := r.currentSKS(pa())
+		if err != nil {
+			return err
+		}
+		return r.reconcileSKSStatus(ctx, pa(), current, mode, nil, nil)
+	}
+	serve := func() error { return reconcile(nv1alpha1.SKSOperationModeServe) }
 
 	for i, at := range []time.Duration{0, time.Second, 5 * time.Second} {
 		now = now.Add(at)
@@ -97,7 +105,7 @@ func TestCreatedSKSNotCreatedAgain(t *testing.T) {
 	}
 	// Proxy now: the remembered Serve copy does not answer for it; Serving's
 	// ReconcileSKS runs (and, the informer still lagging, tries the create).
-	_ = r.reconcileSKSStatus(ctx, pa(), nv1alpha1.SKSOperationModeProxy, nil, nil)
+	_ = reconcile(nv1alpha1.SKSOperationModeProxy)
 	if got := creates(); got != 2 {
 		t.Errorf("mode changed: %d SKS creates, want 2", got)
 	}

@@ -344,7 +344,7 @@ func (r *Reconciler) reconcileServe(ctx context.Context, pa *autoscalingv1alpha1
 				scale.reason, literal(scale.message))
 		}
 	}
-	return r.reconcileSKSStatus(ctx, pa, mode, actual, desired)
+	return r.reconcileSKSStatus(ctx, pa, sks, mode, actual, desired)
 }
 
 // burstShort reports whether pa's revision, on Knative's request signal,
@@ -356,7 +356,7 @@ func (r *Reconciler) burstShort(pa *autoscalingv1alpha1.PodAutoscaler, so *kedav
 
 // currentSKS is pa's ServerlessService from the cache (nil: none yet).
 func (r *Reconciler) currentSKS(pa *autoscalingv1alpha1.PodAutoscaler) (*nv1alpha1.ServerlessService, error) {
-	sks, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(pa.Name)
+	sks, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(anames.SKS(pa.Name))
 	if apierrs.IsNotFound(err) {
 		return nil, nil
 	} else if err != nil {
@@ -379,10 +379,10 @@ func (r *Reconciler) markInitialized(ctx context.Context, pa *autoscalingv1alpha
 
 // reconcileSKSStatus is every reconcile's tail: the ServerlessService in
 // mode, and the PA's service names, SKS readiness and scale (nil: leave
-// as it is).
+// as it is). current is the SKS as the informer shows it (currentSKS).
 func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler,
-	mode nv1alpha1.ServerlessServiceOperationMode, actual, desired *int32) error {
-	sks, err := r.reconcileSKS(ctx, pa, mode)
+	current *nv1alpha1.ServerlessService, mode nv1alpha1.ServerlessServiceOperationMode, actual, desired *int32) error {
+	sks, err := r.reconcileSKS(ctx, pa, current, mode)
 	if apierrs.IsAlreadyExists(err) {
 		// Created meanwhile and not in the informer yet (it lags after a
 		// broken watch): look again shortly, without a failure event.
@@ -408,25 +408,21 @@ func (r *Reconciler) reconcileSKSStatus(ctx context.Context, pa *autoscalingv1al
 
 // reconcileSKS is Serving's ReconcileSKS, which reads the SKS from the
 // informer, with an SKS this controller created a moment ago standing in
-// while the informer does not show it yet (createdObjects), unless mode
-// changed since.
+// while the informer does not show it yet (current nil; createdObjects),
+// unless mode changed since.
 func (r *Reconciler) reconcileSKS(ctx context.Context, pa *autoscalingv1alpha1.PodAutoscaler,
-	mode nv1alpha1.ServerlessServiceOperationMode) (*nv1alpha1.ServerlessService, error) {
+	current *nv1alpha1.ServerlessService, mode nv1alpha1.ServerlessServiceOperationMode) (*nv1alpha1.ServerlessService, error) {
 	name := anames.SKS(pa.Name)
-	_, err := r.SKSLister.ServerlessServices(pa.Namespace).Get(name)
-	switch {
-	case err == nil:
+	if current != nil {
 		r.createdSKS.seen(pa.Namespace, name)
-	case apierrs.IsNotFound(err):
-		if c, ok := r.createdSKS.lookup(pa, name, r.now()); ok && c.Spec.Mode == mode {
-			return c, nil
-		}
+	} else if c, ok := r.createdSKS.lookup(pa, name, r.now()); ok && c.Spec.Mode == mode {
+		return c, nil
 	}
-	sks, rerr := r.ReconcileSKS(ctx, pa, mode, 0) // 0: every activator, when in Proxy mode
-	if rerr == nil && apierrs.IsNotFound(err) {
+	sks, err := r.ReconcileSKS(ctx, pa, mode, 0) // 0: every activator, when in Proxy mode
+	if err == nil && current == nil {
 		r.createdSKS.add(sks, r.now())
 	}
-	return sks, rerr
+	return sks, err
 }
 
 // hasReadyPod reports whether pa's Deployment has a ready pod.

@@ -64,7 +64,7 @@ func (r *Reconciler) reconcileZero(ctx context.Context, pa *autoscalingv1alpha1.
 	case scale != nil && scale.known:
 		desired = ptr.Int32(scale.desired)
 	}
-	if err := r.reconcileSKSStatus(ctx, pa, dec.Mode, ptr.Int32(in.Ready), desired); err != nil {
+	if err := r.reconcileSKSStatus(ctx, pa, sks, dec.Mode, ptr.Int32(in.Ready), desired); err != nil {
 		return err
 	}
 	if dec.Requeue > 0 {
