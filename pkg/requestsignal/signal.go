@@ -130,9 +130,9 @@ func newSignal(ctx context.Context, pods corev1listers.PodLister, onChange OnCha
 	// Serving's multiscaler informs when the desired count changes or the
 	// excess burst capacity changes sign (what the KPA reconciles on).
 	s.scalers.Watch(func(key types.NamespacedName) {
-		short := s.BurstShort(key)
 		s.mu.Lock()
 		t, ok := s.tracked[key]
+		short := ok && s.burstShort(key)
 		flipped := ok && t.short != short
 		if flipped {
 			t.short = short

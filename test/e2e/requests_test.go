@@ -671,9 +671,8 @@ func (in *ingress) addresses() string {
 
 // routed says how many requests went to the activator and to the pods.
 func (in *ingress) routed() string {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return fmt.Sprintf("%d through the activator, %d straight to the pods", in.proxied, in.direct)
+	proxied, direct := in.counts()
+	return fmt.Sprintf("%d through the activator, %d straight to the pods", proxied, direct)
 }
 
 // checkAnswers fails t unless every answer is 200 from a pod IP in ips,
